@@ -1,0 +1,147 @@
+// The one typed contract between the engine and every UI. Both bridges implement
+// it: Electron IPC (preload + ipcMain) and the local WebSocket of `interceptor serve`.
+// Argument schemas are runtime values (the engine validates with them); results and
+// events are types. The renderer imports this file with `import type` only.
+import { z } from 'zod';
+import {
+  AppDefinitionInputSchema,
+  AppIdSchema,
+  AppPatchSchema,
+  EngineSettingsSchema,
+  OwnerLimitsSchema,
+  ProfileNameSchema,
+  type AppView,
+  type EventLogEntry,
+  type FullState,
+  type OwnerLimits,
+  type Snapshot,
+} from './model.js';
+
+export const CONTRACT_VERSION = 1;
+/** Prefix of every Electron IPC channel of the contract. */
+export const IPC_PREFIX = 'interceptor:';
+export const IPC_EVENT_CHANNEL = `${IPC_PREFIX}event`;
+
+export const MAX_PAUSE_MS = 30 * 24 * 3600 * 1000;
+export const MAX_TERMINAL_WRITE = 64 * 1024;
+
+const byId = z.object({ id: AppIdSchema }).strict();
+const empty = z.object({}).strict();
+
+export const commandArgSchemas = {
+  getState: empty,
+  setOwnerLimits: z.object({ profile: ProfileNameSchema.optional(), limits: OwnerLimitsSchema.partial().strict() }).strict(),
+  addApp: AppDefinitionInputSchema,
+  updateApp: z.object({ id: AppIdSchema, patch: AppPatchSchema }).strict(),
+  removeApp: byId,
+  startApp: byId,
+  stopApp: byId,
+  restartApp: byId,
+  pauseApp: byId,
+  resumeApp: byId,
+  /** durationMs null = until resumed. */
+  pauseAll: z.object({ durationMs: z.number().int().positive().max(MAX_PAUSE_MS).nullable() }).strict(),
+  resumeAll: empty,
+  /** Chosen by the desktop shell from idle and power state; a CLI may set it too. */
+  setProfile: z.object({ profile: ProfileNameSchema }).strict(),
+  updateSettings: EngineSettingsSchema.partial().strict(),
+  writeTerminal: z.object({ id: AppIdSchema, data: z.string().max(MAX_TERMINAL_WRITE) }).strict(),
+  resizeTerminal: z.object({ id: AppIdSchema, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(1000) }).strict(),
+  getTerminalBacklog: byId,
+  getHistory: z.object({ seconds: z.number().int().min(1).max(3600) }).strict(),
+  getEventLog: z.object({ sinceSeq: z.number().int().min(0).default(0) }).strict(),
+  checkExecutable: z.object({ command: z.string().min(1).max(4096), cwd: z.string().max(4096).optional() }).strict(),
+} as const;
+
+export type CommandName = keyof typeof commandArgSchemas;
+export const COMMAND_NAMES = Object.keys(commandArgSchemas) as CommandName[];
+export type CommandArgs<N extends CommandName> = z.input<(typeof commandArgSchemas)[N]>;
+export type ParsedCommandArgs<N extends CommandName> = z.output<(typeof commandArgSchemas)[N]>;
+
+export interface CommandResults {
+  getState: FullState;
+  setOwnerLimits: OwnerLimits;
+  addApp: AppView;
+  updateApp: AppView;
+  removeApp: null;
+  startApp: AppView;
+  stopApp: AppView;
+  restartApp: AppView;
+  pauseApp: AppView;
+  resumeApp: AppView;
+  pauseAll: FullState;
+  resumeAll: FullState;
+  setProfile: FullState;
+  updateSettings: FullState;
+  writeTerminal: null;
+  resizeTerminal: null;
+  getTerminalBacklog: string;
+  getHistory: Snapshot[];
+  getEventLog: EventLogEntry[];
+  checkExecutable: { ok: boolean; resolved: string | null; error: string | null };
+}
+export type CommandResult<N extends CommandName> = CommandResults[N];
+
+export interface EventPayloads {
+  snapshot: Snapshot;
+  state: FullState;
+  terminalData: { id: string; data: string };
+  log: EventLogEntry;
+}
+export type EventName = keyof EventPayloads;
+export const EVENT_NAMES: EventName[] = ['snapshot', 'state', 'terminalData', 'log'];
+
+export const ERROR_CODES = ['invalid', 'notFound', 'conflict', 'sharesExceedCap', 'unavailable', 'unauthorized', 'internal'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The error every surface reports: a code a program can test and a message a person can read. */
+export class CommandError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+/** What both bridges give a UI: invoke a command, subscribe to an event. */
+export interface InterceptorApi {
+  invoke<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<CommandResult<N>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
+
+/** Validate and range-check a command's arguments; throws CommandError('invalid'). */
+export function parseCommandArgs<N extends CommandName>(name: N, args: unknown): ParsedCommandArgs<N> {
+  const schema = commandArgSchemas[name] as z.ZodTypeAny | undefined;
+  if (!schema) throw new CommandError('invalid', `unknown command "${String(name)}"`);
+  const result = schema.safeParse(args ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new CommandError('invalid', `${String(name)}: ${where}${issue.message}`);
+  }
+  return result.data as ParsedCommandArgs<N>;
+}
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commandArgSchemas, name);
+}
+
+// WebSocket wire format (JSON text frames):
+//   client → server  { "id": 1, "cmd": "getState", "args": {} }
+//   server → client  { "id": 1, "ok": true, "result": ... } | { "id": 1, "ok": false, "error": { "code", "message" } }
+//   server → client  { "event": "snapshot", "payload": ... }
+export interface WireRequest {
+  id: number;
+  cmd: CommandName;
+  args: unknown;
+}
+export type WireResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { code: ErrorCode; message: string } };
+export interface WireEvent {
+  event: EventName;
+  payload: unknown;
+}
+export const MAX_WIRE_MESSAGE = 256 * 1024;

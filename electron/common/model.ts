@@ -1,0 +1,163 @@
+// The data model shared by every surface. Zod schemas are the single source of
+// truth: types are inferred from them, and the engine validates every value that
+// crosses a process boundary against them (renderer imports the types only).
+import { z } from 'zod';
+import { MAX_BYTES, RESOURCES, type Resource } from './resources.js';
+
+export const MAX_APPS = 64;
+export const MAX_ARGS = 256;
+export const MAX_STRING = 4096;
+
+const fraction = z.number().finite().min(0).max(1);
+const byteRate = z.number().finite().min(0).max(MAX_BYTES);
+const byteSize = z.number().finite().min(0).max(MAX_BYTES);
+
+/** S(P2P, τ): the owner's caps. null = no cap for that resource. */
+export const OwnerLimitsSchema = z
+  .object({
+    cpu: fraction.nullable(), // fraction of all cores
+    netUp: byteRate.nullable(), // bytes/s
+    netDown: byteRate.nullable(), // bytes/s
+    disk: byteRate.nullable(), // bytes/s, reads + writes
+    mem: byteSize.nullable(), // bytes, committed private writable memory
+  })
+  .strict();
+export type OwnerLimits = z.infer<typeof OwnerLimitsSchema>;
+
+export const UNCAPPED: OwnerLimits = { cpu: null, netUp: null, netDown: null, disk: null, mem: null };
+
+/** S(Pi, τ): an app's nominal share, in the same unit as the cap. */
+export const AppSharesSchema = z
+  .object({
+    cpu: fraction,
+    netUp: byteRate,
+    netDown: byteRate,
+    disk: byteRate,
+    mem: byteSize,
+  })
+  .strict();
+export type AppShares = z.infer<typeof AppSharesSchema>;
+
+export const ZERO_SHARES: AppShares = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };
+
+const boundedString = z.string().max(MAX_STRING).refine((s) => !s.includes('\0'), 'must not contain NUL');
+
+export const AppDefinitionInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(80),
+    command: boundedString.pipe(z.string().min(1)),
+    args: z.array(boundedString).max(MAX_ARGS).default([]),
+    cwd: boundedString.optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'invalid variable name').max(256), boundedString).default({}),
+    autostart: z.boolean().default(false),
+    shares: AppSharesSchema.default(ZERO_SHARES),
+  })
+  .strict();
+export type AppDefinitionInput = z.input<typeof AppDefinitionInputSchema>;
+
+export const AppIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'invalid app id');
+export type AppId = z.infer<typeof AppIdSchema>;
+
+export const AppDefinitionSchema = AppDefinitionInputSchema.extend({ id: AppIdSchema }).strict();
+export type AppDefinition = z.infer<typeof AppDefinitionSchema>;
+
+export const AppPatchSchema = AppDefinitionInputSchema.partial().strict();
+export type AppPatch = z.infer<typeof AppPatchSchema>;
+
+/** running: dispatched or runnable; held: at least one call waits for credit; paused by owner; exited. */
+export const APP_STATES = ['stopped', 'starting', 'running', 'held', 'paused', 'exited', 'crashed'] as const;
+export type AppState = (typeof APP_STATES)[number];
+
+export interface AppView {
+  definition: AppDefinition;
+  state: AppState;
+  pid: number | null;
+  exitCode: number | null;
+  exitSignal: string | null;
+  startedAt: number | null; // ms since epoch
+  pausedByOwner: boolean;
+}
+
+/** One resource of one app (or of the total) in a snapshot. Units as RESOURCE_UNITS. */
+export interface ResourceFigure {
+  nominal: number; // S(Pi, τ); for the total, the cap (null = none)
+  cap: number | null; // per-app ceiling in force (mem) or the owner cap (total)
+  recent: number; // received over the last second (fraction, bytes/s, or bytes for mem)
+  sinceStart: number; // R(Pi, T, τ): average since creation
+  lag: number; // R − S (received minus nominal), same unit
+  held: number; // demand waiting: bytes held (net/disk), 1/0 for cpu ready-but-not-dispatched
+}
+
+export type ResourceFigures = Record<Resource, ResourceFigure>;
+
+export interface AppSnapshot {
+  id: AppId;
+  state: AppState;
+  resources: ResourceFigures;
+}
+
+export interface Snapshot {
+  t: number; // ms since epoch
+  profile: ProfileName;
+  limits: OwnerLimits; // the effective caps (active profile, pause applied)
+  total: ResourceFigures;
+  apps: AppSnapshot[];
+}
+
+export const PROFILE_NAMES = ['inUse', 'idle', 'battery'] as const;
+export const ProfileNameSchema = z.enum(PROFILE_NAMES);
+export type ProfileName = z.infer<typeof ProfileNameSchema>;
+
+/** Pause of all P2P apps: a lease that expires by itself and survives a restart. */
+export const PauseLeaseSchema = z
+  .object({
+    since: z.number().int().nonnegative(),
+    until: z.number().int().nonnegative().nullable(), // null = until resumed
+  })
+  .strict();
+export type PauseLease = z.infer<typeof PauseLeaseSchema>;
+
+export const EVENT_KINDS = ['limitHit', 'held', 'memDenied', 'crash', 'exit', 'start', 'info', 'warning', 'error'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export interface EventLogEntry {
+  seq: number;
+  t: number; // ms since epoch
+  kind: EventKind;
+  appId: AppId | null;
+  resource: Resource | null;
+  message: string;
+}
+
+export const ON_ENGINE_LOSS = ['terminate', 'continue'] as const;
+export const EngineSettingsSchema = z
+  .object({
+    snapshotHz: z.number().min(0.2).max(20).default(2),
+    cpuSliceMs: z.number().int().min(2).max(100).default(20),
+    /** What a helper does with its app when the engine goes away. */
+    onEngineLoss: z.enum(ON_ENGINE_LOSS).default('terminate'),
+    /** What quitting Interceptor does with running apps. */
+    onQuit: z.enum(['stop', 'leaveRunning']).default('stop'),
+    idleThresholdSeconds: z.number().int().min(30).max(86400).default(300),
+    policies: z
+      .object({
+        cpu: z.enum(['pns', 'stride']).default('pns'),
+        net: z.enum(['pns', 'stride']).default('pns'),
+        disk: z.enum(['pns', 'stride']).default('pns'),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+export type EngineSettings = z.infer<typeof EngineSettingsSchema>;
+
+export interface FullState {
+  version: string;
+  platform: { os: string; cores: number; enforcement: boolean; reason: string | null };
+  profile: ProfileName;
+  profiles: Record<ProfileName, OwnerLimits>;
+  limits: OwnerLimits; // effective limits now
+  apps: AppView[];
+  pause: PauseLease | null;
+  settings: EngineSettings;
+}

@@ -1,0 +1,86 @@
+// The engine's view of one native helper (one P2P app), as typed events and commands.
+// The wire format is native/PROTOCOL.md; the implementation is ./helper-session.ts.
+// Schedulers depend on this interface only, so they can be tested against a fake.
+
+export type CreditResource = 'netUp' | 'netDown' | 'disk';
+export const CREDIT_RESOURCES: readonly CreditResource[] = ['netUp', 'netDown', 'disk'];
+
+export interface HelperFeatures {
+  seccomp: boolean;
+  ptraceSeize: boolean;
+  userNotif: boolean;
+  rt: boolean;
+  pidfd: boolean;
+}
+
+export interface HelperHello {
+  version: number;
+  helperPid: number;
+  appPid: number;
+  features: HelperFeatures;
+  ncpu: number;
+}
+
+/** Cumulative counters of the app's whole process tree (see PROTOCOL.md `usage`). */
+export interface HelperUsage {
+  t: number; // CLOCK_MONOTONIC ms on the helper's side
+  cpuNs: number;
+  netUp: number;
+  netDown: number;
+  diskRead: number;
+  diskWrite: number;
+  memBytes: number;
+  heldNetUp: number;
+  heldNetDown: number;
+  heldDisk: number;
+  heldCalls: number;
+  threads: number;
+  processes: number;
+  cpuState: 'stopped' | 'running' | 'free';
+}
+
+export interface SliceResult {
+  cpuNs: number;
+  wallNs: number;
+  ended: 'timer' | 'stop' | 'exit';
+}
+
+export interface HelperEvents {
+  usage: (usage: HelperUsage) => void;
+  demand: (resource: CreditResource, bytes: number) => void;
+  denied: (info: { resource: 'mem'; syscall: string; bytes: number; pid: number }) => void;
+  tree: (info: { event: 'spawn' | 'exec' | 'exit'; pid: number; ppid: number; comm: string }) => void;
+  log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
+  /** The app's tree is gone; the helper exits right after. */
+  exit: (status: { code: number | null; signal: string | null }) => void;
+  /** The control connection closed (after `exit`, or because the helper died). */
+  close: () => void;
+}
+
+export interface HelperSession {
+  readonly hello: HelperHello;
+  on<E extends keyof HelperEvents>(event: E, listener: HelperEvents[E]): this;
+  off<E extends keyof HelperEvents>(event: E, listener: HelperEvents[E]): this;
+
+  /** Add byte credit (PNS variable-length allocation). */
+  grant(resource: CreditResource, bytes: number): Promise<void>;
+  /** 'unlimited' releases held calls at once; 'credit' holds calls while credit ≤ 0. */
+  setLimitMode(resource: CreditResource, mode: 'credit' | 'unlimited'): Promise<void>;
+  setMemCeiling(bytes: number | null): Promise<void>;
+
+  /** Run the whole tree for `ms` wall milliseconds; resolves when the slice has ended. */
+  runSlice(ms: number): Promise<SliceResult>;
+  /** Stop every thread now (ends a running slice early). */
+  stop(): Promise<void>;
+  /** Let the tree run unthrottled. */
+  free(): Promise<void>;
+
+  setUsagePeriod(ms: number): Promise<void>;
+  requestUsage(): Promise<void>;
+  signal(name: 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGKILL' | 'SIGUSR1' | 'SIGUSR2'): Promise<void>;
+  terminate(graceMs: number): Promise<void>;
+
+  /** Last usage received (null before the first). */
+  readonly lastUsage: HelperUsage | null;
+  readonly closed: boolean;
+}

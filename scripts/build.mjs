@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Builds everything the product and the tests run: the native helper (make), the
+// engine/CLI/shell (tsc → dist/), the preload (esbuild → CommonJS, as sandboxed
+// preloads require), and the dashboard (vite → dist/renderer).
+// Usage: node scripts/build.mjs [native|node|preload|renderer ...]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const wanted = new Set(process.argv.slice(2));
+const want = (step) => wanted.size === 0 || wanted.has(step);
+
+function run(label, command, args, options = {}) {
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (result.error && result.error.code === 'ENOENT') {
+    console.error(`build: ${label}: "${command}" is not installed`);
+    process.exit(1);
+  }
+  if (result.status !== 0) {
+    console.error(`build: ${label} failed`);
+    process.exit(result.status ?? 1);
+  }
+  console.log(`build: ${label} ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+function haveCommand(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+if (want('native')) {
+  if (process.platform !== 'linux') {
+    console.log('build: native helper skipped: enforcement needs Linux (ptrace + seccomp-bpf)');
+  } else if (!haveCommand(process.env.CC || 'cc') || !haveCommand('make')) {
+    console.error('build: the native helper needs a C compiler and make: install them (Debian: apt-get install build-essential)');
+    process.exit(1);
+  } else {
+    run('native helper', 'make', ['-C', 'native', '--no-print-directory']);
+  }
+}
+if (want('node')) run('engine, CLI and shell (tsc)', bin('tsc'), ['-p', 'tsconfig.node.json']);
+if (want('preload') && existsSync(path.join(root, 'electron/preload/preload.ts'))) {
+  mkdirSync(path.join(root, 'dist/electron/preload'), { recursive: true });
+  run('preload (esbuild)', bin('esbuild'), [
+    'electron/preload/preload.ts', '--bundle', '--platform=node', '--format=cjs', '--external:electron',
+    '--outfile=dist/electron/preload/preload.cjs', '--log-level=warning',
+  ]);
+}
+if (want('renderer') && existsSync(path.join(root, 'renderer/index.html'))) {
+  run('dashboard (vite)', bin('vite'), ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']);
+}

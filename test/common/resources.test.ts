@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseBytes, parseFraction, parseRate, parseResourceValue, formatResourceValue, UnitParseError } from '../../electron/common/resources.js';
+
+test('parses percentages as fractions of the machine', () => {
+  assert.equal(parseFraction('25%'), 0.25);
+  assert.equal(parseFraction('0.5'), 0.5);
+  assert.equal(parseFraction(' 100 % '), 1);
+  assert.throws(() => parseFraction('150%'), UnitParseError);
+  assert.throws(() => parseFraction('-5%'), UnitParseError);
+  assert.throws(() => parseFraction('abc'), UnitParseError);
+});
+
+test('parses sizes and rates with SI and binary units', () => {
+  assert.equal(parseBytes('512MB'), 512e6);
+  assert.equal(parseBytes('2GiB'), 2 * 1024 ** 3);
+  assert.equal(parseBytes('4096'), 4096);
+  assert.equal(parseRate('1MB/s'), 1e6);
+  assert.equal(parseRate('500 kB/s'), 500e3);
+  assert.equal(parseRate('2M'), 2e6);
+  assert.throws(() => parseRate('fast'), UnitParseError);
+  assert.throws(() => parseBytes('5PB'), UnitParseError);
+});
+
+test('round-trips values per resource', () => {
+  assert.equal(parseResourceValue('cpu', '30%'), 0.3);
+  assert.equal(parseResourceValue('mem', '1GB'), 1e9);
+  assert.equal(formatResourceValue('cpu', 0.3), '30%');
+  assert.equal(formatResourceValue('netUp', 1.5e6), '1.5 MB/s');
+  assert.equal(formatResourceValue('disk', null), 'no cap');
+});
