@@ -16,13 +16,13 @@ export interface ClientStatus {
 }
 
 export interface Policy {
-  readonly name: string;
+  readonly name: PolicyName;
   add(id: ClientId, share: number): void;
   remove(id: ClientId): void;
   setShare(id: ClientId, share: number): void;
-  /** The client requests the resource (runnable, or has a held call). */
+  /** The client requests the resource (runnable, or has a held call). Idempotent. */
   ready(id: ClientId): void;
-  /** The client stopped requesting it (blocked on something else, paused, idle). */
+  /** The client stopped requesting it (blocked on something else, paused, idle). Idempotent. */
   blocked(id: ClientId): void;
   /** The client used `amount` allocations (1 = one whole allocation; may be fractional). */
   consumed(id: ClientId, amount: number): void;
@@ -37,6 +37,31 @@ export interface Policy {
    */
   order(): { id: ClientId; concurrentWithHead: boolean }[];
   status(id: ClientId): ClientStatus | null;
+  /** Ids of every client (ready or not), in insertion order. */
+  clients(): ClientId[];
 }
 
 export type PolicyName = 'pns' | 'stride';
+export const POLICY_NAMES: readonly PolicyName[] = ['pns', 'stride'];
+
+export interface PolicyOptions {
+  /** PNS: the epoch length C in allocations (Av = C·S(Pi)). Default 100 (the paper's figures). */
+  epoch?: number;
+  /**
+   * Bound on catch-up, in epochs: an app that becomes ready while its Done is more than
+   * this many epochs behind the least Done of the other ready apps is moved up to that
+   * distance (it forfeits the rest of what it missed). null (default) = unbounded, as in
+   * the paper. Stride: the same bound in units of the client's own stride × epoch share.
+   */
+  catchUpEpochs?: number | null;
+  /**
+   * PNS: how apps with the same Done are multiplexed. 'roundRobin' (default): the least
+   * recently served goes first — the paper's CPU examples (Fig. 3, Fig. 4). 'leastUsed':
+   * the one that has used least of its current epoch goes first — the paper's rule for
+   * disk and network ("increasing order w.r.t. the number of bytes").
+   */
+  tieBreak?: 'roundRobin' | 'leastUsed';
+}
+
+/** Tolerance for fractional (measured) consumption. */
+export const EPS = 1e-9;

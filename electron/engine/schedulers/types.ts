@@ -2,7 +2,10 @@
 // DESIGN.md). Implementations: cpu.ts, bytes.ts (netUp, netDown, disk), memory.ts,
 // exported from ./index.ts. Each takes a Clock and a Policy so it runs on a
 // virtual clock against fake helpers in unit tests and on real helpers in production.
+import { EventEmitter } from 'node:events';
 import type { HelperSession, CreditResource } from '../catcher/session.js';
+
+export type SchedulerResource = 'cpu' | CreditResource | 'mem';
 
 export interface SchedulerEvents {
   /** An app sits at the owner's cap (demand waits because of C2), rate-limited by the scheduler. */
@@ -11,7 +14,24 @@ export interface SchedulerEvents {
   memDenied: (appId: string, bytes: number, syscall: string) => void;
 }
 
+/** Policy bookkeeping of one app, for snapshots and tests. */
+export interface SchedulerAppStatus {
+  /** Nominal share as given (resource unit). */
+  share: number;
+  /** Allocations charged to the app (CPU: slices of measured CPU; bytes: chunks). */
+  allocations: number;
+  /** PNS Done / Rem (null for other policies or for memory). */
+  done: number | null;
+  rem: number | null;
+  /** Wants the resource now (CPU: runnable; bytes: a call is held for credit). */
+  waiting: boolean;
+  paused: boolean;
+  /** Memory: the ceiling in force (bytes); others: null. */
+  ceiling: number | null;
+}
+
 export interface ResourceScheduler {
+  readonly resource: SchedulerResource;
   /** Start scheduling an app whose helper is connected. share in the resource's unit. */
   addApp(appId: string, session: HelperSession, share: number): void;
   removeApp(appId: string): void;
@@ -20,5 +40,38 @@ export interface ResourceScheduler {
   setCap(cap: number | null): void;
   /** Owner pause of one app: it receives nothing until resumed (CPU: stopped). */
   setPaused(appId: string, paused: boolean): void;
+  /** Policy bookkeeping of one app, or null if unknown. */
+  appStatus(appId: string): SchedulerAppStatus | null;
+  on<E extends keyof SchedulerEvents>(event: E, listener: SchedulerEvents[E]): this;
+  off<E extends keyof SchedulerEvents>(event: E, listener: SchedulerEvents[E]): this;
   dispose(): void;
+}
+
+// A tiny typed wrapper over node:events for the scheduler events.
+
+export class SchedulerEmitter {
+  private readonly emitter = new EventEmitter();
+
+  on<E extends keyof SchedulerEvents>(event: E, listener: SchedulerEvents[E]): this {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<E extends keyof SchedulerEvents>(event: E, listener: SchedulerEvents[E]): this {
+    this.emitter.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  protected emit<E extends keyof SchedulerEvents>(event: E, ...args: Parameters<SchedulerEvents[E]>): void {
+    this.emitter.emit(event, ...args);
+  }
+
+  protected removeAllListeners(): void {
+    this.emitter.removeAllListeners();
+  }
+}
+
+/** Swallow a rejected helper command (the session closed under us); never an unhandled rejection. */
+export function ignore(p: Promise<unknown>): void {
+  p.catch(() => {});
 }

@@ -1,0 +1,594 @@
+// The engine end of the native helper's control channel (native/PROTOCOL.md):
+// a CatcherServer listening on a Unix socket in a private 0700 directory, and one
+// HelperSession per connected helper (one per P2P app).
+//
+// Trust: the helper checks SO_PEERCRED of this socket on its side. Node cannot
+// read SO_PEERCRED of an accepted Unix socket, so on this side the guards are the
+// 0700 directory (only our uid can reach the socket) and the one-time token of
+// each expected helper (compared in constant time). Every line is bounded
+// (64 KiB) and every message is validated (shape and ranges) before use;
+// malformed ones are dropped and logged.
+import { EventEmitter } from 'node:events';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CREDIT_RESOURCES } from './session.js';
+import type {
+  CreditResource,
+  HelperEvents,
+  HelperFeatures,
+  HelperHello,
+  HelperSession,
+  HelperUsage,
+  SliceResult,
+} from './session.js';
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_LINE_BYTES = 65536;
+
+// ---------------------------------------------------------------------------
+// helper binary and argv
+
+/** native/build/interceptor-helper of this repository; env INTERCEPTOR_HELPER overrides. */
+export function helperBinaryPath(): string {
+  const override = process.env.INTERCEPTOR_HELPER;
+  if (override) return override;
+  // Works from the sources (electron/engine/catcher) and from dist/ alike:
+  // walk up to the directory that holds native/Makefile.
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(path.join(dir, 'native', 'Makefile')) || existsSync(path.join(dir, 'native', 'build', 'interceptor-helper'))) {
+      return path.join(dir, 'native', 'build', 'interceptor-helper');
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/build/interceptor-helper');
+}
+
+export interface HelperArgsOptions {
+  controlPath: string;
+  /** What the helper does if the engine goes away (default 'terminate'). */
+  onEngineLoss?: 'terminate' | 'continue';
+  /** Period of `usage` events, 10..60000 ms (default 100). */
+  usagePeriodMs?: number;
+  /** Ask for the paper's dual SCHED_RR priorities (helper 2, app 1). */
+  rt?: boolean;
+}
+
+/**
+ * The helper's argv (without the binary itself): spawn `helperBinaryPath()` with
+ * these arguments and env INTERCEPTOR_HELPER_TOKEN set to the token of `expect()`.
+ */
+export function helperArgs(opts: HelperArgsOptions, command: string, args: readonly string[]): string[] {
+  if (!opts.controlPath) throw new TypeError('controlPath is required');
+  if (!command) throw new TypeError('command is required');
+  const out = ['--control', opts.controlPath, '--on-engine-loss', opts.onEngineLoss ?? 'terminate'];
+  if (opts.usagePeriodMs !== undefined) {
+    const p = opts.usagePeriodMs;
+    if (!Number.isInteger(p) || p < 10 || p > 60000) throw new RangeError('usagePeriodMs must be an integer in [10, 60000]');
+    out.push('--usage-period-ms', String(p));
+  }
+  if (opts.rt) out.push('--rt');
+  out.push('--', command, ...args);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// bounded line reader
+
+class LineReader {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private discarding = false;
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly onTooLong: () => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      if (nl < 0) {
+        this.append(chunk.subarray(start));
+        return;
+      }
+      this.append(chunk.subarray(start, nl));
+      if (this.discarding) {
+        this.discarding = false;
+        this.onTooLong();
+      } else {
+        const line = Buffer.concat(this.parts, this.size).toString('utf8');
+        this.parts = [];
+        this.size = 0;
+        this.onLine(line);
+      }
+      this.parts = [];
+      this.size = 0;
+      start = nl + 1;
+    }
+  }
+
+  private append(b: Buffer): void {
+    if (this.discarding || b.length === 0) return;
+    if (this.size + b.length > MAX_LINE_BYTES) {
+      this.discarding = true;
+      this.parts = [];
+      this.size = 0;
+      return;
+    }
+    this.parts.push(b);
+    this.size += b.length;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// validation helpers
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER;
+const isInt = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const isStr = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+const PID_MAX = 4194304;
+const CPU_STATES = ['stopped', 'running', 'free'] as const;
+const SLICE_ENDS = ['timer', 'stop', 'exit'] as const;
+const TREE_EVENTS = ['spawn', 'exec', 'exit'] as const;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGKILL', 'SIGUSR1', 'SIGUSR2'] as const;
+const oneOf = <T extends string>(list: readonly T[], v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
+
+/** Validates a `hello`; returns null if it is not one. */
+export function parseHello(m: unknown): (HelperHello & { token: string }) | null {
+  if (!isObj(m) || m.type !== 'hello') return null;
+  if (!isInt(m.version, 1, 1000) || !isStr(m.token, 256) || m.token.length === 0) return null;
+  if (!isInt(m.helperPid, 1, PID_MAX) || !isInt(m.appPid, 1, PID_MAX) || !isInt(m.ncpu, 1, 65536)) return null;
+  const f = m.features;
+  if (!isObj(f)) return null;
+  const keys = ['seccomp', 'ptraceSeize', 'userNotif', 'rt', 'pidfd'] as const;
+  if (!keys.every((k) => typeof f[k] === 'boolean')) return null;
+  const features: HelperFeatures = {
+    seccomp: f.seccomp as boolean,
+    ptraceSeize: f.ptraceSeize as boolean,
+    userNotif: f.userNotif as boolean,
+    rt: f.rt as boolean,
+    pidfd: f.pidfd as boolean,
+  };
+  return { version: m.version, token: m.token, helperPid: m.helperPid, appPid: m.appPid, features, ncpu: m.ncpu };
+}
+
+const USAGE_NUMBERS = [
+  't', 'cpuNs', 'netUp', 'netDown', 'diskRead', 'diskWrite', 'memBytes',
+  'heldNetUp', 'heldNetDown', 'heldDisk', 'heldCalls', 'threads', 'processes',
+] as const;
+
+export function parseUsage(m: Obj): HelperUsage | null {
+  for (const k of USAGE_NUMBERS) if (!isCount(m[k])) return null;
+  if (!oneOf(CPU_STATES, m.cpuState)) return null;
+  const u = {} as Record<string, unknown>;
+  for (const k of USAGE_NUMBERS) u[k] = m[k];
+  u.cpuState = m.cpuState;
+  return u as unknown as HelperUsage;
+}
+
+// ---------------------------------------------------------------------------
+// session
+
+interface Pending {
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+interface SliceWaiter {
+  resolve: (r: SliceResult) => void;
+  reject: (e: Error) => void;
+}
+
+class HelperSessionImpl extends EventEmitter implements HelperSession {
+  readonly hello: HelperHello;
+  lastUsage: HelperUsage | null = null;
+  closed = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly slices = new Map<number, SliceWaiter>();
+
+  constructor(
+    private readonly socket: net.Socket,
+    hello: HelperHello,
+  ) {
+    super();
+    this.hello = hello;
+    socket.on('close', () => {
+      if (this.backlog) setImmediate(() => this.onClose());
+      else this.onClose();
+    });
+    socket.on('error', () => {
+      /* 'close' follows */
+    });
+  }
+
+  override on<E extends keyof HelperEvents>(event: E, listener: HelperEvents[E]): this {
+    return super.on(event, listener as (...a: unknown[]) => void);
+  }
+  override off<E extends keyof HelperEvents>(event: E, listener: HelperEvents[E]): this {
+    return super.off(event, listener as (...a: unknown[]) => void);
+  }
+
+  private warn(msg: string): void {
+    this.emit('log', 'warn', `catcher: ${msg}`);
+  }
+
+  // Lines that arrive with the hello are held until the task after the session
+  // promise resolves, so listeners attached right after `await session` see
+  // the first events (e.g. the tree spawn of the app itself).
+  private backlog: string[] | null = [];
+
+  /** Called once the session has been handed out. */
+  startDelivery(): void {
+    setImmediate(() => {
+      const b = this.backlog ?? [];
+      this.backlog = null;
+      for (const line of b) this.processLine(line);
+    });
+  }
+
+  /** One line from the helper (after hello). */
+  handleLine(line: string): void {
+    if (this.backlog) this.backlog.push(line);
+    else this.processLine(line);
+  }
+
+  private processLine(line: string): void {
+    let m: unknown;
+    try {
+      m = JSON.parse(line);
+    } catch {
+      this.warn(`dropped malformed line from helper ${this.hello.helperPid}: not JSON`);
+      return;
+    }
+    if (!isObj(m) || typeof m.type !== 'string') {
+      this.warn('dropped message without type');
+      return;
+    }
+    if (!this.dispatch(m)) this.warn(`dropped invalid ${String(m.type).slice(0, 32)} message`);
+  }
+
+  private dispatch(m: Obj): boolean {
+    switch (m.type) {
+      case 'reply': {
+        if (!(m.id === null || isInt(m.id, 0, Number.MAX_SAFE_INTEGER)) || typeof m.ok !== 'boolean') return false;
+        if (m.error !== undefined && !isStr(m.error, 4096)) return false;
+        if (m.id === null) {
+          this.warn(`helper refused a message: ${String(m.error ?? '')}`);
+          return true;
+        }
+        const p = this.pending.get(m.id);
+        if (!p) return true; // late reply after close/timeout: harmless
+        this.pending.delete(m.id);
+        if (m.ok) p.resolve();
+        else {
+          const slice = this.slices.get(m.id);
+          this.slices.delete(m.id);
+          const err = new Error(`helper: ${String(m.error ?? 'command failed')}`);
+          slice?.reject(err);
+          p.reject(err);
+        }
+        return true;
+      }
+      case 'usage': {
+        const u = parseUsage(m);
+        if (!u) return false;
+        this.lastUsage = u;
+        this.emit('usage', u);
+        return true;
+      }
+      case 'demand':
+        if (!oneOf(CREDIT_RESOURCES, m.resource) || !isCount(m.bytes)) return false;
+        this.emit('demand', m.resource, m.bytes);
+        return true;
+      case 'slice': {
+        if (!isInt(m.id, 0, Number.MAX_SAFE_INTEGER) || !isCount(m.cpuNs) || !isCount(m.wallNs) || !oneOf(SLICE_ENDS, m.ended)) return false;
+        const w = this.slices.get(m.id);
+        this.slices.delete(m.id);
+        w?.resolve({ cpuNs: m.cpuNs, wallNs: m.wallNs, ended: m.ended });
+        return true;
+      }
+      case 'denied':
+        if (m.resource !== 'mem' || !isStr(m.syscall, 64) || !isCount(m.bytes) || !isInt(m.pid, 1, PID_MAX)) return false;
+        this.emit('denied', { resource: 'mem', syscall: m.syscall, bytes: m.bytes, pid: m.pid });
+        return true;
+      case 'tree':
+        if (!oneOf(TREE_EVENTS, m.event) || !isInt(m.pid, 1, PID_MAX) || !isInt(m.ppid, 0, PID_MAX) || !isStr(m.comm, 256)) return false;
+        this.emit('tree', { event: m.event, pid: m.pid, ppid: m.ppid, comm: m.comm });
+        return true;
+      case 'exit': {
+        const codeOk = m.code === null || isInt(m.code, 0, 255);
+        const sigOk = m.signal === null || (isStr(m.signal, 32) && /^SIG[A-Z0-9]+$/.test(m.signal));
+        if (!codeOk || !sigOk) return false;
+        this.emit('exit', { code: m.code as number | null, signal: m.signal as string | null });
+        return true;
+      }
+      case 'log':
+        if (!oneOf(LOG_LEVELS, m.level) || !isStr(m.msg, 8192)) return false;
+        this.emit('log', m.level, m.msg);
+        return true;
+      case 'error':
+        if (!isStr(m.error, 4096)) return false;
+        this.warn(`helper reported a protocol error: ${m.error}`);
+        return true;
+      case 'hello':
+        this.warn('duplicate hello ignored');
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** The helper sent a line longer than 64 KiB. */
+  handleTooLong(): void {
+    this.warn('dropped a line longer than 64 KiB from the helper');
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new Error('helper connection closed');
+    for (const p of this.pending.values()) p.reject(err);
+    for (const s of this.slices.values()) s.reject(err);
+    this.pending.clear();
+    this.slices.clear();
+    this.emit('close');
+  }
+
+  private command(fields: Record<string, string | number | boolean | null>): { id: number; done: Promise<void> } {
+    const id = this.nextId++;
+    if (this.closed) return { id, done: Promise.reject(new Error('helper connection closed')) };
+    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.socket.write(JSON.stringify({ ...fields, id }) + '\n');
+    return { id, done };
+  }
+
+  grant(resource: CreditResource, bytes: number): Promise<void> {
+    if (!oneOf(CREDIT_RESOURCES, resource)) return Promise.reject(new RangeError(`unknown resource ${String(resource)}`));
+    if (!Number.isFinite(bytes) || bytes < 0 || bytes > 1e15) return Promise.reject(new RangeError('bytes must be in [0, 1e15]'));
+    return this.command({ type: 'grant', resource, bytes: Math.floor(bytes) }).done;
+  }
+
+  setLimitMode(resource: CreditResource, mode: 'credit' | 'unlimited'): Promise<void> {
+    if (!oneOf(CREDIT_RESOURCES, resource)) return Promise.reject(new RangeError(`unknown resource ${String(resource)}`));
+    if (mode !== 'credit' && mode !== 'unlimited') return Promise.reject(new RangeError('mode must be credit or unlimited'));
+    return this.command({ type: 'limit', resource, mode }).done;
+  }
+
+  setMemCeiling(bytes: number | null): Promise<void> {
+    if (bytes !== null && (!Number.isFinite(bytes) || bytes < 0 || bytes > Number.MAX_SAFE_INTEGER)) {
+      return Promise.reject(new RangeError('bytes must be null or a non-negative safe integer'));
+    }
+    return this.command({ type: 'memCeiling', bytes: bytes === null ? null : Math.floor(bytes) }).done;
+  }
+
+  runSlice(ms: number): Promise<SliceResult> {
+    if (!Number.isFinite(ms) || ms < 1 || ms > 3600000) return Promise.reject(new RangeError('ms must be in [1, 3600000]'));
+    const { id, done } = this.command({ type: 'cpu', action: 'run', ms });
+    const result = new Promise<SliceResult>((resolve, reject) => this.slices.set(id, { resolve, reject }));
+    // A refused `run` rejects `result` (see dispatch); `done` itself needs no handler then.
+    done.catch(() => undefined);
+    if (this.closed) this.slices.delete(id);
+    return this.closed ? Promise.reject(new Error('helper connection closed')) : result;
+  }
+
+  stop(): Promise<void> {
+    return this.command({ type: 'cpu', action: 'stop' }).done;
+  }
+
+  free(): Promise<void> {
+    return this.command({ type: 'cpu', action: 'free' }).done;
+  }
+
+  setUsagePeriod(ms: number): Promise<void> {
+    if (!Number.isInteger(ms) || ms < 10 || ms > 60000) return Promise.reject(new RangeError('usage period must be an integer in [10, 60000] ms'));
+    return this.command({ type: 'config', usagePeriodMs: ms }).done;
+  }
+
+  requestUsage(): Promise<void> {
+    return this.command({ type: 'report' }).done;
+  }
+
+  signal(name: 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGKILL' | 'SIGUSR1' | 'SIGUSR2'): Promise<void> {
+    if (!oneOf(SIGNALS, name)) return Promise.reject(new RangeError(`signal ${String(name)} not allowed`));
+    return this.command({ type: 'signal', signal: name }).done;
+  }
+
+  terminate(graceMs: number): Promise<void> {
+    if (!Number.isFinite(graceMs) || graceMs < 0 || graceMs > 60000) return Promise.reject(new RangeError('graceMs must be in [0, 60000]'));
+    return this.command({ type: 'terminate', graceMs: Math.floor(graceMs) }).done;
+  }
+
+  /** Close the engine end (the helper then applies its engine-loss policy). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// server
+
+interface Expectation {
+  token: Buffer;
+  resolve: (s: HelperSession) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface CatcherServerOptions {
+  /** Parent of the private socket directory; default $XDG_RUNTIME_DIR or os.tmpdir(). */
+  baseDir?: string;
+  /** Receives diagnostics about rejected connections and malformed input. */
+  log?: (level: 'info' | 'warn', msg: string) => void;
+  /** How long a connection may take to send its hello (default 10 s). */
+  helloTimeoutMs?: number;
+}
+
+export class CatcherServer {
+  readonly path: string;
+  readonly dir: string;
+  private readonly server: net.Server;
+  private readonly expected = new Map<string, Expectation>();
+  private readonly sockets = new Set<net.Socket>();
+  private readonly log: (level: 'info' | 'warn', msg: string) => void;
+  private readonly helloTimeoutMs: number;
+  private closing = false;
+
+  private constructor(dir: string, opts: CatcherServerOptions) {
+    this.dir = dir;
+    this.path = path.join(dir, 'catcher.sock');
+    this.log = opts.log ?? (() => undefined);
+    this.helloTimeoutMs = opts.helloTimeoutMs ?? 10000;
+    this.server = net.createServer((s) => this.onConnection(s));
+  }
+
+  /** Listens on a Unix socket in a fresh 0700 directory. */
+  static async listen(opts: CatcherServerOptions = {}): Promise<CatcherServer> {
+    const runtime = process.env.XDG_RUNTIME_DIR;
+    const base = opts.baseDir ?? (runtime && existsSync(runtime) ? runtime : os.tmpdir());
+    const dir = mkdtempSync(path.join(base, 'interceptor-catcher-')); // mkdtemp creates it 0700
+    const s = new CatcherServer(dir, opts);
+    await new Promise<void>((resolve, reject) => {
+      s.server.once('error', reject);
+      s.server.listen(s.path, () => {
+        s.server.off('error', reject);
+        resolve();
+      });
+    });
+    return s;
+  }
+
+  /**
+   * Prepare for one helper: returns the token to hand it (env
+   * INTERCEPTOR_HELPER_TOKEN) and the session it will open. The promise rejects
+   * after `timeoutMs` (default 30 s) or when cancelled / the server closes.
+   */
+  expect(opts: { timeoutMs?: number } = {}): { token: string; session: Promise<HelperSession> } {
+    const token = randomBytes(32).toString('hex');
+    const session = new Promise<HelperSession>((resolve, reject) => {
+      if (this.closing) {
+        reject(new Error('catcher server closed'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.expected.delete(token);
+        reject(new Error('helper did not connect in time'));
+      }, opts.timeoutMs ?? 30000);
+      timer.unref();
+      this.expected.set(token, { token: Buffer.from(token), resolve, reject, timer });
+    });
+    return { token, session };
+  }
+
+  /** Give up waiting for the helper with this token (e.g. it failed to start). */
+  cancel(token: string, reason = 'cancelled'): void {
+    const e = this.expected.get(token);
+    if (!e) return;
+    clearTimeout(e.timer);
+    this.expected.delete(token);
+    e.reject(new Error(reason));
+  }
+
+  private match(token: string): Expectation | undefined {
+    const t = Buffer.from(token);
+    let found: Expectation | undefined;
+    for (const e of this.expected.values()) {
+      // constant time per candidate; lengths are public (all tokens are 64 hex chars)
+      if (e.token.length === t.length && timingSafeEqual(e.token, t)) found = e;
+    }
+    return found;
+  }
+
+  private onConnection(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    let session: HelperSessionImpl | null = null;
+    const timer = setTimeout(() => {
+      if (!session) {
+        this.log('warn', 'catcher: a connection sent no hello in time; closed');
+        socket.destroy();
+      }
+    }, this.helloTimeoutMs);
+    timer.unref();
+    const reader = new LineReader(
+      (line) => {
+        if (session) {
+          session.handleLine(line);
+          return;
+        }
+        let m: unknown;
+        try {
+          m = JSON.parse(line);
+        } catch {
+          m = null;
+        }
+        const hello = parseHello(m);
+        if (!hello) {
+          this.log('warn', 'catcher: first message was not a valid hello; connection closed');
+          socket.destroy();
+          return;
+        }
+        const exp = this.match(hello.token);
+        if (!exp) {
+          this.log('warn', 'catcher: hello with an unknown token; connection closed');
+          socket.destroy();
+          return;
+        }
+        clearTimeout(timer);
+        clearTimeout(exp.timer);
+        this.expected.delete(exp.token.toString());
+        if (hello.version !== PROTOCOL_VERSION) {
+          socket.destroy();
+          exp.reject(new Error(`helper speaks protocol ${hello.version}, engine ${PROTOCOL_VERSION}`));
+          return;
+        }
+        const { token: _token, ...pub } = hello;
+        void _token;
+        session = new HelperSessionImpl(socket, pub);
+        exp.resolve(session);
+        session.startDelivery();
+      },
+      () => {
+        if (session) session.handleTooLong();
+        else {
+          this.log('warn', 'catcher: over-long line before hello; connection closed');
+          socket.destroy();
+        }
+      },
+    );
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+  }
+
+  /** Stop listening, close every helper connection, remove the directory. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const e of this.expected.values()) {
+      clearTimeout(e.timer);
+      e.reject(new Error('catcher server closed'));
+    }
+    this.expected.clear();
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Closes the engine end of a session (tests and shutdown paths use it to simulate engine loss). */
+export function destroySession(s: HelperSession): void {
+  if (s instanceof HelperSessionImpl) s.destroy();
+}

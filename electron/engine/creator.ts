@@ -1,0 +1,259 @@
+// The Creator (paper, section 3): launches each P2P app as the child of its own
+// native helper (the Catcher of that app), inside a pseudo-terminal so the app's
+// output and input reach the dashboard. The helper connects back to the engine's
+// control socket with a one-time token.
+import { spawn } from 'node:child_process';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { HelperSession } from './catcher/session.js';
+import type { FlowSource } from './terminal.js';
+import { loadCatcher, type CatcherModule, type CatcherServerLike } from './catcher-link.js';
+
+export interface LaunchOptions {
+  appId: string;
+  /** Absolute path of the program (checkExecutable's `resolved`). */
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+  onEngineLoss: 'terminate' | 'continue';
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface LaunchedApp {
+  /** The helper's pid (the app's pid comes with the session's hello). */
+  readonly pid: number;
+  /** Resolves when the helper has connected and said hello; rejects if it exits first. */
+  readonly session: Promise<HelperSession>;
+  /** Resolves when the helper process is gone (once). */
+  readonly exited: Promise<ExitStatus>;
+  /** Pause/resume of the terminal's reading side (null when output is inherited). */
+  readonly flow: FlowSource | null;
+  onData(listener: (data: string) => void): void;
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  kill(signal: NodeJS.Signals): void;
+  /** Stop watching it (the engine is going away and leaves it running). */
+  detach(): void;
+}
+
+export interface Creator {
+  readonly available: { ok: boolean; reason: string | null };
+  launch(options: LaunchOptions): LaunchedApp;
+  close(): Promise<void>;
+}
+
+export interface CreatorOptions {
+  helperPath?: string;
+  configDir: string;
+  terminal: 'pty' | 'inherit';
+}
+
+type PtyModule = typeof import('node-pty');
+
+export async function createCreator(options: CreatorOptions): Promise<Creator> {
+  const unavailable = (reason: string): Creator => ({
+    available: { ok: false, reason },
+    launch() {
+      throw new Error(reason);
+    },
+    close: async () => undefined,
+  });
+  if (process.platform !== 'linux') {
+    return unavailable(`enforcement needs Linux (ptrace + seccomp-bpf); this is ${process.platform}`);
+  }
+  const catcher = await loadCatcher();
+  if ('error' in catcher) return unavailable(catcher.error);
+  const helperPath = options.helperPath ?? catcher.helperBinaryPath();
+  try {
+    await fs.access(helperPath, fsConstants.X_OK);
+  } catch {
+    return unavailable(`the native helper ${helperPath} is missing or not executable (build it with \`make -C native\`)`);
+  }
+  let pty: PtyModule | null = null;
+  if (options.terminal === 'pty') {
+    try {
+      pty = ((await import('node-pty')) as unknown as { default: PtyModule }).default ?? ((await import('node-pty')) as PtyModule);
+    } catch (error) {
+      return unavailable(`node-pty could not be loaded: ${(error as Error).message}`);
+    }
+  }
+  let server: CatcherServerLike;
+  try {
+    server = await catcher.createServer();
+  } catch (error) {
+    return unavailable(`the control socket could not be opened: ${(error as Error).message}`);
+  }
+  return new HelperCreator(catcher, server, helperPath, pty);
+}
+
+class HelperCreator implements Creator {
+  readonly available = { ok: true, reason: null };
+
+  constructor(
+    private readonly catcher: CatcherModule,
+    private readonly server: CatcherServerLike,
+    private readonly helperPath: string,
+    private readonly pty: PtyModule | null,
+  ) {}
+
+  launch(o: LaunchOptions): LaunchedApp {
+    const expected = this.server.expect();
+    const argv = this.catcher.helperArgs({
+      controlPath: this.server.path,
+      onEngineLoss: o.onEngineLoss,
+      command: o.command,
+      args: o.args,
+    });
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    Object.assign(env, o.env, { INTERCEPTOR_HELPER_TOKEN: expected.token });
+    if (this.pty) env.TERM = env.TERM && env.TERM !== 'dumb' ? env.TERM : 'xterm-256color';
+    return this.pty ? this.launchPty(o, argv, env, expected) : this.launchInherit(o, argv, env, expected);
+  }
+
+  private launchPty(o: LaunchOptions, argv: string[], env: Record<string, string>, expected: { token: string; session: Promise<HelperSession>; cancel?: () => void }): LaunchedApp {
+    const p = this.pty!.spawn(this.helperPath, argv, { name: env.TERM ?? 'xterm-256color', cols: o.cols, rows: o.rows, cwd: o.cwd, env });
+    let resolveExit!: (s: ExitStatus) => void;
+    const exited = new Promise<ExitStatus>((r) => (resolveExit = r));
+    const dataListeners: ((d: string) => void)[] = [];
+    let detached = false;
+    let gone = false;
+    const dataSub = p.onData((d) => {
+      if (!detached) for (const l of dataListeners) l(d);
+    });
+    const exitSub = p.onExit(({ exitCode, signal }) => {
+      gone = true;
+      resolveExit(statusFrom(exitCode, signal ?? null));
+    });
+    return {
+      pid: p.pid,
+      session: raceExit(expected, exited),
+      exited,
+      flow: { pause: () => !gone && p.pause(), resume: () => !gone && p.resume() },
+      onData: (l) => dataListeners.push(l),
+      write: (d) => {
+        if (!gone) p.write(d);
+      },
+      resize: (c, r) => {
+        if (!gone) p.resize(c, r);
+      },
+      kill: (signal) => {
+        if (gone) return;
+        try {
+          p.kill(signal);
+        } catch {
+          // already gone
+        }
+      },
+      detach: () => {
+        detached = true;
+        dataSub.dispose();
+        exitSub.dispose();
+      },
+    };
+  }
+
+  private launchInherit(o: LaunchOptions, argv: string[], env: Record<string, string>, expected: { token: string; session: Promise<HelperSession>; cancel?: () => void }): LaunchedApp {
+    const child = spawn(this.helperPath, argv, { cwd: o.cwd, env, stdio: 'inherit' });
+    const exited = new Promise<ExitStatus>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', () => resolve({ code: 127, signal: null }));
+    });
+    let gone = false;
+    void exited.then(() => (gone = true));
+    return {
+      pid: child.pid ?? -1,
+      session: raceExit(expected, exited),
+      exited,
+      flow: null,
+      onData: () => undefined,
+      write: () => undefined,
+      resize: () => undefined,
+      kill: (signal) => {
+        if (!gone) child.kill(signal);
+      },
+      detach: () => child.unref(),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+}
+
+function raceExit(expected: { session: Promise<HelperSession>; cancel?: () => void }, exited: Promise<ExitStatus>): Promise<HelperSession> {
+  const session = Promise.race([
+    expected.session,
+    exited.then((s) => {
+      expected.cancel?.();
+      throw new Error(`the helper exited before connecting (${s.signal ? `signal ${s.signal}` : `exit code ${s.code}`})`);
+    }),
+  ]);
+  session.catch(() => undefined);
+  expected.session.catch(() => undefined);
+  return session;
+}
+
+function statusFrom(exitCode: number, signal: number | null): ExitStatus {
+  if (signal) {
+    const name = Object.entries(os.constants.signals).find(([, n]) => n === signal)?.[0] ?? `SIG${signal}`;
+    return { code: null, signal: name };
+  }
+  return { code: exitCode, signal: null };
+}
+
+/** Resolve a command as the app would be started: through PATH (or relative to cwd), and check it can be executed. */
+export async function checkExecutable(
+  command: string,
+  cwd?: string,
+): Promise<{ ok: boolean; resolved: string | null; error: string | null }> {
+  if (command.includes('\0')) return { ok: false, resolved: null, error: 'the command contains a NUL byte' };
+  const base = cwd ? path.resolve(cwd) : process.cwd();
+  if (cwd) {
+    try {
+      const st = await fs.stat(base);
+      if (!st.isDirectory()) return { ok: false, resolved: null, error: `working directory ${base} is not a directory` };
+    } catch {
+      return { ok: false, resolved: null, error: `working directory ${base} does not exist` };
+    }
+  }
+  const candidates = command.includes('/')
+    ? [path.resolve(base, command)]
+    : (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
+        .split(':')
+        .filter(Boolean)
+        .map((dir) => path.resolve(base, dir, command));
+  let firstProblem: string | null = null;
+  for (const candidate of candidates) {
+    try {
+      const st = await fs.stat(candidate);
+      if (!st.isFile()) {
+        firstProblem ??= `${candidate} is not a regular file`;
+        continue;
+      }
+      try {
+        await fs.access(candidate, fsConstants.X_OK);
+      } catch {
+        firstProblem ??= `${candidate} is not executable (no execute permission)`;
+        continue;
+      }
+      return { ok: true, resolved: candidate, error: null };
+    } catch {
+      // not here
+    }
+  }
+  if (firstProblem) return { ok: false, resolved: null, error: firstProblem };
+  return {
+    ok: false,
+    resolved: null,
+    error: command.includes('/') ? `${candidates[0]} does not exist` : `"${command}" was not found in PATH`,
+  };
+}

@@ -1,0 +1,816 @@
+// The engine core: owner caps and profiles, app definitions, the Creator and each
+// app's lifecycle, the wiring of the resource schedulers, the pause-all lease,
+// snapshots, the event log and persistence. Every command of the contract goes
+// through invoke(), which validates its arguments first.
+import os from 'node:os';
+import path from 'node:path';
+import {
+  CommandError,
+  parseCommandArgs,
+  type CommandName,
+  type CommandResult,
+  type EventName,
+  type EventPayloads,
+  type ParsedCommandArgs,
+} from '../common/contract.js';
+import {
+  AppDefinitionSchema,
+  EngineSettingsSchema,
+  MAX_APPS,
+  type AppDefinition,
+  type AppSnapshot,
+  type AppState,
+  type AppView,
+  type FullState,
+  type OwnerLimits,
+  type Snapshot,
+} from '../common/model.js';
+import { RESOURCES, type Resource } from '../common/resources.js';
+import type { HelperSession, HelperUsage } from './catcher/session.js';
+import { realClock, type Clock, type TimerHandle } from './clock.js';
+import { checkExecutable, createCreator, type Creator, type LaunchedApp } from './creator.js';
+import { EventLog, Throttle } from './event-log.js';
+import type { Engine, EngineOptions } from './index.js';
+import { assertSharesFit, effectiveLimits, findApp, makeAppId, pauseActive } from './limits.js';
+import { createSchedulerSet, type SchedulerSet } from './scheduling.js';
+import { SETTINGS_FILE, SettingsStore, defaultConfigDir, loadSettings, type SettingsData } from './settings.js';
+import { SnapshotHistory, UsageTracker, emptyFigures, totalFigures } from './snapshots.js';
+import { TerminalChannel } from './terminal.js';
+import { packageVersion } from './paths.js';
+
+const ACTIVE_STATES: ReadonlySet<string> = new Set(['starting', 'running']);
+const SESSION_TIMEOUT_MS = 15_000;
+const HISTORY_SECONDS = 600;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+type Listener = (payload: never) => void;
+
+class AppRuntime {
+  base: 'stopped' | 'starting' | 'running' | 'exited' | 'crashed' = 'stopped';
+  pid: number | null = null;
+  exitCode: number | null = null;
+  exitSignal: string | null = null;
+  startedAt: number | null = null;
+  pausedByOwner = false;
+  launched: LaunchedApp | null = null;
+  session: HelperSession | null = null;
+  tracker: UsageTracker | null = null;
+  stopRequested = false;
+  exitDone: Promise<void> | null = null;
+  sessionExit: { code: number | null; signal: string | null } | null = null;
+  cols = 100;
+  rows = 30;
+  lock: Promise<unknown> = Promise.resolve();
+  lastOutput = '';
+
+  constructor(
+    public def: AppDefinition,
+    readonly terminal: TerminalChannel,
+  ) {}
+
+  get active(): boolean {
+    return ACTIVE_STATES.has(this.base);
+  }
+}
+
+export class EngineImpl implements Engine {
+  readonly settingsPath: string;
+  readonly configDir: string;
+  private readonly clock: Clock;
+  private readonly cores: number;
+  private readonly store: SettingsStore;
+  private readonly listeners = new Map<EventName, Set<Listener>>();
+  private readonly log: EventLog;
+  private readonly runtimes = new Map<string, AppRuntime>();
+  private readonly history = new SnapshotHistory(HISTORY_SECONDS * 2);
+  private readonly throttle = new Throttle(10_000);
+  private readonly holds = new Set<string>();
+  private data!: SettingsData;
+  private creator!: Creator;
+  private schedulers: SchedulerSet | null = null;
+  private enforcement: { ok: boolean; reason: string | null } = { ok: false, reason: 'not initialised' };
+  private snapshotTimer: TimerHandle | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private statePending = false;
+  private shuttingDown: Promise<void> | null = null;
+
+  private constructor(private readonly options: EngineOptions) {
+    this.configDir = path.resolve(options.configDir ?? defaultConfigDir());
+    this.settingsPath = path.join(this.configDir, SETTINGS_FILE);
+    this.clock = options.clock ?? realClock;
+    this.cores = Math.max(1, Math.floor(options.cores ?? os.availableParallelism()));
+    this.store = new SettingsStore(this.settingsPath);
+    this.log = new EventLog((entry) => this.emit('log', entry));
+  }
+
+  static async create(options: EngineOptions): Promise<EngineImpl> {
+    const engine = new EngineImpl(options);
+    await engine.init();
+    return engine;
+  }
+
+  private async init(): Promise<void> {
+    const loaded = await loadSettings(this.settingsPath);
+    this.data = loaded.data;
+    if (loaded.corrupt) {
+      this.log.add(
+        'error',
+        `settings file could not be used (${loaded.corrupt.reason}); it was kept as ${loaded.corrupt.movedTo} and defaults are in use`,
+      );
+    }
+    if (loaded.created) await this.save();
+    for (const def of this.data.apps) this.runtimes.set(def.id, this.newRuntime(def));
+
+    this.creator = await createCreator({
+      helperPath: this.options.helperPath,
+      configDir: this.configDir,
+      terminal: this.options.terminal ?? 'pty',
+    });
+    const sched = await createSchedulerSet({
+      clock: this.clock,
+      cores: this.cores,
+      settings: this.data.settings,
+    });
+    if (!this.creator.available.ok) {
+      this.enforcement = this.creator.available;
+      if (!('error' in sched)) sched.dispose();
+    } else if ('error' in sched) {
+      this.enforcement = { ok: false, reason: sched.error };
+    } else {
+      this.schedulers = sched;
+      this.enforcement = this.creator.available;
+      sched.on('limitHit', (appId, resource) => {
+        if (this.throttle.allow(`limit:${appId}:${resource}`)) this.log.add('limitHit', `${appId} is at the ${resource} cap`, appId, resource);
+      });
+      sched.on('memDenied', (appId, bytes, syscall) => {
+        if (this.throttle.allow(`mem:${appId}`)) this.log.add('memDenied', `${appId}: ${syscall} of ${bytes} bytes refused (memory ceiling)`, appId, 'mem');
+      });
+      this.applyCaps();
+    }
+    if (!this.enforcement.ok) this.log.add('warning', `enforcement unavailable: ${this.enforcement.reason}; apps cannot be started`);
+
+    // a pause-all lease survives a restart and expires by itself
+    if (this.data.pause && !pauseActive(this.data.pause, Date.now())) {
+      this.data.pause = null;
+      await this.save();
+    }
+    if (this.data.pause) {
+      this.log.add('info', this.describePause('all apps paused', this.data.pause.until));
+      this.armLeaseTimer();
+    }
+    this.history.setCapacity(Math.ceil(HISTORY_SECONDS * this.data.settings.snapshotHz));
+    this.armSnapshots();
+
+    if (this.options.autostart ?? true) {
+      for (const def of this.data.apps) {
+        if (!def.autostart) continue;
+        try {
+          await this.startApp(def.id);
+        } catch (error) {
+          this.log.add('error', `autostart of ${def.id} failed: ${(error as Error).message}`, def.id);
+        }
+      }
+    }
+  }
+
+  // ───────────────────────────── the contract ─────────────────────────────
+
+  async invoke<N extends CommandName>(name: N, args: unknown): Promise<CommandResult<N>> {
+    const parsed = parseCommandArgs(name, args);
+    if (this.shuttingDown && name !== 'getState' && name !== 'getEventLog' && name !== 'getHistory') {
+      throw new CommandError('unavailable', 'the engine is shutting down');
+    }
+    try {
+      return (await this.dispatch(name, parsed)) as CommandResult<N>;
+    } catch (error) {
+      if (error instanceof CommandError) throw error;
+      throw new CommandError('internal', (error as Error)?.message ?? String(error));
+    }
+  }
+
+  private async dispatch<N extends CommandName>(name: N, a: ParsedCommandArgs<N>): Promise<unknown> {
+    switch (name) {
+      case 'getState':
+        return this.fullState();
+      case 'setOwnerLimits':
+        return this.setOwnerLimits(a as ParsedCommandArgs<'setOwnerLimits'>);
+      case 'addApp':
+        return this.addApp(a as ParsedCommandArgs<'addApp'>);
+      case 'updateApp':
+        return this.updateApp(a as ParsedCommandArgs<'updateApp'>);
+      case 'removeApp':
+        return this.removeApp((a as ParsedCommandArgs<'removeApp'>).id);
+      case 'startApp':
+        return this.withLock((a as { id: string }).id, () => this.startApp((a as { id: string }).id));
+      case 'stopApp':
+        return this.withLock((a as { id: string }).id, () => this.stopApp((a as { id: string }).id));
+      case 'restartApp': {
+        const id = (a as { id: string }).id;
+        return this.withLock(id, async () => {
+          await this.stopApp(id);
+          return this.startApp(id);
+        });
+      }
+      case 'pauseApp':
+        return this.setAppPaused((a as { id: string }).id, true);
+      case 'resumeApp':
+        return this.setAppPaused((a as { id: string }).id, false);
+      case 'pauseAll':
+        return this.pauseAll((a as ParsedCommandArgs<'pauseAll'>).durationMs);
+      case 'resumeAll':
+        return this.resumeAll('resumed by the owner');
+      case 'setProfile':
+        return this.setProfile((a as ParsedCommandArgs<'setProfile'>).profile);
+      case 'updateSettings':
+        return this.updateSettings(a as ParsedCommandArgs<'updateSettings'>);
+      case 'writeTerminal': {
+        const { id, data } = a as ParsedCommandArgs<'writeTerminal'>;
+        const rt = this.runtime(id);
+        if (!rt.launched || !rt.active) throw new CommandError('conflict', `${id} is not running`);
+        rt.launched.write(data);
+        return null;
+      }
+      case 'resizeTerminal': {
+        const { id, cols, rows } = a as ParsedCommandArgs<'resizeTerminal'>;
+        const rt = this.runtime(id);
+        rt.cols = cols;
+        rt.rows = rows;
+        if (rt.launched && rt.active) rt.launched.resize(cols, rows);
+        return null;
+      }
+      case 'getTerminalBacklog': {
+        const rt = this.runtime((a as { id: string }).id);
+        rt.terminal.flush();
+        return rt.terminal.backlogText();
+      }
+      case 'getHistory':
+        return this.history.since(Date.now() - (a as ParsedCommandArgs<'getHistory'>).seconds * 1000);
+      case 'getEventLog':
+        return this.log.since((a as ParsedCommandArgs<'getEventLog'>).sinceSeq);
+      case 'checkExecutable': {
+        const { command, cwd } = a as ParsedCommandArgs<'checkExecutable'>;
+        return checkExecutable(command, cwd);
+      }
+      default:
+        throw new CommandError('invalid', `unknown command "${String(name)}"`);
+    }
+  }
+
+  on<E extends EventName>(event: E, listener: (p: EventPayloads[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as Listener);
+    return () => set!.delete(listener as Listener);
+  }
+
+  holdTerminalOutput(source: string, held: boolean): void {
+    if (held) this.holds.add(source);
+    else this.holds.delete(source);
+    const any = this.holds.size > 0;
+    for (const rt of this.runtimes.values()) rt.terminal.setHeld(any);
+  }
+
+  shutdown(opts: { leaveRunning?: boolean } = {}): Promise<void> {
+    if (!this.shuttingDown) this.shuttingDown = this.doShutdown(opts.leaveRunning ?? this.data.settings.onQuit === 'leaveRunning');
+    return this.shuttingDown;
+  }
+
+  private async doShutdown(leaveRunning: boolean): Promise<void> {
+    this.snapshotTimer?.cancel();
+    this.snapshotTimer = null;
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    this.leaseTimer = null;
+    const running = [...this.runtimes.values()].filter((rt) => rt.active);
+    if (leaveRunning) {
+      for (const rt of running) {
+        await this.releaseApp(rt);
+        this.log.add('info', `${rt.def.id} left running without caps`, rt.def.id);
+        rt.launched?.detach();
+      }
+    } else {
+      await Promise.all(running.map((rt) => this.stopApp(rt.def.id).catch(() => undefined)));
+    }
+    this.schedulers?.dispose();
+    await this.creator.close();
+    for (const rt of this.runtimes.values()) rt.terminal.dispose();
+    await this.store.flush().catch(() => undefined);
+  }
+
+  // ───────────────────────────── state & events ─────────────────────────────
+
+  private emit<E extends EventName>(event: E, payload: EventPayloads[E]): void {
+    const set = this.listeners.get(event);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as (p: EventPayloads[E]) => void)(payload);
+      } catch {
+        // a faulty listener must not break the engine
+      }
+    }
+  }
+
+  private stateChanged(): void {
+    if (this.statePending) return;
+    this.statePending = true;
+    queueMicrotask(() => {
+      this.statePending = false;
+      this.emit('state', this.fullState());
+    });
+  }
+
+  private fullState(): FullState {
+    return {
+      version: packageVersion(),
+      platform: { os: process.platform, cores: this.cores, enforcement: this.enforcement.ok, reason: this.enforcement.reason },
+      profile: this.data.activeProfile,
+      profiles: structuredClone(this.data.profiles),
+      limits: this.limitsNow(),
+      apps: this.data.apps.map((d) => this.view(this.runtime(d.id))),
+      pause: this.data.pause ? { ...this.data.pause } : null,
+      settings: structuredClone(this.data.settings),
+    };
+  }
+
+  private limitsNow(): OwnerLimits {
+    return effectiveLimits(this.data.profiles, this.data.activeProfile, this.data.pause, Date.now());
+  }
+
+  private appState(rt: AppRuntime): AppState {
+    if (rt.base !== 'running') return rt.base;
+    if (rt.pausedByOwner || pauseActive(this.data.pause, Date.now())) return 'paused';
+    if ((rt.tracker?.last?.heldCalls ?? 0) > 0) return 'held';
+    return 'running';
+  }
+
+  private view(rt: AppRuntime): AppView {
+    return {
+      definition: structuredClone(rt.def),
+      state: this.appState(rt),
+      pid: rt.pid,
+      exitCode: rt.exitCode,
+      exitSignal: rt.exitSignal,
+      startedAt: rt.startedAt,
+      pausedByOwner: rt.pausedByOwner,
+    };
+  }
+
+  private runtime(id: string): AppRuntime {
+    const rt = this.runtimes.get(id);
+    if (!rt) throw new CommandError('notFound', `no app with id "${id}"`);
+    return rt;
+  }
+
+  private newRuntime(def: AppDefinition): AppRuntime {
+    const terminal = new TerminalChannel((data) => this.emit('terminalData', { id: def.id, data }), {
+      maxBytesPerSecond: this.options.terminalMaxBytesPerSecond,
+    });
+    terminal.setHeld(this.holds.size > 0);
+    return new AppRuntime(def, terminal);
+  }
+
+  private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const rt = this.runtime(id);
+    const run = rt.lock.then(fn, fn);
+    rt.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async save(): Promise<void> {
+    try {
+      await this.store.save(this.data);
+    } catch (error) {
+      this.log.add('error', `settings could not be saved to ${this.settingsPath}: ${(error as Error).message}`);
+      throw new CommandError('internal', `settings could not be saved: ${(error as Error).message}`);
+    }
+  }
+
+  // ───────────────────────────── caps, profiles, settings ─────────────────────────────
+
+  private async setOwnerLimits(a: ParsedCommandArgs<'setOwnerLimits'>): Promise<OwnerLimits> {
+    const profile = a.profile ?? this.data.activeProfile;
+    const profiles = structuredClone(this.data.profiles);
+    profiles[profile] = { ...profiles[profile], ...a.limits };
+    assertSharesFit(this.data.apps, profiles);
+    this.data.profiles = profiles;
+    await this.save();
+    if (profile === this.data.activeProfile) this.applyCaps();
+    this.stateChanged();
+    return { ...profiles[profile] };
+  }
+
+  private async setProfile(profile: SettingsData['activeProfile']): Promise<FullState> {
+    if (profile !== this.data.activeProfile) {
+      this.data.activeProfile = profile;
+      await this.save();
+      this.applyCaps();
+      this.log.add('info', `profile "${profile}" in force`);
+      this.stateChanged();
+    }
+    return this.fullState();
+  }
+
+  private async updateSettings(patch: ParsedCommandArgs<'updateSettings'>): Promise<FullState> {
+    const merged = EngineSettingsSchema.safeParse({ ...this.data.settings, ...patch, policies: { ...this.data.settings.policies, ...(patch.policies ?? {}) } });
+    if (!merged.success) throw new CommandError('invalid', `updateSettings: ${merged.error.issues[0]!.message}`);
+    const before = this.data.settings;
+    this.data.settings = merged.data;
+    await this.save();
+    if (before.snapshotHz !== merged.data.snapshotHz) {
+      this.history.setCapacity(Math.ceil(HISTORY_SECONDS * merged.data.snapshotHz));
+      this.armSnapshots();
+    }
+    const schedulingChanged =
+      before.cpuSliceMs !== merged.data.cpuSliceMs || JSON.stringify(before.policies) !== JSON.stringify(merged.data.policies);
+    if (schedulingChanged && this.schedulers) {
+      if ([...this.runtimes.values()].some((rt) => rt.active)) {
+        this.log.add('info', 'scheduling settings saved; they apply when no app is running or at the next start of Interceptor');
+      } else {
+        await this.rebuildSchedulers();
+      }
+    }
+    this.stateChanged();
+    return this.fullState();
+  }
+
+  private async rebuildSchedulers(): Promise<void> {
+    const sched = await createSchedulerSet({ clock: this.clock, cores: this.cores, settings: this.data.settings });
+    if ('error' in sched) return;
+    const old = this.schedulers;
+    this.schedulers = sched;
+    old?.dispose();
+    sched.on('limitHit', (appId, resource) => {
+      if (this.throttle.allow(`limit:${appId}:${resource}`)) this.log.add('limitHit', `${appId} is at the ${resource} cap`, appId, resource);
+    });
+    sched.on('memDenied', (appId, bytes, syscall) => {
+      if (this.throttle.allow(`mem:${appId}`)) this.log.add('memDenied', `${appId}: ${syscall} of ${bytes} bytes refused (memory ceiling)`, appId, 'mem');
+    });
+    this.applyCaps();
+  }
+
+  /** The schedulers get the active profile's caps; a pause-all is applied as per-app pauses. */
+  private applyCaps(): void {
+    if (!this.schedulers) return;
+    const caps = this.data.profiles[this.data.activeProfile];
+    for (const r of RESOURCES) this.schedulers.get(r).setCap(caps[r]);
+  }
+
+  // ───────────────────────────── app definitions ─────────────────────────────
+
+  private async addApp(input: ParsedCommandArgs<'addApp'>): Promise<AppView> {
+    if (this.data.apps.length >= MAX_APPS) throw new CommandError('conflict', `at most ${MAX_APPS} apps`);
+    const id = makeAppId(input.name, new Set(this.data.apps.map((d) => d.id)));
+    const def = AppDefinitionSchema.parse({ ...input, id });
+    assertSharesFit([...this.data.apps, def], this.data.profiles);
+    this.data.apps = [...this.data.apps, def];
+    const rt = this.newRuntime(def);
+    this.runtimes.set(id, rt);
+    try {
+      await this.save();
+    } catch (error) {
+      this.data.apps = this.data.apps.filter((d) => d.id !== id);
+      this.runtimes.delete(id);
+      throw error;
+    }
+    this.log.add('info', `app "${def.name}" added as ${id}`, id);
+    this.stateChanged();
+    return this.view(rt);
+  }
+
+  private async updateApp({ id, patch }: ParsedCommandArgs<'updateApp'>): Promise<AppView> {
+    const current = findApp(this.data.apps, id);
+    const parsed = AppDefinitionSchema.safeParse({ ...current, ...patch, id });
+    if (!parsed.success) throw new CommandError('invalid', `updateApp: ${parsed.error.issues[0]!.message}`);
+    const next = parsed.data;
+    const apps = this.data.apps.map((d) => (d.id === id ? next : d));
+    assertSharesFit(apps, this.data.profiles);
+    this.data.apps = apps;
+    await this.save();
+    const rt = this.runtime(id);
+    rt.def = next;
+    if (rt.session && this.schedulers && rt.active) {
+      for (const r of RESOURCES) if (current.shares[r] !== next.shares[r]) this.schedulers.get(r).setShare(id, next.shares[r]);
+    }
+    this.stateChanged();
+    return this.view(rt);
+  }
+
+  private async removeApp(id: string): Promise<null> {
+    findApp(this.data.apps, id);
+    await this.withLock(id, () => this.stopApp(id));
+    this.data.apps = this.data.apps.filter((d) => d.id !== id);
+    await this.save();
+    this.runtimes.get(id)?.terminal.dispose();
+    this.runtimes.delete(id);
+    this.log.add('info', `app ${id} removed`, id);
+    this.stateChanged();
+    return null;
+  }
+
+  // ───────────────────────────── lifecycle ─────────────────────────────
+
+  private async startApp(id: string): Promise<AppView> {
+    const rt = this.runtime(id);
+    if (rt.active) throw new CommandError('conflict', `${id} is already running`);
+    if (!this.enforcement.ok || !this.schedulers) {
+      throw new CommandError('unavailable', `cannot start ${id}: ${this.enforcement.reason ?? 'enforcement unavailable'}`);
+    }
+    const def = rt.def;
+    const exe = await checkExecutable(def.command, def.cwd);
+    if (!exe.ok || !exe.resolved) throw new CommandError('invalid', `cannot start ${id}: ${exe.error}`);
+
+    rt.base = 'starting';
+    rt.stopRequested = false;
+    rt.pausedByOwner = false;
+    rt.exitCode = null;
+    rt.exitSignal = null;
+    rt.sessionExit = null;
+    rt.session = null;
+    rt.tracker = null;
+    rt.lastOutput = '';
+    this.stateChanged();
+
+    let launched: LaunchedApp;
+    try {
+      launched = this.creator.launch({
+        appId: id,
+        command: exe.resolved,
+        args: def.args,
+        cwd: def.cwd ? path.resolve(def.cwd) : process.cwd(),
+        env: def.env,
+        cols: rt.cols,
+        rows: rt.rows,
+        onEngineLoss: this.data.settings.onEngineLoss,
+      });
+    } catch (error) {
+      rt.base = 'crashed';
+      this.log.add('crash', `${id} could not be started: ${(error as Error).message}`, id);
+      this.stateChanged();
+      throw new CommandError('internal', `cannot start ${id}: ${(error as Error).message}`);
+    }
+    rt.launched = launched;
+    rt.pid = launched.pid;
+    rt.startedAt = Date.now();
+    rt.terminal.attach(launched.flow);
+    launched.onData((data) => {
+      rt.lastOutput = (rt.lastOutput + data).slice(-2000);
+      rt.terminal.push(data);
+    });
+    rt.exitDone = launched.exited.then((status) => this.onExited(rt, launched, status));
+
+    let session: HelperSession;
+    try {
+      session = await withTimeout(launched.session, SESSION_TIMEOUT_MS, 'the helper did not connect');
+    } catch (error) {
+      // the helper died before (or without) connecting: its diagnostics are in the terminal
+      launched.kill('SIGKILL');
+      await rt.exitDone;
+      const detail = lastLine(rt.lastOutput) || (error as Error).message;
+      throw new CommandError('internal', `cannot start ${id}: ${detail}`);
+    }
+    if (rt.launched !== launched || rt.base !== 'starting') {
+      throw new CommandError('conflict', `${id} stopped while starting`);
+    }
+    rt.session = session;
+    rt.pid = session.hello.appPid;
+    const tracker = new UsageTracker(this.clock.now(), this.cores);
+    rt.tracker = tracker;
+    let wasHeld = false;
+    session.on('usage', (u: HelperUsage) => {
+      tracker.update(u, this.clock.now());
+      const held = u.heldCalls > 0;
+      if (held !== wasHeld) {
+        wasHeld = held;
+        this.stateChanged();
+      }
+    });
+    session.on('exit', (status) => {
+      rt.sessionExit = status;
+    });
+    session.on('log', (level, msg) => {
+      if (level === 'warn' || level === 'error') this.log.add(level === 'warn' ? 'warning' : 'error', `${id} helper: ${msg}`, id);
+    });
+    session.on('tree', (info) => {
+      if (info.event === 'exec' && this.throttle.allow(`exec:${id}:${info.comm}`)) this.log.add('info', `${id}: ${info.comm} (pid ${info.pid}) started`, id);
+    });
+    try {
+      await session.setUsagePeriod(100).catch(() => undefined);
+      for (const r of RESOURCES) this.schedulers.get(r).addApp(id, session, def.shares[r]);
+      if (pauseActive(this.data.pause, Date.now())) for (const r of RESOURCES) this.schedulers.get(r).setPaused(id, true);
+    } catch (error) {
+      this.log.add('error', `${id}: scheduling failed: ${(error as Error).message}`, id);
+      await this.stopApp(id);
+      throw new CommandError('internal', `cannot schedule ${id}: ${(error as Error).message}`);
+    }
+    rt.base = 'running';
+    this.log.add('start', `${id} started (pid ${rt.pid})`, id);
+    this.stateChanged();
+    return this.view(rt);
+  }
+
+  private onExited(rt: AppRuntime, launched: LaunchedApp, status: { code: number | null; signal: string | null }): void {
+    if (rt.launched !== launched) return;
+    this.detachSchedulers(rt);
+    rt.terminal.flush();
+    const exit = rt.sessionExit ?? status;
+    rt.exitCode = exit.code;
+    rt.exitSignal = exit.signal;
+    rt.launched = null;
+    rt.session = null;
+    const id = rt.def.id;
+    const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    if (rt.stopRequested) {
+      rt.base = 'stopped';
+      this.log.add('exit', `${id} stopped (${how})`, id);
+    } else if (exit.code === 0 && !exit.signal) {
+      rt.base = 'exited';
+      this.log.add('exit', `${id} exited (${how})`, id);
+    } else {
+      rt.base = 'crashed';
+      const wasStarting = !rt.sessionExit && !rt.tracker;
+      const detail = wasStarting ? `: ${lastLine(rt.lastOutput)}` : '';
+      this.log.add('crash', `${id} ended (${how})${detail}`, id);
+    }
+    this.stateChanged();
+  }
+
+  private detachSchedulers(rt: AppRuntime): void {
+    if (!this.schedulers || !rt.session) return;
+    for (const r of RESOURCES) {
+      try {
+        this.schedulers.get(r).removeApp(rt.def.id);
+      } catch {
+        // not added (yet)
+      }
+    }
+  }
+
+  /** Let the app run without throttling (before stopping it or leaving it running). */
+  private async releaseApp(rt: AppRuntime): Promise<void> {
+    this.detachSchedulers(rt);
+    const s = rt.session;
+    if (!s || s.closed) return;
+    await Promise.allSettled([
+      s.setLimitMode('netUp', 'unlimited'),
+      s.setLimitMode('netDown', 'unlimited'),
+      s.setLimitMode('disk', 'unlimited'),
+      s.setMemCeiling(null),
+      s.free(),
+    ]);
+  }
+
+  private async stopApp(id: string): Promise<AppView> {
+    const rt = this.runtime(id);
+    const launched = rt.launched;
+    if (!launched || !rt.active) return this.view(rt);
+    rt.stopRequested = true;
+    const grace = this.options.stopGraceMs ?? 5000;
+    const session = rt.session;
+    if (session && !session.closed) {
+      // a stopped tree could not handle SIGTERM: release it first, then SIGTERM → SIGKILL after grace (in the helper)
+      await withTimeout(this.releaseApp(rt), 2000, 'release').catch(() => undefined);
+      session.terminate(grace).catch(() => launched.kill('SIGTERM'));
+    } else {
+      launched.kill('SIGTERM');
+    }
+    // the engine's own backstop in case the helper does not do it
+    const backstop = setTimeout(() => launched.kill('SIGKILL'), grace + 2000);
+    try {
+      await rt.exitDone;
+    } finally {
+      clearTimeout(backstop);
+    }
+    return this.view(rt);
+  }
+
+  private async setAppPaused(id: string, paused: boolean): Promise<AppView> {
+    const rt = this.runtime(id);
+    if (!rt.active || !rt.session) throw new CommandError('conflict', `${id} is not running`);
+    if (rt.pausedByOwner !== paused) {
+      rt.pausedByOwner = paused;
+      const effective = paused || pauseActive(this.data.pause, Date.now());
+      for (const r of RESOURCES) this.schedulers?.get(r).setPaused(id, effective);
+      this.log.add('info', `${id} ${paused ? 'paused' : 'resumed'} by the owner`, id);
+      this.stateChanged();
+    }
+    return this.view(rt);
+  }
+
+  // ───────────────────────────── pause-all lease ─────────────────────────────
+
+  private async pauseAll(durationMs: number | null): Promise<FullState> {
+    const now = Date.now();
+    this.data.pause = { since: now, until: durationMs === null ? null : now + durationMs };
+    await this.save();
+    this.applyPauseToApps();
+    this.armLeaseTimer();
+    this.log.add('info', this.describePause('all apps paused', this.data.pause.until));
+    this.stateChanged();
+    return this.fullState();
+  }
+
+  private async resumeAll(why: string): Promise<FullState> {
+    if (this.data.pause) {
+      this.data.pause = null;
+      if (this.leaseTimer) clearTimeout(this.leaseTimer);
+      this.leaseTimer = null;
+      await this.save().catch(() => undefined);
+      this.applyPauseToApps();
+      this.log.add('info', `pause of all apps ended: ${why}`);
+      this.stateChanged();
+    }
+    return this.fullState();
+  }
+
+  private applyPauseToApps(): void {
+    const all = pauseActive(this.data.pause, Date.now());
+    for (const rt of this.runtimes.values()) {
+      if (!rt.active || !rt.session) continue;
+      for (const r of RESOURCES) this.schedulers?.get(r).setPaused(rt.def.id, all || rt.pausedByOwner);
+    }
+  }
+
+  private armLeaseTimer(): void {
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    this.leaseTimer = null;
+    const until = this.data.pause?.until;
+    if (until === null || until === undefined) return;
+    const wait = until - Date.now();
+    if (wait <= 0) {
+      void this.resumeAll('the pause expired');
+      return;
+    }
+    this.leaseTimer = setTimeout(() => this.armLeaseTimer(), Math.min(wait, MAX_TIMER_MS));
+    this.leaseTimer.unref?.();
+  }
+
+  private describePause(what: string, until: number | null): string {
+    return until === null ? `${what} until resumed` : `${what} until ${new Date(until).toISOString()}`;
+  }
+
+  // ───────────────────────────── snapshots ─────────────────────────────
+
+  private armSnapshots(): void {
+    this.snapshotTimer?.cancel();
+    const period = 1000 / this.data.settings.snapshotHz;
+    const tick = () => {
+      this.snapshotTimer = this.clock.setTimeout(tick, period);
+      try {
+        const snap = this.snapshot();
+        this.history.push(snap);
+        this.emit('snapshot', snap);
+      } catch (error) {
+        if (this.throttle.allow('snapshot-error')) this.log.add('error', `snapshot failed: ${(error as Error).message}`);
+      }
+    };
+    this.snapshotTimer = this.clock.setTimeout(tick, period);
+  }
+
+  private snapshot(): Snapshot {
+    const now = this.clock.now();
+    const limits = this.limitsNow();
+    const apps: AppSnapshot[] = [];
+    const shareSum = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 } as Record<Resource, number>;
+    for (const def of this.data.apps) {
+      const rt = this.runtime(def.id);
+      const state = this.appState(rt);
+      const caps = { ...limits } as Record<Resource, number | null>;
+      let resources;
+      if (rt.active && rt.tracker) {
+        for (const r of RESOURCES) shareSum[r] += def.shares[r];
+        const waiting = state !== 'paused' && (this.schedulers?.get('cpu').appStatus(def.id)?.waiting ?? false);
+        const ceiling = this.schedulers?.get('mem').appStatus(def.id)?.ceiling;
+        if (ceiling !== undefined) caps.mem = ceiling;
+        resources = rt.tracker.figures(now, def.shares, caps, waiting);
+      } else {
+        resources = emptyFigures(def.shares, caps);
+        for (const r of RESOURCES) resources[r].lag = 0;
+      }
+      apps.push({ id: def.id, state, resources });
+    }
+    const running = apps.filter((a) => this.runtime(a.id).active);
+    return { t: Date.now(), profile: this.data.activeProfile, limits, total: totalFigures(running, limits, shareSum), apps };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+function lastLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const lines = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n|\r/).map((l) => l.trim()).filter(Boolean);
+  return lines[lines.length - 1] ?? '';
+}

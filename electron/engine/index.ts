@@ -1,0 +1,48 @@
+// The engine's public API: what the Electron shell, the headless server and the
+// CLI use. Plain Node; imports nothing from 'electron'.
+import type { CommandName, CommandResult, EventName, EventPayloads } from '../common/contract.js';
+import type { Clock } from './clock.js';
+import { EngineImpl } from './engine.js';
+
+export interface EngineOptions {
+  /** Default: $XDG_CONFIG_HOME/interceptor or ~/.config/interceptor. */
+  configDir?: string;
+  /** The native helper binary; default: helperBinaryPath() of the catcher. */
+  helperPath?: string;
+  clock?: Clock;
+  /** Cores of the machine (CPU shares are fractions of all of them); default os.availableParallelism(). */
+  cores?: number;
+  /** Start the apps marked autostart; default true. */
+  autostart?: boolean;
+  /** SIGTERM → SIGKILL grace when stopping an app; default 5000 ms. */
+  stopGraceMs?: number;
+  /**
+   * How an app's terminal is wired: 'pty' (default; output as terminalData events,
+   * input via writeTerminal) or 'inherit' (the app uses this process's stdin/stdout/
+   * stderr directly; used by `interceptor run`).
+   */
+  terminal?: 'pty' | 'inherit';
+  /** Terminal flow control: most bytes per second of one app's output before its pty is paused. Default 2 MiB/s. */
+  terminalMaxBytesPerSecond?: number;
+}
+
+export interface Engine {
+  /** Validates with parseCommandArgs and range checks; throws CommandError. */
+  invoke<N extends CommandName>(name: N, args: unknown): Promise<CommandResult<N>>;
+  on<E extends EventName>(event: E, listener: (p: EventPayloads[E]) => void): () => void;
+  /** Default from settings.onQuit; never leaves an app frozen. Idempotent. */
+  shutdown(opts?: { leaveRunning?: boolean }): Promise<void>;
+  readonly settingsPath: string;
+  readonly configDir: string;
+  /**
+   * Flow control from a bridge: while any `source` holds, every app's pty is paused
+   * (the apps block on output) instead of buffering terminal data without bound.
+   */
+  holdTerminalOutput(source: string, held: boolean): void;
+}
+
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  return EngineImpl.create(options);
+}
+
+export { CommandError } from '../common/contract.js';

@@ -1,0 +1,362 @@
+// Byte-rate schedulers (mechanism side): one instance per resource — netUp, netDown,
+// disk (reads + writes). Shares and the cap are bytes/s.
+//
+// Mapping to the paper's Eqs. 3–6: the paper caps P2P traffic at
+// C_N^P2P(T) = N_B · T · S(P2P, Net) bytes per interval T (Eq. 6; Eq. 5 for the disk).
+// Here the owner gives the absolute cap directly (bytes/s), which is exactly
+// C^P2P(T) / T = N_B · S(P2P); if the owner states N_B and a fraction instead, the engine
+// passes their product. Instead of one counter reset every T (which lets the whole
+// interval's budget go at its start), the budget grows continuously: tokens += cap · dt,
+// the bucket holds at most `burstTicks` ticks of budget, and grants happen at most every
+// `tickMs` (≈ 10 ms) — the interval T is one tick and nothing bursts at its start.
+//
+// The helper holds calls while the app's credit is ≤ 0 and reports `demand`. PNS decides
+// which app with held demand gets the next allocation (a byte chunk: one grant of
+// min(tokens, chunk + debt)); consumption is charged from the helper's actual byte counters
+// (usage deltas), in units of `chunkBytes`, so PNS orders same-Done apps by bytes.
+//
+// The scheduler mirrors each helper's credit (granted − actually used since credit mode):
+// an app gets a new grant only once its credit is used up, so an app's outstanding credit
+// is bounded by one grant and C2 holds to within one call size per app. A call admitted on
+// a small positive credit may overshoot (credit goes negative): that debt is paid from the
+// global budget before the app gets more.
+//
+// Cap null: limit mode 'unlimited' (the helper releases held calls at once), nothing is
+// granted; the app's bytes are still charged to the policy. Cap set: limit mode 'credit'.
+// Paused: 'credit' and no grants.
+import type { Clock, TimerHandle } from '../clock.js';
+import type { CreditResource, HelperSession, HelperUsage } from '../catcher/session.js';
+import type { Policy } from '../policies/policy.js';
+import { PnsPolicy } from '../policies/pns.js';
+import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
+
+export interface ByteSchedulerOptions {
+  clock: Clock;
+  /** Default: PNS, epoch 20 chunks, multiplexed by bytes (tieBreak 'leastUsed'). */
+  policy?: Policy;
+  /** Pacing tick in ms (default 10). */
+  tickMs?: number;
+  /** Allocation unit in bytes (default 64 KiB); a grant is never smaller than one tick of budget. */
+  chunkBytes?: number;
+  /** Bucket capacity in ticks of budget (default 2): the largest possible burst. */
+  burstTicks?: number;
+  /** Minimum interval between two limitHit events of one app (default 1000 ms). */
+  limitHitIntervalMs?: number;
+}
+
+interface ByteApp {
+  id: string;
+  session: HelperSession;
+  share: number;
+  paused: boolean;
+  gone: boolean;
+  mode: 'credit' | 'unlimited' | null;
+  /** Counter (bytes moved, cumulative) at the last usage. */
+  counter: number | null;
+  /** Mirror of the helper's credit: granted − used since the last switch to credit mode. */
+  credit: number;
+  /** Grants sent and not yet acknowledged (a usage after their replies reflects them). */
+  pendingGrants: number;
+  held: number;
+  /** A `demand` arrived after the last usage. */
+  demand: boolean;
+  lastLimitHit: number;
+  listeners: {
+    usage: (u: HelperUsage) => void;
+    demand: (r: CreditResource, bytes: number) => void;
+    gone: () => void;
+  };
+}
+
+export interface ByteSchedulerStats {
+  cap: number | null;
+  tokens: number;
+  burst: number;
+  granted: number; // total bytes granted while capped
+}
+
+export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler {
+  readonly resource: CreditResource;
+  readonly policy: Policy;
+  readonly tickMs: number;
+  readonly chunkBytes: number;
+  private readonly clock: Clock;
+  private readonly burstTicks: number;
+  private readonly limitHitIntervalMs: number;
+  private readonly apps = new Map<string, ByteApp>();
+  private cap: number | null = null;
+  private tokens = 0;
+  private lastRefill: number;
+  private timer: TimerHandle | null = null;
+  private disposed = false;
+  private grantedTotal = 0;
+
+  constructor(resource: CreditResource, options: ByteSchedulerOptions) {
+    super();
+    this.resource = resource;
+    this.clock = options.clock;
+    this.policy = options.policy ?? new PnsPolicy({ epoch: 20, tieBreak: 'leastUsed' });
+    this.tickMs = options.tickMs ?? 10;
+    this.chunkBytes = options.chunkBytes ?? 64 * 1024;
+    this.burstTicks = options.burstTicks ?? 2;
+    this.limitHitIntervalMs = options.limitHitIntervalMs ?? 1000;
+    if (!(this.tickMs > 0) || !(this.chunkBytes > 0) || !(this.burstTicks >= 1)) throw new RangeError('bad byte scheduler options');
+    this.lastRefill = this.clock.now();
+  }
+
+  addApp(appId: string, session: HelperSession, share: number): void {
+    if (this.disposed) throw new Error(`${this.resource} scheduler disposed`);
+    if (this.apps.has(appId)) throw new Error(`${this.resource}: app ${appId} already added`);
+    const app: ByteApp = {
+      id: appId, session, share: checkShare(share), paused: false, gone: session.closed, mode: null,
+      counter: null, credit: 0, pendingGrants: 0, held: 0, demand: false, lastLimitHit: -Infinity,
+      listeners: {
+        usage: (u) => this.onUsage(app, u),
+        demand: (r) => {
+          if (r !== this.resource) return;
+          app.demand = true;
+          this.update(app);
+          this.pump();
+        },
+        gone: () => this.onGone(app),
+      },
+    };
+    this.apps.set(appId, app);
+    session.on('usage', app.listeners.usage);
+    session.on('demand', app.listeners.demand);
+    session.on('exit', app.listeners.gone);
+    session.on('close', app.listeners.gone);
+    if (session.lastUsage) app.counter = this.counterOf(session.lastUsage);
+    this.policy.add(appId, 0);
+    this.renormalise();
+    if (!app.gone) this.applyMode(app);
+    this.pump();
+  }
+
+  removeApp(appId: string): void {
+    const app = this.apps.get(appId);
+    if (!app) return;
+    this.apps.delete(appId);
+    this.detach(app);
+    this.policy.remove(appId);
+    // Release anything held: the app is no longer ours to limit.
+    if (!app.gone && !app.session.closed) ignore(app.session.setLimitMode(this.resource, 'unlimited'));
+    this.renormalise();
+    this.pump();
+  }
+
+  setShare(appId: string, share: number): void {
+    const app = this.apps.get(appId);
+    if (!app) return;
+    app.share = checkShare(share);
+    this.renormalise();
+    this.pump();
+  }
+
+  setCap(cap: number | null): void {
+    if (cap !== null && (!Number.isFinite(cap) || cap < 0)) throw new RangeError(`${this.resource} cap must be ≥ 0 bytes/s or null, got ${cap}`);
+    this.refill();
+    const was = this.cap;
+    this.cap = cap;
+    if (cap === null || was === null) {
+      this.tokens = 0; // no burst when a cap appears
+      this.lastRefill = this.clock.now();
+    }
+    this.tokens = Math.min(this.tokens, this.burst());
+    this.renormalise();
+    for (const app of this.apps.values()) if (!app.gone) this.applyMode(app);
+    this.pump();
+  }
+
+  setPaused(appId: string, paused: boolean): void {
+    const app = this.apps.get(appId);
+    if (!app || app.paused === paused) return;
+    app.paused = paused;
+    if (!app.gone) this.applyMode(app);
+    this.update(app);
+    this.pump();
+  }
+
+  appStatus(appId: string): SchedulerAppStatus | null {
+    const app = this.apps.get(appId);
+    const st = this.policy.status(appId);
+    if (!app || !st) return null;
+    return {
+      share: app.share, allocations: st.received, done: st.done, rem: st.rem,
+      waiting: app.held > 0 || app.demand, paused: app.paused, ceiling: null,
+    };
+  }
+
+  stats(): ByteSchedulerStats {
+    this.refill();
+    return { cap: this.cap, tokens: this.tokens, burst: this.burst(), granted: this.grantedTotal };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.timer?.cancel();
+    this.timer = null;
+    for (const app of this.apps.values()) {
+      this.detach(app);
+      if (!app.gone && !app.session.closed && !app.paused) ignore(app.session.setLimitMode(this.resource, 'unlimited'));
+    }
+    this.apps.clear();
+    this.removeAllListeners();
+  }
+
+  // ---- internals ----
+
+  private counterOf(u: HelperUsage): number {
+    switch (this.resource) {
+      case 'netUp':
+        return u.netUp;
+      case 'netDown':
+        return u.netDown;
+      case 'disk':
+        return u.diskRead + u.diskWrite;
+    }
+  }
+
+  private heldOf(u: HelperUsage): number {
+    switch (this.resource) {
+      case 'netUp':
+        return u.heldNetUp;
+      case 'netDown':
+        return u.heldNetDown;
+      case 'disk':
+        return u.heldDisk;
+    }
+  }
+
+  private burst(): number {
+    return this.cap === null ? 0 : (this.cap * this.burstTicks * this.tickMs) / 1000;
+  }
+
+  /** Smallest grant worth sending: one chunk, or one tick of budget if that is smaller. */
+  private minGrant(): number {
+    return this.cap === null ? Infinity : Math.max(1, Math.min(this.chunkBytes, (this.cap * this.tickMs) / 1000));
+  }
+
+  private renormalise(): void {
+    let sum = 0;
+    for (const a of this.apps.values()) sum += a.share;
+    const base = Math.max(this.cap ?? 0, sum);
+    for (const a of this.apps.values()) this.policy.setShare(a.id, base > 0 ? a.share / base : 0);
+  }
+
+  private applyMode(app: ByteApp): void {
+    const mode = this.cap === null && !app.paused ? 'unlimited' : 'credit';
+    if (app.mode === mode) return;
+    if (mode === 'credit') app.credit = 0; // the mirror restarts with the mode
+    app.mode = mode;
+    ignore(app.session.setLimitMode(this.resource, mode));
+  }
+
+  private onUsage(app: ByteApp, u: HelperUsage): void {
+    const c = this.counterOf(u);
+    if (app.counter !== null && c > app.counter) {
+      const delta = c - app.counter;
+      this.policy.consumed(app.id, delta / this.chunkBytes);
+      if (app.mode === 'credit') app.credit -= delta;
+    }
+    app.counter = c;
+    app.held = this.heldOf(u);
+    app.demand = false;
+    // A usage that follows the replies to all our grants reflects them: if the helper still
+    // holds calls, its credit is ≤ 0 — resynchronise the mirror if it thinks otherwise.
+    if (app.held > 0 && app.pendingGrants === 0 && app.credit > 0) app.credit = 0;
+    this.update(app);
+    this.pump();
+  }
+
+  /** Does the app want an allocation now? Tell the policy. */
+  private eligible(app: ByteApp): boolean {
+    return !app.gone && !app.paused && app.mode === 'credit' && this.cap !== null && (app.held > 0 || app.demand) && app.credit <= 0;
+  }
+
+  private update(app: ByteApp): void {
+    if (this.apps.get(app.id) !== app) return;
+    if (this.eligible(app)) this.policy.ready(app.id);
+    else this.policy.blocked(app.id);
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    if (this.cap !== null && now > this.lastRefill) {
+      this.tokens = Math.min(this.burst(), this.tokens + ((now - this.lastRefill) * this.cap) / 1000);
+    }
+    this.lastRefill = now;
+  }
+
+  private pump(): void {
+    if (this.disposed || this.cap === null) return;
+    this.refill();
+    const minGrant = this.minGrant();
+    const served = new Set<string>();
+    for (;;) {
+      const id = this.policy.next(served);
+      if (id === null) break;
+      const app = this.apps.get(id);
+      served.add(id);
+      if (!app || !this.eligible(app)) continue;
+      if (this.tokens < minGrant) {
+        this.limitHit(app);
+        continue;
+      }
+      // One allocation: a chunk (at least one tick of budget), plus any overshoot debt.
+      const chunk = Math.max(this.chunkBytes, (this.cap * this.tickMs) / 1000);
+      const grant = Math.floor(Math.min(this.tokens, chunk - app.credit));
+      if (grant <= 0) continue;
+      this.tokens -= grant;
+      this.grantedTotal += grant;
+      app.credit += grant;
+      app.pendingGrants++;
+      app.session.grant(this.resource, grant).then(
+        () => {
+          app.pendingGrants--;
+        },
+        () => {
+          app.pendingGrants--;
+        },
+      );
+      this.update(app);
+    }
+    // Keep pacing while someone waits for budget.
+    let waiting = false;
+    for (const a of this.apps.values()) if (this.eligible(a)) waiting = true;
+    if (waiting && !this.timer && this.cap > 0) {
+      const needMs = ((minGrant - this.tokens) * 1000) / this.cap;
+      const inMs = Math.max(this.tickMs / 4, Math.min(this.tickMs, needMs));
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = null;
+        this.pump();
+      }, inMs);
+    }
+  }
+
+  private onGone(app: ByteApp): void {
+    if (app.gone) return;
+    app.gone = true;
+    this.update(app);
+  }
+
+  private detach(app: ByteApp): void {
+    app.session.off('usage', app.listeners.usage);
+    app.session.off('demand', app.listeners.demand);
+    app.session.off('exit', app.listeners.gone);
+    app.session.off('close', app.listeners.gone);
+  }
+
+  private limitHit(app: ByteApp): void {
+    const now = this.clock.now();
+    if (now - app.lastLimitHit < this.limitHitIntervalMs) return;
+    app.lastLimitHit = now;
+    this.emit('limitHit', app.id, this.resource);
+  }
+}
+
+function checkShare(share: number): number {
+  if (!Number.isFinite(share) || share < 0) throw new RangeError(`share must be a finite number ≥ 0, got ${share}`);
+  return share;
+}

@@ -1,0 +1,408 @@
+// CPU scheduler (mechanism side). Units: shares and the cap are fractions of the whole
+// machine (all cores).
+//
+// Allocation = one slice of `sliceMs` wall time given to one app's whole process tree
+// (session.runSlice); the helper stops the tree at the end and reports the CPU the tree
+// really used (all threads, all cores). The policy is charged cpuNs / sliceMs: measured,
+// fractional, so a multi-threaded app pays for what it used and an app that blocked early
+// pays only for what it ran.
+//
+// C2 — the paper's T_susp (Eq. 2) generalised to many cores and threads: a token bucket
+// of CPU time. Tokens accrue at cap × ncpu CPU-ms per wall ms; the bucket holds at most
+// one slice × ncpu (no burst after an idle period). A dispatch reserves the app's
+// expected use (its last measured cores × slice) and only happens while tokens > 0; when
+// the slice ends the reservation is replaced by the measured CPU. The bucket may go
+// negative; then nobody is dispatched until it refills. Exact in the long run because it
+// charges measurements, not intentions. With a single core and a single-threaded app,
+// this is T_susp = (1 − S)/S · TSD.
+//
+// C1 — PNS on several cores: the budget, not the cores, is scarce. Up to ncpu apps run at
+// once, but only apps level with the head of the PNS queue (same Done); otherwise two apps
+// on two cores would split the budget equally whatever their shares. Work conservation:
+// when the bucket is full (the level apps cannot use the budget) the next apps run too.
+//
+// Blocking: an app whose slice used less than `blockedCpuFraction` of one core is taken
+// as blocked on I/O: it is reported blocked() to the policy and re-readied after
+// `blockedRetryMs`; its lower Done lets it catch up later (bounded if the policy says so).
+//
+// Cap null: apps run free (session.free()), nothing is dispatched. Removing an app,
+// setting the cap to null or disposing the scheduler never leaves an app stopped, except
+// an app paused by the owner (paused = stopped, never dispatched) on dispose.
+import type { Clock, TimerHandle } from '../clock.js';
+import type { HelperSession } from '../catcher/session.js';
+import type { Policy } from '../policies/policy.js';
+import { PnsPolicy } from '../policies/pns.js';
+import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
+
+export interface CpuSchedulerOptions {
+  clock: Clock;
+  /** Cores of the machine (the cap is a fraction of all of them). */
+  ncpu: number;
+  /**
+   * Default: PNS with epoch 20 (see SCHEDULER_EPOCH in index.ts) and tieBreak 'leastUsed': CPU allocations are charged as
+   * measured (a 2-thread slice costs 2, a slice that blocked early costs less), so apps
+   * with the same Done are multiplexed by CPU used, not by number of slices.
+   */
+  policy?: Policy;
+  /** Allocation length in wall ms (default 20). */
+  sliceMs?: number;
+  /** A slice that used less than this fraction of one core means "blocked" (default 0.5). */
+  blockedCpuFraction?: number;
+  /** How long a blocked app waits before it is offered the CPU again (default 2 slices). */
+  blockedRetryMs?: number;
+  /** Minimum interval between two limitHit events of one app (default 1000 ms). */
+  limitHitIntervalMs?: number;
+  /** Bucket capacity in CPU-ms (default sliceMs × ncpu). */
+  bucketMs?: number;
+}
+
+interface CpuApp {
+  id: string;
+  session: HelperSession;
+  share: number;
+  paused: boolean;
+  gone: boolean;
+  /** A slice is in flight (the helper has not reported its end yet). */
+  inFlight: boolean;
+  /** Bumped whenever an in-flight slice must no longer lead to a re-dispatch decision. */
+  gen: number;
+  /** CPU-ms reserved for the in-flight slice. */
+  reserved: number;
+  /** Last measured cores used during a slice (cpu / wall), the dispatch estimate. */
+  cores: number;
+  blockedTimer: TimerHandle | null;
+  /** Blocked on I/O by our detection (policy told blocked()). */
+  ioBlocked: boolean;
+  lastLimitHit: number;
+  cpuNs: number; // charged so far
+  slices: number;
+  listeners: { exit: () => void; close: () => void };
+}
+
+export interface CpuSchedulerStats {
+  cap: number | null;
+  tokensMs: number;
+  bucketMs: number;
+  inFlight: number;
+  /** Total CPU charged to all apps while capped (ns). */
+  chargedNs: number;
+  slices: number;
+}
+
+export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler {
+  readonly resource = 'cpu' as const;
+  readonly ncpu: number;
+  readonly sliceMs: number;
+  readonly policy: Policy;
+  private readonly clock: Clock;
+  private readonly blockedCpuFraction: number;
+  private readonly blockedRetryMs: number;
+  private readonly limitHitIntervalMs: number;
+  private readonly bucketMs: number;
+  private readonly apps = new Map<string, CpuApp>();
+  private cap: number | null = null;
+  private tokens = 0; // CPU-ms
+  private lastRefill: number;
+  private timer: TimerHandle | null = null;
+  private timerAt = Infinity;
+  private disposed = false;
+  private chargedNs = 0;
+  private slices = 0;
+
+  constructor(options: CpuSchedulerOptions) {
+    super();
+    this.clock = options.clock;
+    this.ncpu = Math.max(1, Math.floor(options.ncpu));
+    this.policy = options.policy ?? new PnsPolicy({ epoch: 20, tieBreak: 'leastUsed' });
+    this.sliceMs = options.sliceMs ?? 20;
+    if (!(this.sliceMs > 0)) throw new RangeError('sliceMs must be > 0');
+    this.blockedCpuFraction = options.blockedCpuFraction ?? 0.5;
+    this.blockedRetryMs = options.blockedRetryMs ?? 2 * this.sliceMs;
+    this.limitHitIntervalMs = options.limitHitIntervalMs ?? 1000;
+    this.bucketMs = options.bucketMs ?? this.sliceMs * this.ncpu;
+    this.lastRefill = this.clock.now();
+  }
+
+  addApp(appId: string, session: HelperSession, share: number): void {
+    if (this.disposed) throw new Error('cpu scheduler disposed');
+    if (this.apps.has(appId)) throw new Error(`cpu: app ${appId} already added`);
+    const app: CpuApp = {
+      id: appId, session, share: checkShare(share), paused: false, gone: session.closed, inFlight: false, gen: 0, reserved: 0,
+      cores: 1, blockedTimer: null, ioBlocked: false, lastLimitHit: -Infinity, cpuNs: 0, slices: 0,
+      listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId) },
+    };
+    this.apps.set(appId, app);
+    session.on('exit', app.listeners.exit);
+    session.on('close', app.listeners.close);
+    this.policy.add(appId, 0);
+    this.renormalise();
+    if (app.gone) return;
+    if (this.cap === null) {
+      ignore(session.free());
+    } else {
+      this.policy.ready(appId);
+      this.pump();
+    }
+  }
+
+  removeApp(appId: string): void {
+    const app = this.apps.get(appId);
+    if (!app) return;
+    this.apps.delete(appId);
+    app.gen++;
+    app.blockedTimer?.cancel();
+    app.session.off('exit', app.listeners.exit);
+    app.session.off('close', app.listeners.close);
+    this.policy.remove(appId);
+    // Never leave an app stopped behind us.
+    if (!app.gone && !app.session.closed) ignore(app.session.free());
+    this.renormalise();
+    this.pump();
+  }
+
+  setShare(appId: string, share: number): void {
+    const app = this.apps.get(appId);
+    if (!app) return;
+    app.share = checkShare(share);
+    this.renormalise();
+    this.pump();
+  }
+
+  setCap(cap: number | null): void {
+    if (cap !== null && (!Number.isFinite(cap) || cap < 0 || cap > 1)) throw new RangeError(`cpu cap must be in [0, 1] or null, got ${cap}`);
+    const was = this.cap;
+    this.refill();
+    this.cap = cap;
+    this.renormalise();
+    if (cap === null) {
+      this.cancelTimer();
+      this.tokens = 0;
+      for (const app of this.apps.values()) {
+        app.gen++; // an in-flight slice ends; the app must stay free
+        if (!app.gone && !app.paused) ignore(app.session.free());
+      }
+      return;
+    }
+    this.tokens = Math.min(this.tokens, this.bucketMs);
+    if (was === null) {
+      this.tokens = 0; // no initial burst
+      this.lastRefill = this.clock.now();
+      for (const app of this.apps.values()) {
+        if (app.gone || app.paused) continue;
+        ignore(app.session.stop());
+        if (!app.ioBlocked) this.policy.ready(app.id);
+      }
+    }
+    this.pump();
+  }
+
+  setPaused(appId: string, paused: boolean): void {
+    const app = this.apps.get(appId);
+    if (!app || app.paused === paused) return;
+    app.paused = paused;
+    if (paused) {
+      app.gen++;
+      app.blockedTimer?.cancel();
+      app.blockedTimer = null;
+      app.ioBlocked = false;
+      this.policy.blocked(appId);
+      if (!app.gone) ignore(app.session.stop());
+      this.pump();
+      return;
+    }
+    if (app.gone) return;
+    if (this.cap === null) {
+      ignore(app.session.free());
+    } else {
+      this.policy.ready(appId);
+      this.pump();
+    }
+  }
+
+  appStatus(appId: string): SchedulerAppStatus | null {
+    const app = this.apps.get(appId);
+    const st = this.policy.status(appId);
+    if (!app || !st) return null;
+    return {
+      share: app.share, allocations: st.received, done: st.done, rem: st.rem,
+      waiting: st.ready && !app.inFlight, paused: app.paused, ceiling: null,
+    };
+  }
+
+  /** Mechanism state, for tests and diagnostics. */
+  stats(): CpuSchedulerStats {
+    this.refill();
+    let inFlight = 0;
+    for (const a of this.apps.values()) if (a.inFlight) inFlight++;
+    return { cap: this.cap, tokensMs: this.tokens, bucketMs: this.bucketMs, inFlight, chargedNs: this.chargedNs, slices: this.slices };
+  }
+
+  /** Measured CPU charged to one app while capped (ns). */
+  chargedCpuNs(appId: string): number {
+    return this.apps.get(appId)?.cpuNs ?? 0;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.cancelTimer();
+    for (const app of this.apps.values()) {
+      app.gen++;
+      app.blockedTimer?.cancel();
+      app.session.off('exit', app.listeners.exit);
+      app.session.off('close', app.listeners.close);
+      if (!app.gone && !app.paused && !app.session.closed) ignore(app.session.free());
+    }
+    this.apps.clear();
+    this.removeAllListeners();
+  }
+
+  // ---- internals ----
+
+  /** Policy shares are the nominal shares normalised to the P2P budget, so an epoch is C allocations of it. */
+  private renormalise(): void {
+    let sum = 0;
+    for (const a of this.apps.values()) sum += a.share;
+    const base = Math.max(this.cap ?? 0, sum);
+    for (const a of this.apps.values()) this.policy.setShare(a.id, base > 0 ? a.share / base : 0);
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    if (this.cap !== null && now > this.lastRefill) {
+      this.tokens = Math.min(this.bucketMs, this.tokens + (now - this.lastRefill) * this.cap * this.ncpu);
+    }
+    this.lastRefill = now;
+  }
+
+  private pump(): void {
+    if (this.disposed || this.cap === null) return;
+    this.refill();
+    let inFlight = 0;
+    for (const a of this.apps.values()) if (a.inFlight) inFlight++;
+    const full = this.tokens >= this.bucketMs - 1e-9; // the budget would overflow: work conservation
+    let waitingForTokens = false;
+    let waitingForLevel = false;
+    for (const entry of this.policy.order()) {
+      const app = this.apps.get(entry.id);
+      if (!app || app.inFlight || app.paused || app.gone) continue;
+      if (inFlight >= this.ncpu) break;
+      if (!entry.concurrentWithHead && !full) {
+        waitingForLevel = true;
+        continue;
+      }
+      if (this.tokens <= 0) {
+        waitingForTokens = true;
+        this.limitHit(app);
+        continue;
+      }
+      this.dispatch(app);
+      inFlight++;
+    }
+    // Wake up when the bucket allows the next dispatch (tokens > 0), or when it is full
+    // (work conservation for apps not level with the head).
+    const rate = this.cap * this.ncpu; // CPU-ms per ms
+    let wakeIn = Infinity;
+    if (rate > 0 && inFlight < this.ncpu) {
+      if (waitingForTokens) wakeIn = Math.max(0, -this.tokens) / rate + 0.05;
+      if (waitingForLevel) wakeIn = Math.min(wakeIn, Math.max(0, this.bucketMs - this.tokens) / rate + 0.05);
+    }
+    this.armTimer(wakeIn);
+  }
+
+  private dispatch(app: CpuApp): void {
+    const gen = app.gen;
+    app.inFlight = true;
+    app.reserved = this.sliceMs * Math.min(this.ncpu, Math.max(0.05, app.cores));
+    this.tokens -= app.reserved;
+    app.session.runSlice(this.sliceMs).then(
+      (r) => this.sliceEnded(app, gen, r.cpuNs, r.wallNs, r.ended),
+      () => this.sliceEnded(app, gen, 0, 0, 'exit'),
+    );
+  }
+
+  private sliceEnded(app: CpuApp, gen: number, cpuNs: number, wallNs: number, ended: 'timer' | 'stop' | 'exit'): void {
+    app.inFlight = false;
+    if (this.disposed) return;
+    this.refill();
+    // Charge the measurement (even for a slice cut short by pause or cap removal: it ran).
+    const cpu = Math.max(0, Number.isFinite(cpuNs) ? cpuNs : 0);
+    this.tokens += app.reserved - cpu / 1e6;
+    app.reserved = 0;
+    app.cpuNs += cpu;
+    app.slices++;
+    this.chargedNs += cpu;
+    this.slices++;
+    const stillHere = this.apps.get(app.id) === app;
+    if (stillHere) this.policy.consumed(app.id, cpu / (this.sliceMs * 1e6));
+    if (wallNs > 0) app.cores = cpu / wallNs;
+    if (ended === 'exit') {
+      this.onGone(app.id);
+      return;
+    }
+    if (!stillHere || gen !== app.gen || this.cap === null) {
+      this.pump();
+      return;
+    }
+    const ranMs = wallNs > 0 ? Math.min(wallNs / 1e6, this.sliceMs) : this.sliceMs;
+    if (ended === 'timer' && cpu / 1e6 < this.blockedCpuFraction * ranMs) {
+      // Used much less than one core: blocked on I/O (or sleeping). Let others run; offer
+      // the CPU again shortly. Its Done stays where it is, so it catches up later.
+      app.ioBlocked = true;
+      app.cores = Math.max(app.cores, 0.05);
+      this.policy.blocked(app.id);
+      app.blockedTimer?.cancel();
+      app.blockedTimer = this.clock.setTimeout(() => {
+        app.blockedTimer = null;
+        if (!app.ioBlocked || app.paused || app.gone || this.apps.get(app.id) !== app) return;
+        app.ioBlocked = false;
+        if (this.cap !== null) this.policy.ready(app.id);
+        this.pump();
+      }, this.blockedRetryMs);
+    }
+    this.pump();
+  }
+
+  private onGone(appId: string): void {
+    const app = this.apps.get(appId);
+    if (!app || app.gone) return;
+    app.gone = true;
+    app.blockedTimer?.cancel();
+    this.policy.blocked(appId);
+    this.pump();
+  }
+
+  private limitHit(app: CpuApp): void {
+    const now = this.clock.now();
+    if (now - app.lastLimitHit < this.limitHitIntervalMs) return;
+    app.lastLimitHit = now;
+    this.emit('limitHit', app.id, 'cpu');
+  }
+
+  private armTimer(inMs: number): void {
+    if (!Number.isFinite(inMs)) {
+      this.cancelTimer();
+      return;
+    }
+    const at = this.clock.now() + inMs;
+    if (this.timer && Math.abs(at - this.timerAt) < 0.01) return;
+    this.cancelTimer();
+    this.timerAt = at;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.pump();
+    }, inMs);
+  }
+
+  private cancelTimer(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+}
+
+function checkShare(share: number): number {
+  if (!Number.isFinite(share) || share < 0) throw new RangeError(`share must be a finite number ≥ 0, got ${share}`);
+  return share;
+}

@@ -1,0 +1,9 @@
+// Message shapes on the Electron IPC channels of the contract (types only: the
+// preload and ipc-handlers both import them, nothing here runs).
+import type { ErrorCode, EventName, EventPayloads } from '../common/contract.js';
+
+/** What every `${IPC_PREFIX}${command}` handler resolves to: handlers never reject, so the error code survives IPC. */
+export type IpcReply = { ok: true; result: unknown } | { ok: false; error: { code: ErrorCode; message: string } };
+
+/** What the main process sends on IPC_EVENT_CHANNEL. */
+export type IpcEventMessage = { [E in EventName]: { event: E; payload: EventPayloads[E] } }[EventName];

@@ -1,0 +1,28 @@
+// Where the shell finds its files, in development and in a packaged app. The
+// helper binary is shipped outside the asar (forge extraResource, electron-builder
+// extraResources) as <resources>/interceptor-helper, because an asar cannot be exec'd.
+import path from 'node:path';
+
+export const HELPER_NAME = 'interceptor-helper';
+
+export interface ShellPaths {
+  preload: string;
+  rendererDir: string;
+  assetsDir: string;
+  /** undefined: let the engine find the helper it builds (native/build) itself. */
+  helperPath: string | undefined;
+}
+
+/** `mainDir` is dist/electron/main (the directory of the compiled main.js). */
+export function shellPaths(options: { isPackaged: boolean; appPath: string; resourcesPath: string; mainDir: string }): ShellPaths {
+  const dist = path.resolve(options.mainDir, '..', '..');
+  return {
+    preload: path.join(dist, 'electron', 'preload', 'preload.cjs'),
+    rendererDir: path.join(dist, 'renderer'),
+    assetsDir: path.join(options.appPath, 'assets'),
+    helperPath: options.isPackaged ? path.join(options.resourcesPath, HELPER_NAME) : undefined,
+  };
+}
+
+export const TRAY_ICON_FILES = { running: 'tray-running.png', paused: 'tray-paused.png', atCap: 'tray-at-cap.png' } as const;
+export const APP_ICON_FILE = 'icon.png';

@@ -1,0 +1,364 @@
+/* The control channel to the engine: a Unix stream socket carrying
+ * versioned JSON lines (../PROTOCOL.md). Input is untrusted: lines are
+ * bounded, every message is validated, and any malformed input is answered
+ * with an error, never with a crash. Output is buffered and non-blocking so a
+ * slow engine can never stall the tracer. */
+#include "helper.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static char inbuf[MAX_LINE + 1];
+static size_t inlen;
+static bool discarding;
+static char *outbuf;
+static size_t outlen, outcap;
+
+#define OUT_DROP_ABOVE (1u << 20)   /* drop usage/log when the engine lags this much */
+#define OUT_LOST_ABOVE (64u << 20)  /* an engine this far behind is treated as lost */
+
+int control_connect(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof sa.sun_path) { fprintf(stderr, "interceptor-helper: control path too long\n"); exit(125); }
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) { perror("interceptor-helper: socket"); exit(125); }
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        fprintf(stderr, "interceptor-helper: cannot connect to %s: %s\n", path, strerror(errno));
+        exit(125);
+    }
+    /* Only an engine of our own user may drive us. */
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || cr.uid != geteuid()) {
+        fprintf(stderr, "interceptor-helper: control socket peer is not our user\n");
+        exit(125);
+    }
+    if (fcntl_nonblock(fd)) { perror("interceptor-helper: fcntl"); exit(125); }
+    return fd;
+}
+
+void json_escape(char *dst, size_t cap, const char *src)
+{
+    size_t o = 0;
+    for (const unsigned char *s = (const unsigned char *)src; *s && o + 7 < cap; s++) {
+        if (*s == '"' || *s == '\\') { dst[o++] = '\\'; dst[o++] = (char)*s; }
+        else if (*s < 0x20) o += (size_t)snprintf(dst + o, cap - o, "\\u%04x", *s);
+        else if (*s >= 0x80) {
+            /* copy valid UTF-8 sequences, replace stray bytes */
+            int n = (*s & 0xE0) == 0xC0 ? 2 : (*s & 0xF0) == 0xE0 ? 3 : (*s & 0xF8) == 0xF0 ? 4 : 0;
+            bool ok = n > 0;
+            for (int i = 1; ok && i < n; i++) ok = (s[i] & 0xC0) == 0x80;
+            if (ok && o + (size_t)n < cap - 1) { memcpy(dst + o, s, (size_t)n); o += (size_t)n; s += n - 1; }
+            else dst[o++] = '?';
+        } else dst[o++] = (char)*s;
+    }
+    dst[o] = 0;
+}
+
+static void try_write(void)
+{
+    while (outlen > 0) {
+        ssize_t n = send(H.ctl_fd, outbuf, outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            memmove(outbuf, outbuf + n, outlen - (size_t)n);
+            outlen -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        if (n < 0 && errno == EINTR) continue;
+        control_engine_lost();
+        return;
+    }
+}
+
+void control_send(const char *line, bool droppable)
+{
+    if (!H.ctl_open) return;
+    size_t len = strlen(line);
+    if (droppable && outlen > OUT_DROP_ABOVE) return;
+    if (outlen + len + 1 > OUT_LOST_ABOVE) { control_engine_lost(); return; }
+    if (outlen + len + 1 > outcap) {
+        size_t ncap = outcap ? outcap : 65536;
+        while (ncap < outlen + len + 1) ncap *= 2;
+        char *nb = realloc(outbuf, ncap);
+        if (!nb) return;
+        outbuf = nb;
+        outcap = ncap;
+    }
+    memcpy(outbuf + outlen, line, len);
+    outbuf[outlen + len] = '\n';
+    bool was_empty = outlen == 0;
+    outlen += len + 1;
+    if (was_empty) try_write();
+}
+
+bool control_want_write(void) { return H.ctl_open && outlen > 0; }
+void control_on_writable(void) { if (H.ctl_open) try_write(); }
+
+void control_flush_blocking(int timeout_ms)
+{
+    uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+    while (H.ctl_open && outlen > 0) {
+        uint64_t now = now_ns();
+        if (now >= deadline) return;
+        struct pollfd p = { .fd = H.ctl_fd, .events = POLLOUT };
+        if (poll(&p, 1, (int)((deadline - now) / 1000000ull) + 1) <= 0) return;
+        try_write();
+    }
+}
+
+void send_reply(double id, bool ok, const char *err)
+{
+    char line[600], e[400], ids[40];
+    if (isnan(id)) strcpy(ids, "null"); else snprintf(ids, sizeof ids, "%.0f", id);
+    if (ok) snprintf(line, sizeof line, "{\"type\":\"reply\",\"id\":%s,\"ok\":true}", ids);
+    else {
+        json_escape(e, sizeof e, err ? err : "error");
+        snprintf(line, sizeof line, "{\"type\":\"reply\",\"id\":%s,\"ok\":false,\"error\":\"%s\"}", ids, e);
+    }
+    control_send(line, false);
+}
+
+/* comm: the process's cached name; refreshed from /proc unless the event is an exit */
+void send_tree(const char *ev, pid_t pid, pid_t ppid, char *comm, size_t commcap)
+{
+    char esc[160], path[64], line[300];
+    if (strcmp(ev, "exit") != 0) {
+        snprintf(path, sizeof path, "/proc/%d/comm", pid);
+        FILE *f = fopen(path, "re");
+        if (f) {
+            if (!fgets(comm, (int)commcap, f)) comm[0] = 0;
+            fclose(f);
+            char *nl = strchr(comm, '\n');
+            if (nl) *nl = 0;
+        }
+    }
+    json_escape(esc, sizeof esc, comm);
+    snprintf(line, sizeof line, "{\"type\":\"tree\",\"event\":\"%s\",\"pid\":%d,\"ppid\":%d,\"comm\":\"%s\"}", ev, pid, ppid, esc);
+    control_send(line, false);
+}
+
+void send_usage(bool force)
+{
+    if (!H.ctl_open) return;
+    char body[480], line[600];
+    const char *state = H.paused ? "stopped" : H.slice_active ? "running" : "free";
+    snprintf(body, sizeof body,
+             "\"cpuNs\":%llu,\"netUp\":%llu,\"netDown\":%llu,\"diskRead\":%llu,\"diskWrite\":%llu,"
+             "\"memBytes\":%llu,\"heldNetUp\":%llu,\"heldNetDown\":%llu,\"heldDisk\":%llu,\"heldCalls\":%d,"
+             "\"threads\":%d,\"processes\":%d,\"cpuState\":\"%s\"}",
+             (unsigned long long)tree_cpu_ns(), (unsigned long long)H.counters[C_NETUP],
+             (unsigned long long)H.counters[C_NETDOWN], (unsigned long long)H.counters[C_DISKREAD],
+             (unsigned long long)H.counters[C_DISKWRITE], (unsigned long long)mem_tree_bytes(),
+             (unsigned long long)H.cr[R_NETUP].held_bytes, (unsigned long long)H.cr[R_NETDOWN].held_bytes,
+             (unsigned long long)H.cr[R_DISK].held_bytes,
+             H.cr[R_NETUP].held_calls + H.cr[R_NETDOWN].held_calls + H.cr[R_DISK].held_calls,
+             H.nthreads, H.nprocs, state);
+    if (!force && !strcmp(body, H.last_usage_sig)) return;
+    snprintf(H.last_usage_sig, sizeof H.last_usage_sig, "%s", body);
+    snprintf(line, sizeof line, "{\"type\":\"usage\",\"t\":%llu,%s", (unsigned long long)(now_ns() / 1000000ull), body);
+    control_send(line, !force);
+}
+
+/* ------------------------------------------------------------------ */
+/* commands                                                            */
+
+static const struct jfield *field(const struct jfield *f, int n, const char *key)
+{
+    for (int i = 0; i < n; i++) if (!strcmp(f[i].key, key)) return &f[i];
+    return NULL;
+}
+
+static int resource_of(const struct jfield *f)
+{
+    if (!f || f->type != J_STR) return -1;
+    if (!strcmp(f->str, "netUp")) return R_NETUP;
+    if (!strcmp(f->str, "netDown")) return R_NETDOWN;
+    if (!strcmp(f->str, "disk")) return R_DISK;
+    return -1;
+}
+
+static bool num_in(const struct jfield *f, double lo, double hi)
+{
+    return f && f->type == J_NUM && f->num >= lo && f->num <= hi;
+}
+
+static void handle_line(char *line, size_t len)
+{
+    struct jfield f[JSON_MAX_FIELDS];
+    const char *err = NULL;
+    if (memchr(line, 0, len)) { send_reply(NAN, false, "bad JSON: NUL byte"); return; }
+    int n = json_parse_flat(line, f, JSON_MAX_FIELDS, &err);
+    if (n < 0) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "bad JSON: %s", err);
+        send_reply(NAN, false, msg);
+        return;
+    }
+    const struct jfield *idf = field(f, n, "id"), *tf = field(f, n, "type");
+    double id = NAN;
+    if (idf && idf->type == J_NUM && idf->num >= 0 && idf->num <= 9007199254740991.0 && floor(idf->num) == idf->num)
+        id = idf->num;
+    if (!tf || tf->type != J_STR) { send_reply(id, false, "missing type"); return; }
+    if (isnan(id)) { send_reply(NAN, false, "missing or invalid id"); return; }
+    const char *type = tf->str;
+
+    if (!strcmp(type, "ping")) { send_reply(id, true, NULL); return; }
+    if (!strcmp(type, "grant")) {
+        int r = resource_of(field(f, n, "resource"));
+        const struct jfield *b = field(f, n, "bytes");
+        if (r < 0) { send_reply(id, false, "unknown resource"); return; }
+        if (!num_in(b, 0, 1e15)) { send_reply(id, false, "bytes must be a number in [0, 1e15]"); return; }
+        H.cr[r].credit += (int64_t)floor(b->num);
+        send_reply(id, true, NULL);
+        credit_release(r);
+        return;
+    }
+    if (!strcmp(type, "limit")) {
+        int r = resource_of(field(f, n, "resource"));
+        const struct jfield *m = field(f, n, "mode");
+        if (r < 0) { send_reply(id, false, "unknown resource"); return; }
+        if (!m || m->type != J_STR || (strcmp(m->str, "credit") && strcmp(m->str, "unlimited"))) {
+            send_reply(id, false, "mode must be credit or unlimited");
+            return;
+        }
+        H.cr[r].mode = !strcmp(m->str, "credit") ? 1 : 0;
+        send_reply(id, true, NULL);
+        credit_release(r);
+        return;
+    }
+    if (!strcmp(type, "memCeiling")) {
+        const struct jfield *b = field(f, n, "bytes");
+        if (b && b->type == J_NULL) H.mem_ceiling_set = false;
+        else if (num_in(b, 0, 9007199254740991.0)) {
+            if (!H.mem_ceiling_set) mem_refresh_all();
+            H.mem_ceiling_set = true;
+            H.mem_ceiling = (uint64_t)b->num;
+        } else { send_reply(id, false, "bytes must be null or a number >= 0"); return; }
+        send_reply(id, true, NULL);
+        return;
+    }
+    if (!strcmp(type, "cpu")) {
+        const struct jfield *a = field(f, n, "action");
+        if (!a || a->type != J_STR) { send_reply(id, false, "action must be free, stop or run"); return; }
+        if (!strcmp(a->str, "free")) { if (!H.terminating) cpu_free(); send_reply(id, true, NULL); return; }
+        if (!strcmp(a->str, "stop")) {
+            if (H.terminating) { send_reply(id, false, "terminating"); return; }
+            cpu_stop(id, true);
+            return;
+        }
+        if (!strcmp(a->str, "run")) {
+            const struct jfield *ms = field(f, n, "ms");
+            if (!num_in(ms, 1, 3600000)) { send_reply(id, false, "ms must be a number in [1, 3600000]"); return; }
+            if (H.terminating) { send_reply(id, false, "terminating"); return; }
+            send_reply(id, true, NULL);
+            cpu_run(id, ms->num);
+            return;
+        }
+        send_reply(id, false, "action must be free, stop or run");
+        return;
+    }
+    if (!strcmp(type, "config")) {
+        const struct jfield *p = field(f, n, "usagePeriodMs");
+        if (!num_in(p, 10, 60000)) { send_reply(id, false, "usagePeriodMs must be in [10, 60000]"); return; }
+        H.usage_period_ms = (int)p->num;
+        arm_timer(H.usage_tfd, (uint64_t)H.usage_period_ms * 1000000ull, (uint64_t)H.usage_period_ms * 1000000ull);
+        send_reply(id, true, NULL);
+        return;
+    }
+    if (!strcmp(type, "report")) { send_usage(true); send_reply(id, true, NULL); return; }
+    if (!strcmp(type, "signal")) {
+        const struct jfield *s = field(f, n, "signal");
+        int sig = s && s->type == J_STR ? signum_from_name(s->str) : -1;
+        if (sig < 0) { send_reply(id, false, "signal must be one of SIGTERM SIGINT SIGHUP SIGKILL SIGUSR1 SIGUSR2"); return; }
+        if (!H.app_exited) kill(H.app_pid, sig);
+        send_reply(id, true, NULL);
+        return;
+    }
+    if (!strcmp(type, "terminate")) {
+        const struct jfield *g = field(f, n, "graceMs");
+        double grace = 3000;
+        if (g) {
+            if (!num_in(g, 0, 60000)) { send_reply(id, false, "graceMs must be in [0, 60000]"); return; }
+            grace = g->num;
+        }
+        send_reply(id, true, NULL);
+        begin_terminate((int)grace);
+        return;
+    }
+    send_reply(id, false, "unknown type");
+}
+
+void control_on_readable(void)
+{
+    char buf[65536];
+    for (;;) {
+        ssize_t n = recv(H.ctl_fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n == 0) { control_engine_lost(); return; }
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+            control_engine_lost();
+            return;
+        }
+        for (ssize_t i = 0; i < n && H.ctl_open; i++) {
+            char c = buf[i];
+            if (c == '\n') {
+                if (discarding) {
+                    discarding = false;
+                    control_send("{\"type\":\"error\",\"error\":\"line too long\"}", false);
+                } else {
+                    inbuf[inlen] = 0;
+                    handle_line(inbuf, inlen);
+                }
+                inlen = 0;
+            } else if (!discarding) {
+                if (inlen >= MAX_LINE) { discarding = true; inlen = 0; }
+                else inbuf[inlen++] = c;
+            }
+        }
+        if (!H.ctl_open) return;
+    }
+}
+
+void control_engine_lost(void)
+{
+    if (!H.ctl_open) return;
+    H.ctl_open = false;
+    close(H.ctl_fd);
+    H.ctl_fd = -1;
+    outlen = 0;
+    if (H.terminating) return;
+    if (H.on_loss_continue) {
+        /* "continue": we stay the tracer (a RET_TRACE filter without a tracer
+         * would make every traced call fail with ENOSYS) but lift every limit. */
+        lift_all_limits();
+    } else {
+        begin_terminate(500);
+    }
+}
+
+void send_hello(void)
+{
+    char line[1024], tok[600];
+    json_escape(tok, sizeof tok, H.token);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN), tck = sysconf(_SC_CLK_TCK);
+    bool unotif = probe_user_notif(), pidfd = probe_pidfd();
+    snprintf(line, sizeof line,
+             "{\"type\":\"hello\",\"version\":%d,\"token\":\"%s\",\"helperPid\":%d,\"appPid\":%d,"
+             "\"features\":{\"seccomp\":true,\"ptraceSeize\":true,\"userNotif\":%s,\"rt\":%s,\"pidfd\":%s},"
+             "\"ncpu\":%ld,\"clockTicks\":%ld}",
+             PROTOCOL_VERSION, tok, getpid(), H.app_pid, unotif ? "true" : "false", H.rt ? "true" : "false",
+             pidfd ? "true" : "false", ncpu, tck);
+    control_send(line, false);
+}

@@ -1,0 +1,80 @@
+/* CPU dispatch of the whole tree: `free`, `stop`, and `run` slices ended by
+ * the helper's own timer. A stop is complete when every thread has reported a
+ * ptrace-stop after our PTRACE_INTERRUPT; only then are the slice's CPU time
+ * (kernel per-process clocks, all cores) and the `stop` reply produced, so
+ * the engine's figures are exact. */
+#include "helper.h"
+
+#include <stdio.h>
+
+static void emit_slice(const char *ended)
+{
+    uint64_t cpu = tree_cpu_ns();
+    uint64_t wall = now_ns() - H.slice_wall0;
+    char line[256];
+    snprintf(line, sizeof line, "{\"type\":\"slice\",\"id\":%.0f,\"cpuNs\":%llu,\"wallNs\":%llu,\"ended\":\"%s\"}",
+             H.slice_id, (unsigned long long)(cpu - H.slice_cpu0), (unsigned long long)wall, ended);
+    H.slice_active = false;
+    H.slice_end = NULL;
+    arm_timer(H.slice_tfd, 0, 0);
+    control_send(line, false);
+}
+
+void tracer_stop_complete_check(void)
+{
+    if (!H.paused || H.interrupts_pending > 0) return;
+    bool any = false;
+    if (H.slice_active && H.slice_end) { emit_slice(H.slice_end); any = true; }
+    for (int i = 0; i < H.stop_replies; i++) { send_reply(H.stop_reply_ids[i], true, NULL); any = true; }
+    H.stop_replies = 0;
+    if (any) send_usage(true);
+}
+
+void cpu_free(void)
+{
+    H.released = true;
+    if (H.slice_active) emit_slice(H.slice_end ? H.slice_end : "stop");
+    tracer_unpause_all();
+}
+
+void cpu_stop(double id, bool has_id)
+{
+    if (H.slice_active && !H.slice_end) H.slice_end = "stop";
+    tracer_pause_all();
+    if (has_id) {
+        if (H.stop_replies < (int)(sizeof H.stop_reply_ids / sizeof H.stop_reply_ids[0]))
+            H.stop_reply_ids[H.stop_replies++] = id;
+        else
+            send_reply(id, true, NULL);
+    }
+    tracer_stop_complete_check();
+}
+
+void cpu_run(double id, double ms)
+{
+    H.released = true;
+    if (H.slice_active) emit_slice(H.slice_end ? H.slice_end : "stop");
+    /* measured while the tree is still stopped: nothing is lost or added */
+    H.slice_cpu0 = tree_cpu_ns();
+    H.slice_wall0 = now_ns();
+    H.slice_id = id;
+    H.slice_active = true;
+    H.slice_end = NULL;
+    arm_timer(H.slice_tfd, (uint64_t)(ms * 1e6), 0);
+    tracer_unpause_all();
+}
+
+void cpu_on_slice_timer(void)
+{
+    if (!H.slice_active || H.slice_end) return;
+    H.slice_end = "timer";
+    tracer_pause_all();
+    tracer_stop_complete_check();
+}
+
+void cpu_on_tree_gone(void)
+{
+    if (H.slice_active) emit_slice("exit");
+    for (int i = 0; i < H.stop_replies; i++) send_reply(H.stop_reply_ids[i], true, NULL);
+    H.stop_replies = 0;
+}

@@ -1,0 +1,202 @@
+/* interceptor-helper: the native Catcher of one P2P app (see ../PROTOCOL.md).
+ * Policy lives in the engine; this process is mechanism only: it creates the
+ * app, traces every thread of its tree, charges bytes, holds calls without
+ * credit, brokers memory against a ceiling and dispatches CPU slices. */
+#ifndef INTERCEPTOR_HELPER_H
+#define INTERCEPTOR_HELPER_H
+
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#define PROTOCOL_VERSION 1
+#define MAX_LINE 65536
+
+/* ---- fd classes: what a byte call on the fd is charged to ---- */
+enum fd_class { FD_UNKNOWN = 0, FD_NET = 1, FD_DISK = 2, FD_OTHER = 3 };
+
+/* ---- credit resources (PROTOCOL.md "grant") ---- */
+enum resource { R_NETUP = 0, R_NETDOWN = 1, R_DISK = 2, R_COUNT = 3 };
+/* cumulative counters */
+enum counter { C_NETUP = 0, C_NETDOWN = 1, C_DISKREAD = 2, C_DISKWRITE = 3, C_COUNT = 4 };
+
+/* One fd table; shared by every task cloned with CLONE_FILES (threads). The
+ * cache maps fd -> class; it is invalidated at close/dup2/dup3/close_range
+ * (entry and exit) and dropped at exec, and while such a call is in flight
+ * on an fd ("flux") lookups bypass the cache. */
+struct fdtab {
+    int refs;
+    int cap;          /* entries in cls/flux */
+    uint8_t *cls;
+    uint16_t *flux;
+    int flux_all;     /* close_range in flight: bypass the whole cache */
+};
+
+struct proc {
+    pid_t pid, ppid;
+    int nthreads;
+    struct fdtab *fdt;
+    uint64_t last_cpu;   /* last reading of its process CPU clock (ns) */
+    uint64_t vmdata;     /* cached committed private writable bytes (upper estimate) */
+    uint64_t brk_cur;    /* current program break, 0 = unknown */
+    bool is_main;
+    char comm[32];       /* for the tree exit event */
+    struct proc *next;
+};
+
+/* A charged byte call in flight: up to two sides (sendfile/splice/copy_file_range). */
+struct side { int res; int counter; bool reserved; };
+struct call {
+    int nr;
+    int nsides;
+    struct side side[2];
+    uint64_t want;       /* requested bytes (reserved from credit in credit mode) */
+    unsigned long a0, a1; /* fd / msgvec pointer needed at exit */
+};
+
+enum exit_kind { EX_NONE = 0, EX_BYTES, EX_BRK, EX_FDTAB };
+enum tstate { TS_RUNNING = 0, TS_STOPPED, TS_LISTENING };
+
+struct thread {
+    pid_t tid;
+    struct proc *proc;        /* NULL until its creator's PTRACE_EVENT_* links it */
+    struct thread *hnext;     /* hash chain */
+    struct thread *qnext;     /* credit queue */
+    int state;
+    bool parked;              /* stopped because the tree is paused; resume later with: */
+    int park_how, park_sig;
+    bool interrupting;        /* we sent PTRACE_INTERRUPT and await its stop */
+    bool jobstop;             /* in a job-control group-stop (someone's SIGSTOP) */
+    bool initial;             /* auto-attached, awaiting its first stop */
+    bool held;
+    int held_res;
+    int exit_kind;            /* what to do at the syscall-exit stop */
+    struct call call;
+    int fdop_fd, fdop_nr;     /* EX_FDTAB: which fd / call */
+};
+
+/* ---- global state ---- */
+struct credit_state {
+    int mode;              /* 0 unlimited, 1 credit */
+    int64_t credit;
+    struct thread *qhead, *qtail;
+    uint64_t held_bytes;
+    int held_calls;
+};
+
+struct helper {
+    /* options */
+    const char *control_path;
+    bool on_loss_continue;
+    int usage_period_ms;
+    bool want_rt, rt;
+    char token[260];
+    /* app */
+    pid_t app_pid;
+    bool app_exited;
+    int app_code, app_sig;
+    bool tree_gone;
+    /* tree */
+    struct proc *procs;
+    int nprocs, nthreads;
+    uint64_t exited_cpu;
+    uint64_t counters[C_COUNT];
+    struct credit_state cr[R_COUNT];
+    /* memory broker */
+    bool mem_ceiling_set;
+    uint64_t mem_ceiling;
+    /* CPU dispatch */
+    bool released;          /* first cpu command seen */
+    bool paused;            /* every thread is (being) stopped */
+    int interrupts_pending;
+    bool slice_active;
+    double slice_id;
+    uint64_t slice_cpu0, slice_wall0;
+    const char *slice_end;  /* reason once ending */
+    double stop_reply_ids[64];
+    int stop_replies;
+    /* fds */
+    int sigfd, slice_tfd, usage_tfd, kill_tfd, ctl_fd;
+    bool ctl_open;
+    bool terminating;
+    /* usage change detection */
+    char last_usage_sig[512];
+};
+
+extern struct helper H;
+
+/* main.c */
+uint64_t now_ns(void);
+void helper_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void arm_timer(int tfd, uint64_t ns, uint64_t interval_ns);
+void begin_terminate(int grace_ms);
+void lift_all_limits(void);
+int fcntl_nonblock(int fd);
+bool probe_user_notif(void);
+bool probe_pidfd(void);
+
+/* tracer.c */
+pid_t tracer_create(char **argv);
+void tracer_on_sigchld(void);
+void tracer_pause_all(void);
+void tracer_unpause_all(void);
+void tracer_kill_tree(int sig);
+uint64_t tree_cpu_ns(void);
+void tree_refresh_cpu(void);
+struct thread *thread_find(pid_t tid);
+void resume_thread(struct thread *t, int how, int sig);
+int classify_fd(struct proc *p, pid_t tid, int fd);
+void credit_release(int res);
+void tracer_stop_complete_check(void);
+const char *signame(int sig);
+int signum_from_name(const char *name);
+void for_each_thread(void (*fn)(struct thread *, void *), void *arg);
+
+/* cpu.c */
+void cpu_free(void);
+void cpu_stop(double id, bool has_id);
+void cpu_run(double id, double ms);
+void cpu_on_slice_timer(void);
+void cpu_on_tree_gone(void);
+
+/* memory.c */
+/* Decide a memory call at its seccomp stop. Returns 0 to allow, or 1 if the
+ * call was denied (registers already set to fail it). */
+int mem_on_entry(struct thread *t, struct user_regs_struct *regs);
+uint64_t mem_tree_bytes(void);
+uint64_t read_vmdata(pid_t pid);
+void mem_refresh_all(void);
+
+/* control.c */
+int control_connect(const char *path);
+void control_on_readable(void);
+void control_on_writable(void);
+bool control_want_write(void);
+void control_send(const char *line, bool droppable);
+void control_flush_blocking(int timeout_ms);
+void send_usage(bool force);
+void send_hello(void);
+void send_tree(const char *ev, pid_t pid, pid_t ppid, char *comm, size_t commcap);
+void send_slice(void);
+void send_reply(double id, bool ok, const char *err);
+void control_engine_lost(void);
+void json_escape(char *dst, size_t cap, const char *src);
+
+/* json.c: a flat JSON object (string/number/bool/null values only) */
+enum jtype { J_STR, J_NUM, J_BOOL, J_NULL };
+struct jfield {
+    const char *key;
+    int type;
+    const char *str;
+    double num;
+    bool b;
+};
+#define JSON_MAX_FIELDS 64
+/* Parses buf (NUL-terminated, modified in place). Returns field count, or -1
+ * with *err set. */
+int json_parse_flat(char *buf, struct jfield *out, int max, const char **err);
+
+#endif

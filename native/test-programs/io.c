@@ -1,0 +1,307 @@
+/* io MODE ...: moves exactly known numbers of bytes with every intercepted
+ * call family, so tests can compare the helper's counters byte for byte.
+ *   io file DIR            write 15000 B (write, pwrite, writev, pwritev, pwritev2),
+ *                          read them back (read, pread, readv, preadv, preadv2),
+ *                          copy_file_range 1000 B and sendfile 500 B file->file:
+ *                          diskWrite = 16500, diskRead = 16500
+ *   io fwrite PATH TOTAL CHUNK    write TOTAL bytes in CHUNK writes
+ *   io fcopy SRC DST CHUNK        read SRC and write DST with CHUNK-sized calls
+ *   io tcp HOST PORT UP DOWN CHUNK  connect; send UP bytes (send, sendto, sendmsg,
+ *                          write in turn, CHUNK each), shut down writing, receive
+ *                          until EOF (recv, recvfrom, recvmsg, read in turn);
+ *                          exit 0 iff exactly DOWN bytes arrived
+ *   io udp HOST PORT ROUNDS SIZE  datagrams to an echo peer: per round one of
+ *                          sendto/recvfrom, sendmsg/recvmsg, sendmmsg/recvmmsg(2);
+ *                          prints the bytes sent and received
+ *   io uring               exit 0 iff io_uring_setup fails with ENOSYS
+ *   io noop                nothing (baseline: the loader's own reads)
+ *   io burn MS             burn MS ms of CPU time, then exit
+ *   io fdreuse DIR HOST PORT  reuse fd numbers across close, dup2, dup3 and
+ *                          exec (O_CLOEXEC) with files and sockets in turn:
+ *                          netUp = 610, diskWrite = 900 exactly */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+static char buf[1 << 20];
+
+static void die(const char *m) { fprintf(stderr, "io: %s: %s\n", m, strerror(errno)); exit(10); }
+
+static void full(ssize_t got, size_t want, const char *what)
+{
+    if (got != (ssize_t)want) { fprintf(stderr, "io: %s moved %zd of %zu\n", what, got, want); exit(11); }
+}
+
+static int do_file(const char *dir)
+{
+    char a[4096], b[4096];
+    snprintf(a, sizeof a, "%s/io-a", dir);
+    snprintf(b, sizeof b, "%s/io-b", dir);
+    int fd = open(a, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) die("open");
+    memset(buf, 'a', 16384);
+    struct iovec v[2];
+    full(write(fd, buf, 1000), 1000, "write");
+    full(pwrite(fd, buf, 2000, 1000), 2000, "pwrite");
+    lseek(fd, 3000, SEEK_SET);
+    v[0] = (struct iovec){ buf, 1000 }; v[1] = (struct iovec){ buf, 2000 };
+    full(writev(fd, v, 2), 3000, "writev");
+    v[0] = (struct iovec){ buf, 4000 };
+    full(pwritev(fd, v, 1, 6000), 4000, "pwritev");
+    v[0] = (struct iovec){ buf, 5000 };
+    full(pwritev2(fd, v, 1, 10000, 0), 5000, "pwritev2");
+    lseek(fd, 0, SEEK_SET);
+    full(read(fd, buf, 1000), 1000, "read");
+    full(pread(fd, buf, 2000, 1000), 2000, "pread");
+    lseek(fd, 3000, SEEK_SET);
+    v[0] = (struct iovec){ buf, 1500 }; v[1] = (struct iovec){ buf + 1500, 1500 };
+    full(readv(fd, v, 2), 3000, "readv");
+    v[0] = (struct iovec){ buf, 4000 };
+    full(preadv(fd, v, 1, 6000), 4000, "preadv");
+    v[0] = (struct iovec){ buf, 5000 };
+    full(preadv2(fd, v, 1, 10000, 0), 5000, "preadv2");
+    int fb = open(b, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fb < 0) die("open b");
+    loff_t in = 0, out = 0;
+    full(copy_file_range(fd, &in, fb, &out, 1000, 0), 1000, "copy_file_range");
+    off_t off = 0;
+    full(sendfile(fb, fd, &off, 500), 500, "sendfile");
+    close(fd);
+    close(fb);
+    return 0;
+}
+
+static int do_fwrite(const char *path, long total, long chunk)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) die("open");
+    memset(buf, 'w', sizeof buf);
+    while (total > 0) {
+        long n = total < chunk ? total : chunk;
+        ssize_t w = write(fd, buf, (size_t)n);
+        if (w <= 0) die("write");
+        total -= w;
+    }
+    close(fd);
+    return 0;
+}
+
+static int do_fcopy(const char *src, const char *dst, long chunk)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (in < 0 || out < 0) die("open");
+    for (;;) {
+        ssize_t n = read(in, buf, (size_t)chunk);
+        if (n < 0) die("read");
+        if (n == 0) break;
+        for (ssize_t o = 0; o < n;) {
+            ssize_t w = write(out, buf + o, (size_t)(n - o));
+            if (w <= 0) die("write");
+            o += w;
+        }
+    }
+    return 0;
+}
+
+static int connect_to(const char *host, int port, int type, struct sockaddr_storage *ss, socklen_t *sl)
+{
+    memset(ss, 0, sizeof *ss);
+    if (strchr(host, ':')) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((unsigned short)port);
+        if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1) die("address");
+        *sl = sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((unsigned short)port);
+        if (inet_pton(AF_INET, host, &s4->sin_addr) != 1) die("address");
+        *sl = sizeof *s4;
+    }
+    int s = socket(ss->ss_family, type | SOCK_CLOEXEC, 0);
+    if (s < 0) die("socket");
+    if (connect(s, (struct sockaddr *)ss, *sl) != 0) die("connect");
+    return s;
+}
+
+static int do_tcp(const char *host, int port, long up, long down, long chunk)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int s = connect_to(host, port, SOCK_STREAM, &ss, &sl);
+    memset(buf, 'u', sizeof buf);
+    for (int i = 0; up > 0; i++) {
+        size_t n = (size_t)(up < chunk ? up : chunk);
+        ssize_t w;
+        struct iovec v = { buf, n };
+        struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+        switch (i % 4) {
+        case 0: w = send(s, buf, n, 0); break;
+        case 1: w = sendto(s, buf, n, 0, NULL, 0); break;
+        case 2: w = sendmsg(s, &m, 0); break;
+        default: w = write(s, buf, n); break;
+        }
+        if (w <= 0) die("send");
+        up -= w;
+    }
+    shutdown(s, SHUT_WR);
+    long got = 0;
+    for (int i = 0;; i++) {
+        ssize_t r;
+        struct iovec v = { buf, (size_t)chunk };
+        struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+        switch (i % 4) {
+        case 0: r = recv(s, buf, (size_t)chunk, 0); break;
+        case 1: r = recvfrom(s, buf, (size_t)chunk, 0, NULL, NULL); break;
+        case 2: r = recvmsg(s, &m, 0); break;
+        default: r = read(s, buf, (size_t)chunk); break;
+        }
+        if (r < 0) die("recv");
+        if (r == 0) break;
+        got += r;
+    }
+    close(s);
+    printf("received %ld\n", got);
+    return got == down ? 0 : 1;
+}
+
+static int do_udp(const char *host, int port, int rounds, int size)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int s = connect_to(host, port, SOCK_DGRAM, &ss, &sl);
+    struct timeval tv = { 5, 0 };
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    memset(buf, 'd', sizeof buf);
+    long sent = 0, got = 0;
+    for (int i = 0; i < rounds; i++) {
+        struct iovec v[2] = { { buf, (size_t)size }, { buf + 65536, (size_t)size } };
+        struct msghdr m = { .msg_iov = &v[0], .msg_iovlen = 1 };
+        struct mmsghdr mm[2] = { { .msg_hdr = { .msg_iov = &v[0], .msg_iovlen = 1 } },
+                                 { .msg_hdr = { .msg_iov = &v[1], .msg_iovlen = 1 } } };
+        ssize_t w, r;
+        switch (i % 3) {
+        case 0:
+            w = sendto(s, buf, (size_t)size, 0, NULL, 0);
+            if (w != size) die("sendto");
+            sent += w;
+            r = recvfrom(s, buf, 65536, 0, NULL, NULL);
+            if (r < 0) die("recvfrom");
+            got += r;
+            break;
+        case 1:
+            w = sendmsg(s, &m, 0);
+            if (w != size) die("sendmsg");
+            sent += w;
+            v[0].iov_len = 65536;
+            r = recvmsg(s, &m, 0);
+            if (r < 0) die("recvmsg");
+            got += r;
+            break;
+        default: {
+            int k = sendmmsg(s, mm, 2, 0);
+            if (k != 2) die("sendmmsg");
+            sent += mm[0].msg_len + mm[1].msg_len;
+            v[0].iov_len = 65536;
+            v[1].iov_len = 65536;
+            int done = 0;
+            while (done < 2) {
+                int q = recvmmsg(s, mm + done, (unsigned)(2 - done), 0, NULL);
+                if (q <= 0) die("recvmmsg");
+                for (int j = 0; j < q; j++) got += mm[done + j].msg_len;
+                done += q;
+            }
+            break;
+        }
+        }
+    }
+    printf("sent %ld received %ld\n", sent, got);
+    return 0;
+}
+
+static void wr(int fd, size_t n)
+{
+    memset(buf, 'r', n);
+    full(write(fd, buf, n), n, "write");
+}
+
+static int do_fdreuse(const char *dir, const char *host, int port, const char *self)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fdreuse", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) die("open");
+    wr(fd, 100);                                   /* disk 100 */
+    close(fd);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int s = connect_to(host, port, SOCK_STREAM, &ss, &sl);
+    if (s != fd) { fprintf(stderr, "io: fd not reused (%d vs %d)\n", s, fd); return 12; }
+    wr(s, 200);                                    /* net 200 on the same number */
+    int f2 = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (f2 < 0) die("open");
+    if (dup2(f2, s) != s) die("dup2");             /* s is now the file */
+    wr(s, 300);                                    /* disk 300 */
+    int s2 = connect_to(host, port, SOCK_STREAM, &ss, &sl);
+    if (dup3(s2, f2, O_CLOEXEC) != f2) die("dup3"); /* f2 is now a socket */
+    wr(f2, 400);                                   /* net 400 */
+    if (dup3(s2, 50, O_CLOEXEC) != 50) die("dup3 50");
+    wr(50, 10);                                    /* net 10; fd 50 dies at exec */
+    execl(self, self, "fdexec", path, (char *)NULL);
+    die("exec");
+    return 1;
+}
+
+static int do_fdexec(const char *path)
+{
+    int f = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (f < 0) die("open");
+    if (fcntl(f, F_DUPFD_CLOEXEC, 50) != 50) { fprintf(stderr, "io: fd 50 not free after exec\n"); return 13; }
+    wr(50, 500);                                   /* disk 500 on the old socket's number */
+    return 0;
+}
+
+static int do_burn(long ms)
+{
+    struct timespec ts;
+    volatile unsigned long x = 0;
+    for (;;) {
+        for (int i = 0; i < 100000; i++) x++;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        if (ts.tv_sec * 1000L + ts.tv_nsec / 1000000L >= ms) return 0;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return 2;
+    const char *m = argv[1];
+    if (!strcmp(m, "file") && argc == 3) return do_file(argv[2]);
+    if (!strcmp(m, "fwrite") && argc == 5) return do_fwrite(argv[2], atol(argv[3]), atol(argv[4]));
+    if (!strcmp(m, "fcopy") && argc == 5) return do_fcopy(argv[2], argv[3], atol(argv[4]));
+    if (!strcmp(m, "tcp") && argc == 7) return do_tcp(argv[2], atoi(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));
+    if (!strcmp(m, "udp") && argc == 6) return do_udp(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    if (!strcmp(m, "noop")) return 0;
+    if (!strcmp(m, "burn") && argc == 3) return do_burn(atol(argv[2]));
+    if (!strcmp(m, "fdreuse") && argc == 5) return do_fdreuse(argv[2], argv[3], atoi(argv[4]), argv[0]);
+    if (!strcmp(m, "fdexec") && argc == 3) return do_fdexec(argv[2]);
+    if (!strcmp(m, "uring")) {
+        char params[120] = { 0 };
+        long r = syscall(SYS_io_uring_setup, 4, params);
+        return r < 0 && errno == ENOSYS ? 0 : 1;
+    }
+    fprintf(stderr, "io: bad arguments\n");
+    return 2;
+}

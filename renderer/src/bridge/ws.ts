@@ -1,0 +1,228 @@
+// The WebSocket transport: the contract's wire format (JSON text frames) to
+// `interceptor serve`. Reconnects after a loss with a growing delay; requests made
+// while the connection is down fail at once with "unavailable" instead of hanging.
+import type { CommandArgs, CommandName, CommandResult, EventName, EventPayloads, WireEvent, WireResponse } from '../../../electron/common/contract.js';
+import { BridgeError, type ConnectionInfo, type Transport } from './transport.js';
+
+/** The part of the WebSocket API used here (the browser's, or the `ws` package's in tests). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+export interface WsOptions {
+  url: string;
+  createSocket?: WebSocketFactory;
+  /** Delays between attempts, ms; the last one repeats. */
+  retryDelays?: number[];
+  requestTimeoutMs?: number;
+  /**
+   * Asked after a socket failed to open: true if the token is refused. A browser
+   * cannot read the status of a refused WebSocket upgrade, an HTTP request can.
+   */
+  probeUnauthorized?: () => Promise<boolean>;
+}
+
+const OPEN = 1;
+/** Close codes by which a server says the credentials are wrong (policy violation, app-defined 4401/4403). */
+const AUTH_CLOSE_CODES = new Set([1008, 4001, 4401, 4403]);
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class WsTransport implements Transport {
+  readonly kind = 'websocket' as const;
+  private socket: WebSocketLike | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<EventName, Set<(payload: never) => void>>();
+  private readonly connectionListeners = new Set<(info: ConnectionInfo) => void>();
+  private info: ConnectionInfo = { status: 'connecting', attempt: 0, retryAt: null, detail: null };
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+  private readonly retryDelays: number[];
+  private readonly requestTimeoutMs: number;
+  private readonly createSocket: WebSocketFactory;
+
+  constructor(private readonly options: WsOptions) {
+    this.retryDelays = options.retryDelays ?? [500, 1000, 2000, 4000, 5000];
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike);
+    this.connect();
+  }
+
+  invoke<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<CommandResult<N>> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== OPEN || this.info.status !== 'open') {
+      return Promise.reject(new BridgeError('unavailable', 'Not connected to the Interceptor engine.'));
+    }
+    const id = this.nextId++;
+    return new Promise<CommandResult<N>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new BridgeError('unavailable', `The engine did not answer "${name}" in time.`));
+      }, this.requestTimeoutMs);
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      try {
+        socket.send(JSON.stringify({ id, cmd: name, args: args ?? {} }));
+      } catch (error) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new BridgeError('unavailable', `Could not send "${name}": ${String(error)}`));
+      }
+    });
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  onConnection(listener: (info: ConnectionInfo) => void): () => void {
+    this.connectionListeners.add(listener);
+    listener(this.info);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  retryNow(): void {
+    if (this.closed || this.info.status === 'open') return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.connect();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.onclose = socket.onerror = socket.onmessage = socket.onopen = null;
+      try {
+        socket.close(1000, 'closed by the dashboard');
+      } catch {
+        /* already closed */
+      }
+    }
+    this.failPending('The dashboard closed the connection.');
+    this.setInfo({ status: 'closed', attempt: 0, retryAt: null, detail: null });
+  }
+
+  private setInfo(info: ConnectionInfo): void {
+    this.info = info;
+    for (const listener of [...this.connectionListeners]) listener(info);
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    let socket: WebSocketLike;
+    try {
+      socket = this.createSocket(this.options.url);
+    } catch (error) {
+      this.scheduleRetry(String(error));
+      return;
+    }
+    this.socket = socket;
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      this.setInfo({ status: 'open', attempt: 0, retryAt: null, detail: null });
+    };
+    socket.onmessage = (ev) => this.receive(ev.data);
+    socket.onerror = () => {
+      /* onclose follows and decides */
+    };
+    socket.onclose = (ev) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.failPending('The connection to the engine was lost.');
+      if (AUTH_CLOSE_CODES.has(ev.code)) {
+        this.setInfo({ status: 'unauthorized', attempt: this.info.attempt, retryAt: null, detail: ev.reason || 'The engine refused the token.' });
+        return;
+      }
+      const detail = opened ? 'The connection to the engine was lost.' : 'The engine cannot be reached.';
+      if (!opened && this.options.probeUnauthorized) {
+        this.options.probeUnauthorized().then(
+          (refused) => {
+            if (this.closed) return;
+            if (refused) this.setInfo({ status: 'unauthorized', attempt: this.info.attempt, retryAt: null, detail: 'The engine refused the token.' });
+            else this.scheduleRetry(detail);
+          },
+          () => this.scheduleRetry(detail),
+        );
+      } else {
+        this.scheduleRetry(detail);
+      }
+    };
+  }
+
+  private scheduleRetry(detail: string): void {
+    if (this.closed) return;
+    const attempt = this.info.status === 'open' ? 1 : this.info.attempt + 1;
+    const delay = this.retryDelays[Math.min(attempt - 1, this.retryDelays.length - 1)] ?? 1000;
+    this.setInfo({ status: 'reconnecting', attempt, retryAt: Date.now() + delay, detail });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  private failPending(message: string): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new BridgeError('unavailable', message));
+      this.pending.delete(id);
+    }
+  }
+
+  private receive(data: unknown): void {
+    if (typeof data !== 'string') return; // the contract sends text frames only
+    let message: Partial<WireResponse & WireEvent>;
+    try {
+      message = JSON.parse(data) as Partial<WireResponse & WireEvent>;
+    } catch {
+      return;
+    }
+    if (typeof message.event === 'string') {
+      const set = this.listeners.get(message.event);
+      if (set) {
+        for (const listener of [...set]) {
+          try {
+            (listener as (payload: unknown) => void)(message.payload);
+          } catch (error) {
+            console.error(`interceptor: "${message.event}" listener failed`, error);
+          }
+        }
+      }
+      return;
+    }
+    if (typeof message.id !== 'number') return;
+    const p = this.pending.get(message.id);
+    if (!p) return;
+    this.pending.delete(message.id);
+    clearTimeout(p.timer);
+    const response = message as WireResponse;
+    if (response.ok) p.resolve(response.result);
+    else p.reject(new BridgeError(response.error?.code ?? 'internal', response.error?.message ?? 'The engine reported an error.'));
+  }
+}
+
+/** The WebSocket URL of the page's own server, with the token of the page's URL. */
+export function wsUrlFromLocation(location: { protocol: string; host: string; search: string }): { url: string; token: string | null } {
+  const token = new URLSearchParams(location.search).get('token');
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  return { url: `${scheme}//${location.host}/ws${query}`, token };
+}

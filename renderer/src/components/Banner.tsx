@@ -1,0 +1,47 @@
+// Banners under the header: a lost or refused connection, and a platform where caps
+// are not enforced. They take their space only while they apply.
+import { useEffect, useState } from 'react';
+import { bridge } from '../bridge/index.js';
+import { useStore } from '../store/index.js';
+
+export function ConnectionBanner() {
+  const info = useStore((s) => s.connection);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (info.status !== 'reconnecting') return;
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
+  }, [info.status]);
+  if (info.status === 'unauthorized') {
+    return (
+      <div className="banner banner--error" role="alert" data-testid="banner-unauthorized">
+        <strong>The engine refused this dashboard's token.</strong> Open the address printed by <code>interceptor serve</code> (it ends with <code>?token=…</code>) or start the dashboard from the Interceptor window.
+      </div>
+    );
+  }
+  if (info.status === 'reconnecting') {
+    const wait = info.retryAt ? Math.max(0, Math.ceil((info.retryAt - now) / 1000)) : 0;
+    return (
+      <div className="banner banner--warn" role="status" data-testid="banner-reconnecting">
+        <span className="spinner" aria-hidden="true" />
+        <span>
+          <strong>{info.detail ?? 'Connection lost.'}</strong> Reconnecting{wait > 0 ? ` in ${wait} s` : '…'} (attempt {info.attempt}). The figures below are frozen until then.
+        </span>
+        <button type="button" className="btn btn--small" onClick={() => bridge().retryNow()}>
+          Retry now
+        </button>
+      </div>
+    );
+  }
+  return null;
+}
+
+export function PlatformBanner() {
+  const platform = useStore((s) => s.platform);
+  if (!platform || platform.enforcement) return null;
+  return (
+    <div className="banner banner--warn" role="status">
+      <strong>Caps are not enforced on this computer.</strong> {platform.reason ?? 'Enforcement needs Linux.'} Apps run and are measured, but may exceed their caps.
+    </div>
+  );
+}

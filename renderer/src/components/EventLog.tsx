@@ -1,0 +1,144 @@
+// The event log: limit hits, held calls, memory denials, crashes, exits, with times.
+// Newest first; filter by kind and by app.
+import { memo, useMemo, useState } from 'react';
+import type { EventKind, EventLogEntry } from '../../../electron/common/model.js';
+import { useStore } from '../store/index.js';
+import { formatTime, RESOURCE_LABELS } from '../lib/units.js';
+import { Empty } from './EmptyState.js';
+
+const KIND_LABELS: Record<EventKind, string> = {
+  limitHit: 'Limit hit',
+  held: 'Held',
+  memDenied: 'Memory denied',
+  crash: 'Crash',
+  exit: 'Exit',
+  start: 'Start',
+  info: 'Info',
+  warning: 'Warning',
+  error: 'Error',
+};
+const GROUPS: Array<{ id: string; label: string; kinds: EventKind[] }> = [
+  { id: 'limits', label: 'Limit hits & held', kinds: ['limitHit', 'held'] },
+  { id: 'mem', label: 'Memory denials', kinds: ['memDenied'] },
+  { id: 'crashes', label: 'Crashes & exits', kinds: ['crash', 'exit', 'error'] },
+  { id: 'other', label: 'Other', kinds: ['start', 'info', 'warning'] },
+];
+const SEVERITY: Record<EventKind, 'bad' | 'warn' | 'info'> = {
+  limitHit: 'warn', held: 'warn', memDenied: 'bad', crash: 'bad', error: 'bad', exit: 'info', start: 'info', info: 'info', warning: 'warn',
+};
+
+const Row = memo(function Row({ entry, appName }: { entry: EventLogEntry; appName: string | null }) {
+  return (
+    <li className="log-row" data-kind={entry.kind}>
+      <time className="log-row__time" dateTime={new Date(entry.t).toISOString()}>
+        {formatTime(entry.t)}
+      </time>
+      <span className={`badge badge--${SEVERITY[entry.kind]}`}>{KIND_LABELS[entry.kind] ?? entry.kind}</span>
+      <span className="log-row__app">{appName ?? '—'}</span>
+      <span className="log-row__res">{entry.resource ? RESOURCE_LABELS[entry.resource] : ''}</span>
+      <span className="log-row__msg">{entry.message}</span>
+    </li>
+  );
+});
+
+function useAppNames(): Record<string, string> {
+  const apps = useStore((s) => s.apps);
+  return useMemo(() => Object.fromEntries(Object.entries(apps).map(([id, a]) => [id, a.definition.name])), [apps]);
+}
+
+export function RecentEvents({ limit }: { limit: number }) {
+  const events = useStore((s) => s.events);
+  const names = useAppNames();
+  const setView = useStore((s) => s.setView);
+  const recent = events.slice(-limit).reverse();
+  if (recent.length === 0) return <Empty title="Nothing to report yet." />;
+  return (
+    <div className="card">
+      <ol className="log" aria-label="Recent events">
+        {recent.map((e) => (
+          <Row key={e.seq} entry={e} appName={e.appId ? (names[e.appId] ?? e.appId) : null} />
+        ))}
+      </ol>
+      <button type="button" className="btn btn--link" onClick={() => setView('events')}>
+        All events
+      </button>
+    </div>
+  );
+}
+
+export function EventLog() {
+  const events = useStore((s) => s.events);
+  const appIds = useStore((s) => s.appIds);
+  const names = useAppNames();
+  const [hidden, setHidden] = useState<Set<string>>(() => new Set());
+  const [app, setApp] = useState('');
+  const shown = useMemo(() => {
+    const kinds = new Set(GROUPS.filter((g) => !hidden.has(g.id)).flatMap((g) => g.kinds));
+    const out: EventLogEntry[] = [];
+    for (let i = events.length - 1; i >= 0 && out.length < 500; i--) {
+      const e = events[i]!;
+      if (!kinds.has(e.kind) && GROUPS.some((g) => g.kinds.includes(e.kind))) continue;
+      if (app && e.appId !== app) continue;
+      out.push(e);
+    }
+    return out;
+  }, [events, hidden, app]);
+  return (
+    <div className="view">
+      <section className="section" aria-labelledby="log-title">
+        <div className="section__head">
+          <div>
+            <h2 id="log-title">Events</h2>
+            <p className="section__sub">What the engine did and refused: limit hits, held calls, memory denials, crashes. Newest first.</p>
+          </div>
+          <div className="filters">
+            <div className="chips" role="group" aria-label="Kinds shown">
+              {GROUPS.map((g) => (
+                <button
+                  key={g.id}
+                  type="button"
+                  className={`chip${hidden.has(g.id) ? '' : ' is-on'}`}
+                  aria-pressed={!hidden.has(g.id)}
+                  onClick={() =>
+                    setHidden((h) => {
+                      const next = new Set(h);
+                      if (next.has(g.id)) next.delete(g.id);
+                      else next.add(g.id);
+                      return next;
+                    })
+                  }
+                >
+                  {g.label}
+                </button>
+              ))}
+            </div>
+            <label className="field field--inline">
+              <span>App</span>
+              <select value={app} onChange={(e) => setApp(e.currentTarget.value)}>
+                <option value="">All apps</option>
+                {appIds.map((id) => (
+                  <option key={id} value={id}>
+                    {names[id] ?? id}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+        </div>
+        {shown.length === 0 ? (
+          <Empty title={events.length === 0 ? 'No events yet.' : 'No events match the filters.'}>
+            {events.length === 0 && <p>Limit hits, held calls, memory denials and crashes will be listed here with their times.</p>}
+          </Empty>
+        ) : (
+          <div className="card">
+            <ol className="log log--full" aria-label="Event log" data-testid="event-log">
+              {shown.map((e) => (
+                <Row key={e.seq} entry={e} appName={e.appId ? (names[e.appId] ?? e.appId) : null} />
+              ))}
+            </ol>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

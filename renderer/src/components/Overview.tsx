@@ -1,0 +1,171 @@
+// The overview: for each resource the total the apps use now against the owner's
+// cap, with a slider to set the cap; then the charts of the last five minutes.
+import { memo } from 'react';
+import type { ProfileName } from '../../../electron/common/model.js';
+import { PROFILE_NAMES_UI } from '../lib/profiles.js';
+import { bridge } from '../bridge/index.js';
+import { useStore } from '../store/index.js';
+import { selectCap, selectEditProfile, selectShareEntries } from '../store/selectors.js';
+import { MACHINE_MAX, minCap } from '../lib/constraints.js';
+import { appColor } from '../lib/colors.js';
+import { formatValue, RESOURCE_LABELS, RESOURCES, type Resource } from '../lib/units.js';
+import { ValueSlider } from './ValueSlider.js';
+import { UsageCharts } from './UsageCharts.js';
+import { FirstRun } from './EmptyState.js';
+import { PROFILE_LABELS } from './Header.js';
+import { RecentEvents } from './EventLog.js';
+
+const DEFAULT_CAP: Record<Resource, number> = { cpu: 0.5, netUp: 1e6, netDown: 5e6, disk: 10e6, mem: 2e9 };
+const CAP_HINT: Record<Resource, string> = {
+  cpu: 'share of all cores together',
+  netUp: 'upload, all apps together',
+  netDown: 'download, all apps together',
+  disk: 'reads and writes, all apps together',
+  mem: 'committed memory, all apps together',
+};
+
+/** The bar of one resource: each app's part of the total in its colour, and the cap as a mark. */
+const UsageBar = memo(function UsageBar({ resource }: { resource: Resource }) {
+  const latest = useStore((s) => s.latest);
+  const appIds = useStore((s) => s.appIds);
+  const effectiveCap = latest?.limits[resource] ?? null;
+  const total = latest?.total[resource].recent ?? 0;
+  const scale = Math.max(effectiveCap ?? 0, total, resource === 'cpu' ? (effectiveCap === null ? 1 : 0) : 0) || 1;
+  const parts = latest ? latest.apps.map((a) => ({ id: a.id, value: Math.max(0, a.resources[resource].recent) })) : [];
+  const over = effectiveCap !== null && total > effectiveCap * 1.02;
+  return (
+    <div className="usage-bar" aria-hidden="true">
+      <div className="usage-bar__track">
+        {parts.map((p) =>
+          p.value > 0 ? (
+            <span
+              key={p.id}
+              className="usage-bar__part"
+              style={{ width: `${Math.min(100, (p.value / scale) * 100)}%`, backgroundColor: appColor(appIds.indexOf(p.id)) }}
+            />
+          ) : null,
+        )}
+        {effectiveCap !== null && <span className={`usage-bar__cap${over ? ' is-over' : ''}`} style={{ left: `${Math.min(100, (effectiveCap / scale) * 100)}%` }} />}
+      </div>
+    </div>
+  );
+});
+
+function CapCard({ resource, profile }: { resource: Resource; profile: ProfileName }) {
+  const cap = useStore(selectCap(resource, profile));
+  const entries = useStore(selectShareEntries);
+  const activeProfile = useStore((s) => s.profile);
+  const used = useStore((s) => formatValue(resource, s.latest?.total[resource].recent));
+  const effective = useStore((s) => (s.latest ? s.latest.limits[resource] : s.limits ? s.limits[resource] : undefined));
+  const low = minCap(resource, entries);
+  const label = `${RESOURCE_LABELS[resource]} cap`;
+  return (
+    <section className="card cap-card" aria-labelledby={`cap-${resource}`} data-testid={`cap-${resource}`}>
+      <header className="cap-card__head">
+        <h3 id={`cap-${resource}`}>{RESOURCE_LABELS[resource]}</h3>
+        <span className="cap-card__hint">{CAP_HINT[resource]}</span>
+      </header>
+      <p className="cap-card__figure">
+        <span className="cap-card__used" data-testid={`used-${resource}`}>
+          {used}
+        </span>
+        <span className="cap-card__of">
+          {' '}
+          of {effective === undefined ? '–' : formatValue(resource, effective)}
+          {profile !== activeProfile ? ' now' : ''}
+        </span>
+      </p>
+      <UsageBar resource={resource} />
+      <ValueSlider
+        resource={resource}
+        label={`${label}, ${PROFILE_LABELS[profile]} profile`}
+        value={cap}
+        min={low}
+        max={MACHINE_MAX[resource]}
+        nullable
+        defaultValue={Math.max(DEFAULT_CAP[resource], low)}
+        limitHint={low > 0 ? `the apps' shares add up to ${formatValue(resource, low)}` : undefined}
+        onCommit={(value) => bridge().setOwnerLimits(profile, { [resource]: value })}
+        testId={`cap-slider-${resource}`}
+      />
+    </section>
+  );
+}
+
+function ProfilePicker() {
+  const editing = useStore(selectEditProfile);
+  const active = useStore((s) => s.profile);
+  const setEditProfile = useStore((s) => s.setEditProfile);
+  return (
+    <div className="segmented" role="radiogroup" aria-label="Caps of the profile">
+      {PROFILE_NAMES_UI.map((p) => (
+        <button
+          key={p}
+          type="button"
+          role="radio"
+          aria-checked={editing === p}
+          className={`segmented__item${editing === p ? ' is-active' : ''}`}
+          onClick={() => setEditProfile(p === active ? null : p)}
+        >
+          {PROFILE_LABELS[p]}
+          {p === active && <span className="segmented__badge">active</span>}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function Overview() {
+  const loaded = useStore((s) => s.loaded);
+  const hasApps = useStore((s) => s.appIds.length > 0);
+  const profile = useStore(selectEditProfile);
+  const active = useStore((s) => s.profile);
+  if (!loaded) return <Loading />;
+  return (
+    <div className="view overview">
+      {!hasApps && <FirstRun />}
+      <section className="section" aria-labelledby="caps-title">
+        <div className="section__head">
+          <div>
+            <h2 id="caps-title">Owner's caps</h2>
+            <p className="section__sub">
+              The most all P2P apps together may use. {profile === active ? 'Changes apply at once.' : `Editing the "${PROFILE_LABELS[profile]}" caps; they apply when that profile is active.`}
+            </p>
+          </div>
+          <ProfilePicker />
+        </div>
+        <div className="cap-grid">
+          {RESOURCES.map((r) => (
+            <CapCard key={r} resource={r} profile={profile} />
+          ))}
+        </div>
+      </section>
+      <section className="section" aria-labelledby="charts-title">
+        <div className="section__head">
+          <div>
+            <h2 id="charts-title">Usage, last 5 minutes</h2>
+            <p className="section__sub">Each app stacked in its colour; the dashed line is the cap.</p>
+          </div>
+        </div>
+        <UsageCharts />
+      </section>
+      {hasApps && (
+        <section className="section" aria-labelledby="recent-title">
+          <div className="section__head">
+            <h2 id="recent-title">Recent events</h2>
+          </div>
+          <RecentEvents limit={6} />
+        </section>
+      )}
+    </div>
+  );
+}
+
+export function Loading() {
+  const status = useStore((s) => s.connection.status);
+  return (
+    <div className="view view--center" aria-busy="true">
+      <p className="muted">{status === 'unauthorized' ? 'Not connected.' : 'Connecting to the Interceptor engine…'}</p>
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+// Units of the dashboard: the small subset of electron/common/resources.ts the
+// renderer needs at run time (lint forbids runtime imports from electron/). Keep in
+// step with resources.ts; the unit tests check both agree.
+import type { Resource } from '../../../electron/common/resources.js';
+
+export const RESOURCES = ['cpu', 'netUp', 'netDown', 'disk', 'mem'] as const satisfies readonly Resource[];
+export type { Resource };
+
+export const RESOURCE_LABELS: Record<Resource, string> = {
+  cpu: 'CPU',
+  netUp: 'Upload',
+  netDown: 'Download',
+  disk: 'Disk',
+  mem: 'Memory',
+};
+
+export type UnitKind = 'fraction' | 'bytesPerSecond' | 'bytes';
+export const RESOURCE_UNITS: Record<Resource, UnitKind> = {
+  cpu: 'fraction',
+  netUp: 'bytesPerSecond',
+  netDown: 'bytesPerSecond',
+  disk: 'bytesPerSecond',
+  mem: 'bytes',
+};
+
+/** Placeholder shown in a value field, as the owner would type it. */
+export const UNIT_EXAMPLES: Record<UnitKind, string> = { fraction: '25%', bytesPerSecond: '2MB/s', bytes: '512MB' };
+
+export const MAX_BYTES = 1e15;
+const MULTIPLIERS: Record<string, number> = {
+  '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2,
+  g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4,
+};
+
+export type Parsed = { ok: true; value: number } | { ok: false; error: string };
+
+/** Parse what the owner typed for resource τ: "25%", "500kB/s", "2 MB/s", "1.5GB". */
+export function parseValue(resource: Resource, input: string): Parsed {
+  const text = input.trim();
+  if (RESOURCE_UNITS[resource] === 'fraction') {
+    const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text);
+    const value = m ? Number(m[1]) / 100 : NaN;
+    if (!m || !(value >= 0 && value <= 1)) return { ok: false, error: 'Type a percentage between 0% and 100%, such as 25%.' };
+    return { ok: true, value };
+  }
+  const rate = RESOURCE_UNITS[resource] === 'bytesPerSecond';
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(rate ? text.replace(/\s*(\/s|ps)$/i, '') : text);
+  const mult = m ? MULTIPLIERS[m[2]!.toLowerCase()] : undefined;
+  const example = rate ? 'a rate such as 500kB/s or 2MB/s' : 'a size such as 512MB or 2GB';
+  if (!m || mult === undefined) return { ok: false, error: `Type ${example}.` };
+  const value = Math.round(Number(m[1]) * mult);
+  if (value > MAX_BYTES) return { ok: false, error: `Type ${example} (below 1 PB).` };
+  return { ok: true, value };
+}
+
+function trim(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1).replace(/\.0$/, '') : v.toFixed(2).replace(/\.?0+$/, '');
+}
+
+export function formatBytes(bytes: number): string {
+  const abs = Math.abs(bytes);
+  if (abs >= 1e12) return `${trim(bytes / 1e12)} TB`;
+  if (abs >= 1e9) return `${trim(bytes / 1e9)} GB`;
+  if (abs >= 1e6) return `${trim(bytes / 1e6)} MB`;
+  if (abs >= 1e3) return `${trim(bytes / 1e3)} kB`;
+  return `${Math.round(bytes)} B`;
+}
+
+/** A value of τ in its natural unit; null is "no cap". */
+export function formatValue(resource: Resource, value: number | null | undefined): string {
+  if (value === null) return 'no cap';
+  if (value === undefined || !Number.isFinite(value)) return '–';
+  switch (RESOURCE_UNITS[resource]) {
+    case 'fraction':
+      return `${trim(Math.max(0, value) * 100)}%`;
+    case 'bytesPerSecond':
+      return `${formatBytes(Math.max(0, value))}/s`;
+    case 'bytes':
+      return formatBytes(Math.max(0, value));
+  }
+}
+
+/** A signed difference (allocation lag) in τ's unit: "+2%", "−300 kB/s". */
+export function formatSigned(resource: Resource, value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '–';
+  const text = formatValue(resource, Math.abs(value));
+  if (/^0(\s|%|$)/.test(text)) return text.replace(/^/, '±');
+  return (value < 0 ? '−' : '+') + text;
+}
+
+/** Compact value for a chart axis. */
+export function formatAxis(resource: Resource, value: number): string {
+  return formatValue(resource, value).replace(/\.\d+/, (d) => (d.length > 2 ? d.slice(0, 2) : d));
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "14:05:09", with the day in front when it is not today: "Nov 21 14:05:09". */
+export function formatTime(t: number, now = Date.now()): string {
+  const d = new Date(t);
+  const p = (n: number) => String(n).padStart(2, '0');
+  const time = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return new Date(now).toDateString() === d.toDateString() ? time : `${MONTHS[d.getMonth()]} ${d.getDate()} ${time}`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${String(m % 60).padStart(2, '0')} min`;
+}

@@ -1,0 +1,48 @@
+// Limits: the owner's caps per profile, the effective caps, the active profile, the
+// pause-all lease and the engine's platform and settings. Written by the bridge.
+import type { EngineSettings, FullState, OwnerLimits, PauseLease, ProfileName } from '../../../electron/common/model.js';
+import { keepIfEqual, type Slice } from './types.js';
+
+export interface LimitsSlice {
+  /** False until the first FullState arrived. */
+  loaded: boolean;
+  version: string;
+  platform: FullState['platform'] | null;
+  profile: ProfileName;
+  profiles: Record<ProfileName, OwnerLimits> | null;
+  limits: OwnerLimits | null;
+  pause: PauseLease | null;
+  settings: EngineSettings | null;
+  setEngineState(state: Omit<FullState, 'apps'>): void;
+  setProfileLimits(profile: ProfileName, limits: OwnerLimits): void;
+}
+
+export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
+  loaded: false,
+  version: '',
+  platform: null,
+  profile: 'inUse',
+  profiles: null,
+  limits: null,
+  pause: null,
+  settings: null,
+  setEngineState(state) {
+    set((s) => ({
+      loaded: true,
+      version: state.version,
+      platform: keepIfEqual(s.platform ?? undefined, state.platform),
+      profile: state.profile,
+      profiles: keepIfEqual(s.profiles ?? undefined, state.profiles),
+      limits: keepIfEqual(s.limits ?? undefined, state.limits),
+      pause: state.pause ? keepIfEqual(s.pause ?? undefined, state.pause) : null,
+      settings: keepIfEqual(s.settings ?? undefined, state.settings),
+    }));
+  },
+  setProfileLimits(profile, limits) {
+    set((s) => {
+      if (!s.profiles) return {};
+      const profiles = { ...s.profiles, [profile]: keepIfEqual(s.profiles[profile], limits) };
+      return { profiles: keepIfEqual(s.profiles, profiles), limits: profile === s.profile ? keepIfEqual(s.limits ?? undefined, limits) : s.limits };
+    });
+  },
+});

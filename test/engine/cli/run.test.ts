@@ -1,0 +1,109 @@
+// `interceptor run [caps] -- CMD ARGS` as a real process: the app's output on stdout,
+// live figures on stderr, its exit code as ours, the CPU cap measured from the app's
+// own CPU time, Ctrl-C stopping it cleanly, clear errors.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { ROOT, helperBuilt, sleep, until } from '../helpers.js';
+
+const BIN = path.join(ROOT, 'bin/interceptor.js');
+const skip = helperBuilt() ? false : 'the native helper is not built (make -C native)';
+const CORES = os.availableParallelism();
+
+before(() => {
+  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.node.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (!existsSync(path.join(ROOT, 'dist/electron/engine/cli/main.js'))) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
+});
+
+function run(args: string[], timeout = 30_000) {
+  const r = spawnSync(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function machineBusy(): { busy: number; total: number } {
+  const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - v[3]! - v[4]!, total };
+}
+
+test('run --cpu 25% gives a CPU-bound program about 25% of the machine', { skip }, () => {
+  // the program measures itself: CPU seconds used / wall seconds, over 4 s
+  const prog = '$s=time; $x++ while time-$s<4; @t=times; printf "cores %.4f\\n", ($t[0]+$t[1])/(time-$s)';
+  const m0 = machineBusy();
+  const r = run(['--cpu', '25%', '--', 'perl', '-MTime::HiRes=time', '-e', prog]);
+  const m1 = machineBusy();
+  assert.equal(r.code, 0, r.stderr);
+  const m = /cores (\d+\.\d+)/.exec(r.stdout);
+  assert.ok(m, `the program's output reached stdout: ${r.stdout}`);
+  const share = Number(m[1]) / CORES;
+  const machine = (m1.busy - m0.busy) / (m1.total - m0.total);
+  const others = Math.max(0, machine - share * 0.8); // the run lasted a little longer than the program's 4 s
+  assert.ok(share <= 0.3, `used ${(share * 100).toFixed(1)}% of the machine at a 25% cap`);
+  if (others < 0.6) assert.ok(share >= 0.2, `used ${(share * 100).toFixed(1)}% of the machine at a 25% cap (others ${(others * 100).toFixed(0)}%)`);
+  // live figures on stderr, a line per second when stderr is not a terminal
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('[interceptor] cpu'));
+  assert.ok(lines.length >= 2, r.stderr);
+  assert.match(lines[lines.length - 1]!, /cpu \d+(\.\d+)?%\/25%/);
+});
+
+test('the exit code of the app is the exit code of the CLI', { skip }, () => {
+  let r = run(['--', 'sh', '-c', 'echo out-line; echo err-line >&2; exit 3']);
+  assert.equal(r.code, 3);
+  assert.match(r.stdout, /^out-line$/m);
+  assert.match(r.stderr, /err-line/);
+  r = run(['--quiet', '--', 'true']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stderr, '');
+  r = run(['--', 'sh', '-c', 'kill -KILL $$']);
+  assert.equal(r.code, 128 + 9);
+  // without `--`, the first word that is not an option starts the command
+  r = run(['--cpu=50%', 'sh', '-c', 'exit 4']);
+  assert.equal(r.code, 4);
+});
+
+test('a missing command is a clear error (127); bad flags exit 2', () => {
+  let r = run(['--', 'no-such-command-xyz']);
+  if (helperBuilt()) {
+    assert.equal(r.code, 127);
+    assert.match(r.stderr, /"no-such-command-xyz" was not found in PATH/);
+  }
+  r = run(['--cpu', '25', '--down', 'fast', '--', 'true']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /fast/);
+  r = run(['--cpu', '25%']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /missing command/);
+});
+
+test('Ctrl-C (SIGINT to the CLI) stops the app cleanly', { skip }, async () => {
+  const proc = spawn(process.execPath, [BIN, 'run', '--quiet', '--', 'sh', '-c', 'echo pid:$$; exec sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  try {
+    await until(() => /pid:\d+/.test(out), 15_000, 'the app started');
+    const pid = Number(/pid:(\d+)/.exec(out)![1]);
+    proc.kill('SIGINT');
+    const code = await Promise.race([exited, sleep(10_000).then(() => 'timeout')]);
+    assert.ok(code === 128 + 15 || code === 128 + 2, `exit code ${code}`);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    assert.equal(alive, false, 'the app is gone');
+  } finally {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+});
+
+test('run --mem caps memory: the allocation is refused and reported', { skip }, () => {
+  const r = run(['--mem', '64MB', '--', 'perl', '-e', '$x = "a" x 300_000_000; print length($x), "\\n"']);
+  assert.notEqual(r.code, 0, 'the 300 MB allocation did not succeed');
+  assert.doesNotMatch(r.stdout, /300000000/);
+  assert.match(r.stderr, /Out of memory|refused|memory/i);
+});

@@ -1,0 +1,66 @@
+// Shared by the engine's tests: a temp config dir per test, engine creation and cleanup.
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EventName, EventPayloads } from '../../electron/common/contract.js';
+import { createEngine, type Engine, type EngineOptions } from '../../electron/engine/index.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const HELPER = path.join(ROOT, 'native/build/interceptor-helper');
+
+export function tempDir(prefix = 'interceptor-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** An engine in a fresh config dir; `t.after` shuts it down and removes the dir. */
+export async function testEngine(
+  t: { after: (fn: () => unknown) => void },
+  options: EngineOptions = {},
+): Promise<{ engine: Engine; dir: string }> {
+  const { dir, cleanup } = options.configDir ? { dir: options.configDir, cleanup: () => undefined } : tempDir();
+  const engine = await createEngine({ autostart: false, ...options, configDir: dir });
+  t.after(async () => {
+    await engine.shutdown({ leaveRunning: false });
+    cleanup();
+  });
+  return { engine, dir };
+}
+
+/** Resolves with the first event payload that satisfies `pred`. */
+export function waitFor<E extends EventName>(
+  engine: { on: Engine['on'] },
+  event: E,
+  pred: (p: EventPayloads[E]) => boolean,
+  timeoutMs = 10_000,
+): Promise<EventPayloads[E]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for ${event}`));
+    }, timeoutMs);
+    const off = engine.on(event, (p) => {
+      if (!pred(p)) return;
+      clearTimeout(timer);
+      off();
+      resolve(p);
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!(await pred())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+export function helperBuilt(): boolean {
+  return process.platform === 'linux' && existsSync(HELPER);
+}
+
+export const zeroShares = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };

@@ -1,0 +1,169 @@
+// The Creator and app lifecycle on real processes under the real helper: start,
+// stop (SIGTERM, then SIGKILL after the grace period), restart, exit codes kept,
+// autostart, the terminal stream (terminalData, backlog, input, flow control),
+// and the refusal to start anything when enforcement is unavailable.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { CommandError } from '../../electron/common/contract.js';
+import type { AppView } from '../../electron/common/model.js';
+import { createEngine, type Engine } from '../../electron/engine/index.js';
+import { helperBuilt, sleep, tempDir, testEngine, until, waitFor, zeroShares } from './helpers.js';
+
+const skip = helperBuilt() ? false : 'the native helper is not built (make -C native)';
+
+async function appState(engine: Engine, id: string): Promise<AppView> {
+  const s = await engine.invoke('getState', {});
+  return s.apps.find((a) => a.definition.id === id)!;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('start and stop a real app; SIGTERM ends it quickly; the exit is recorded', { skip }, async (t) => {
+  const { engine } = await testEngine(t);
+  await engine.invoke('addApp', { name: 'sleeper', command: 'sleep', args: ['60'] });
+  const started = await engine.invoke('startApp', { id: 'sleeper' });
+  assert.equal(started.state, 'running');
+  assert.ok(started.pid && started.pid > 1);
+  assert.ok(alive(started.pid!));
+  await assert.rejects(engine.invoke('startApp', { id: 'sleeper' }), (e: unknown) => e instanceof CommandError && e.code === 'conflict');
+  const t0 = Date.now();
+  const stopped = await engine.invoke('stopApp', { id: 'sleeper' });
+  assert.ok(Date.now() - t0 < 3000, 'SIGTERM was enough');
+  assert.equal(stopped.state, 'stopped');
+  assert.ok(stopped.exitSignal === 'SIGTERM' || stopped.exitCode === 143, JSON.stringify(stopped));
+  await until(() => !alive(started.pid!), 3000, 'the app is gone');
+  const log = await engine.invoke('getEventLog', { sinceSeq: 0 });
+  assert.ok(log.some((e) => e.kind === 'start' && e.appId === 'sleeper'));
+  assert.ok(log.some((e) => e.kind === 'exit' && e.appId === 'sleeper'));
+});
+
+test('an app that ignores SIGTERM is killed after the grace period', { skip }, async (t) => {
+  const { engine } = await testEngine(t, { stopGraceMs: 1000 });
+  await engine.invoke('addApp', { name: 'stubborn', command: 'sh', args: ['-c', 'trap "" TERM; echo ready; while :; do sleep 0.2; done'] });
+  const ready = waitFor(engine, 'terminalData', (d) => d.id === 'stubborn' && d.data.includes('ready'));
+  const started = await engine.invoke('startApp', { id: 'stubborn' });
+  await ready;
+  const t0 = Date.now();
+  const stopped = await engine.invoke('stopApp', { id: 'stubborn' });
+  const took = Date.now() - t0;
+  assert.ok(took >= 900 && took < 6000, `took ${took} ms`);
+  assert.equal(stopped.state, 'stopped');
+  assert.ok(stopped.exitSignal === 'SIGKILL' || stopped.exitCode === 137, JSON.stringify(stopped));
+  await until(() => !alive(started.pid!), 3000, 'the app is gone');
+});
+
+test('exit codes are kept: 0 → exited, non-zero → crashed; restart gives a new process', { skip }, async (t) => {
+  const { engine } = await testEngine(t);
+  await engine.invoke('addApp', { name: 'ok', command: 'true' });
+  await engine.invoke('addApp', { name: 'bad', command: 'sh', args: ['-c', 'exit 7'] });
+  await engine.invoke('startApp', { id: 'ok' });
+  await engine.invoke('startApp', { id: 'bad' });
+  await until(async () => (await appState(engine, 'ok')).state === 'exited', 10_000, 'ok exits');
+  await until(async () => (await appState(engine, 'bad')).state === 'crashed', 10_000, 'bad exits');
+  assert.equal((await appState(engine, 'ok')).exitCode, 0);
+  assert.equal((await appState(engine, 'bad')).exitCode, 7);
+  const log = await engine.invoke('getEventLog', { sinceSeq: 0 });
+  assert.ok(log.some((e) => e.kind === 'crash' && e.appId === 'bad' && /exit code 7/.test(e.message)));
+
+  await engine.invoke('addApp', { name: 'again', command: 'sleep', args: ['60'] });
+  const first = await engine.invoke('startApp', { id: 'again' });
+  const second = await engine.invoke('restartApp', { id: 'again' });
+  assert.equal(second.state, 'running');
+  assert.notEqual(second.pid, first.pid);
+  assert.ok(!alive(first.pid!));
+  // restart of a stopped app starts it
+  await engine.invoke('stopApp', { id: 'again' });
+  assert.equal((await engine.invoke('restartApp', { id: 'again' })).state, 'running');
+});
+
+test('autostart apps start with the engine; shutdown stops them', { skip }, async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  let engine = await createEngine({ configDir: dir, autostart: false });
+  await engine.invoke('addApp', { name: 'auto', command: 'sleep', args: ['60'], autostart: true });
+  await engine.invoke('addApp', { name: 'manual', command: 'sleep', args: ['60'] });
+  await engine.shutdown();
+  engine = await createEngine({ configDir: dir });
+  let pid: number | null = null;
+  try {
+    const s = await engine.invoke('getState', {});
+    const auto = s.apps.find((a) => a.definition.id === 'auto')!;
+    assert.equal(auto.state, 'running');
+    pid = auto.pid;
+    assert.equal(s.apps.find((a) => a.definition.id === 'manual')!.state, 'stopped');
+  } finally {
+    await engine.shutdown();
+  }
+  assert.ok(pid);
+  await until(() => !alive(pid!), 5000, 'shutdown stopped the app');
+});
+
+test('terminal: output arrives as terminalData and in the backlog; input reaches the app', { skip }, async (t) => {
+  const { engine } = await testEngine(t);
+  await engine.invoke('addApp', { name: 'echo', command: 'sh', args: ['-c', 'echo hello-from-app; read line; echo "got:$line"; sleep 30'] });
+  let seen = '';
+  engine.on('terminalData', (d) => {
+    if (d.id === 'echo') seen += d.data;
+  });
+  await engine.invoke('startApp', { id: 'echo' });
+  await until(() => seen.includes('hello-from-app'), 10_000, 'output');
+  await engine.invoke('resizeTerminal', { id: 'echo', cols: 120, rows: 40 });
+  await engine.invoke('writeTerminal', { id: 'echo', data: 'abc\r' });
+  await until(() => seen.includes('got:abc'), 10_000, 'echoed input');
+  const backlog = await engine.invoke('getTerminalBacklog', { id: 'echo' });
+  assert.match(backlog, /hello-from-app[\s\S]*got:abc/);
+});
+
+test('terminal flow control: a chatty app is paused, memory stays bounded', { skip }, async (t) => {
+  const { engine } = await testEngine(t, { terminalMaxBytesPerSecond: 256 * 1024 });
+  await engine.invoke('addApp', { name: 'chatty', command: 'yes', args: ['0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'] });
+  let bytes = 0;
+  engine.on('terminalData', (d) => {
+    if (d.id === 'chatty') bytes += d.data.length;
+  });
+  await engine.invoke('startApp', { id: 'chatty' });
+  await sleep(2000);
+  const got = bytes;
+  // 2 s at 256 KiB/s, plus the pty's own buffer and one batch
+  assert.ok(got > 100 * 1024, `some output arrived (${got})`);
+  assert.ok(got < 2 * 256 * 1024 + 512 * 1024, `output was rate-limited (${got} bytes in 2 s)`);
+  const backlog = await engine.invoke('getTerminalBacklog', { id: 'chatty' });
+  assert.ok(backlog.length <= 256 * 1024, `backlog bounded (${backlog.length})`);
+  await engine.invoke('stopApp', { id: 'chatty' });
+});
+
+test('a missing command and unavailable enforcement are clear errors; nothing runs uncapped', async (t) => {
+  const { engine } = await testEngine(t, { helperPath: '/nonexistent/interceptor-helper' });
+  const s = await engine.invoke('getState', {});
+  assert.equal(s.platform.enforcement, false);
+  assert.ok(s.platform.reason && s.platform.reason.length > 10, s.platform.reason ?? '');
+  await engine.invoke('addApp', { name: 'x', command: 'sleep', args: ['1'] });
+  await assert.rejects(engine.invoke('startApp', { id: 'x' }), (e: unknown) => e instanceof CommandError && e.code === 'unavailable');
+  assert.equal((await appState(engine, 'x')).state, 'stopped');
+  const check = await engine.invoke('checkExecutable', { command: 'definitely-not-a-command-xyz' });
+  assert.deepEqual(check, { ok: false, resolved: null, error: '"definitely-not-a-command-xyz" was not found in PATH' });
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  writeFileSync(path.join(dir, 'plain.txt'), 'x', { mode: 0o644 });
+  const noexec = await engine.invoke('checkExecutable', { command: './plain.txt', cwd: dir });
+  assert.equal(noexec.ok, false);
+  assert.match(noexec.error!, /not executable/);
+  assert.equal((await engine.invoke('checkExecutable', { command: 'sh' })).ok, true);
+});
+
+test('starting an app whose command is missing fails clearly', { skip }, async (t) => {
+  const { engine } = await testEngine(t);
+  await engine.invoke('addApp', { name: 'ghost', command: 'no-such-program-abc' });
+  await assert.rejects(engine.invoke('startApp', { id: 'ghost' }), (e: unknown) => e instanceof CommandError && e.code === 'invalid' && /not found in PATH/.test(e.message));
+  assert.equal((await appState(engine, 'ghost')).state, 'stopped');
+  void zeroShares;
+});

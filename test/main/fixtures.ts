@@ -1,0 +1,35 @@
+// Shared fixtures of the shell tests: a FullState builder and app views.
+import type { AppView, FullState, PauseLease } from '../../electron/common/model.js';
+import { UNCAPPED } from '../../electron/common/model.js';
+
+export function app(id: string, state: AppView['state'], name = id): AppView {
+  return {
+    definition: { id, name, command: '/bin/true', args: [], env: {}, autostart: false, shares: { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 } },
+    state,
+    pid: state === 'running' ? 1234 : null,
+    exitCode: null,
+    exitSignal: null,
+    startedAt: null,
+    pausedByOwner: state === 'paused',
+  };
+}
+
+export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null; profile?: FullState['profile'] } = {}): FullState {
+  return {
+    version: '0.1.0',
+    platform: { os: 'linux', cores: 2, enforcement: true, reason: null },
+    profile: partial.profile ?? 'inUse',
+    profiles: { inUse: UNCAPPED, idle: UNCAPPED, battery: UNCAPPED },
+    limits: UNCAPPED,
+    apps: partial.apps ?? [],
+    pause: partial.pause ?? null,
+    settings: {
+      snapshotHz: 2,
+      cpuSliceMs: 20,
+      onEngineLoss: 'terminate',
+      onQuit: 'stop',
+      idleThresholdSeconds: 300,
+      policies: { cpu: 'pns', net: 'pns', disk: 'pns' },
+    },
+  };
+}

@@ -1,0 +1,145 @@
+// Creation, tracing of the whole tree, exit status, and the hello handshake.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { bin, cleanupAll, HELPER, requireBuilt, sleep, startApp, tmpDir, waitFor } from './harness.js';
+
+after(cleanupAll);
+
+test('hello reports version, pids and probed kernel features', async () => {
+  requireBuilt();
+  const app = await startApp(bin('io'), ['noop']);
+  try {
+    const h = app.session.hello;
+    assert.equal(h.version, 1);
+    assert.equal(h.helperPid, app.helper.pid);
+    assert.ok(h.appPid > 0 && h.appPid !== h.helperPid);
+    assert.equal(h.features.seccomp, true);
+    assert.equal(h.features.ptraceSeize, true);
+    assert.equal(typeof h.features.userNotif, 'boolean');
+    assert.equal(h.features.pidfd, true);
+    assert.ok(h.ncpu >= 1);
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('the app stays stopped until the first cpu command, then runs and its exit status propagates', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'out');
+  const app = await startApp(bin('io'), ['fwrite', file, '1000', '1000'], { free: false });
+  try {
+    await sleep(300);
+    assert.equal(existsSync(file), false, 'the app ran before the engine released it');
+    assert.equal(app.session.lastUsage?.cpuState ?? 'stopped', 'stopped');
+    await app.session.free();
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.equal(statSync(file).size, 1000);
+    assert.equal(app.session.lastUsage?.diskWrite, 1000);
+    assert.equal((await app.helperExited).code, 0);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+test('exit code and killing signal of the app are reported and become the helper status', async () => {
+  requireBuilt();
+  const a = await startApp('/bin/sh', ['-c', 'exit 7']);
+  try {
+    assert.deepEqual(await a.exited, { code: 7, signal: null });
+    assert.equal((await a.helperExited).code, 7);
+  } finally {
+    await a.cleanup();
+  }
+  const b = await startApp('/bin/sh', ['-c', 'kill -USR1 $$']);
+  try {
+    assert.deepEqual(await b.exited, { code: null, signal: 'SIGUSR1' });
+    assert.equal((await b.helperExited).code, 128 + 10);
+  } finally {
+    await b.cleanup();
+  }
+});
+
+test('the token never reaches the app and the helper never writes to its terminal', async () => {
+  requireBuilt();
+  const app = await startApp('/bin/sh', ['-c', 'echo "token=${INTERCEPTOR_HELPER_TOKEN:-none}"']);
+  try {
+    await app.exited;
+    await app.helperExited;
+    assert.equal(app.stdout(), 'token=none\n');
+    assert.equal(app.stderr(), '');
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('fork, exec and exit of descendants are reported as tree events', async () => {
+  requireBuilt();
+  const app = await startApp('/bin/sh', ['-c', `${bin('io')} noop; ${bin('io')} noop & wait`]);
+  try {
+    await app.exited;
+    const spawns = app.tree.filter((t) => t.event === 'spawn');
+    const execs = app.tree.filter((t) => t.event === 'exec' && t.comm === 'io');
+    const exits = app.tree.filter((t) => t.event === 'exit');
+    assert.equal(spawns.length, 3, JSON.stringify(app.tree)); // sh + 2 children
+    assert.equal(execs.length, 2);
+    assert.equal(exits.length, 3);
+    assert.equal(spawns[0]!.pid, app.appPid);
+    for (const e of execs) assert.equal(app.tree.find((t) => t.event === 'spawn' && t.pid === e.pid)?.ppid, app.appPid);
+    assert.equal(app.session.lastUsage?.processes, 0);
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('a process that forks rapidly stays fully traced (every descendant and thread is charged)', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'forks');
+  const n = 400;
+  const app = await startApp(bin('forker'), [file, String(n)]);
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    const expected = 100 * (n + n / 4); // every child, plus a grandchild of every 4th
+    assert.equal(statSync(file).size, expected);
+    assert.equal(app.session.lastUsage?.diskWrite, expected, 'some descendant escaped interception');
+    assert.equal(app.tree.filter((t) => t.event === 'spawn').length, 1 + n + n / 4);
+    assert.equal(app.tree.filter((t) => t.event === 'exit').length, 1 + n + n / 4);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+test('setup errors: bad arguments, missing token, unreachable engine fail on stderr with non-zero status', () => {
+  requireBuilt();
+  const noTok = spawnSync(HELPER, ['--control', '/nonexistent/x.sock', '--', '/bin/true'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+  assert.notEqual(noTok.status, 0);
+  assert.match(noTok.stderr, /INTERCEPTOR_HELPER_TOKEN/);
+  const noSock = spawnSync(HELPER, ['--control', '/nonexistent/x.sock', '--', '/bin/true'], {
+    env: { PATH: process.env.PATH, INTERCEPTOR_HELPER_TOKEN: 'abc' },
+    encoding: 'utf8',
+  });
+  assert.notEqual(noSock.status, 0);
+  assert.match(noSock.stderr, /cannot connect/);
+  const noCmd = spawnSync(HELPER, ['--control', '/x'], { env: { INTERCEPTOR_HELPER_TOKEN: 'abc' }, encoding: 'utf8' });
+  assert.notEqual(noCmd.status, 0);
+  assert.match(noCmd.stderr, /usage/);
+});
+
+test('a command that cannot be executed exits 127 and is reported', async () => {
+  requireBuilt();
+  const app = await startApp('/nonexistent/program', []);
+  try {
+    assert.deepEqual(await app.exited, { code: 127, signal: null });
+    await waitFor('helper exit', () => app.helper.exitCode !== null);
+    assert.equal(app.helper.exitCode, 127);
+  } finally {
+    await app.cleanup();
+  }
+});

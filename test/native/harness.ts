@@ -1,0 +1,179 @@
+// Shared harness of the native helper tests: starts the real helper on a real
+// program through the real CatcherServer/HelperSession, records its events, and
+// cleans every process up. Not a test file itself.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CatcherServer, helperArgs, helperBinaryPath } from '../../electron/engine/catcher/index.js';
+import type { HelperSession, HelperUsage } from '../../electron/engine/catcher/index.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const HELPER = helperBinaryPath();
+export const TEST_BIN = path.join(REPO, 'native', 'build', 'test');
+export const bin = (name: string): string => path.join(TEST_BIN, name);
+
+/** Fails (never skips) with a clear message when a prerequisite is missing. */
+export function requireFile(file: string, hint: string): void {
+  if (!existsSync(file)) throw new Error(`prerequisite missing: ${file} (${hint})`);
+}
+
+export function requireBuilt(): void {
+  requireFile(HELPER, 'build it with `make -C native`');
+  for (const p of ['io', 'spinner', 'forker', 'memhog']) requireFile(bin(p), 'build it with `make -C native`');
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(what: string, fn: () => T | undefined | null | false, timeoutMs = 10000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Process state letter from /proc (R, S, T, t, Z, ...) or null when gone. */
+export function procState(pid: number): string | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+  } catch {
+    return null;
+  }
+}
+
+/** utime+stime in clock ticks from /proc/pid/stat (whole thread group). */
+export function procTicks(pid: number): number {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+export const goneOrZombie = (pid: number): boolean => {
+  const st = procState(pid);
+  return st === null || st === 'Z' || st === 'X';
+};
+
+export interface App {
+  server: CatcherServer;
+  session: HelperSession;
+  helper: ChildProcess;
+  appPid: number;
+  tree: { event: string; pid: number; ppid: number; comm: string }[];
+  demands: { resource: string; bytes: number }[];
+  denied: { syscall: string; bytes: number; pid: number }[];
+  logs: string[];
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the `exit` event. */
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Resolves with the helper process's own exit status. */
+  helperExited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  usage: () => Promise<HelperUsage>;
+  cleanup: () => Promise<void>;
+}
+
+export interface StartOptions {
+  onEngineLoss?: 'terminate' | 'continue';
+  usagePeriodMs?: number;
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Release the app at once with `cpu free` (default true). */
+  free?: boolean;
+}
+
+const live = new Set<App>();
+
+export async function startApp(command: string, args: string[], opts: StartOptions = {}): Promise<App> {
+  requireFile(HELPER, 'build it with `make -C native`');
+  const server = await CatcherServer.listen();
+  const { token, session: sessionP } = server.expect({ timeoutMs: 15000 });
+  const argv = helperArgs(
+    { controlPath: server.path, onEngineLoss: opts.onEngineLoss ?? 'terminate', usagePeriodMs: opts.usagePeriodMs ?? 100 },
+    command,
+    args,
+  );
+  const helper = spawn(HELPER, argv, {
+    env: { ...process.env, ...opts.env, INTERCEPTOR_HELPER_TOKEN: token },
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  helper.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  helper.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const helperExited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    helper.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  // (a helper that exits at once may still have sent its hello: give the socket time)
+  void helperExited.then((st) =>
+    setTimeout(() => server.cancel(token, `helper exited before connecting (${JSON.stringify(st)}): ${err}`), 1000),
+  );
+  let session: HelperSession;
+  try {
+    session = await sessionP;
+  } catch (e) {
+    helper.kill('SIGKILL');
+    await server.close();
+    throw e;
+  }
+  const app: App = {
+    server,
+    session,
+    helper,
+    appPid: session.hello.appPid,
+    tree: [],
+    demands: [],
+    denied: [],
+    logs: [],
+    stdout: () => out,
+    stderr: () => err,
+    exited: new Promise((resolve) => session.on('exit', resolve)),
+    helperExited,
+    usage: async () => {
+      await session.requestUsage();
+      return session.lastUsage!;
+    },
+    cleanup: async () => {
+      live.delete(app);
+      if (helper.exitCode === null && helper.signalCode === null) helper.kill('SIGKILL');
+      await helperExited;
+      // EXITKILL has killed the tree; make sure nothing of it outlives the test.
+      for (const t of app.tree) {
+        try {
+          process.kill(t.pid, 0);
+          if (!goneOrZombie(t.pid)) process.kill(t.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      await server.close();
+    },
+  };
+  session.on('tree', (t) => app.tree.push(t));
+  session.on('demand', (resource, bytes) => app.demands.push({ resource, bytes }));
+  session.on('denied', (d) => app.denied.push(d));
+  session.on('log', (level, msg) => app.logs.push(`${level}: ${msg}`));
+  live.add(app);
+  if (opts.free ?? true) {
+    await session.free().catch((e: unknown) => {
+      if (!session.closed) throw e; // an app that already exited cannot be released
+    });
+  }
+  return app;
+}
+
+/** For test.after(): kill whatever a failed test left behind. */
+export async function cleanupAll(): Promise<void> {
+  for (const a of [...live]) await a.cleanup();
+}
+
+export function tmpDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'interceptor-native-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
