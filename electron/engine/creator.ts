@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type * as NodePty from 'node-pty';
 import type { HelperSession } from './catcher/session.js';
 import type { FlowSource } from './terminal.js';
 import { loadCatcher, type CatcherModule, type CatcherServerLike } from './catcher-link.js';
@@ -56,7 +57,7 @@ export interface CreatorOptions {
   terminal: 'pty' | 'inherit';
 }
 
-type PtyModule = typeof import('node-pty');
+type PtyModule = typeof NodePty;
 
 export async function createCreator(options: CreatorOptions): Promise<Creator> {
   const unavailable = (reason: string): Creator => ({
@@ -80,7 +81,8 @@ export async function createCreator(options: CreatorOptions): Promise<Creator> {
   let pty: PtyModule | null = null;
   if (options.terminal === 'pty') {
     try {
-      pty = ((await import('node-pty')) as unknown as { default: PtyModule }).default ?? ((await import('node-pty')) as PtyModule);
+      const mod = (await import('node-pty')) as PtyModule & { default?: PtyModule };
+      pty = mod.default ?? mod;
     } catch (error) {
       return unavailable(`node-pty could not be loaded: ${(error as Error).message}`);
     }

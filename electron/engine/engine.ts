@@ -2,6 +2,7 @@
 // app's lifecycle, the wiring of the resource schedulers, the pause-all lease,
 // snapshots, the event log and persistence. Every command of the contract goes
 // through invoke(), which validates its arguments first.
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -38,6 +39,8 @@ import { SnapshotHistory, UsageTracker, emptyFigures, totalFigures } from './sna
 import { TerminalChannel } from './terminal.js';
 import { packageVersion } from './paths.js';
 
+/** Order in which an app is handed to the schedulers (see startApp). */
+const ADD_ORDER: readonly Resource[] = ['mem', 'netUp', 'netDown', 'disk', 'cpu'];
 const ACTIVE_STATES: ReadonlySet<string> = new Set(['starting', 'running']);
 const SESSION_TIMEOUT_MS = 15_000;
 const HISTORY_SECONDS = 600;
@@ -62,6 +65,7 @@ class AppRuntime {
   rows = 30;
   lock: Promise<unknown> = Promise.resolve();
   lastOutput = '';
+  lastReportedState: AppState | null = null;
 
   constructor(
     public def: AppDefinition,
@@ -93,6 +97,7 @@ export class EngineImpl implements Engine {
   private leaseTimer: NodeJS.Timeout | null = null;
   private statePending = false;
   private shuttingDown: Promise<void> | null = null;
+  private lockFile: string | null = null;
 
   private constructor(private readonly options: EngineOptions) {
     this.configDir = path.resolve(options.configDir ?? defaultConfigDir());
@@ -110,6 +115,16 @@ export class EngineImpl implements Engine {
   }
 
   private async init(): Promise<void> {
+    this.lockFile = await acquireLock(this.configDir);
+    try {
+      await this.initLocked();
+    } catch (error) {
+      await fs.rm(this.lockFile, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async initLocked(): Promise<void> {
     const loaded = await loadSettings(this.settingsPath);
     this.data = loaded.data;
     if (loaded.corrupt) {
@@ -282,6 +297,9 @@ export class EngineImpl implements Engine {
     this.leaseTimer = null;
     const running = [...this.runtimes.values()].filter((rt) => rt.active);
     if (leaveRunning) {
+      if (running.length && this.data.settings.onEngineLoss === 'terminate') {
+        this.log.add('warning', 'apps were started with onEngineLoss "terminate": their helpers stop them when Interceptor goes away');
+      }
       for (const rt of running) {
         await this.releaseApp(rt);
         this.log.add('info', `${rt.def.id} left running without caps`, rt.def.id);
@@ -294,6 +312,7 @@ export class EngineImpl implements Engine {
     await this.creator.close();
     for (const rt of this.runtimes.values()) rt.terminal.dispose();
     await this.store.flush().catch(() => undefined);
+    if (this.lockFile) await fs.rm(this.lockFile, { force: true }).catch(() => undefined);
   }
 
   // ───────────────────────────── state & events ─────────────────────────────
@@ -569,21 +588,16 @@ export class EngineImpl implements Engine {
       throw new CommandError('internal', `cannot start ${id}: ${detail}`);
     }
     if (rt.launched !== launched || rt.base !== 'starting') {
-      throw new CommandError('conflict', `${id} stopped while starting`);
+      if (rt.stopRequested) throw new CommandError('conflict', `${id} was stopped while starting`);
+      return this.view(rt); // it ran and has already ended: its exit is recorded
     }
     rt.session = session;
     rt.pid = session.hello.appPid;
     const tracker = new UsageTracker(this.clock.now(), this.cores);
     rt.tracker = tracker;
-    let wasHeld = false;
-    session.on('usage', (u: HelperUsage) => {
-      tracker.update(u, this.clock.now());
-      const held = u.heldCalls > 0;
-      if (held !== wasHeld) {
-        wasHeld = held;
-        this.stateChanged();
-      }
-    });
+    // held ⇄ running transitions reach the UIs with the next snapshot tick (see snapshot()),
+    // not at the helper's usage rate
+    session.on('usage', (u: HelperUsage) => tracker.update(u, this.clock.now()));
     session.on('exit', (status) => {
       rt.sessionExit = status;
     });
@@ -595,8 +609,14 @@ export class EngineImpl implements Engine {
     });
     try {
       await session.setUsagePeriod(100).catch(() => undefined);
-      for (const r of RESOURCES) this.schedulers.get(r).addApp(id, session, def.shares[r]);
-      if (pauseActive(this.data.pause, Date.now())) for (const r of RESOURCES) this.schedulers.get(r).setPaused(id, true);
+      // memory and byte limits first, the CPU last: the helper applies commands in order and the
+      // app is released by the first CPU command, so it never runs a moment without its caps
+      const paused = pauseActive(this.data.pause, Date.now());
+      for (const r of ADD_ORDER) {
+        const sched = this.schedulers.get(r);
+        sched.addApp(id, session, def.shares[r]);
+        if (paused) sched.setPaused(id, true);
+      }
     } catch (error) {
       this.log.add('error', `${id}: scheduling failed: ${(error as Error).message}`, id);
       await this.stopApp(id);
@@ -770,6 +790,7 @@ export class EngineImpl implements Engine {
     const now = this.clock.now();
     const limits = this.limitsNow();
     const apps: AppSnapshot[] = [];
+    let stateMoved = false;
     const shareSum = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 } as Record<Resource, number>;
     for (const def of this.data.apps) {
       const rt = this.runtime(def.id);
@@ -787,9 +808,50 @@ export class EngineImpl implements Engine {
         for (const r of RESOURCES) resources[r].lag = 0;
       }
       apps.push({ id: def.id, state, resources });
+      if (rt.lastReportedState !== state) {
+        rt.lastReportedState = state;
+        stateMoved = true;
+      }
     }
+    if (stateMoved) this.stateChanged();
     const running = apps.filter((a) => this.runtime(a.id).active);
     return { t: Date.now(), profile: this.data.activeProfile, limits, total: totalFigures(running, limits, shareSum), apps };
+  }
+}
+
+/** One engine per config dir (the desktop app and `interceptor serve` must not both write the settings). */
+async function acquireLock(configDir: string): Promise<string> {
+  await fs.mkdir(configDir, { recursive: true, mode: 0o700 });
+  const file = path.join(configDir, 'engine.lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await fs.open(file, 'wx', 0o600);
+      await handle.writeFile(JSON.stringify({ pid: process.pid, since: Date.now() }));
+      await handle.close();
+      return file;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let pid = 0;
+    try {
+      pid = Number((JSON.parse(await fs.readFile(file, 'utf8')) as { pid?: unknown }).pid) || 0;
+    } catch {
+      // unreadable: a crash while writing it; take it over
+    }
+    if (pid > 0 && processAlive(pid)) {
+      throw new CommandError('conflict', `another Interceptor engine (pid ${pid}) is using ${configDir}; stop it first or use another config dir`);
+    }
+    await fs.rm(file, { force: true });
+  }
+  throw new CommandError('conflict', `cannot take the lock ${file}`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -2,7 +2,6 @@
 // directory to Electron. Everything this file decides is in those modules (and
 // their tests); this file only connects them.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   BrowserWindow,
   Menu,
@@ -24,7 +23,7 @@ import { createSenderCheck, forwardEngineEvents, registerIpcHandlers } from './i
 import { NotificationPolicy, type NotificationRequest } from './notifications.js';
 import { APP_ICON_FILE, TRAY_ICON_FILES, shellPaths } from './paths.js';
 import { ProfileSwitcher } from './profile-switcher.js';
-import { QuitController } from './quit.js';
+import { QuitController, shutdownOptionsForQuit } from './quit.js';
 import { TrayController } from './tray-controller.js';
 import { toMenuTemplate, type TrayAction, type TrayIconState, type TrayModel } from './tray-model.js';
 import {
@@ -33,6 +32,7 @@ import {
   dashboardOrigin,
   installWindowSecurity,
   secureWebPreferences,
+  type DashboardOrigin,
 } from './window-security.js';
 
 const log = (message: string): void => console.log(`[interceptor] ${message}`);
@@ -41,9 +41,15 @@ const paths = shellPaths({
   isPackaged: app.isPackaged,
   appPath: app.getAppPath(),
   resourcesPath: process.resourcesPath,
-  mainDir: path.dirname(fileURLToPath(import.meta.url)),
 });
-const origin = dashboardOrigin({ isPackaged: app.isPackaged, devServerUrl: process.env.INTERCEPTOR_DEV_SERVER_URL });
+const origin = ((): DashboardOrigin => {
+  try {
+    return dashboardOrigin({ isPackaged: app.isPackaged, devServerUrl: process.env.INTERCEPTOR_DEV_SERVER_URL });
+  } catch (err) {
+    log(`INTERCEPTOR_DEV_SERVER_URL ignored: ${err instanceof Error ? err.message : String(err)}`);
+    return dashboardOrigin({ isPackaged: true });
+  }
+})();
 const startHidden = process.argv.includes('--hidden'); // e.g. autostart at login: tray only
 
 let engine: Engine | null = null;
@@ -98,9 +104,19 @@ function createWindow(): BrowserWindow {
   w.once('ready-to-show', () => {
     if (!startHidden || shownOnce) w.show();
   });
+  const reloads: number[] = [];
   w.webContents.on('render-process-gone', (_event, details) => {
+    if (quit.quitting || details.reason === 'clean-exit') return;
+    const now = Date.now();
+    while (reloads.length && now - reloads[0]! > 60_000) reloads.shift();
+    if (reloads.length >= 3) {
+      log(`dashboard renderer gone (${details.reason}) again; not reloading (use Open dashboard)`);
+      w.destroy();
+      return;
+    }
+    reloads.push(now);
     log(`dashboard renderer gone (${details.reason}); reloading`);
-    if (!quit.quitting && details.reason !== 'clean-exit') w.webContents.reload();
+    w.webContents.reload();
   });
   void w.loadURL(origin.url);
   return w;
@@ -168,6 +184,11 @@ async function start(): Promise<void> {
   }
   const current = engine;
   quit.setEngine(current);
+  if (quit.quitting) {
+    // Quit was chosen while the engine was starting: apply the quit setting now.
+    await current.shutdown(shutdownOptionsForQuit(settings)).catch(() => undefined);
+    return;
+  }
 
   registerIpcHandlers({
     ipcMain,

@@ -13,9 +13,9 @@ export interface ShellPaths {
   helperPath: string | undefined;
 }
 
-/** `mainDir` is dist/electron/main (the directory of the compiled main.js). */
-export function shellPaths(options: { isPackaged: boolean; appPath: string; resourcesPath: string; mainDir: string }): ShellPaths {
-  const dist = path.resolve(options.mainDir, '..', '..');
+/** `appPath` is app.getAppPath(): the project root in development, …/resources/app.asar when packaged. */
+export function shellPaths(options: { isPackaged: boolean; appPath: string; resourcesPath: string }): ShellPaths {
+  const dist = path.join(options.appPath, 'dist');
   return {
     preload: path.join(dist, 'electron', 'preload', 'preload.cjs'),
     rendererDir: path.join(dist, 'renderer'),

@@ -8,15 +8,24 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
-static char inbuf[MAX_LINE + 1];
+/* Threads: the tracer thread (main) owns all tracing state, parses and
+ * executes commands and produces every outgoing message; the control thread
+ * only moves bytes: it splits incoming lines, watches timers and signals, and
+ * flushes the output buffer when the socket was full. The output buffer and
+ * ctl_open are shared under out_lock. */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static char inbuf[MAX_LINE + 1]; /* control thread only */
 static size_t inlen;
 static bool discarding;
 static char *outbuf;
@@ -65,7 +74,8 @@ void json_escape(char *dst, size_t cap, const char *src)
     dst[o] = 0;
 }
 
-static void try_write(void)
+/* Called with out_lock held. Returns -1 if the connection is broken. */
+static int try_write(void)
 {
     while (outlen > 0) {
         ssize_t n = send(H.ctl_fd, outbuf, outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -74,46 +84,53 @@ static void try_write(void)
             outlen -= (size_t)n;
             continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
         if (n < 0 && errno == EINTR) continue;
-        control_engine_lost();
-        return;
+        return -1;
     }
+    return 0;
 }
 
+/* Tracer thread only. */
 void control_send(const char *line, bool droppable)
 {
-    if (!H.ctl_open) return;
     size_t len = strlen(line);
-    if (droppable && outlen > OUT_DROP_ABOVE) return;
-    if (outlen + len + 1 > OUT_LOST_ABOVE) { control_engine_lost(); return; }
-    if (outlen + len + 1 > outcap) {
+    pthread_mutex_lock(&out_lock);
+    if (!H.ctl_open || (droppable && outlen > OUT_DROP_ABOVE)) { pthread_mutex_unlock(&out_lock); return; }
+    bool lost = outlen + len + 1 > OUT_LOST_ABOVE;
+    if (!lost && outlen + len + 1 > outcap) {
         size_t ncap = outcap ? outcap : 65536;
         while (ncap < outlen + len + 1) ncap *= 2;
         char *nb = realloc(outbuf, ncap);
-        if (!nb) return;
+        if (!nb) { pthread_mutex_unlock(&out_lock); return; }
         outbuf = nb;
         outcap = ncap;
     }
-    memcpy(outbuf + outlen, line, len);
-    outbuf[outlen + len] = '\n';
-    bool was_empty = outlen == 0;
-    outlen += len + 1;
-    if (was_empty) try_write();
+    if (!lost) {
+        memcpy(outbuf + outlen, line, len);
+        outbuf[outlen + len] = '\n';
+        bool was_empty = outlen == 0;
+        outlen += len + 1;
+        if (was_empty) {
+            lost = try_write() < 0;
+            if (!lost && outlen > 0) wake_control_thread(); /* socket full: let it poll POLLOUT */
+        }
+    }
+    pthread_mutex_unlock(&out_lock);
+    if (lost) control_engine_lost();
 }
-
-bool control_want_write(void) { return H.ctl_open && outlen > 0; }
-void control_on_writable(void) { if (H.ctl_open) try_write(); }
 
 void control_flush_blocking(int timeout_ms)
 {
     uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
-    while (H.ctl_open && outlen > 0) {
+    for (;;) {
+        pthread_mutex_lock(&out_lock);
+        bool done = !H.ctl_open || outlen == 0 || try_write() < 0 || outlen == 0;
+        pthread_mutex_unlock(&out_lock);
         uint64_t now = now_ns();
-        if (now >= deadline) return;
+        if (done || now >= deadline) return;
         struct pollfd p = { .fd = H.ctl_fd, .events = POLLOUT };
         if (poll(&p, 1, (int)((deadline - now) / 1000000ull) + 1) <= 0) return;
-        try_write();
     }
 }
 
@@ -193,7 +210,7 @@ static bool num_in(const struct jfield *f, double lo, double hi)
     return f && f->type == J_NUM && f->num >= lo && f->num <= hi;
 }
 
-static void handle_line(char *line, size_t len)
+void control_handle_line(char *line, size_t len)
 {
     struct jfield f[JSON_MAX_FIELDS];
     const char *err = NULL;
@@ -299,45 +316,17 @@ static void handle_line(char *line, size_t len)
     send_reply(id, false, "unknown type");
 }
 
-void control_on_readable(void)
-{
-    char buf[65536];
-    for (;;) {
-        ssize_t n = recv(H.ctl_fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (n == 0) { control_engine_lost(); return; }
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-            control_engine_lost();
-            return;
-        }
-        for (ssize_t i = 0; i < n && H.ctl_open; i++) {
-            char c = buf[i];
-            if (c == '\n') {
-                if (discarding) {
-                    discarding = false;
-                    control_send("{\"type\":\"error\",\"error\":\"line too long\"}", false);
-                } else {
-                    inbuf[inlen] = 0;
-                    handle_line(inbuf, inlen);
-                }
-                inlen = 0;
-            } else if (!discarding) {
-                if (inlen >= MAX_LINE) { discarding = true; inlen = 0; }
-                else inbuf[inlen++] = c;
-            }
-        }
-        if (!H.ctl_open) return;
-    }
-}
-
+/* Tracer thread: EOF or error on the control socket. */
 void control_engine_lost(void)
 {
-    if (!H.ctl_open) return;
+    pthread_mutex_lock(&out_lock);
+    bool was_open = H.ctl_open;
     H.ctl_open = false;
-    close(H.ctl_fd);
-    H.ctl_fd = -1;
     outlen = 0;
+    if (was_open) shutdown(H.ctl_fd, SHUT_RDWR); /* the fd stays open until exit: the control thread may be polling it */
+    pthread_mutex_unlock(&out_lock);
+    if (!was_open) return;
+    wake_control_thread();
     if (H.terminating) return;
     if (H.on_loss_continue) {
         /* "continue": we stay the tracer (a RET_TRACE filter without a tracer
@@ -346,6 +335,83 @@ void control_engine_lost(void)
     } else {
         begin_terminate(500);
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* the control thread                                                  */
+
+static void split_lines(const char *buf, ssize_t n)
+{
+    for (ssize_t i = 0; i < n; i++) {
+        char c = buf[i];
+        if (c == '\n') {
+            if (discarding) {
+                discarding = false;
+                post_event(EV_TOOLONG, 0, NULL, 0);
+            } else {
+                post_event(EV_LINE, 0, inbuf, inlen);
+            }
+            inlen = 0;
+        } else if (!discarding) {
+            if (inlen >= MAX_LINE) { discarding = true; inlen = 0; }
+            else inbuf[inlen++] = c;
+        }
+    }
+}
+
+void *control_thread_main(void *arg)
+{
+    (void)arg;
+    bool reading = true;
+    static char buf[65536];
+    int tfds[3] = { H.slice_tfd, H.usage_tfd, H.kill_tfd };
+    for (;;) {
+        pthread_mutex_lock(&out_lock);
+        bool open = H.ctl_open, wantw = open && outlen > 0;
+        pthread_mutex_unlock(&out_lock);
+        /* backpressure: stop reading while the tracer has a large backlog */
+        bool full = event_backlog_bytes() > (4u << 20);
+        short cev = (short)((open && reading && !full ? POLLIN : 0) | (wantw ? POLLOUT : 0));
+        struct pollfd p[6] = {
+            { .fd = H.wake_fd, .events = POLLIN },
+            { .fd = H.sigfd, .events = POLLIN },
+            { .fd = __atomic_load_n(&H.timer_pending[0], __ATOMIC_ACQUIRE) ? -1 : tfds[0], .events = POLLIN },
+            { .fd = __atomic_load_n(&H.timer_pending[1], __ATOMIC_ACQUIRE) ? -1 : tfds[1], .events = POLLIN },
+            { .fd = __atomic_load_n(&H.timer_pending[2], __ATOMIC_ACQUIRE) ? -1 : tfds[2], .events = POLLIN },
+            { .fd = cev ? H.ctl_fd : -1, .events = cev },
+        };
+        int r = poll(p, 6, full ? 10 : -1);
+        if (r < 0) continue;
+        uint64_t v;
+        if (p[0].revents & POLLIN) { ssize_t ignored = read(H.wake_fd, &v, sizeof v); (void)ignored; }
+        if (p[1].revents & POLLIN) {
+            struct signalfd_siginfo si[8];
+            if (read(H.sigfd, si, sizeof si) > 0) post_event(EV_TERM, 0, NULL, 0);
+        }
+        for (int i = 0; i < 3; i++)
+            if (p[2 + i].revents & POLLIN) {
+                __atomic_store_n(&H.timer_pending[i], 1, __ATOMIC_RELEASE);
+                post_event(EV_TIMER, i, NULL, 0);
+            }
+        if (p[5].revents & (POLLIN | POLLHUP | POLLERR)) {
+            for (;;) {
+                ssize_t n = recv(H.ctl_fd, buf, sizeof buf, MSG_DONTWAIT);
+                if (n > 0) { split_lines(buf, n); continue; }
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+                reading = false; /* EOF or error: the engine is gone */
+                post_event(EV_LOST, 0, NULL, 0);
+                break;
+            }
+        }
+        if (p[5].revents & POLLOUT) {
+            pthread_mutex_lock(&out_lock);
+            int w = H.ctl_open ? try_write() : 0;
+            pthread_mutex_unlock(&out_lock);
+            if (w < 0) post_event(EV_LOST, 0, NULL, 0);
+        }
+    }
+    return NULL;
 }
 
 void send_hello(void)

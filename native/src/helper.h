@@ -119,8 +119,10 @@ struct helper {
     double stop_reply_ids[64];
     int stop_replies;
     /* fds */
-    int sigfd, slice_tfd, usage_tfd, kill_tfd, ctl_fd;
-    bool ctl_open;
+    int sigfd, slice_tfd, usage_tfd, kill_tfd, ctl_fd, wake_fd;
+    bool ctl_open;              /* shared: under control.c's out_lock */
+    int timer_pending[3];       /* shared (atomic): slice, usage, kill timer expiry queued */
+    pid_t doorbell;
     bool terminating;
     /* usage change detection */
     char last_usage_sig[512];
@@ -138,9 +140,15 @@ int fcntl_nonblock(int fd);
 bool probe_user_notif(void);
 bool probe_pidfd(void);
 
+/* events from the control thread to the tracer thread (main.c) */
+enum { EV_LINE, EV_TOOLONG, EV_LOST, EV_TERM, EV_TIMER };
+void post_event(int kind, int arg, const char *line, size_t len);
+size_t event_backlog_bytes(void);
+void wake_control_thread(void);
+
 /* tracer.c */
 pid_t tracer_create(char **argv);
-void tracer_on_sigchld(void);
+void tracer_handle(pid_t pid, int status);
 void tracer_pause_all(void);
 void tracer_unpause_all(void);
 void tracer_kill_tree(int sig);
@@ -172,9 +180,8 @@ void mem_refresh_all(void);
 
 /* control.c */
 int control_connect(const char *path);
-void control_on_readable(void);
-void control_on_writable(void);
-bool control_want_write(void);
+void *control_thread_main(void *arg);
+void control_handle_line(char *line, size_t len);
 void control_send(const char *line, bool droppable);
 void control_flush_blocking(int timeout_ms);
 void send_usage(bool force);

@@ -109,7 +109,7 @@ int mem_on_entry(struct thread *t, struct user_regs_struct *r)
         delta = pgup(r->rdi) - pgup(p->brk_cur);
         break;
     case SYS_mmap:
-        if (!(r->rdx & PROT_WRITE) || (r->r10 & (MAP_SHARED | MAP_SHARED_VALIDATE)) || (r->r10 & MAP_GROWSDOWN)) return 0;
+        if (!(r->rdx & PROT_WRITE) || ((r->r10 & 3) == MAP_SHARED || (r->r10 & 3) == MAP_SHARED_VALIDATE) || (r->r10 & MAP_GROWSDOWN)) return 0;
         addr = r->rdi;
         len = pgup(r->rsi);
         delta = len;

@@ -581,6 +581,16 @@ static const int byte_calls[] = {
 static const int fdtab_calls[] = { SYS_close, SYS_dup2, SYS_dup3, SYS_close_range };
 static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
 
+/* The filter's RET_TRACE data says the same; deriving it from the number
+ * saves a PTRACE_GETEVENTMSG on every stop. */
+static int category_of(long nr)
+{
+    for (size_t i = 0; i < sizeof byte_calls / sizeof byte_calls[0]; i++) if (byte_calls[i] == nr) return CAT_BYTES;
+    for (size_t i = 0; i < sizeof fdtab_calls / sizeof fdtab_calls[0]; i++) if (fdtab_calls[i] == nr) return CAT_FDTAB;
+    for (size_t i = 0; i < sizeof mem_calls / sizeof mem_calls[0]; i++) if (mem_calls[i] == nr) return CAT_MEM;
+    return 0;
+}
+
 static int install_filter(void)
 {
     struct sock_filter f[128];
@@ -812,10 +822,8 @@ static void on_exec_event(struct thread *t)
 static void on_seccomp_stop(struct thread *t)
 {
     struct user_regs_struct r;
-    unsigned long cat = 0;
     if (!t->proc || ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) { resume_thread(t, PTRACE_CONT, 0); return; }
-    ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &cat);
-    switch (cat) {
+    switch (category_of((long)r.orig_rax)) {
     case CAT_BYTES: on_bytes_entry(t, &r); return;
     case CAT_FDTAB: on_fdtab_entry(t, &r); return;
     case CAT_MEM:
@@ -926,14 +934,9 @@ static void handle_status(pid_t tid, int status)
     }
 }
 
-void tracer_on_sigchld(void)
+void tracer_handle(pid_t pid, int status)
 {
-    for (;;) {
-        int status;
-        pid_t pid = waitpid(-1, &status, __WALL | WNOHANG);
-        if (pid <= 0) break;
-        handle_status(pid, status);
-    }
+    handle_status(pid, status);
     tracer_stop_complete_check();
 }
 

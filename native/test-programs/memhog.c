@@ -4,7 +4,8 @@
  * MODE: mmap   (anonymous private RW mmap)
  *       reserve (one big PROT_NONE reservation, then mprotect RW chunk by chunk,
  *                as Go's and glibc's arenas do)
- *       brk    (sbrk) */
+ *       brk    (sbrk)
+ * A 4th argument "hold" keeps the process (and its memory) alive for 60 s. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -45,5 +46,6 @@ int main(int argc, char **argv)
     if (!small) return 4;
     printf("alive\n");
     fflush(stdout);
+    if (argc > 4 && !strcmp(argv[4], "hold")) sleep(60);
     return 0;
 }

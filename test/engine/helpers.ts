@@ -64,3 +64,23 @@ export function helperBuilt(): boolean {
 }
 
 export const zeroShares = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };
+
+/** The CLI runs from dist/: compile the node side when dist is missing or older than the sources. */
+export async function ensureBuilt(): Promise<void> {
+  const { readdirSync, statSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const out = path.join(ROOT, 'dist/electron/engine/cli/main.js');
+  const newest = (dir: string): number => {
+    let m = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) m = Math.max(m, newest(p));
+      else if (e.name.endsWith('.ts')) m = Math.max(m, statSync(p).mtimeMs);
+    }
+    return m;
+  };
+  const src = Math.max(newest(path.join(ROOT, 'electron/common')), newest(path.join(ROOT, 'electron/engine')));
+  if (existsSync(out) && statSync(out).mtimeMs >= src) return;
+  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.node.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (!existsSync(out)) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
+}

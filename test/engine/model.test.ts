@@ -33,6 +33,9 @@ test('shares may not sum past the cap: addApp, updateApp and lowering the cap', 
   assert.equal(state.profiles.inUse.cpu, 0.5);
   assert.equal(state.profiles.battery.cpu, null);
   assert.deepEqual(state.apps.map((a) => a.definition.shares.cpu), [0.3, 0.2]);
+  // a patch changes only what it names
+  const renamed = await engine.invoke('updateApp', { id: 'b', patch: { name: 'B two', args: ['5'] } });
+  assert.deepEqual(renamed.definition, { id: 'b', name: 'B two', command: 'sleep', args: ['5'], env: {}, autostart: false, shares: { ...zeroShares, cpu: 0.2, netUp: 400_000 } });
   // exactly at the cap is fine; removing the cap is fine
   await engine.invoke('setOwnerLimits', { limits: { cpu: 0.5, netUp: null } });
   await engine.invoke('updateApp', { id: 'b', patch: { shares: { ...zeroShares, netUp: 5e9, cpu: 0.2 } } });

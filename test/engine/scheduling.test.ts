@@ -97,6 +97,8 @@ test('a CPU cap holds, and a cap change mid-run takes effect', { skip }, async (
   assert.equal(snap.total.cpu.cap, 0.1);
   assert.equal(snap.limits.cpu, 0.1);
   assert.ok(app.resources.mem.recent > 0, 'memory in use is reported');
+  const log = await engine.invoke('getEventLog', { sinceSeq: 0 });
+  assert.ok(log.some((e) => e.kind === 'limitHit' && e.appId === 'busy' && e.resource === 'cpu'), 'the cap hit is in the event log');
   const history = await engine.invoke('getHistory', { seconds: 60 });
   assert.ok(history.length >= 10, `history kept (${history.length})`);
   assert.ok(history.every((s: Snapshot, i) => i === 0 || s.t >= history[i - 1]!.t));
@@ -106,7 +108,7 @@ test('pause and resume one app; pause all is a lease that ends by itself', { ski
   const { engine } = await testEngine(t);
   const pid = await startBusy(engine, 'spin', 0);
   await sleep(300);
-  assert.ok((await measure(pid, 800)) > 0.15, 'uncapped, it runs freely');
+  assert.ok((await measure(pid, 800)) > 0.05, 'uncapped, it runs freely');
 
   const paused = await engine.invoke('pauseApp', { id: 'spin' });
   assert.equal(paused.state, 'paused');
@@ -116,7 +118,7 @@ test('pause and resume one app; pause all is a lease that ends by itself', { ski
   const resumed = await engine.invoke('resumeApp', { id: 'spin' });
   assert.equal(resumed.state, 'running');
   await sleep(200);
-  assert.ok((await measure(pid, 800)) > 0.15, 'resumed: runs again');
+  assert.ok((await measure(pid, 800)) > 0.05, 'resumed: runs again');
 
   const state = await engine.invoke('pauseAll', { durationMs: 2500 });
   assert.equal(state.apps[0]!.state, 'paused');
@@ -124,7 +126,7 @@ test('pause and resume one app; pause all is a lease that ends by itself', { ski
   assert.ok((await measure(pid, 1000)) < 0.02, 'pause all: no CPU');
   await waitFor(engine, 'state', (s) => s.pause === null, 5000);
   await sleep(200);
-  assert.ok((await measure(pid, 800)) > 0.15, 'the lease expired: runs again');
+  assert.ok((await measure(pid, 800)) > 0.05, 'the lease expired: runs again');
 
   // pause all + resumeAll; a per-app pause survives the end of a pause-all
   await engine.invoke('pauseApp', { id: 'spin' });
@@ -134,7 +136,7 @@ test('pause and resume one app; pause all is a lease that ends by itself', { ski
   await sleep(200);
   assert.ok((await measure(pid, 800)) < 0.02, 'still paused by the owner');
   await engine.invoke('resumeApp', { id: 'spin' });
-  await until(async () => (await measure(pid, 300)) > 0.15, 5000, 'runs after resume');
+  await until(async () => (await measure(pid, 300)) > 0.05, 5000, 'runs after resume');
 
   // stopping a paused app works (it is released so it can handle SIGTERM)
   await engine.invoke('pauseApp', { id: 'spin' });

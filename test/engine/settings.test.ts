@@ -121,3 +121,17 @@ test('an expired lease is dropped at start; an open-ended one stays until resume
   const r = await engine.invoke('resumeAll', {});
   assert.equal(r.pause, null);
 });
+
+test('one engine per config dir: a second one is refused while the first runs', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const first = await createEngine({ configDir: dir, autostart: false });
+  await assert.rejects(createEngine({ configDir: dir, autostart: false }), (e: unknown) => (e as { code?: string }).code === 'conflict' && /another Interceptor engine/.test((e as Error).message));
+  await first.shutdown();
+  const second = await createEngine({ configDir: dir, autostart: false });
+  await second.shutdown();
+  // a stale lock (dead pid) is taken over
+  writeFileSync(path.join(dir, 'engine.lock'), JSON.stringify({ pid: 2 ** 22 + 12345 }));
+  const third = await createEngine({ configDir: dir, autostart: false });
+  await third.shutdown();
+});

@@ -17,7 +17,7 @@ describe('packaging', () => {
     assert.deepEqual(packager.extraResource, ['native/build/interceptor-helper']);
     assert.equal(path.basename((packager.extraResource as string[])[0]!), HELPER_NAME);
     assert.ok(packager.asar, 'app packed in an asar');
-    assert.equal(typeof config.hooks.generateAssets, 'function');
+    assert.equal(typeof config.hooks?.generateAssets, 'function');
     const ignore = packager.ignore as (file: string) => boolean;
     for (const kept of ['/dist', '/dist/electron/main/main.js', '/dist/electron/preload/preload.cjs', '/dist/renderer/index.html', '/assets/tray-running.png', '/package.json', '/node_modules/ws/index.js']) {
       assert.equal(ignore(kept), false, kept);
@@ -49,12 +49,12 @@ describe('packaging', () => {
   });
 
   it('a packaged app hands the engine <resources>/interceptor-helper; development lets the engine find its build', () => {
-    const mainDir = '/opt/Interceptor/resources/app.asar/dist/electron/main';
-    const packaged = shellPaths({ isPackaged: true, appPath: '/opt/Interceptor/resources/app.asar', resourcesPath: '/opt/Interceptor/resources', mainDir });
+    const packaged = shellPaths({ isPackaged: true, appPath: '/opt/Interceptor/resources/app.asar', resourcesPath: '/opt/Interceptor/resources' });
     assert.equal(packaged.helperPath, '/opt/Interceptor/resources/interceptor-helper');
     assert.equal(packaged.preload, '/opt/Interceptor/resources/app.asar/dist/electron/preload/preload.cjs');
     assert.equal(packaged.rendererDir, '/opt/Interceptor/resources/app.asar/dist/renderer');
-    const dev = shellPaths({ isPackaged: false, appPath: root, resourcesPath: '/x', mainDir: path.join(root, 'dist/electron/main') });
+    const dev = shellPaths({ isPackaged: false, appPath: root, resourcesPath: '/x' });
+    assert.equal(dev.preload, path.join(root, 'dist/electron/preload/preload.cjs'));
     assert.equal(dev.helperPath, undefined);
     assert.equal(dev.assetsDir, path.join(root, 'assets'));
   });

@@ -18,20 +18,20 @@ function setup(opts: { onQuit?: 'stop' | 'leaveRunning'; onEngineLoss?: 'termina
       return new Promise<void>((r) => (releaseShutdown = r));
     },
   };
-  let controller!: QuitController;
+  const ref: { controller?: QuitController } = {};
   const app = {
     quit() {
       calls.push('quit');
       // Electron emits before-quit synchronously from app.quit().
       const e = ev();
-      controller.onBeforeQuit(e);
+      ref.controller!.onBeforeQuit(e);
       if (!e.prevented) calls.push('exited');
     },
     exit(code?: number) {
       calls.push(`exit(${code})`);
     },
   };
-  controller = new QuitController({
+  const controller = new QuitController({
     app,
     engine,
     getSettings: () => ({ onQuit: opts.onQuit ?? 'stop', onEngineLoss: opts.onEngineLoss ?? 'terminate' }),
@@ -40,6 +40,7 @@ function setup(opts: { onQuit?: 'stop' | 'leaveRunning'; onEngineLoss?: 'termina
       return { cancel: () => timers.splice(timers.indexOf(cb), 1) };
     },
   });
+  ref.controller = controller;
   return { controller, calls, shutdowns, timers, release: () => releaseShutdown(), app };
 }
 

@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { bin, cleanupAll, HELPER, requireBuilt, sleep, startApp, tmpDir, waitFor } from './harness.js';
 
@@ -139,6 +139,26 @@ test('a command that cannot be executed exits 127 and is reported', async () => 
     assert.deepEqual(await app.exited, { code: 127, signal: null });
     await waitFor('helper exit', () => app.helper.exitCode !== null);
     assert.equal(app.helper.exitCode, 127);
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('--rt: the helper and the app get the paper\'s SCHED_RR priorities when permitted, and say so', async () => {
+  requireBuilt();
+  const app = await startApp(bin('spinner'), ['1'], { rt: true, free: false });
+  try {
+    const policy = (pid: number) => {
+      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      return { prio: Number(f[37]), policy: Number(f[38]) }; // rt_priority, policy
+    };
+    if (app.session.hello.features.rt) {
+      assert.deepEqual(policy(app.helper.pid!), { prio: 2, policy: 2 }); // SCHED_RR
+      assert.deepEqual(policy(app.appPid), { prio: 1, policy: 2 });
+    } else {
+      assert.equal(policy(app.appPid).policy, 0);
+    }
   } finally {
     await app.cleanup();
   }

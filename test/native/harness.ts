@@ -85,6 +85,7 @@ export interface StartOptions {
   cwd?: string;
   /** Release the app at once with `cpu free` (default true). */
   free?: boolean;
+  rt?: boolean;
 }
 
 const live = new Set<App>();
@@ -94,7 +95,7 @@ export async function startApp(command: string, args: string[], opts: StartOptio
   const server = await CatcherServer.listen();
   const { token, session: sessionP } = server.expect({ timeoutMs: 15000 });
   const argv = helperArgs(
-    { controlPath: server.path, onEngineLoss: opts.onEngineLoss ?? 'terminate', usagePeriodMs: opts.usagePeriodMs ?? 100 },
+    { controlPath: server.path, onEngineLoss: opts.onEngineLoss ?? 'terminate', usagePeriodMs: opts.usagePeriodMs ?? 100, rt: opts.rt ?? false },
     command,
     args,
   );

@@ -100,8 +100,7 @@ class LineReader {
       }
       this.append(chunk.subarray(start, nl));
       if (this.discarding) {
-        this.discarding = false;
-        this.onTooLong();
+        this.discarding = false; // reported when it began
       } else {
         const line = Buffer.concat(this.parts, this.size).toString('utf8');
         this.parts = [];
@@ -120,6 +119,7 @@ class LineReader {
       this.discarding = true;
       this.parts = [];
       this.size = 0;
+      this.onTooLong(); // at once: a peer may never send the newline
       return;
     }
     this.parts.push(b);

@@ -21,7 +21,7 @@
 // on two cores would split the budget equally whatever their shares. Work conservation:
 // when the bucket is full (the level apps cannot use the budget) the next apps run too.
 //
-// Blocking: an app whose slice used less than `blockedCpuFraction` of one core is taken
+// Blocking: an app whose slice used less than `blockedCpuFraction` (0.25) of one core is taken
 // as blocked on I/O: it is reported blocked() to the policy and re-readied after
 // `blockedRetryMs`; its lower Done lets it catch up later (bounded if the policy says so).
 //
@@ -46,7 +46,11 @@ export interface CpuSchedulerOptions {
   policy?: Policy;
   /** Allocation length in wall ms (default 20). */
   sliceMs?: number;
-  /** A slice that used less than this fraction of one core means "blocked" (default 0.5). */
+  /**
+   * A slice that used less than this fraction of one core means "blocked" (default 0.25).
+   * Not 0.5: without the dual priority (--rt) a CPU-bound app dispatched while owner
+   * threads compete under CFS may get only half a core, and must not be taken as blocked.
+   */
   blockedCpuFraction?: number;
   /** How long a blocked app waits before it is offered the CPU again (default 2 slices). */
   blockedRetryMs?: number;
@@ -116,7 +120,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     this.policy = options.policy ?? new PnsPolicy({ epoch: 20, tieBreak: 'leastUsed' });
     this.sliceMs = options.sliceMs ?? 20;
     if (!(this.sliceMs > 0)) throw new RangeError('sliceMs must be > 0');
-    this.blockedCpuFraction = options.blockedCpuFraction ?? 0.5;
+    this.blockedCpuFraction = options.blockedCpuFraction ?? 0.25;
     this.blockedRetryMs = options.blockedRetryMs ?? 2 * this.sliceMs;
     this.limitHitIntervalMs = options.limitHitIntervalMs ?? 1000;
     this.bucketMs = options.bucketMs ?? this.sliceMs * this.ncpu;
@@ -280,13 +284,13 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     this.refill();
     let inFlight = 0;
     for (const a of this.apps.values()) if (a.inFlight) inFlight++;
-    const full = this.tokens >= this.bucketMs - 1e-9; // the budget would overflow: work conservation
     let waitingForTokens = false;
     let waitingForLevel = false;
     for (const entry of this.policy.order()) {
       const app = this.apps.get(entry.id);
       if (!app || app.inFlight || app.paused || app.gone) continue;
       if (inFlight >= this.ncpu) break;
+      const full = this.tokens >= this.bucketMs - 1e-9; // the budget would overflow: work conservation
       if (!entry.concurrentWithHead && !full) {
         waitingForLevel = true;
         continue;

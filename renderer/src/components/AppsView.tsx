@@ -48,8 +48,9 @@ const FigureCell = memo(function FigureCell({ id, resource }: { id: string; reso
   const nominal = useStore((s) => formatValue(resource, s.apps[id]?.definition.shares[resource]));
   const lagValue = useStore((s) => selectFigure(id, resource, 'lag')(s));
   const lag = formatSigned(resource, lagValue);
-  // Memory below its share is normal (an app uses what it needs); elsewhere a negative lag means it got less than promised.
-  const behind = resource !== 'mem' && lagValue !== undefined && lagValue < 0 && !/^±/.test(lag);
+  // A negative lag is normal for an app that asks for little; it matters when calls wait for credit.
+  const held = useStore((s) => (s.latestApps[id]?.resources[resource].held ?? 0) > 0);
+  const behind = held && lagValue !== undefined && lagValue < 0 && !/^±/.test(lag);
   return (
     <td className="fig" data-testid={`fig-${id}-${resource}`}>
       <span className="fig__main">

@@ -50,7 +50,12 @@ export function RecentEvents({ limit }: { limit: number }) {
   const events = useStore((s) => s.events);
   const names = useAppNames();
   const setView = useStore((s) => s.setView);
-  const recent = events.slice(-limit).reverse();
+  // The overview lists what needs the owner's eye; routine "info" lines stay in the full log.
+  const recent = useMemo(() => {
+    const out: EventLogEntry[] = [];
+    for (let i = events.length - 1; i >= 0 && out.length < limit; i--) if (events[i]!.kind !== 'info') out.push(events[i]!);
+    return out;
+  }, [events, limit]);
   if (recent.length === 0) return <Empty title="Nothing to report yet." />;
   return (
     <div className="card">

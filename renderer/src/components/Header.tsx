@@ -90,7 +90,7 @@ function PauseControl() {
 function ConnectionDot() {
   const status = useStore((s) => s.connection.status);
   const kind = useStore((s) => s.transportKind);
-  const text = status === 'open' ? (kind === 'electron' ? 'Connected' : 'Connected') : status === 'unauthorized' ? 'Refused' : status === 'closed' ? 'Closed' : 'Connecting…';
+  const text = status === 'open' ? 'Connected' : status === 'unauthorized' ? 'Refused' : status === 'closed' ? 'Closed' : 'Connecting…';
   return (
     <span className={`conn conn--${status}`} data-testid="connection" data-status={status} title={kind === 'websocket' ? 'Engine over the local WebSocket' : 'Engine'}>
       <span className="dot" aria-hidden="true" />
@@ -100,14 +100,15 @@ function ConnectionDot() {
 }
 
 const THEME_NEXT: Record<ThemeChoice, ThemeChoice> = { system: 'light', light: 'dark', dark: 'system' };
-const THEME_LABEL: Record<ThemeChoice, string> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };
+const THEME_LABEL: Record<ThemeChoice, string> = { system: 'Theme: as the system', light: 'Theme: light', dark: 'Theme: dark' };
+const THEME_SHORT: Record<ThemeChoice, string> = { system: '◐ Auto', light: '☀ Light', dark: '☾ Dark' };
 
 function ThemeToggle() {
   const theme = useStore((s) => s.theme);
   const setTheme = useStore((s) => s.setTheme);
   return (
-    <button type="button" className="btn btn--ghost btn--small" onClick={() => setTheme(THEME_NEXT[theme])} aria-label={`${THEME_LABEL[theme]}. Switch theme`} data-testid="theme-toggle">
-      {THEME_LABEL[theme]}
+    <button type="button" className="btn btn--ghost btn--small" onClick={() => setTheme(THEME_NEXT[theme])} aria-label={`${THEME_LABEL[theme]}. Switch theme`} title="Switch theme: auto, light, dark" data-testid="theme-toggle">
+      {THEME_SHORT[theme]}
     </button>
   );
 }

@@ -17,11 +17,11 @@ import { RecentEvents } from './EventLog.js';
 
 const DEFAULT_CAP: Record<Resource, number> = { cpu: 0.5, netUp: 1e6, netDown: 5e6, disk: 10e6, mem: 2e9 };
 const CAP_HINT: Record<Resource, string> = {
-  cpu: 'share of all cores together',
-  netUp: 'upload, all apps together',
-  netDown: 'download, all apps together',
-  disk: 'reads and writes, all apps together',
-  mem: 'committed memory, all apps together',
+  cpu: 'of all cores',
+  netUp: 'all apps',
+  netDown: 'all apps',
+  disk: 'reads + writes',
+  mem: 'committed',
 };
 
 /** The bar of one resource: each app's part of the total in its colour, and the cap as a mark. */
@@ -30,11 +30,12 @@ const UsageBar = memo(function UsageBar({ resource }: { resource: Resource }) {
   const appIds = useStore((s) => s.appIds);
   const effectiveCap = latest?.limits[resource] ?? null;
   const total = latest?.total[resource].recent ?? 0;
-  const scale = Math.max(effectiveCap ?? 0, total, resource === 'cpu' ? (effectiveCap === null ? 1 : 0) : 0) || 1;
+  // Against the cap; with no cap the bar only shows who takes what (faded, full width).
+  const scale = effectiveCap === null ? (resource === 'cpu' ? 1 : total) || 1 : Math.max(effectiveCap, total) || 1;
   const parts = latest ? latest.apps.map((a) => ({ id: a.id, value: Math.max(0, a.resources[resource].recent) })) : [];
   const over = effectiveCap !== null && total > effectiveCap * 1.02;
   return (
-    <div className="usage-bar" aria-hidden="true">
+    <div className={`usage-bar${effectiveCap === null && resource !== 'cpu' ? ' is-uncapped' : ''}`} aria-hidden="true">
       <div className="usage-bar__track">
         {parts.map((p) =>
           p.value > 0 ? (

@@ -85,9 +85,9 @@ export function TerminalView({ appId }: { appId: string }) {
   }, [theme]);
 
   return (
-    <div className="terminal" data-testid={`terminal-${appId}`}>
-      <div className="terminal__host" ref={host} role="region" aria-label="App terminal: output and input" />
-      {empty && <p className="terminal__empty muted">{connected ? 'No output yet. Output appears here live; type to send input.' : 'Not connected.'}</p>}
+    <div className="term-panel" data-testid={`terminal-${appId}`}>
+      <div className="term-panel__host" ref={host} role="region" aria-label="App terminal: output and input" />
+      {empty && <p className="term-panel__empty muted">{connected ? 'No output yet. Output appears here live; type to send input.' : 'Not connected.'}</p>}
     </div>
   );
 }

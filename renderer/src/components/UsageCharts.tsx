@@ -24,18 +24,25 @@ const ResourceChart = memo(function ResourceChart({ resource }: { resource: Reso
   const end = last ? last.t : Date.now();
   const cap = last ? last.limits[resource] : null;
   const total = last ? last.total[resource].recent : undefined;
-  const peak = useMemo(() => {
-    let max = 0;
+  // The peak of the stacked usage, and the highest cap, over the window.
+  const [peak, capPeak] = useMemo(() => {
+    let usage = 0;
+    let capMax = 0;
     for (const r of rows) {
       let sum = 0;
       for (const id of appIds) sum += (r[id] as number | undefined) ?? 0;
-      if (sum > max) max = sum;
+      if (sum > usage) usage = sum;
       const c = r[CAP_KEY];
-      if (typeof c === 'number' && c > max) max = c;
+      if (typeof c === 'number' && c > capMax) capMax = c;
     }
-    return max;
+    return [usage, capMax];
   }, [rows, appIds]);
-  const top = resource === 'cpu' ? Math.min(1, Math.max(0.05, peak * 1.15)) : Math.max(peak * 1.15, 1024);
+  // Scale to the cap, unless the cap is so far above the usage that the usage would be a
+  // flat line at the bottom: then scale to the usage and say the cap is above.
+  const floor = resource === 'cpu' ? 0.05 : resource === 'mem' ? 64e6 : 64e3;
+  const capShown = capPeak > 0 && capPeak <= Math.max(peak, floor) * 6;
+  const top = Math.max(floor, (capShown ? Math.max(peak, capPeak) : peak) * 1.15);
+  const yTop = resource === 'cpu' ? Math.min(1, top) : top;
   return (
     <figure
       className="card chart"
@@ -48,6 +55,7 @@ const ResourceChart = memo(function ResourceChart({ resource }: { resource: Reso
         <span className="chart__title">{RESOURCE_LABELS[resource]}</span>
         <span className="chart__now">
           {formatValue(resource, total)} <span className="muted">/ {formatValue(resource, cap)}</span>
+          {cap !== null && !capShown && <span className="chart__offscale muted"> (cap above the chart)</span>}
         </span>
       </figcaption>
       <div className="chart__plot">
@@ -66,7 +74,7 @@ const ResourceChart = memo(function ResourceChart({ resource }: { resource: Reso
             />
             <YAxis
               width={64}
-              domain={[0, top]}
+              domain={[0, yTop]}
               tickCount={4}
               tickFormatter={(v: number) => formatAxis(resource, v)}
               stroke="var(--axis)"

@@ -5,15 +5,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test, before } from 'node:test';
-import { ROOT, tempDir } from '../helpers.js';
+import { ROOT, tempDir, ensureBuilt } from '../helpers.js';
 
 const BIN = path.join(ROOT, 'bin/interceptor.js');
 
-before(() => {
-  // the CLI runs from dist/: build the node side (fast, incremental enough)
-  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.node.json'], { cwd: ROOT, encoding: 'utf8' });
-  if (!existsSync(path.join(ROOT, 'dist/electron/engine/cli/main.js'))) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
-});
+before(ensureBuilt);
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env } });

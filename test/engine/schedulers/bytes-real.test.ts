@@ -13,10 +13,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The P2P app: a Node program that sends (or receives) as fast as TCP allows.
 const SENDER = `const s=require('net').connect(+process.argv[1],'127.0.0.1',()=>{const b=Buffer.alloc(16384,7);const w=()=>{while(s.write(b));};s.on('drain',w);w();});s.on('error',()=>process.exit(0));`;
-const RECEIVER = `const s=require('net').connect(+process.argv[1],'127.0.0.1');s.on('data',()=>{});s.on('error',()=>process.exit(0));s.on('close',()=>process.exit(0));`;
+// The receiver reports what it has read (its own count, on stdout: a pipe, not charged).
+const RECEIVER = `let n=0;const s=require('net').connect(+process.argv[1],'127.0.0.1');s.on('data',(d)=>{n+=d.length});setInterval(()=>process.stdout.write(performance.now()+' '+n+'\\n'),50);s.on('error',()=>process.exit(0));s.on('close',()=>process.exit(0));`;
 
 interface Meter {
-  bytes: () => number;
+  /** [time ms, bytes] now. */
+  read: () => Promise<[number, number]>;
   close: () => Promise<void>;
   port: number;
 }
@@ -48,9 +50,7 @@ async function endpoint(kind: 'sink' | 'source'): Promise<Meter> {
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
-    // For a source, bytes written = bytes the app read + what sits in the socket buffers
-    // and our write queue, which is bounded and constant in steady state.
-    bytes: () => bytes,
+    read: async () => [performance.now(), bytes],
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -58,11 +58,21 @@ async function endpoint(kind: 'sink' | 'source'): Promise<Meter> {
   };
 }
 
-async function rate(meter: Meter, ms: number): Promise<number> {
-  const b0 = meter.bytes();
-  const t0 = performance.now();
+/** Upload: bytes received by our sink. Download: the app's own count of bytes read (what
+ * our source wrote also includes the socket buffers, whose size TCP autotuning changes). */
+function appMeter(app: { stdout: () => string }): Meter['read'] {
+  return async () => {
+    const lines = app.stdout().trim().split('\n');
+    const [t, n] = lines[lines.length - 1]!.split(' ').map(Number);
+    return [t!, n!];
+  };
+}
+
+async function rate(read: Meter['read'], ms: number): Promise<number> {
+  const [t0, b0] = await read();
   await sleep(ms);
-  return ((meter.bytes() - b0) * 1000) / (performance.now() - t0);
+  const [t1, b1] = await read();
+  return ((b1 - b0) * 1000) / (t1 - t0);
 }
 
 for (const direction of ['netUp', 'netDown'] as const) {
@@ -76,20 +86,21 @@ for (const direction of ['netUp', 'netDown'] as const) {
       const app = await launcher.launch(process.execPath, ['-e', direction === 'netUp' ? SENDER : RECEIVER, String(meter.port)]);
       sched.addApp('app', app.session, 1e6);
       await app.session.free(); // release the app's CPU (no CPU cap in this test)
+      const read = direction === 'netUp' ? meter.read : appMeter(app);
       await sleep(1500); // connect + warm-up (socket buffers fill)
-      const r1 = await rate(meter, 6000);
+      const r1 = await rate(read, 6000);
       console.log(`${direction} at cap 2 MB/s: ${(r1 / 1e6).toFixed(4)} MB/s`);
       assert.ok(Math.abs(r1 / 2e6 - 1) <= 0.03, `rate ${r1} B/s vs cap 2e6`);
 
       sched.setCap(4e6);
       await sleep(1000); // socket buffers adjust
-      const r2 = await rate(meter, 3000);
+      const r2 = await rate(read, 3000);
       console.log(`${direction} at cap 4 MB/s: ${(r2 / 1e6).toFixed(4)} MB/s`);
       assert.ok(Math.abs(r2 / 4e6 - 1) <= 0.05, `rate after the cap change ${r2} B/s vs 4e6`);
 
       sched.setCap(null);
       await sleep(300);
-      const r3 = await rate(meter, 1000);
+      const r3 = await rate(read, 1000);
       console.log(`${direction} uncapped: ${(r3 / 1e6).toFixed(1)} MB/s`);
       assert.ok(r3 > 20e6, `uncapped transfer runs free: ${r3} B/s`);
     } finally {

@@ -7,7 +7,7 @@ import { FakeSession, VirtualClock } from './fakes.js';
 
 function setup(ncpu = 2, policy: 'pns' | 'stride' = 'pns') {
   const clock = new VirtualClock();
-  const cpu = new CpuScheduler({ clock, ncpu, sliceMs: 20, policy: createPolicy(policy, { tieBreak: 'leastUsed' }) });
+  const cpu = new CpuScheduler({ clock, ncpu, sliceMs: 20, policy: createPolicy(policy, { epoch: 20, tieBreak: 'leastUsed' }) });
   const sessions: FakeSession[] = [];
   const add = (id: string, share: number, cores = 1) => {
     const s = new FakeSession(clock, ncpu, id);
@@ -202,4 +202,43 @@ test('options are validated', () => {
   assert.throws(() => cpu.setCap(-0.1));
   assert.throws(() => new CpuScheduler({ clock, ncpu: 2, sliceMs: 0 }));
   cpu.dispose();
+});
+
+test('catch-up on real dispatch (Fig. 4 at the scheduler level): an app that was I/O-bound gets the budget first when it turns CPU-bound', async () => {
+  const { clock, cpu, add, done } = setup(2);
+  cpu.setCap(0.3);
+  const a = add('a', 0.15, 1);
+  const b = add('b', 0.15, 0.02); // blocked on I/O most of the time
+  await clock.advance(5000);
+  const doneA = cpu.appStatus('a')!.done!;
+  const doneB = cpu.appStatus('b')!.done!;
+  assert.ok(doneA > doneB + 5, `a ahead: ${doneA} vs ${doneB}`);
+  b.cores = 1; // turns CPU-bound
+  const [ra, rb] = await measure(clock, [a, b], 1500);
+  assert.ok(rb! > 0.25 && ra! < 0.05, `b catches up alone: a ${ra} b ${rb}`);
+  // Once level, they share again.
+  await clock.advance(5000);
+  const [ra2, rb2] = await measure(clock, [a, b], 3000);
+  assert.ok(Math.abs(ra2! - 0.15) < 0.01 && Math.abs(rb2! - 0.15) < 0.01, `level again: a ${ra2} b ${rb2}`);
+  done();
+});
+
+test('bounded catch-up at the scheduler level (catchUpEpochs = 1)', async () => {
+  const clock = new VirtualClock();
+  const cpu = new CpuScheduler({ clock, ncpu: 2, policy: createPolicy('pns', { epoch: 20, tieBreak: 'leastUsed', catchUpEpochs: 1 }) });
+  const a = new FakeSession(clock, 2, 'a');
+  const b = new FakeSession(clock, 2, 'b');
+  cpu.setCap(0.3);
+  cpu.addApp('a', a, 0.15);
+  cpu.addApp('b', b, 0.15);
+  b.cores = 0.02;
+  await clock.advance(5000);
+  b.cores = 1;
+  // Unbounded, b would run alone for ~14 epochs (≈ 4.7 s); bounded, it catches up at most
+  // about two epoch quotas (≈ 0.7 s) and then they share.
+  const [ra, rb] = await measure(clock, [a, b], 3000);
+  assert.ok(ra! > 0.09 && rb! < 0.21, `a keeps most of its share: a ${ra} b ${rb}`);
+  cpu.dispose();
+  a.close();
+  b.close();
 });

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import WebSocket from 'ws';
 import { startServer, connectRemote, cookieName, type RunningServer } from '../../../electron/engine/server/index.js';
 import { CommandError } from '../../../electron/common/contract.js';
-import { testEngine, tempDir, zeroShares } from '../helpers.js';
+import { helperBuilt, testEngine, tempDir, until, zeroShares } from '../helpers.js';
 
 interface Res {
   status: number;
@@ -185,4 +185,23 @@ test('malformed frames get an error, not a crash', async (t) => {
   await new Promise((r) => setTimeout(r, 300));
   ws.close();
   assert.deepEqual(replies.map((r) => [r.id, r.ok, r.error?.code]), [[0, false, 'invalid'], [5, false, 'invalid'], [6, true, undefined]]);
+});
+
+test('a real app over the WebSocket: start, terminal output and input, stop', { skip: helperBuilt() ? false : 'the native helper is not built' }, async (t) => {
+  const { server } = await setup(t);
+  const remote = await connectRemote(server.origin, server.token);
+  t.after(() => remote.close());
+  let out = '';
+  remote.on('terminalData', (d) => {
+    if (d.id === 'echo') out += d.data;
+  });
+  await remote.invoke('addApp', { name: 'echo', command: 'sh', args: ['-c', 'echo ready-over-ws; read x; echo "got:$x"; sleep 30'] });
+  const started = await remote.invoke('startApp', { id: 'echo' });
+  assert.equal(started.state, 'running');
+  await until(() => out.includes('ready-over-ws'), 10_000, 'output over the WebSocket');
+  await remote.invoke('writeTerminal', { id: 'echo', data: 'typed\r' });
+  await until(() => out.includes('got:typed'), 10_000, 'input echoed');
+  assert.match(await remote.invoke('getTerminalBacklog', { id: 'echo' }), /ready-over-ws/);
+  const stopped = await remote.invoke('stopApp', { id: 'echo' });
+  assert.equal(stopped.state, 'stopped');
 });

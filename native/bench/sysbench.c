@@ -1,0 +1,183 @@
+/* sysbench: the C side of bench/helper-overhead.ts.
+ *   sysbench lat KIND N        N timed calls; prints "median_ns P10_ns P90_ns"
+ *                              KIND: file  = pwrite(1 B) to a regular file (charged: disk)
+ *                                    null  = write(1 B) to /dev/null (intercepted, not charged)
+ *   sysbench unotif KIND N     the same calls answered by a bare seccomp
+ *                              user-notification supervisor (the floor)
+ *   sysbench tcp BYTES         loopback TCP transfer with 64 KiB I/O between
+ *                              two processes; prints "bytes seconds"
+ *   sysbench fcopy SRC DST     copy with 64 KiB read/write; prints "bytes seconds" */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long long nsnow(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int open_target(const char *kind)
+{
+    if (!strcmp(kind, "null")) return open("/dev/null", O_WRONLY | O_CLOEXEC);
+    char path[] = "/tmp/sysbench-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0) unlink(path);
+    return fd;
+}
+
+static void latency(const char *kind, int n)
+{
+    int fd = open_target(kind);
+    if (fd < 0) { perror("open"); exit(1); }
+    int file = strcmp(kind, "null") != 0;
+    long long *t = malloc(sizeof *t * (size_t)n);
+    char c = 'x';
+    for (int i = 0; i < n / 10; i++) /* warm-up: fills the helper's fd cache, faults pages */
+        if ((file ? pwrite(fd, &c, 1, 0) : write(fd, &c, 1)) != 1) { perror("warm"); exit(1); }
+    for (int i = 0; i < n; i++) {
+        long long a = nsnow();
+        ssize_t r = file ? pwrite(fd, &c, 1, 0) : write(fd, &c, 1);
+        t[i] = nsnow() - a;
+        if (r != 1) { perror("call"); exit(1); }
+    }
+    qsort(t, (size_t)n, sizeof *t, cmp);
+    printf("%lld %lld %lld\n", t[n / 2], t[n / 10], t[n * 9 / 10]);
+}
+
+static int listener = -1;
+
+static void *supervisor(void *arg)
+{
+    (void)arg;
+    struct seccomp_notif_sizes sz;
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) != 0) { perror("sizes"); exit(1); }
+    struct seccomp_notif *req = calloc(1, sz.seccomp_notif);
+    struct seccomp_notif_resp *resp = calloc(1, sz.seccomp_notif_resp);
+    while (__atomic_load_n(&listener, __ATOMIC_ACQUIRE) < 0) usleep(1000); /* setup only */
+    for (;;) {
+        memset(req, 0, sz.seccomp_notif);
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
+            if (errno == EINTR) continue;
+            return NULL;
+        }
+        memset(resp, 0, sz.seccomp_notif_resp);
+        resp->id = req->id;
+        resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+    }
+}
+
+static void unotif(const char *kind, int n)
+{
+    /* Filters bind the calling thread and threads created later: the
+     * supervisor thread is created first, then this thread installs the
+     * filter and hands the listener fd over. */
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pwrite64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+    };
+    struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    pthread_t sup;
+    if (pthread_create(&sup, NULL, supervisor, NULL) != 0) exit(1);
+    int l = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    if (l < 0) { perror("seccomp"); exit(1); }
+    __atomic_store_n(&listener, l, __ATOMIC_RELEASE);
+    latency(kind, n);
+    fflush(stdout);
+    _exit(0);
+}
+
+static void tcp(long long bytes)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    if (bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1) || getsockname(ls, (struct sockaddr *)&a, &al)) { perror("listen"); exit(1); }
+    static char buf[65536];
+    pid_t p = fork();
+    if (p == 0) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(s, (struct sockaddr *)&a, sizeof a)) { perror("connect"); _exit(1); }
+        long long left = bytes;
+        while (left > 0) {
+            ssize_t w = write(s, buf, left < (long long)sizeof buf ? (size_t)left : sizeof buf);
+            if (w <= 0) _exit(1);
+            left -= w;
+        }
+        close(s);
+        _exit(0);
+    }
+    int c = accept(ls, NULL, NULL);
+    double t0 = now();
+    long long got = 0;
+    for (;;) {
+        ssize_t r = read(c, buf, sizeof buf);
+        if (r <= 0) break;
+        got += r;
+    }
+    double t1 = now();
+    waitpid(p, NULL, 0);
+    printf("%lld %.6f\n", got, t1 - t0);
+}
+
+static void fcopy(const char *src, const char *dst)
+{
+    static char buf[65536];
+    int in = open(src, O_RDONLY), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (in < 0 || out < 0) { perror("open"); exit(1); }
+    double t0 = now();
+    long long total = 0;
+    for (;;) {
+        ssize_t r = read(in, buf, sizeof buf);
+        if (r <= 0) break;
+        if (write(out, buf, (size_t)r) != r) { perror("write"); exit(1); }
+        total += r;
+    }
+    double t1 = now();
+    printf("%lld %.6f\n", total, t1 - t0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 4 && !strcmp(argv[1], "lat")) latency(argv[2], atoi(argv[3]));
+    else if (argc >= 4 && !strcmp(argv[1], "unotif")) unotif(argv[2], atoi(argv[3]));
+    else if (argc >= 3 && !strcmp(argv[1], "tcp")) tcp(atoll(argv[2]));
+    else if (argc >= 4 && !strcmp(argv[1], "fcopy")) fcopy(argv[2], argv[3]);
+    else { fprintf(stderr, "usage: see source\n"); return 2; }
+    return 0;
+}

@@ -1,0 +1,143 @@
+// Exact byte accounting on real processes: files with every read/write family,
+// TCP and UDP over IPv4 and IPv6 (loopback only), fd reuse across
+// close/dup2/dup3/exec, and io_uring refused.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import path from 'node:path';
+import { bin, cleanupAll, requireBuilt, startApp, tmpDir } from './harness.js';
+
+after(cleanupAll);
+
+/** A TCP peer that counts what it receives, then sends `down` bytes and closes. */
+async function tcpPeer(host: string, down: number): Promise<{ port: number; received: () => number; close: () => void }> {
+  let received = 0;
+  const server = net.createServer((s) => {
+    s.on('data', (d: Buffer) => (received += d.length));
+    s.on('error', () => undefined);
+    s.on('end', () => {
+      s.end(Buffer.alloc(down, 'd'));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, host, r));
+  return { port: (server.address() as net.AddressInfo).port, received: () => received, close: () => server.close() };
+}
+
+async function baselineRead(): Promise<number> {
+  // the dynamic loader's own reads of the libraries (same binary, same libraries)
+  const a = await startApp(bin('io'), ['noop']);
+  try {
+    await a.exited;
+    return a.session.lastUsage!.diskRead;
+  } finally {
+    await a.cleanup();
+  }
+}
+
+test('file I/O: every read/write form is charged exactly (write, pwrite, writev, pwritev(2), read, pread, readv, preadv(2), copy_file_range, sendfile)', async () => {
+  requireBuilt();
+  const base = await baselineRead();
+  const { dir, remove } = tmpDir();
+  const app = await startApp(bin('io'), ['file', dir]);
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    const u = app.session.lastUsage!;
+    assert.equal(u.diskWrite, 16500);
+    assert.equal(u.diskRead - base, 16500);
+    assert.equal(u.netUp + u.netDown, 0);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+test('a 4 MiB file written and copied with 64 KiB I/O is charged exactly; pipes and ttys are not charged', async () => {
+  requireBuilt();
+  const base = await baselineRead();
+  const { dir, remove } = tmpDir();
+  const a = path.join(dir, 'a');
+  const total = 4 * 1024 * 1024 + 123;
+  const app = await startApp('/bin/sh', ['-c', `${bin('io')} fwrite ${a} ${total} 65536 && ${bin('io')} fcopy ${a} ${a}.copy 65536 && echo done | cat`]);
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    const u = app.session.lastUsage!;
+    assert.equal(u.diskWrite, 2 * total);
+    // sh and cat load their own libraries: everything beyond the copy is loader reads
+    assert.ok(u.diskRead - total >= base, `${u.diskRead}`);
+    assert.equal(app.stdout(), 'done\n');
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+for (const host of ['127.0.0.1', '::1']) {
+  test(`TCP over ${host.includes(':') ? 'IPv6' : 'IPv4'}: send/sendto/sendmsg/write up and recv/recvfrom/recvmsg/read down, exact`, async () => {
+    requireBuilt();
+    const up = 1_000_003;
+    const down = 777_777;
+    const peer = await tcpPeer(host, down);
+    const app = await startApp(bin('io'), ['tcp', host, String(peer.port), String(up), String(down), '16384']);
+    try {
+      assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr() + app.stdout());
+      const u = app.session.lastUsage!;
+      assert.equal(peer.received(), up);
+      assert.equal(u.netUp, up);
+      assert.equal(u.netDown, down);
+      assert.equal(u.diskWrite, 0);
+    } finally {
+      await app.cleanup();
+      peer.close();
+    }
+  });
+
+  test(`UDP over ${host.includes(':') ? 'IPv6' : 'IPv4'}: sendto/sendmsg/sendmmsg and recvfrom/recvmsg/recvmmsg, exact`, async () => {
+    requireBuilt();
+    const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    sock.on('message', (m, r) => sock.send(m, r.port, r.address));
+    await new Promise<void>((r) => sock.bind(0, host, r));
+    const rounds = 30;
+    const size = 1200;
+    const app = await startApp(bin('io'), ['udp', host, String(sock.address().port), String(rounds), String(size)]);
+    try {
+      assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+      // 10 rounds each of 1, 1 and 2 datagrams
+      const datagrams = (rounds / 3) * 4;
+      assert.equal(app.stdout().trim(), `sent ${datagrams * size} received ${datagrams * size}`);
+      const u = app.session.lastUsage!;
+      assert.equal(u.netUp, datagrams * size);
+      assert.equal(u.netDown, datagrams * size);
+    } finally {
+      await app.cleanup();
+      sock.close();
+    }
+  });
+}
+
+test('fd classification stays exact when fd numbers are reused across close, dup2, dup3 and exec', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const peer = await tcpPeer('127.0.0.1', 0);
+  const app = await startApp(bin('io'), ['fdreuse', dir, '127.0.0.1', String(peer.port)]);
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    const u = app.session.lastUsage!;
+    assert.equal(u.netUp, 610);
+    assert.equal(u.diskWrite, 900);
+  } finally {
+    await app.cleanup();
+    peer.close();
+    remove();
+  }
+});
+
+test('io_uring_setup fails with ENOSYS so io_uring cannot bypass interception', async () => {
+  requireBuilt();
+  const app = await startApp(bin('io'), ['uring']);
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+  } finally {
+    await app.cleanup();
+  }
+});

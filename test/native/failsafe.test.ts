@@ -1,0 +1,137 @@
+// Fail-safe: engine loss (terminate / continue), SIGTERM and SIGKILL of the
+// helper, terminate with grace, and no zombies or stopped leftovers.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { destroySession } from '../../electron/engine/catcher/index.js';
+import { bin, cleanupAll, goneOrZombie, procState, procTicks, requireBuilt, sleep, startApp, waitFor } from './harness.js';
+
+after(cleanupAll);
+
+const ppidOf = (pid: number): number => {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+};
+
+async function timeUntil(what: string, fn: () => boolean, limitMs: number): Promise<number> {
+  const t0 = Date.now();
+  await waitFor(what, fn, limitMs + 2000);
+  return Date.now() - t0;
+}
+
+test('engine loss with policy terminate: the tree (even one ignoring SIGTERM) is gone within 1 s', async () => {
+  requireBuilt();
+  for (const cmd of [[bin('spinner'), '2'], ['/bin/sh', '-c', `trap "" TERM; ${bin('spinner')} 2 & trap "" TERM; wait`]] as const) {
+    const app = await startApp(cmd[0], cmd.slice(1) as string[], { onEngineLoss: 'terminate' });
+    try {
+      await waitFor('app running', () => app.session.lastUsage !== null && app.session.lastUsage.threads >= 2);
+      const pids = () => app.tree.filter((t) => t.event === 'spawn').map((t) => t.pid);
+      await app.session.stop(); // even a stopped tree must go
+      destroySession(app.session);
+      const ms = await timeUntil('tree gone', () => pids().every(goneOrZombie), 1000);
+      assert.ok(ms <= 1000, `tree took ${ms} ms to go`);
+      const st = await app.helperExited;
+      assert.notEqual(st.code, 0);
+    } finally {
+      await app.cleanup();
+    }
+  }
+});
+
+test('engine loss with policy continue: limits lift, held calls go through, the stopped tree runs on', async () => {
+  requireBuilt();
+  let received = 0;
+  const server = net.createServer((s) => {
+    s.on('data', (d: Buffer) => (received += d.length));
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const app = await startApp(
+    '/bin/sh',
+    ['-c', `${bin('io')} tcp 127.0.0.1 ${port} 3000 0 1000 & exec ${bin('spinner')} 2`],
+    { onEngineLoss: 'continue', free: false },
+  );
+  try {
+    await app.session.setLimitMode('netUp', 'credit');
+    await app.session.free();
+    await waitFor('held send', () => app.demands.length >= 1);
+    await app.session.setMemCeiling(1); // no allocation could pass
+    await app.session.stop();
+    const t0 = procTicks(app.appPid);
+    await sleep(200);
+    assert.equal(procTicks(app.appPid), t0);
+    destroySession(app.session);
+    const ms = await timeUntil('held call released', () => received === 3000, 1000);
+    assert.ok(ms <= 1000, `release took ${ms} ms`);
+    await waitFor('spinner running', () => procTicks(app.appPid) > t0 + 10, 3000);
+    assert.notEqual(procState(app.appPid), 't');
+    assert.equal(app.helper.exitCode, null, 'the helper must stay the tracer');
+  } finally {
+    await app.cleanup();
+    server.close();
+  }
+});
+
+test('SIGKILL of the helper never leaves the app stopped: EXITKILL takes the tree down', async () => {
+  requireBuilt();
+  const app = await startApp(bin('spinner'), ['3']);
+  try {
+    await waitFor('threads', () => app.session.lastUsage?.threads === 3);
+    await app.session.stop();
+    assert.equal(procState(app.appPid), 't');
+    app.helper.kill('SIGKILL');
+    const ms = await timeUntil('app gone', () => goneOrZombie(app.appPid), 1000);
+    assert.ok(ms <= 1000, `app survived ${ms} ms`);
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('SIGTERM to the helper terminates the tree and reports its exit', async () => {
+  requireBuilt();
+  const app = await startApp(bin('spinner'), ['2'], { onEngineLoss: 'continue' });
+  try {
+    await waitFor('threads', () => app.session.lastUsage?.threads === 2);
+    app.helper.kill('SIGTERM');
+    assert.deepEqual(await app.exited, { code: null, signal: 'SIGTERM' });
+    assert.equal((await app.helperExited).code, 128 + 15);
+    assert.ok(goneOrZombie(app.appPid));
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('terminate: SIGTERM, then SIGKILL after the grace period', async () => {
+  requireBuilt();
+  const app = await startApp('/bin/sh', ['-c', `trap "" TERM; ${bin('spinner')} 1`]);
+  try {
+    await sleep(100);
+    const t0 = Date.now();
+    await app.session.terminate(300);
+    const st = await app.exited;
+    assert.deepEqual(st, { code: null, signal: 'SIGKILL' });
+    assert.ok(Date.now() - t0 >= 280);
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('orphans of a daemonising app stay in the tree (subreaper) and no zombie is left', async () => {
+  requireBuilt();
+  const app = await startApp('/bin/sh', ['-c', `(sleep 0.5; ${bin('io')} noop) & exit 0`]);
+  try {
+    await waitFor('main exit', () => app.tree.some((t) => t.event === 'exit' && t.pid === app.appPid));
+    const orphan = app.tree.find((t) => t.event === 'spawn' && t.pid !== app.appPid)!;
+    assert.ok(orphan, JSON.stringify(app.tree));
+    if (!goneOrZombie(orphan.pid)) assert.equal(ppidOf(orphan.pid), app.helper.pid);
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.ok(app.tree.some((t) => t.event === 'exec' && t.comm === 'io'), 'the orphan was not traced to its exec');
+    await app.helperExited;
+    await sleep(100);
+    for (const t of app.tree) assert.ok(procState(t.pid) === null, `pid ${t.pid} left as ${procState(t.pid)}`);
+  } finally {
+    await app.cleanup();
+  }
+});

@@ -1,0 +1,67 @@
+// The memory broker: with a ceiling, allocations that would exceed it fail with
+// ENOMEM (denied event) while the app keeps running; PROT_NONE reservations
+// count only once made writable.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { bin, cleanupAll, requireBuilt, startApp, waitFor } from './harness.js';
+
+after(cleanupAll);
+
+const MiB = 1024 * 1024;
+
+async function hog(mode: string, chunkMb: number, count: number, ceiling: number | null) {
+  const app = await startApp(bin('memhog'), [mode, String(chunkMb), String(count)], { free: false });
+  try {
+    await app.session.setMemCeiling(ceiling);
+    await app.session.free();
+    const exit = await app.exited;
+    const m = /ok (\d+) errno (\d+)\nalive\n/.exec(app.stdout());
+    return { exit, ok: m ? Number(m[1]) : -1, errno: m ? Number(m[2]) : -1, out: app.stdout(), denied: app.denied, usage: app.session.lastUsage! };
+  } finally {
+    await app.cleanup();
+  }
+}
+
+test('without a ceiling every allocation succeeds', async () => {
+  requireBuilt();
+  const r = await hog('mmap', 8, 12, null);
+  assert.deepEqual(r.exit, { code: 0, signal: null }, r.out);
+  assert.equal(r.ok, 12);
+  assert.equal(r.denied.length, 0);
+});
+
+for (const mode of ['mmap', 'reserve', 'brk']) {
+  test(`${mode}: an allocation beyond the ceiling fails with ENOMEM and the app keeps running`, async () => {
+    requireBuilt();
+    const ceiling = 80 * MiB;
+    const r = await hog(mode, 8, 32, ceiling);
+    assert.deepEqual(r.exit, { code: 0, signal: null }, r.out);
+    assert.equal(r.errno, 12, `expected ENOMEM, got: ${r.out}`);
+    // the process's own data (libc, stack excluded) is a few MiB: 8 or 9 chunks fit
+    assert.ok(r.ok >= 7 && r.ok <= 9, `allocated ${r.ok} x 8 MiB under an 80 MiB ceiling`);
+    assert.ok(r.denied.length >= 1);
+    const d = r.denied[0]!;
+    assert.equal(d.syscall, mode === 'mmap' ? 'mmap' : mode === 'reserve' ? 'mprotect' : 'brk');
+    assert.ok(d.bytes >= 8 * MiB);
+    if (mode === 'reserve') {
+      // the 256 MiB PROT_NONE reservation itself was not charged
+      assert.ok(r.ok >= 7);
+    }
+  });
+}
+
+test('memBytes reports the committed private writable memory of the tree', async () => {
+  requireBuilt();
+  const app = await startApp(bin('memhog'), ['mmap', '16', '4', 'hold']);
+  try {
+    await waitFor('allocations', () => app.stdout().includes('alive'));
+    const u = await app.usage();
+    assert.ok(u.memBytes >= 64 * MiB && u.memBytes < 64 * MiB + 32 * MiB, `memBytes ${u.memBytes / MiB} MiB`);
+    // a ceiling below the current use denies any further growth but kills nothing
+    await app.session.setMemCeiling(u.memBytes);
+    await app.session.signal('SIGTERM');
+    assert.deepEqual(await app.exited, { code: null, signal: 'SIGTERM' });
+  } finally {
+    await app.cleanup();
+  }
+});
