@@ -196,7 +196,7 @@ async function runCell(mode: Mode, work: string, rate: number, n: number, s: num
       : mode === 'cgroup' ? await startCgroup(work, n, s, itersPerThread)
       : await startInterceptor(work, n, s, itersPerThread, mode === 'interceptor-rt');
     const pids = [...run.pids, owner.pid!];
-    const rows: { t: number; cpu: (number | null)[] }[] = [];
+    const rows: { t: number; dur: number; cpu: (number | null)[] }[] = [];
     let firstExit = Infinity;
     const exitTimes: number[] = [];
     let left = run.exits.length;
@@ -210,25 +210,37 @@ async function runCell(mode: Mode, work: string, rate: number, n: number, s: num
     const expected = (W / (s * ncpu)) * 1000;
     const deadline = run.t0 + expected * 3 + 10_000;
     while (left > 0 && performance.now() < deadline) {
-      const t = performance.now();
+      const before = performance.now();
       const cpu = await Promise.all(pids.map(procCpuNs));
-      if (t < firstExit) rows.push({ t, cpu });
+      const after = performance.now();
+      // The reads may be delayed (e.g. by dispatched SCHED_RR threads): stamp the midpoint;
+      // samples whose reads took long are dropped below when enough others remain.
+      if (after < firstExit) rows.push({ t: (before + after) / 2, dur: after - before, cpu });
       await sleep(100);
     }
     if (left > 0) throw new Error(`${mode} N=${n} S=${s}: instances did not finish within ${(deadline - run.t0) / 1000} s`);
     // Window: after a short warm-up, until the first instance exits (constant demand).
     const warm = run.t0 + Math.min(1000, 0.1 * (firstExit - run.t0));
-    const valid = rows.filter((r) => r.t >= warm && r.t < firstExit && r.cpu.every((c) => c !== null));
+    const inWindow = rows.filter((r) => r.t >= warm && r.t < firstExit && r.cpu.every((c) => c !== null));
+    const quickReads = inWindow.filter((r) => r.dur < 10);
+    const valid = quickReads.length >= Math.max(3, inWindow.length / 2) ? quickReads : inWindow;
     const a = valid[0];
     const b = valid[valid.length - 1];
     let lags: number[] = [];
     let p2p = NaN;
     let ownerShare = NaN;
     let windowS = 0;
-    if (a && b && b.t - a.t > 200) {
-      const dt = b.t - a.t;
-      windowS = dt / 1000;
-      const share = (i: number) => (b.cpu[i]! - a.cpu[i]!) / 1e6 / (dt * ncpu);
+    if (a && b && b.t - a.t > 200 && valid.length >= 3) {
+      windowS = (b.t - a.t) / 1000;
+      // Share = least-squares slope of CPU time against wall time over every sample of the
+      // window (less sensitive to the jitter of single samples than two endpoints).
+      const mt = valid.reduce((x, r) => x + r.t, 0) / valid.length;
+      const vt = valid.reduce((x, r) => x + (r.t - mt) ** 2, 0);
+      const share = (i: number) => {
+        const mc = valid.reduce((x, r) => x + r.cpu[i]!, 0) / valid.length;
+        const cov = valid.reduce((x, r) => x + (r.t - mt) * (r.cpu[i]! - mc), 0);
+        return cov / vt / 1e6 / ncpu;
+      };
       const r = run.pids.map((_, i) => share(i));
       lags = r.map((x) => x - s / n);
       p2p = r.reduce((x, y) => x + y, 0);

@@ -66,6 +66,8 @@ class AppRuntime {
   lock: Promise<unknown> = Promise.resolve();
   lastOutput = '';
   lastReportedState: AppState | null = null;
+  /** Started under a pause-all: not yet handed to the CPU scheduler (the helper holds it stopped). */
+  cpuDeferred = false;
 
   constructor(
     public def: AppDefinition,
@@ -546,6 +548,7 @@ export class EngineImpl implements Engine {
     rt.sessionExit = null;
     rt.session = null;
     rt.tracker = null;
+    rt.cpuDeferred = false;
     rt.lastOutput = '';
     this.stateChanged();
 
@@ -611,8 +614,12 @@ export class EngineImpl implements Engine {
       await session.setUsagePeriod(100).catch(() => undefined);
       // memory and byte limits first, the CPU last: the helper applies commands in order and the
       // app is released by the first CPU command, so it never runs a moment without its caps
+      // under a pause-all the CPU scheduler gets the app only when the pause ends: until its
+      // first CPU command the app is held stopped by the helper, so it never runs a moment
       const paused = pauseActive(this.data.pause, Date.now());
+      rt.cpuDeferred = paused;
       for (const r of ADD_ORDER) {
+        if (r === 'cpu' && paused) continue;
         const sched = this.schedulers.get(r);
         sched.addApp(id, session, def.shares[r]);
         if (paused) sched.setPaused(id, true);
@@ -708,8 +715,7 @@ export class EngineImpl implements Engine {
     if (!rt.active || !rt.session) throw new CommandError('conflict', `${id} is not running`);
     if (rt.pausedByOwner !== paused) {
       rt.pausedByOwner = paused;
-      const effective = paused || pauseActive(this.data.pause, Date.now());
-      for (const r of RESOURCES) this.schedulers?.get(r).setPaused(id, effective);
+      this.applyPause(rt);
       this.log.add('info', `${id} ${paused ? 'paused' : 'resumed'} by the owner`, id);
       this.stateChanged();
     }
@@ -743,11 +749,18 @@ export class EngineImpl implements Engine {
   }
 
   private applyPauseToApps(): void {
-    const all = pauseActive(this.data.pause, Date.now());
-    for (const rt of this.runtimes.values()) {
-      if (!rt.active || !rt.session) continue;
-      for (const r of RESOURCES) this.schedulers?.get(r).setPaused(rt.def.id, all || rt.pausedByOwner);
+    for (const rt of this.runtimes.values()) this.applyPause(rt);
+  }
+
+  /** Hand the app's pause state (owner pause or pause-all) to every scheduler. */
+  private applyPause(rt: AppRuntime): void {
+    if (!rt.active || !rt.session || !this.schedulers) return;
+    const paused = rt.pausedByOwner || pauseActive(this.data.pause, Date.now());
+    if (rt.cpuDeferred && !paused && !rt.session.closed) {
+      rt.cpuDeferred = false;
+      this.schedulers.get('cpu').addApp(rt.def.id, rt.session, rt.def.shares.cpu);
     }
+    for (const r of RESOURCES) this.schedulers.get(r).setPaused(rt.def.id, paused);
   }
 
   private armLeaseTimer(): void {

@@ -4,6 +4,10 @@
  *                                    null  = write(1 B) to /dev/null (intercepted, not charged)
  *   sysbench unotif KIND N     the same calls answered by a bare seccomp
  *                              user-notification supervisor (the floor)
+ *   sysbench ptrace STOPS KIND N  the same calls under a minimal ptrace tracer that
+ *                              only resumes them: STOPS=1 (seccomp stop) or 2
+ *                              (seccomp stop + syscall-exit stop, as needed to
+ *                              read a return value): the mechanism's own floor
  *   sysbench tcp BYTES         loopback TCP transfer with 64 KiB I/O between
  *                              two processes; prints "bytes seconds"
  *   sysbench fcopy SRC DST     copy with 64 KiB read/write; prints "bytes seconds" */
@@ -20,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -122,6 +129,48 @@ static void unotif(const char *kind, int n)
     _exit(0);
 }
 
+static void minimal_tracer(int stops, const char *kind, int n, char *self)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        struct sock_filter f[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 2, 0),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pwrite64, 1, 0),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+        };
+        struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+        raise(SIGSTOP);
+        char nbuf[32];
+        snprintf(nbuf, sizeof nbuf, "%d", n);
+        execl(self, self, "lat", kind, nbuf, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    waitpid(p, &st, WSTOPPED);
+    ptrace(PTRACE_SEIZE, p, 0, (void *)(long)(PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
+    kill(p, SIGCONT);
+    for (;;) {
+        pid_t w = waitpid(-1, &st, __WALL);
+        if (w < 0) break;
+        if (WIFEXITED(st) || WIFSIGNALED(st)) break;
+        int ev = st >> 16, sig = WSTOPSIG(st);
+        if (ev == PTRACE_EVENT_SECCOMP) {
+            struct user_regs_struct r;
+            ptrace(PTRACE_GETREGS, w, 0, &r);
+            ptrace(stops == 2 ? PTRACE_SYSCALL : PTRACE_CONT, w, 0, 0);
+        } else if (sig == (SIGTRAP | 0x80)) {
+            ptrace(PTRACE_PEEKUSER, w, offsetof(struct user_regs_struct, rax), 0);
+            ptrace(PTRACE_CONT, w, 0, 0);
+        } else {
+            ptrace(PTRACE_CONT, w, 0, (void *)(long)(ev == 0 && sig != SIGSTOP && sig != SIGCONT ? sig : 0));
+        }
+    }
+}
+
 static void tcp(long long bytes)
 {
     int ls = socket(AF_INET, SOCK_STREAM, 0);
@@ -176,6 +225,7 @@ int main(int argc, char **argv)
 {
     if (argc >= 4 && !strcmp(argv[1], "lat")) latency(argv[2], atoi(argv[3]));
     else if (argc >= 4 && !strcmp(argv[1], "unotif")) unotif(argv[2], atoi(argv[3]));
+    else if (argc >= 5 && !strcmp(argv[1], "ptrace")) minimal_tracer(atoi(argv[2]), argv[3], atoi(argv[4]), argv[0]);
     else if (argc >= 3 && !strcmp(argv[1], "tcp")) tcp(atoll(argv[2]));
     else if (argc >= 4 && !strcmp(argv[1], "fcopy")) fcopy(argv[2], argv[3]);
     else { fprintf(stderr, "usage: see source\n"); return 2; }

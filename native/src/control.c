@@ -168,6 +168,7 @@ void send_tree(const char *ev, pid_t pid, pid_t ppid, char *comm, size_t commcap
 void send_usage(bool force)
 {
     if (!H.ctl_open) return;
+    io_windows_flush();
     char body[480], line[600];
     const char *state = H.paused ? "stopped" : H.slice_active ? "running" : "free";
     snprintf(body, sizeof body,

@@ -78,3 +78,15 @@ void cpu_on_tree_gone(void)
     for (int i = 0; i < H.stop_replies; i++) send_reply(H.stop_reply_ids[i], true, NULL);
     H.stop_replies = 0;
 }
+
+/* A task stuck in uninterruptible sleep (or some kernel corner we did not
+ * foresee) must not hold a `stop` reply or a slice end forever: after 1 s the
+ * stop is declared complete with what has stopped. Runs on the usage tick. */
+void cpu_watchdog(void)
+{
+    if (H.paused && H.interrupts_pending > 0 && now_ns() - H.pause_started > 1000000000ull) {
+        helper_log("warn", "%d thread(s) did not stop within 1 s; stop declared complete", H.interrupts_pending);
+        H.interrupts_pending = 0;
+        tracer_stop_complete_check();
+    }
+}

@@ -71,11 +71,19 @@ struct thread {
     bool interrupting;        /* we sent PTRACE_INTERRUPT and await its stop */
     bool jobstop;             /* in a job-control group-stop (someone's SIGSTOP) */
     bool initial;             /* auto-attached, awaiting its first stop */
+    bool exiting;             /* past PTRACE_EVENT_EXIT: never interrupted again */
+    bool in_vfork;            /* parent sleeping until its vfork child execs or exits */
     bool held;
     int held_res;
     int exit_kind;            /* what to do at the syscall-exit stop */
     struct call call;
     int fdop_fd, fdop_nr;     /* EX_FDTAB: which fd / call */
+    /* I/O window (uncapped fast path): since the thread's rchar/wchar were
+     * win_rchar/win_wchar, all its read/write-family calls were on fds of
+     * class win_class; iofd is its open /proc/<pid>/task/<tid>/io. */
+    int win_class;
+    uint64_t win_rchar, win_wchar;
+    int iofd;
 };
 
 /* ---- global state ---- */
@@ -93,6 +101,7 @@ struct helper {
     bool on_loss_continue;
     int usage_period_ms;
     bool want_rt, rt;
+    bool no_windows;        /* INTERCEPTOR_HELPER_NO_WINDOWS=1: always use exit stops (benchmark/tests) */
     char token[260];
     /* app */
     pid_t app_pid;
@@ -112,6 +121,7 @@ struct helper {
     bool released;          /* first cpu command seen */
     bool paused;            /* every thread is (being) stopped */
     int interrupts_pending;
+    uint64_t pause_started;  /* when the current stop was requested */
     bool slice_active;
     double slice_id;
     uint64_t slice_cpu0, slice_wall0;
@@ -132,6 +142,7 @@ extern struct helper H;
 
 /* main.c */
 uint64_t now_ns(void);
+void reset_signals(void);
 void helper_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void arm_timer(int tfd, uint64_t ns, uint64_t interval_ns);
 void begin_terminate(int grace_ms);
@@ -154,6 +165,7 @@ void tracer_unpause_all(void);
 void tracer_kill_tree(int sig);
 uint64_t tree_cpu_ns(void);
 void tree_refresh_cpu(void);
+void io_windows_flush(void);
 struct thread *thread_find(pid_t tid);
 void resume_thread(struct thread *t, int how, int sig);
 int classify_fd(struct proc *p, pid_t tid, int fd);
@@ -169,6 +181,7 @@ void cpu_stop(double id, bool has_id);
 void cpu_run(double id, double ms);
 void cpu_on_slice_timer(void);
 void cpu_on_tree_gone(void);
+void cpu_watchdog(void);
 
 /* memory.c */
 /* Decide a memory call at its seccomp stop. Returns 0 to allow, or 1 if the

@@ -1,4 +1,4 @@
-/* interceptor-helper: argument parsing, setup and the single event loop.
+/* interceptor-helper: argument parsing, setup and the event loop.
  *
  *   interceptor-helper --control PATH [--on-engine-loss terminate|continue]
  *                      [--usage-period-ms N] [--rt] -- CMD ARGS...
@@ -44,6 +44,17 @@
 #include <unistd.h>
 
 struct helper H;
+
+/* Children (the app, the doorbell) start with default dispositions and an
+ * empty mask: ignored signals would otherwise survive exec. */
+void reset_signals(void)
+{
+    static const int sigs[] = { SIGTSTP, SIGTTIN, SIGTTOU, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1 };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
 uint64_t now_ns(void)
 {
@@ -177,7 +188,7 @@ static void on_timer(int which)
     wake_control_thread();
     if (!fired) return;
     if (which == 0) cpu_on_slice_timer();
-    else if (which == 1) send_usage(false);
+    else if (which == 1) { cpu_watchdog(); send_usage(false); }
     else tracer_kill_tree(SIGKILL);
 }
 
@@ -213,9 +224,7 @@ static pid_t spawn_doorbell(void)
     if (d == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         syscall(SYS_close_range, 0, ~0u, 0);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        reset_signals();
         for (;;) pause();
     }
     if (ptrace(PTRACE_SEIZE, d, 0, (void *)(long)PTRACE_O_EXITKILL) != 0) {
@@ -296,6 +305,18 @@ int main(int argc, char **argv)
             usage_exit("INTERCEPTOR_HELPER_TOKEN may only contain [A-Za-z0-9_-]");
     snprintf(H.token, sizeof H.token, "%s", tok);
     unsetenv("INTERCEPTOR_HELPER_TOKEN"); /* the app never sees it */
+    const char *nw = getenv("INTERCEPTOR_HELPER_NO_WINDOWS");
+    H.no_windows = nw && !strcmp(nw, "1");
+    unsetenv("INTERCEPTOR_HELPER_NO_WINDOWS");
+
+    /* The helper shares the app's terminal and process group (the pty's job
+     * control stays the app's): Ctrl-Z or Ctrl-\ meant for the app must not
+     * stop or kill its tracer. The app gets these back at SIG_DFL. */
+    signal(SIGTSTP, SIG_IGN);
+    signal(SIGTTIN, SIG_IGN);
+    signal(SIGTTOU, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
 
     sigset_t mask;
     sigemptyset(&mask);

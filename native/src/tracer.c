@@ -37,7 +37,7 @@
 #endif
 
 /* seccomp RET_TRACE data: which handler a stop belongs to */
-enum { CAT_BYTES = 1, CAT_FDTAB = 2, CAT_MEM = 3 };
+enum { CAT_BYTES = 1, CAT_FDTAB = 2, CAT_MEM = 3, CAT_EXEC = 4 };
 
 /* ------------------------------------------------------------------ */
 /* thread table                                                        */
@@ -58,6 +58,7 @@ static struct thread *thread_new(pid_t tid)
     if (!t) { helper_log("error", "out of memory tracking thread %d", tid); return NULL; }
     t->tid = tid;
     t->state = TS_STOPPED;
+    t->iofd = -1;
     t->hnext = htab[(unsigned)tid % HBUCKETS];
     htab[(unsigned)tid % HBUCKETS] = t;
     return t;
@@ -262,7 +263,9 @@ void resume_thread(struct thread *t, int how, int sig)
 static void pause_one(struct thread *t, void *arg)
 {
     (void)arg;
-    if (!t->proc || t->interrupting) return;
+    /* A vfork parent sleeps (killable only) until its child lets go of the
+     * mm: it uses no CPU and cannot report an interrupt-stop before then. */
+    if (!t->proc || t->interrupting || t->exiting || t->in_vfork) return;
     if (t->state == TS_RUNNING || t->state == TS_LISTENING) {
         if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) == 0) {
             t->interrupting = true;
@@ -273,6 +276,7 @@ static void pause_one(struct thread *t, void *arg)
 
 void tracer_pause_all(void)
 {
+    if (!H.paused || H.interrupts_pending == 0) H.pause_started = now_ns();
     H.paused = true;
     for_each_thread(pause_one, NULL);
 }
@@ -446,6 +450,92 @@ static void add_side(struct call *c, int cls, bool write)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* I/O windows: the uncapped fast path                                  */
+/*
+ * Reading a return value costs a second ptrace stop (syscall-exit), which
+ * doubles the price of every charged call. When a resource is unlimited the
+ * engine only needs exact cumulative counters, and the kernel keeps them per
+ * thread: rchar/wchar in /proc/<pid>/task/<tid>/io grow by exactly the return
+ * value of every read()/write()-family call (vfs_read/vfs_write and the
+ * vectored and positional forms), whatever the fd. A thread's calls are
+ * sequential, so while all of its read/write-family calls are on fds of one
+ * class (a "window"), the growth of rchar/wchar over the window is exactly
+ * those calls' bytes. A window closes (one pread of the io file) when the
+ * thread makes any other kind of byte call (other class, send/recv family,
+ * sendfile/splice/copy_file_range, a credit-mode resource), before execve
+ * (the kernel's own ELF reads count in rchar), at thread exit, and it is
+ * flushed at every usage report. Calls that cannot use a window keep the
+ * exit stop.
+ */
+static bool thread_io(struct thread *t, uint64_t *rchar, uint64_t *wchar)
+{
+    char buf[256];
+    if (t->iofd < 0) {
+        char path[80];
+        snprintf(path, sizeof path, "/proc/%d/task/%d/io", t->proc ? t->proc->pid : t->tid, t->tid);
+        t->iofd = open(path, O_RDONLY | O_CLOEXEC);
+        if (t->iofd < 0) return false;
+    }
+    ssize_t n = pread(t->iofd, buf, sizeof buf - 1, 0);
+    if (n <= 0) return false;
+    buf[n] = 0;
+    char *r = strstr(buf, "rchar:"), *w = strstr(buf, "wchar:");
+    if (!r || !w) return false;
+    *rchar = strtoull(r + 6, NULL, 10);
+    *wchar = strtoull(w + 6, NULL, 10);
+    return true;
+}
+
+static void window_settle(struct thread *t, bool keep_open)
+{
+    if (t->win_class == FD_UNKNOWN) return;
+    uint64_t rc, wc;
+    if (thread_io(t, &rc, &wc)) {
+        bool net = t->win_class == FD_NET;
+        if (rc > t->win_rchar) H.counters[net ? C_NETDOWN : C_DISKREAD] += rc - t->win_rchar;
+        if (wc > t->win_wchar) H.counters[net ? C_NETUP : C_DISKWRITE] += wc - t->win_wchar;
+        t->win_rchar = rc;
+        t->win_wchar = wc;
+    }
+    if (!keep_open) t->win_class = FD_UNKNOWN;
+}
+
+static void flush_one(struct thread *t, void *arg)
+{
+    (void)arg;
+    window_settle(t, true);
+}
+
+void io_windows_flush(void)
+{
+    for_each_thread(flush_one, NULL);
+}
+
+static bool rw_family(int nr)
+{
+    switch (nr) {
+    case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64: case SYS_readv: case SYS_writev:
+    case SYS_preadv: case SYS_pwritev: case SYS_preadv2: case SYS_pwritev2:
+        return true;
+    }
+    return false;
+}
+
+/* Returns true if the call was admitted on the fast path (resumed already). */
+static bool try_window(struct thread *t, struct call *c, int cls)
+{
+    bool ok = rw_family(c->nr) && c->nsides == 1 && !is_credit(c->side[0].res) && !H.no_windows;
+    if (t->win_class != FD_UNKNOWN && (!ok || t->win_class != cls)) window_settle(t, false);
+    if (!ok) return false;
+    if (t->win_class == FD_UNKNOWN) {
+        if (!thread_io(t, &t->win_rchar, &t->win_wchar)) return false;
+        t->win_class = cls;
+    }
+    resume_thread(t, PTRACE_CONT, 0);
+    return true;
+}
+
 static void on_bytes_entry(struct thread *t, struct user_regs_struct *r)
 {
     struct call *c = &t->call;
@@ -455,6 +545,7 @@ static void on_bytes_entry(struct thread *t, struct user_regs_struct *r)
     c->a1 = r->rsi;
     struct proc *p = t->proc;
     bool write = false;
+    int cls = FD_OTHER;
     switch (c->nr) {
     case SYS_write: case SYS_pwrite64: case SYS_writev: case SYS_pwritev: case SYS_pwritev2:
     case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
@@ -462,7 +553,8 @@ static void on_bytes_entry(struct thread *t, struct user_regs_struct *r)
         /* fallthrough */
     case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_preadv2:
     case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
-        add_side(c, classify_fd(p, t->tid, (int)r->rdi), write);
+        cls = classify_fd(p, t->tid, (int)r->rdi);
+        add_side(c, cls, write);
         break;
     case SYS_sendfile: /* out_fd, in_fd */
         add_side(c, classify_fd(p, t->tid, (int)r->rsi), false);
@@ -473,6 +565,7 @@ static void on_bytes_entry(struct thread *t, struct user_regs_struct *r)
         add_side(c, classify_fd(p, t->tid, (int)r->rdx), true);
         break;
     }
+    if (try_window(t, c, cls)) return;
     if (c->nsides == 0) { resume_thread(t, PTRACE_CONT, 0); return; }
 
     bool need_want = false;
@@ -580,6 +673,8 @@ static const int byte_calls[] = {
 };
 static const int fdtab_calls[] = { SYS_close, SYS_dup2, SYS_dup3, SYS_close_range };
 static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
+/* exec: the kernel's reads of the new image count in rchar: settle first */
+static const int exec_calls[] = { SYS_execve, SYS_execveat };
 
 /* The filter's RET_TRACE data says the same; deriving it from the number
  * saves a PTRACE_GETEVENTMSG on every stop. */
@@ -588,6 +683,7 @@ static int category_of(long nr)
     for (size_t i = 0; i < sizeof byte_calls / sizeof byte_calls[0]; i++) if (byte_calls[i] == nr) return CAT_BYTES;
     for (size_t i = 0; i < sizeof fdtab_calls / sizeof fdtab_calls[0]; i++) if (fdtab_calls[i] == nr) return CAT_FDTAB;
     for (size_t i = 0; i < sizeof mem_calls / sizeof mem_calls[0]; i++) if (mem_calls[i] == nr) return CAT_MEM;
+    for (size_t i = 0; i < sizeof exec_calls / sizeof exec_calls[0]; i++) if (exec_calls[i] == nr) return CAT_EXEC;
     return 0;
 }
 
@@ -614,6 +710,7 @@ static int install_filter(void)
     ADD(byte_calls, CAT_BYTES)
     ADD(fdtab_calls, CAT_FDTAB)
     ADD(mem_calls, CAT_MEM)
+    ADD(exec_calls, CAT_EXEC)
 #undef ADD
     f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
@@ -625,7 +722,7 @@ static int install_filter(void)
 
 #define TRACE_OPTS (PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | \
                     PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |      \
-                    PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL)
+                    PTRACE_O_TRACEEXIT | PTRACE_O_TRACEVFORKDONE | PTRACE_O_EXITKILL)
 
 static void die(const char *what)
 {
@@ -638,9 +735,7 @@ pid_t tracer_create(char **argv)
     pid_t pid = fork();
     if (pid < 0) die("fork");
     if (pid == 0) {
-        sigset_t all;
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
+        reset_signals();
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { perror("interceptor-helper: no_new_privs"); _exit(126); }
         if (H.rt) {
             struct sched_param sp = { .sched_priority = 1 };
@@ -702,6 +797,7 @@ pid_t tracer_create(char **argv)
 
 static void thread_remove(struct thread *t)
 {
+    if (t->iofd >= 0) close(t->iofd);
     queue_remove(t);
     if (t->interrupting) { t->interrupting = false; if (H.interrupts_pending > 0) H.interrupts_pending--; }
     struct proc *p = t->proc;
@@ -770,6 +866,7 @@ static void on_clone_event(struct thread *t, int ev)
         c->initial = true;
     }
     struct proc *pp = t->proc;
+    if (flags & CLONE_VFORK) t->in_vfork = true;
     if (flags & CLONE_THREAD) {
         c->proc = pp;
         pp->nthreads++;
@@ -808,6 +905,10 @@ static void on_exec_event(struct thread *t)
         if (old) thread_remove(old);
         queue_remove(t);
         t->exit_kind = EX_NONE;
+        t->exiting = false; /* the old leader's EVENT_EXIT marked this record */
+        t->jobstop = false;
+        t->win_class = FD_UNKNOWN; /* settled at the old leader's exit */
+        if (t->iofd >= 0) { close(t->iofd); t->iofd = -1; } /* it named the old leader */
     }
     struct proc *p = t->proc;
     if (!p) return;
@@ -826,6 +927,10 @@ static void on_seccomp_stop(struct thread *t)
     switch (category_of((long)r.orig_rax)) {
     case CAT_BYTES: on_bytes_entry(t, &r); return;
     case CAT_FDTAB: on_fdtab_entry(t, &r); return;
+    case CAT_EXEC:
+        window_settle(t, false);
+        resume_thread(t, PTRACE_CONT, 0);
+        return;
     case CAT_MEM:
         if (mem_on_entry(t, &r)) { resume_thread(t, PTRACE_CONT, 0); return; }
         if (r.orig_rax == SYS_brk) {
@@ -896,6 +1001,10 @@ static void handle_status(pid_t tid, int status)
         on_clone_event(t, ev);
         resume_thread(t, PTRACE_CONT, 0);
         return;
+    case PTRACE_EVENT_VFORK_DONE:
+        t->in_vfork = false;
+        resume_thread(t, PTRACE_CONT, 0);
+        return;
     case PTRACE_EVENT_EXEC:
         on_exec_event(t);
         resume_thread(t, PTRACE_CONT, 0);
@@ -903,6 +1012,8 @@ static void handle_status(pid_t tid, int status)
     case PTRACE_EVENT_EXIT:
         /* last chance to read the group's CPU clock; never park a dying task */
         if (t->proc) proc_read_cpu(t->proc);
+        window_settle(t, false);
+        t->exiting = true; /* an exiting (or zombie leader) task never reports an interrupt-stop */
         ptrace(PTRACE_CONT, t->tid, 0, 0);
         t->state = TS_RUNNING;
         t->parked = false;

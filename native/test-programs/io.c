@@ -16,6 +16,7 @@
  *   io uring               exit 0 iff io_uring_setup fails with ENOSYS
  *   io noop                nothing (baseline: the loader's own reads)
  *   io burn MS             burn MS ms of CPU time, then exit
+ *   io spawnloop N         posix_spawn (clone with CLONE_VFORK) "io noop" N times
  *   io fdreuse DIR HOST PORT  reuse fd numbers across close, dup2, dup3 and
  *                          exec (O_CLOEXEC) with files and sockets in turn:
  *                          netUp = 610, diskWrite = 900 exactly */
@@ -31,6 +32,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -294,6 +297,16 @@ int main(int argc, char **argv)
     if (!strcmp(m, "tcp") && argc == 7) return do_tcp(argv[2], atoi(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));
     if (!strcmp(m, "udp") && argc == 6) return do_udp(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
     if (!strcmp(m, "noop")) return 0;
+    if (!strcmp(m, "spawnloop") && argc == 3) {
+        extern char **environ;
+        for (int i = 0, n = atoi(argv[2]); i < n; i++) {
+            pid_t p;
+            char *av[] = { argv[0], "noop", NULL };
+            int st;
+            if (posix_spawn(&p, argv[0], NULL, NULL, av, environ) != 0 || waitpid(p, &st, 0) != p || st != 0) return 1;
+        }
+        return 0;
+    }
     if (!strcmp(m, "burn") && argc == 3) return do_burn(atol(argv[2]));
     if (!strcmp(m, "fdreuse") && argc == 5) return do_fdreuse(argv[2], argv[3], atoi(argv[4]), argv[0]);
     if (!strcmp(m, "fdexec") && argc == 3) return do_fdexec(argv[2]);

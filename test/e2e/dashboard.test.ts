@@ -107,6 +107,9 @@ describe('dashboard against a real interceptor serve', { timeout: 240_000 }, () 
     const response = await page.goto(server!.url);
     assert.equal(response?.status(), 200);
     assert.ok(!page.url().includes('token='), 'the token leaves the address bar (cookie instead)');
+    // The strict CSP is in force, so "no violations" below means something.
+    assert.match(response!.headers()['content-security-policy'] ?? '', /style-src 'self'(;|$)/);
+    assert.doesNotMatch(response!.headers()['content-security-policy'] ?? '', /unsafe-inline/);
     await page.getByTestId('connection').and(page.locator('[data-status=open]')).waitFor({ timeout: 10_000 });
     await page.getByTestId('first-run').waitFor();
     assert.match(await page.getByTestId('profile').innerText(), /In use/);
@@ -206,11 +209,11 @@ describe('dashboard against a real interceptor serve', { timeout: 240_000 }, () 
     await page.getByTestId('tab-overview').click();
     const slider = page.getByRole('slider', { name: /^CPU cap, In use profile$/ });
     await slider.focus();
+    const moved = Date.now();
     await page.keyboard.press('Home'); // stops at the apps' shares: 6%
     await waitFor('the cap to stop at the sum of the shares', () => slider.getAttribute('aria-valuetext'), (v) => v === '6%');
     for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
     const cap = await waitFor('the engine to hold an 8% CPU cap', async () => (await engine!.invoke('getState', {})).profiles.inUse.cpu, (v) => v !== null && Math.abs(v - 0.08) < 1e-9);
-    const moved = Date.now();
     await waitFor('the chart to show the new cap', async () => Number(await chart.getAttribute('data-cap')), (v) => Math.abs(v - cap!) < 1e-9, 5_000);
     // The received share over the last second at or under the cap (25% slack for the
     // measurement window and the scheduler's slices), within 5 s of the change.

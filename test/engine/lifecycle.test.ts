@@ -3,7 +3,7 @@
 // autostart, the terminal stream (terminalData, backlog, input, flow control),
 // and the refusal to start anything when enforcement is unavailable.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { CommandError } from '../../electron/common/contract.js';
@@ -37,7 +37,7 @@ test('start and stop a real app; SIGTERM ends it quickly; the exit is recorded',
   await assert.rejects(engine.invoke('startApp', { id: 'sleeper' }), (e: unknown) => e instanceof CommandError && e.code === 'conflict');
   const t0 = Date.now();
   const stopped = await engine.invoke('stopApp', { id: 'sleeper' });
-  assert.ok(Date.now() - t0 < 3000, 'SIGTERM was enough');
+  assert.ok(Date.now() - t0 < 4000, 'SIGTERM was enough (no 5 s grace)');
   assert.equal(stopped.state, 'stopped');
   assert.ok(stopped.exitSignal === 'SIGTERM' || stopped.exitCode === 143, JSON.stringify(stopped));
   await until(() => !alive(started.pid!), 3000, 'the app is gone');
@@ -166,4 +166,46 @@ test('starting an app whose command is missing fails clearly', { skip }, async (
   await assert.rejects(engine.invoke('startApp', { id: 'ghost' }), (e: unknown) => e instanceof CommandError && e.code === 'invalid' && /not found in PATH/.test(e.message));
   assert.equal((await appState(engine, 'ghost')).state, 'stopped');
   void zeroShares;
+});
+
+test('shutdown({leaveRunning}) with onEngineLoss "continue" leaves the app running, uncapped, never frozen', { skip }, async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const engine = await createEngine({ configDir: dir, autostart: false });
+  await engine.invoke('updateSettings', { onEngineLoss: 'continue' });
+  await engine.invoke('setOwnerLimits', { limits: { cpu: 0.1 } });
+  await engine.invoke('addApp', { name: 'stay', command: 'perl', args: ['-e', '1 while 1'] });
+  const { pid } = await engine.invoke('startApp', { id: 'stay' });
+  t.after(() => {
+    try {
+      process.kill(pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+  await engine.invoke('pauseApp', { id: 'stay' });
+  await engine.shutdown({ leaveRunning: true });
+  await sleep(500);
+  assert.ok(alive(pid!), 'still running after the engine shut down');
+  const ticks = () => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return Number(v[11]) + Number(v[12]);
+  };
+  const c0 = ticks();
+  await sleep(1000);
+  assert.ok(ticks() - c0 > 10, 'released: not frozen');
+});
+
+test('shutdown() stops every app, including a paused one', { skip }, async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const engine = await createEngine({ configDir: dir, autostart: false });
+  await engine.invoke('addApp', { name: 'p', command: 'sleep', args: ['60'] });
+  await engine.invoke('addApp', { name: 'q', command: 'sleep', args: ['60'] });
+  const p = await engine.invoke('startApp', { id: 'p' });
+  const q = await engine.invoke('startApp', { id: 'q' });
+  await engine.invoke('pauseApp', { id: 'p' });
+  await engine.shutdown();
+  await until(() => !alive(p.pid!) && !alive(q.pid!), 5000, 'both apps gone');
 });

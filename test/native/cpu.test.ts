@@ -134,3 +134,68 @@ test('threads created while the tree is stopped are stopped too; slices cover th
     await app.cleanup();
   }
 });
+
+test('a process whose main thread has exited (zombie leader) is stopped and sliced promptly', async () => {
+  requireBuilt();
+  const app = await startApp(bin('spinner'), ['2', 'leader-exits']);
+  const s = app.session;
+  try {
+    await waitFor('leader gone', () => procState(app.appPid) === 'Z');
+    const t0 = Date.now();
+    await s.stop();
+    assert.ok(Date.now() - t0 < 900, 'stop waited for the zombie leader');
+    const a = await app.usage();
+    await sleep(300);
+    assert.ok((await app.usage()).cpuNs - a.cpuNs < 1 * MS, 'the tree ran while stopped');
+    const r = await s.runSlice(100);
+    assert.equal(r.ended, 'timer');
+    assert.ok(r.wallNs < 900 * MS, `slice took ${r.wallNs / MS} ms of wall time`);
+    assert.ok(r.cpuNs > 10 * MS);
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('an exec from a non-leader thread keeps the process traced and stoppable', async () => {
+  requireBuilt();
+  const app = await startApp(bin('spinner'), ['1', 'thread-exec', bin('spinner'), '2']);
+  const s = app.session;
+  try {
+    await waitFor('exec', () => app.tree.some((t) => t.event === 'exec' && t.pid === app.appPid));
+    await waitFor('2 threads after exec', () => s.lastUsage?.threads === 2 && s.lastUsage.processes === 1);
+    const t0 = Date.now();
+    await s.stop();
+    assert.ok(Date.now() - t0 < 900, 'stop waited for a vanished thread');
+    const a = await app.usage();
+    await sleep(300);
+    assert.ok((await app.usage()).cpuNs - a.cpuNs < 1 * MS, 'the tree ran while stopped');
+    const r = await s.runSlice(100);
+    assert.ok(r.cpuNs > 10 * MS && r.wallNs < 900 * MS);
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('vfork parents (posix_spawn) never delay a stop; slices stay on time', async () => {
+  requireBuilt();
+  const app = await startApp(bin('io'), ['spawnloop', '200'], { free: false });
+  const s = app.session;
+  try {
+    let slices = 0;
+    let worst = 0;
+    let done = false;
+    void app.exited.then(() => (done = true));
+    while (!done && slices < 2000) {
+      const r = await s.runSlice(3).catch(() => null);
+      if (!r) break;
+      slices++;
+      worst = Math.max(worst, r.wallNs);
+    }
+    assert.ok(done || slices === 2000);
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.ok(worst < 500 * MS, `a stop waited ${worst / MS} ms for a vfork parent`);
+    assert.equal(app.tree.filter((t) => t.event === 'exec').length, 200);
+  } finally {
+    await app.cleanup();
+  }
+});

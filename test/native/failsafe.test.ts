@@ -135,3 +135,25 @@ test('orphans of a daemonising app stay in the tree (subreaper) and no zombie is
     await app.cleanup();
   }
 });
+
+test('terminal signals meant for the app (Ctrl-Z, Ctrl-\\) never stop or kill the helper', async () => {
+  requireBuilt();
+  const app = await startApp(bin('spinner'), ['1']);
+  try {
+    const helperPid = app.helper.pid!;
+    process.kill(helperPid, 'SIGTSTP');
+    process.kill(helperPid, 'SIGQUIT');
+    process.kill(helperPid, 'SIGTTOU');
+    await sleep(200);
+    assert.notEqual(procState(helperPid), 'T');
+    assert.equal(app.helper.exitCode, null);
+    const u = await app.usage(); // still answering
+    assert.equal(u.processes, 1);
+    // the app itself still gets default job control
+    process.kill(app.appPid, 'SIGTSTP');
+    await waitFor('app job-stopped', () => app.logs.some((l) => l.includes('job-control stop') && l.includes('SIGTSTP')));
+    process.kill(app.appPid, 'SIGCONT');
+  } finally {
+    await app.cleanup();
+  }
+});

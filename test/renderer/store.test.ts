@@ -6,7 +6,7 @@ import { createAppStore } from '../../renderer/src/store/store.js';
 import { HISTORY_MS } from '../../renderer/src/store/usage.js';
 import { MAX_LOG } from '../../renderer/src/store/log.js';
 import { selectAppState, selectCap, selectFigure, selectShareCap, selectShareEntries, selectTotal } from '../../renderer/src/store/selectors.js';
-import { chartRows, CAP_KEY } from '../../renderer/src/lib/chart.js';
+import { busiestApps, chartRows, CAP_KEY, niceCeil, niceTicks, OTHER_KEY } from '../../renderer/src/lib/chart.js';
 import { appView, fullState, limits, logEntry, snapshot } from './fixtures.js';
 
 test('apps slice: setApps keeps unchanged views and the id list identical', () => {
@@ -130,10 +130,10 @@ test('ui slice and selectors: app state prefers the snapshot, share entries are 
   assert.deepEqual(s().editor, { mode: 'edit', id: 'a' });
 });
 
-test('chart rows: one per second at most, newest kept, cap alongside', () => {
+test('chart rows: one per 2 s at most, newest kept, cap alongside', () => {
   const history = Array.from({ length: 600 }, (_, i) => snapshot(1_000_000 + i * 500, { a: i, b: 1 }, limits({ cpu: i < 300 ? 0.5 : 0.2 })));
   const rows = chartRows(history, 'cpu');
-  assert.ok(rows.length <= 301 && rows.length >= 299, `${rows.length} rows`);
+  assert.ok(rows.length <= 151 && rows.length >= 149, `${rows.length} rows`);
   assert.equal(rows[rows.length - 1]!.t, history[599]!.t);
   assert.equal(rows[rows.length - 1]!.a, 599);
   assert.equal(rows[0]![CAP_KEY], 0.5);
@@ -142,4 +142,39 @@ test('chart rows: one per second at most, newest kept, cap alongside', () => {
   const more = chartRows([...history, snapshot(1_000_000 + 600 * 500, { a: 600, b: 1 })], 'cpu');
   const kept = new Set(rows.slice(0, -1).map((r) => r.t));
   for (const r of more.slice(0, rows.length - 1)) assert.ok(kept.has(r.t));
+});
+
+test('chart series: the busiest apps get their own band, the rest one "other" band', () => {
+  const ids = Array.from({ length: 12 }, (_, i) => `app${i}`);
+  const usage = Object.fromEntries(ids.map((id, i) => [id, i % 2 ? i : 0.001]));
+  const history = [snapshot(1000, usage), snapshot(3000, usage)];
+  const top = busiestApps(history, 'cpu', ids, 4);
+  assert.deepEqual(top, ['app5', 'app7', 'app9', 'app11'], 'the four busiest, in the engine\'s order');
+  assert.deepEqual(busiestApps(history, 'cpu', ids.slice(0, 3), 4), ids.slice(0, 3), 'few apps: all of them');
+  const rows = chartRows(history, 'cpu', 150, new Set(top));
+  const last = rows[rows.length - 1]!;
+  assert.equal(last.app11, 11);
+  assert.equal(last.app0, undefined);
+  assert.ok(Math.abs((last[OTHER_KEY] as number) - (1 + 3 + 6 * 0.001)) < 1e-9);
+  assert.equal(last.x, 0, 'x is time before the newest snapshot');
+  assert.equal(rows[0]!.x, -2000);
+});
+
+test('axis tops are nice numbers at or above the value', () => {
+  assert.equal(niceCeil(0.43), 0.5);
+  assert.equal(niceCeil(1.1e6), 1.2e6);
+  assert.equal(niceCeil(4e9), 4e9);
+  assert.equal(niceCeil(0), 0);
+  for (const v of [0.0123, 7.7, 999, 123456]) assert.ok(niceCeil(v) >= v && niceCeil(v) <= v * 1.5, String(v));
+});
+
+test('axis ticks are round steps from 0 to at least the maximum', () => {
+  assert.deepEqual(niceTicks(0.44), { top: 0.6, ticks: [0, 0.2, 0.4, 0.6] });
+  assert.deepEqual(niceTicks(1), { top: 1, ticks: [0, 0.25, 0.5, 0.75, 1] });
+  assert.deepEqual(niceTicks(3.7e6).ticks, [0, 1e6, 2e6, 3e6, 4e6]);
+  assert.deepEqual(niceTicks(0), { top: 1, ticks: [0, 1] });
+  for (const v of [0.013, 0.5, 7.7, 999, 123456, 4e9]) {
+    const { top, ticks } = niceTicks(v);
+    assert.ok(top >= v && ticks.length >= 3 && ticks.length <= 6, `${v}: ${ticks}`);
+  }
 });

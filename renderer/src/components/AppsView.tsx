@@ -1,6 +1,6 @@
 // Apps: a row per app with its state, nominal vs received share per resource, lag,
 // and its actions; the selected app's shares and terminal below the table.
-import { memo, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { AppState, AppView } from '../../../electron/common/model.js';
 import { bridge, errorMessage } from '../bridge/index.js';
 import { appStore, useStore } from '../store/index.js';
@@ -55,7 +55,11 @@ const FigureCell = memo(function FigureCell({ id, resource }: { id: string; reso
     <td className="fig" data-testid={`fig-${id}-${resource}`}>
       <span className="fig__main">
         {received}
-        <span className="fig__nominal"> / {nominal}</span>
+        <span className="fig__nominal">
+          <span className="fig__sep"> / </span>
+          <span className="fig__of">of </span>
+          {nominal}
+        </span>
       </span>
       <span className={`fig__lag${behind ? ' is-behind' : ''}`} title="Allocation lag: received since start minus nominal share">
         lag {lag}
@@ -136,8 +140,8 @@ const AppRow = memo(function AppRow({ id, index }: { id: string; index: number }
               <button type="button" className="btn btn--small" disabled={disabled} aria-label={`Restart ${name}`} onClick={() => run(() => bridge().restartApp(id))}>
                 Restart
               </button>
-              <button type="button" className="btn btn--small btn--ghost" disabled={disabled} aria-label={`Remove ${name}`} onClick={() => setConfirming(true)}>
-                Remove
+              <button type="button" className="btn btn--small btn--ghost btn--icon" disabled={disabled} aria-label={`Remove ${name}`} title="Remove" onClick={() => setConfirming(true)}>
+                ✕
               </button>
             </>
           )}
@@ -189,10 +193,14 @@ function AppDetail({ id }: { id: string }) {
   const view = useStore(selectApp(id));
   const openEditor = useStore((s) => s.openEditor);
   const selectAppId = useStore((s) => s.selectApp);
+  const panel = useRef<HTMLElement>(null);
+  useEffect(() => {
+    panel.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [id]);
   if (!view) return null;
   const name = view.definition.name;
   return (
-    <section className="card detail" aria-labelledby="detail-title" data-testid="app-detail">
+    <section ref={panel} className="card detail" aria-labelledby="detail-title" data-testid="app-detail">
       <header className="detail__head">
         <h2 id="detail-title">{name}</h2>
         <div className="detail__actions">

@@ -145,7 +145,7 @@ export function Overview() {
         <div className="section__head">
           <div>
             <h2 id="charts-title">Usage, last 5 minutes</h2>
-            <p className="section__sub">Each app stacked in its colour; the dashed line is the cap.</p>
+            <p className="section__sub">Pick a resource. Each app is stacked in its colour (the busiest eight on their own); the dashed line is the cap.</p>
           </div>
         </div>
         <UsageCharts />

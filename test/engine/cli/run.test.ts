@@ -26,7 +26,7 @@ function machineBusy(): { busy: number; total: number } {
   return { busy: total - v[3]! - v[4]!, total };
 }
 
-test('run --cpu 25% gives a CPU-bound program about 25% of the machine', { skip }, () => {
+test('run --cpu 25% gives a CPU-bound program about 25% of the machine', { skip }, (t) => {
   // the program measures itself: CPU seconds used / wall seconds, over 4 s
   const prog = '$s=time; $x++ while time-$s<4; @t=times; printf "cores %.4f\\n", ($t[0]+$t[1])/(time-$s)';
   const m0 = machineBusy();
@@ -40,6 +40,7 @@ test('run --cpu 25% gives a CPU-bound program about 25% of the machine', { skip 
   const others = Math.max(0, machine - share * 0.8); // the run lasted a little longer than the program's 4 s
   assert.ok(share <= 0.3, `used ${(share * 100).toFixed(1)}% of the machine at a 25% cap`);
   if (others < 0.6) assert.ok(share >= 0.2, `used ${(share * 100).toFixed(1)}% of the machine at a 25% cap (others ${(others * 100).toFixed(0)}%)`);
+  else t.diagnostic(`lower bound not checked: other processes used ${(others * 100).toFixed(0)}% of the machine (app ${(share * 100).toFixed(1)}%)`);
   // live figures on stderr, a line per second when stderr is not a terminal
   const lines = r.stderr.split('\n').filter((l) => l.startsWith('[interceptor] cpu'));
   assert.ok(lines.length >= 2, r.stderr);
