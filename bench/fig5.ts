@@ -1,7 +1,7 @@
 // The paper's Fig. 5 on this machine (benchmark: prints figures, writes JSON and a PNG).
 //
 //   node --import tsx bench/fig5.ts [--quick] [--modes=interceptor-rt,interceptor,cpulimit,cgroup]
-//                                   [--seconds=T] [--n=1,5,10] [--s=0.1,0.5,0.9]
+//                                   [--seconds=T] [--n=1,5,10] [--s=0.1,0.5,0.9] [--out=fig5]
 //
 // Workload: N identical CPU-bound instances (bench/lib/work.c, as many threads as cores,
 // a fixed amount of work each), S(P2P, CPU) = S, S(Pi) = S/N, plus one CPU-bound owner
@@ -41,6 +41,7 @@ const ncpu = os.cpus().length;
 const Ns = (opt('n') ?? (quick ? '1,5,10' : '1,2,3,4,5,6,7,8,9,10')).split(',').map(Number);
 const Ss = (opt('s') ?? (quick ? '0.1,0.5,0.9' : '0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9')).split(',').map(Number);
 const secondsAt09 = Number(opt('seconds') ?? (quick ? 1.5 : 2));
+const outName = (opt('out') ?? 'fig5').replace(/[^A-Za-z0-9_-]/g, '');
 let modes = (opt('modes') ?? ALL_MODES.join(',')).split(',') as Mode[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -331,7 +332,7 @@ async function main(): Promise<void> {
 
   mkdirSync(resultsDir, { recursive: true });
   const json = { machine: { ncpu, model: os.cpus()[0]?.model, kernel: os.release() }, quick, secondsAt09, Ns, Ss, modes, unavailable, cells, ratios };
-  const jsonPath = path.join(resultsDir, 'fig5.json');
+  const jsonPath = path.join(resultsDir, `${outName}.json`);
   writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
   console.log(`wrote ${jsonPath}`);
 
@@ -369,7 +370,7 @@ async function main(): Promise<void> {
     { title: `(b) share received (N = ${nMax})`, xLabel: 'S(P2P, CPU)', yLabel: 'fraction of machine', series: shareSeries, yMin: 0, yMax: 1 },
     { title: `(c) execution time (N = ${nMax})`, xLabel: 'S(P2P, CPU)', yLabel: 'seconds (log)', series: execSeries, logY: true },
   ], 460, 380);
-  const base = path.join(resultsDir, 'fig5');
+  const base = path.join(resultsDir, outName);
   console.log(writeSvgAndPng(svg, `${base}.svg`, `${base}.png`));
 }
 

@@ -268,7 +268,22 @@ static void finish(void)
         snprintf(line, sizeof line, "{\"type\":\"exit\",\"code\":%d,\"signal\":null}", H.app_code);
     control_send(line, false);
     control_flush_blocking(1000);
-    if (H.ctl_fd >= 0) shutdown(H.ctl_fd, SHUT_RDWR);
+    if (H.ctl_open) {
+        /* Closing a Unix socket with unread input resets the connection, and
+         * the engine could lose our last lines (a command may still be in
+         * flight). Half-close, then wait (bounded) for the engine's own close
+         * while the control thread drains and discards its input. */
+        shutdown(H.ctl_fd, SHUT_WR);
+        uint64_t deadline = now_ns() + 1000000000ull;
+        for (;;) {
+            struct pollfd p = { .fd = H.ctl_fd, .events = POLLRDHUP };
+            uint64_t now = now_ns();
+            if (now >= deadline || poll(&p, 1, (int)((deadline - now) / 1000000ull) + 1) <= 0) break;
+            if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) break;
+        }
+        char sink[4096];
+        while (recv(H.ctl_fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {}
+    }
     if (H.doorbell > 0) { kill(H.doorbell, SIGKILL); waitpid(H.doorbell, NULL, __WALL); }
     exit(H.app_sig ? 128 + H.app_sig : H.app_code);
 }

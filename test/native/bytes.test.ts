@@ -35,17 +35,43 @@ async function baselineRead(): Promise<number> {
   }
 }
 
-test('file I/O: every read/write form is charged exactly (write, pwrite, writev, pwritev(2), read, pread, readv, preadv(2), copy_file_range, sendfile)', async () => {
+// Uncapped calls are counted through per-thread I/O windows (one stop per
+// call); INTERCEPTOR_HELPER_NO_WINDOWS=1 forces the exit-stop path that credit
+// mode uses. Both must give the same exact figures.
+for (const windows of [true, false]) {
+test(`file I/O (${windows ? 'I/O windows' : 'exit stops'}): every read/write form is charged exactly (write, pwrite, writev, pwritev(2), read, pread, readv, preadv(2), copy_file_range, sendfile)`, async () => {
   requireBuilt();
   const base = await baselineRead();
   const { dir, remove } = tmpDir();
-  const app = await startApp(bin('io'), ['file', dir]);
+  const app = await startApp(bin('io'), ['file', dir], windows ? {} : { env: { INTERCEPTOR_HELPER_NO_WINDOWS: '1' } });
   try {
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
     const u = app.session.lastUsage!;
     assert.equal(u.diskWrite, 16500);
     assert.equal(u.diskRead - base, 16500);
     assert.equal(u.netUp + u.netDown, 0);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+}
+
+test('a thread alternating between charged and uncharged fds (file <-> pipe) is charged exactly', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const a = path.join(dir, 'a');
+  const size = 3 * 1024 * 1024 + 17;
+  const w = await startApp(bin('io'), ['fwrite', a, String(size), '65536']);
+  await w.exited;
+  await w.cleanup();
+  // cat A: read(file) / write(pipe) in turn; cat > B: read(pipe) / write(file) in turn
+  const app = await startApp('/bin/sh', ['-c', `cat ${a} | cat > ${a}.b; cat ${a}.b > /dev/null`]);
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    const u = app.session.lastUsage!;
+    assert.equal(u.diskWrite, size);
+    assert.ok(u.diskRead >= 2 * size && u.diskRead < 2 * size + 64 * 1024, `diskRead ${u.diskRead - 2 * size} beyond the data`);
   } finally {
     await app.cleanup();
     remove();

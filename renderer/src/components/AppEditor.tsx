@@ -81,11 +81,14 @@ export function AppEditor() {
       const result = await bridge().checkExecutable(command, form.cwd.trim() || undefined);
       if (!result.ok) {
         setResolved(null);
-        setErrors((e) => ({ ...e, command: result.error ?? `No executable "${command}" found.` }));
+        const message = result.error ?? `No executable "${command}" found.`;
+        // A bad working directory is the directory's fault, not the command's.
+        if (/^working directory/.test(message)) setErrors((e) => ({ ...e, cwd: message, command: undefined }));
+        else setErrors((e) => ({ ...e, command: message, cwd: undefined }));
         return false;
       }
       setResolved(result.resolved);
-      setErrors((e) => ({ ...e, command: undefined }));
+      setErrors((e) => ({ ...e, command: undefined, cwd: undefined }));
       return true;
     } catch (err) {
       setErrors((e) => ({ ...e, command: errorMessage(err) }));
@@ -101,7 +104,7 @@ export function AppEditor() {
     try {
       const commandOk = await checkCommand();
       if (!read.ok) {
-        setErrors((e) => ({ ...read.errors, command: read.errors.command ?? e.command }));
+        setErrors((e) => ({ ...read.errors, command: read.errors.command ?? e.command, cwd: read.errors.cwd ?? e.cwd }));
         return;
       }
       if (!commandOk) return;

@@ -72,6 +72,7 @@ const ResourceChart = memo(function ResourceChart({ resource }: { resource: Reso
       data-testid={`chart-${resource}`}
       data-total={total ?? ''}
       data-cap={cap ?? ''}
+      data-t={last?.t ?? ''}
       aria-label={`${RESOURCE_LABELS[resource]} over the last 5 minutes: now ${formatValue(resource, total)} of ${formatValue(resource, cap)}`}
     >
       <figcaption className="chart__caption">

@@ -39,6 +39,10 @@ export function ValueSlider(props: ValueSliderProps) {
   const sending = useRef(false);
   const queued = useRef<{ value: number | null } | null>(null);
   const dragging = useRef(false);
+  /** Bumped by every action of the owner: an answer to an older request must not clear a newer message. */
+  const actionSeq = useRef(0);
+  /** Escape pressed: the blur that follows must not send what was typed. */
+  const cancelled = useRef(false);
   const settleTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => () => {
@@ -64,9 +68,14 @@ export function ValueSlider(props: ValueSliderProps) {
       return;
     }
     sending.current = true;
+    const seq = actionSeq.current;
     onCommit(next).then(
-      () => setError(null),
-      (err: unknown) => setError(errorMessage(err)),
+      () => {
+        if (seq === actionSeq.current) setError(null);
+      },
+      (err: unknown) => {
+        if (seq === actionSeq.current) setError(errorMessage(err));
+      },
     ).finally(() => {
       sending.current = false;
       const q = queued.current;
@@ -91,6 +100,7 @@ export function ValueSlider(props: ValueSliderProps) {
   }
 
   function onRange(pos: number): void {
+    actionSeq.current++;
     const next = clamp(positionToValue(resource, pos));
     if (next === draft) return;
     setDraft(next);
@@ -103,9 +113,18 @@ export function ValueSlider(props: ValueSliderProps) {
     if (!sending.current) settle();
   }
 
-  function commitText(): void {
-    if (text === null) return;
-    const trimmed = text.trim();
+  /** `typed`: the field's own value, read from the DOM so a stale render cannot lose it. */
+  function commitText(typed: string): void {
+    if (cancelled.current) {
+      cancelled.current = false;
+      return;
+    }
+    if (typed.trim() === valueText) {
+      setText(null); // unchanged: nothing to send
+      return;
+    }
+    actionSeq.current++;
+    const trimmed = typed.trim();
     if (nullable && /^(no\s*cap|none|off|∞|unlimited)?$/i.test(trimmed)) {
       setText(null);
       setDraft(null);
@@ -175,12 +194,13 @@ export function ValueSlider(props: ValueSliderProps) {
             e.currentTarget.select();
           }}
           onChange={(e) => setText(e.currentTarget.value)}
-          onBlur={commitText}
+          onBlur={(e) => commitText(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter') {
               e.preventDefault();
-              commitText();
+              commitText(e.currentTarget.value);
             } else if (e.key === 'Escape') {
+              cancelled.current = true;
               setText(null);
               setError(null);
               e.currentTarget.blur();
@@ -196,6 +216,7 @@ export function ValueSlider(props: ValueSliderProps) {
               checked={noCap}
               disabled={disabled || shown === undefined}
               onChange={(e) => {
+                actionSeq.current++;
                 const next = e.currentTarget.checked ? null : clamp(props.defaultValue ?? max / 2);
                 setDraft(next);
                 setText(null);
