@@ -2,7 +2,7 @@
 // truth: types are inferred from them, and the engine validates every value that
 // crosses a process boundary against them (renderer imports the types only).
 import { z } from 'zod';
-import { MAX_BYTES, RESOURCES, type Resource } from './resources.js';
+import { MAX_BYTES, type Resource } from './resources.js';
 
 export const MAX_APPS = 64;
 export const MAX_ARGS = 256;
