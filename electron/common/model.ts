@@ -136,6 +136,13 @@ export const EngineSettingsSchema = z
     cpuSliceMs: z.number().int().min(2).max(100).default(20),
     /** What a helper does with its app when the engine goes away. */
     onEngineLoss: z.enum(ON_ENGINE_LOSS).default('terminate'),
+    /**
+     * The paper's dual priority: dispatched apps run SCHED_RR (above the owner's
+     * normal processes) so a CPU hog of the owner cannot starve them below their
+     * nominal share (C1); the CPU bucket still bounds them by the cap (C2). Used
+     * only where the system permits it (root, or RLIMIT_RTPRIO > 0).
+     */
+    cpuDualPriority: z.boolean().default(true),
     /** What quitting Interceptor does with running apps. */
     onQuit: z.enum(['stop', 'leaveRunning']).default('stop'),
     idleThresholdSeconds: z.number().int().min(30).max(86400).default(300),

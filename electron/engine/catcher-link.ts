@@ -12,6 +12,7 @@ export interface CatcherServerLike {
 export interface HelperArgsInput {
   controlPath: string;
   onEngineLoss: 'terminate' | 'continue';
+  rt: boolean;
   command: string;
   args: string[];
 }
@@ -25,7 +26,7 @@ export interface CatcherModule {
 export async function loadCatcher(): Promise<CatcherModule | { error: string }> {
   return {
     helperBinaryPath,
-    helperArgs: (i) => helperArgs({ controlPath: i.controlPath, onEngineLoss: i.onEngineLoss, usagePeriodMs: 100 }, i.command, i.args),
+    helperArgs: (i) => helperArgs({ controlPath: i.controlPath, onEngineLoss: i.onEngineLoss, usagePeriodMs: 100, rt: i.rt }, i.command, i.args),
     async createServer() {
       const server = await CatcherServer.listen({});
       return {

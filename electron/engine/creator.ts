@@ -21,6 +21,8 @@ export interface LaunchOptions {
   cols: number;
   rows: number;
   onEngineLoss: 'terminate' | 'continue';
+  /** Ask the helper for SCHED_RR dispatch (PROTOCOL.md --rt); it falls back when not permitted. */
+  dualPriority: boolean;
 }
 
 export interface ExitStatus {
@@ -111,6 +113,7 @@ class HelperCreator implements Creator {
     const argv = this.catcher.helperArgs({
       controlPath: this.server.path,
       onEngineLoss: o.onEngineLoss,
+      rt: o.dualPriority,
       command: o.command,
       args: o.args,
     });

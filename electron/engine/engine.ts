@@ -563,6 +563,7 @@ export class EngineImpl implements Engine {
         cols: rt.cols,
         rows: rt.rows,
         onEngineLoss: this.data.settings.onEngineLoss,
+        dualPriority: this.data.settings.cpuDualPriority,
       });
     } catch (error) {
       rt.base = 'crashed';

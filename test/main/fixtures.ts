@@ -27,6 +27,7 @@ export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null
       snapshotHz: 2,
       cpuSliceMs: 20,
       onEngineLoss: 'terminate',
+      cpuDualPriority: true,
       onQuit: 'stop',
       idleThresholdSeconds: 300,
       policies: { cpu: 'pns', net: 'pns', disk: 'pns' },
