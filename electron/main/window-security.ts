@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Event, HandlerDetails, OnHeadersReceivedListenerDetails, Session, WebContents, WebPreferences } from 'electron';
+import { contentTypeFor } from '../common/content-types.js';
 
 /** Strict CSP: nothing inline, nothing remote, no plugins, no framing. */
 export const CONTENT_SECURITY_POLICY = [
@@ -149,21 +150,6 @@ export function installWindowSecurity(deps: WindowSecurityDeps): void {
   });
 }
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.ttf': 'font/ttf',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-};
 
 /**
  * The handler of our `interceptor://dashboard/...` scheme (protocol.handle): serves files
@@ -193,7 +179,7 @@ export function createDashboardProtocolHandler(rootDir: string, read: (file: str
     }
     try {
       const body = await read(file);
-      const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+      const type = contentTypeFor(path.extname(file));
       return new Response(new Uint8Array(body), { status: 200, headers: headers(type) });
     } catch {
       return new Response('not found', { status: 404, headers: headers('text/plain') });

@@ -21,6 +21,7 @@ import {
 } from '../../common/contract.js';
 import type { Engine } from '../index.js';
 import { packageRoot } from '../paths.js';
+import { contentTypeFor } from '../../common/content-types.js';
 
 export interface ServerOptions {
   /** 0 or undefined: a free port. */
@@ -49,22 +50,6 @@ export interface RunningServer {
 export const WS_PATH = '/ws';
 const HOLD_BYTES = 1024 * 1024;
 const DROP_BYTES = 16 * 1024 * 1024;
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.ttf': 'font/ttf',
-  '.txt': 'text/plain; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
 
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '');
@@ -224,7 +209,7 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     }
     res.writeHead(200, {
       ...headers,
-      'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': contentTypeFor(path.extname(file)),
       'Content-Length': String(st.size),
     });
     if (req.method === 'HEAD') return void res.end();
