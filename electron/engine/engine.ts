@@ -299,9 +299,21 @@ export class EngineImpl implements Engine {
     this.leaseTimer = null;
     const running = [...this.runtimes.values()].filter((rt) => rt.active);
     if (leaveRunning) {
-      if (running.length && this.data.settings.onEngineLoss === 'terminate') {
-        this.log.add('warning', 'apps were started with onEngineLoss "terminate": their helpers stop them when Interceptor goes away');
-      }
+      // Switch every helper to engine-loss policy "continue" before letting go, whatever the
+      // apps were started with: when this process exits, the control sockets reach EOF and the
+      // pty masters close (SIGHUP to the helpers); with "continue" the helpers lift all limits,
+      // keep tracing and keep that hangup from the app. Then release limits as for any release.
+      await Promise.all(
+        running.map(async (rt) => {
+          const s = rt.session;
+          if (!s || s.closed) return;
+          try {
+            await withTimeout(s.setOnEngineLoss('continue'), 2000, 'onEngineLoss continue');
+          } catch (e) {
+            this.log.add('warning', `${rt.def.id}: could not switch its helper to onEngineLoss "continue" (${e instanceof Error ? e.message : String(e)}): it may stop when Interceptor goes away`, rt.def.id);
+          }
+        }),
+      );
       for (const rt of running) {
         await this.releaseApp(rt);
         this.log.add('info', `${rt.def.id} left running without caps`, rt.def.id);

@@ -287,10 +287,19 @@ void control_handle_line(char *line, size_t len)
         return;
     }
     if (!strcmp(type, "config")) {
-        const struct jfield *p = field(f, n, "usagePeriodMs");
-        if (!num_in(p, 10, 60000)) { send_reply(id, false, "usagePeriodMs must be in [10, 60000]"); return; }
-        H.usage_period_ms = (int)p->num;
-        arm_timer(H.usage_tfd, (uint64_t)H.usage_period_ms * 1000000ull, (uint64_t)H.usage_period_ms * 1000000ull);
+        /* every field optional, at least one; all validated before any is applied */
+        const struct jfield *p = field(f, n, "usagePeriodMs"), *l = field(f, n, "onEngineLoss");
+        if (!p && !l) { send_reply(id, false, "config needs usagePeriodMs or onEngineLoss"); return; }
+        if (p && !num_in(p, 10, 60000)) { send_reply(id, false, "usagePeriodMs must be in [10, 60000]"); return; }
+        if (l && (l->type != J_STR || (strcmp(l->str, "terminate") && strcmp(l->str, "continue")))) {
+            send_reply(id, false, "onEngineLoss must be terminate or continue");
+            return;
+        }
+        if (p) {
+            H.usage_period_ms = (int)p->num;
+            arm_timer(H.usage_tfd, (uint64_t)H.usage_period_ms * 1000000ull, (uint64_t)H.usage_period_ms * 1000000ull);
+        }
+        if (l) H.on_loss_continue = !strcmp(l->str, "continue");
         send_reply(id, true, NULL);
         return;
     }
@@ -336,6 +345,36 @@ void control_engine_lost(void)
     } else {
         begin_terminate(500);
     }
+}
+
+/* Tracer thread: SIGHUP reached the helper (typically the engine's pty master
+ * closed because the engine exited). Policy `terminate`: as SIGTERM. Policy
+ * `continue`: the hangup is the engine going away, not a request to stop the
+ * app: lift every limit and keep tracing (SIGHUPs for the app's tree are then
+ * discarded, see hangup_for_app_suppressed). */
+void control_on_hangup(void)
+{
+    if (H.terminating) return;
+    if (!H.on_loss_continue) { begin_terminate(500); return; }
+    lift_all_limits();
+    helper_log("info", "SIGHUP with onEngineLoss continue: limits lifted, app left running");
+}
+
+/* Tracer thread, at a SIGHUP signal-delivery-stop of the app's tree: true if
+ * the hangup belongs to the engine's dead terminal and must not reach the app.
+ * That is the case once the policy is `continue` and the engine is gone or the
+ * helper itself got SIGHUP. The helper's own SIGHUP (or the socket's EOF) may
+ * not have been processed yet when the app's stop arrives (one kill() of the
+ * process group reaches both), so pending evidence counts too. */
+bool hangup_for_app_suppressed(void)
+{
+    if (!H.on_loss_continue || H.terminating) return false;
+    if (!H.ctl_open || __atomic_load_n(&H.hup_seen, __ATOMIC_ACQUIRE)) return true;
+    sigset_t pend;
+    if (sigpending(&pend) == 0 && sigismember(&pend, SIGHUP)) return true;
+    if (__atomic_load_n(&H.hup_seen, __ATOMIC_ACQUIRE)) return true;
+    struct pollfd p = { .fd = H.ctl_fd, .events = POLLRDHUP };
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 /* ------------------------------------------------------------------ */
@@ -387,7 +426,18 @@ void *control_thread_main(void *arg)
         if (p[0].revents & POLLIN) { ssize_t ignored = read(H.wake_fd, &v, sizeof v); (void)ignored; }
         if (p[1].revents & POLLIN) {
             struct signalfd_siginfo si[8];
-            if (read(H.sigfd, si, sizeof si) > 0) post_event(EV_TERM, 0, NULL, 0);
+            /* mark a hangup while it is still pending, so the tracer thread
+             * (hangup_for_app_suppressed) always sees it pending or marked */
+            sigset_t pend;
+            if (sigpending(&pend) == 0 && sigismember(&pend, SIGHUP)) __atomic_store_n(&H.hup_seen, 1, __ATOMIC_RELEASE);
+            ssize_t got = read(H.sigfd, si, sizeof si);
+            bool term = false, hup = false;
+            for (ssize_t k = 0; got > 0 && k < got / (ssize_t)sizeof si[0]; k++) {
+                if (si[k].ssi_signo == SIGHUP) hup = true;
+                else term = true;
+            }
+            if (hup) { __atomic_store_n(&H.hup_seen, 1, __ATOMIC_RELEASE); post_event(EV_HUP, 0, NULL, 0); }
+            if (term) post_event(EV_TERM, 0, NULL, 0);
         }
         for (int i = 0; i < 3; i++)
             if (p[2 + i].revents & POLLIN) {

@@ -134,6 +134,7 @@ struct helper {
     int timer_pending[3];       /* shared (atomic): slice, usage, kill timer expiry queued */
     pid_t doorbell;
     bool terminating;
+    int hup_seen;               /* shared (atomic): SIGHUP reached the helper (set before it is read) */
     /* usage change detection */
     char last_usage_sig[512];
 };
@@ -152,7 +153,7 @@ bool probe_user_notif(void);
 bool probe_pidfd(void);
 
 /* events from the control thread to the tracer thread (main.c) */
-enum { EV_LINE, EV_TOOLONG, EV_LOST, EV_TERM, EV_TIMER };
+enum { EV_LINE, EV_TOOLONG, EV_LOST, EV_TERM, EV_TIMER, EV_HUP };
 void post_event(int kind, int arg, const char *line, size_t len);
 size_t event_backlog_bytes(void);
 void wake_control_thread(void);
@@ -203,6 +204,8 @@ void send_tree(const char *ev, pid_t pid, pid_t ppid, char *comm, size_t commcap
 void send_slice(void);
 void send_reply(double id, bool ok, const char *err);
 void control_engine_lost(void);
+void control_on_hangup(void);
+bool hangup_for_app_suppressed(void);
 void json_escape(char *dst, size_t cap, const char *src);
 
 /* json.c: a flat JSON object (string/number/bool/null values only) */

@@ -207,6 +207,7 @@ static void drain_events(void)
         case EV_TOOLONG: control_send("{\"type\":\"error\",\"error\":\"line too long\"}", false); break;
         case EV_LOST: control_engine_lost(); break;
         case EV_TERM: begin_terminate(500); break;
+        case EV_HUP: control_on_hangup(); break;
         case EV_TIMER: on_timer(e->arg); break;
         }
         free(e);

@@ -1037,7 +1037,13 @@ static void handle_status(pid_t tid, int status)
         }
         return;
     case 0:
-        /* signal-delivery-stop: deliver it */
+        /* signal-delivery-stop: deliver it, except a hangup of the engine's
+         * dead terminal once the app is to be left running */
+        if (sig == SIGHUP && hangup_for_app_suppressed()) {
+            if (t->tid == t->proc->pid) helper_log("info", "SIGHUP to %d suppressed (engine gone, onEngineLoss continue)", t->tid);
+            resume_thread(t, PTRACE_CONT, 0);
+            return;
+        }
         resume_thread(t, PTRACE_CONT, sig);
         return;
     default:

@@ -3,9 +3,11 @@
 // autostart, the terminal stream (terminalData, backlog, input, flow control),
 // and the refusal to start anything when enforcement is unavailable.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CommandError } from '../../electron/common/contract.js';
 import type { AppView } from '../../electron/common/model.js';
 import { createEngine, type Engine } from '../../electron/engine/index.js';
@@ -195,6 +197,70 @@ test('shutdown({leaveRunning}) with onEngineLoss "continue" leaves the app runni
   const c0 = ticks();
   await sleep(1000);
   assert.ok(ticks() - c0 > 10, 'released: not frozen');
+});
+
+/** State letter and parent pid of a process from /proc (null if it is gone). */
+function procStat(pid: number): { state: string; ppid: number } | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return { state: v[0]!, ppid: Number(v[1]) };
+  } catch {
+    return null;
+  }
+}
+
+test('onQuit leaveRunning survives the engine PROCESS exiting (control socket EOF, pty hangup): the app runs on, not stopped', { skip }, async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const engineUrl = pathToFileURL(path.join(repo, 'electron/engine/index.ts')).href;
+  const script = path.join(dir, 'engine-child.mts');
+  // Default settings (onEngineLoss "terminate"), default terminal (pty): the app is paused
+  // (frozen) when the owner quits with onQuit "leaveRunning"; then this process really exits.
+  writeFileSync(
+    script,
+    `import { createEngine } from ${JSON.stringify(engineUrl)};
+const engine = await createEngine({ configDir: ${JSON.stringify(path.join(dir, 'config'))}, autostart: false });
+await engine.invoke('updateSettings', { onQuit: 'leaveRunning' });
+await engine.invoke('setOwnerLimits', { limits: { cpu: 0.1 } });
+await engine.invoke('addApp', { name: 'stay', command: 'sleep', args: ['60'] });
+const { pid } = await engine.invoke('startApp', { id: 'stay' });
+process.stdout.write(JSON.stringify({ pid }) + '\\n');
+await engine.invoke('pauseApp', { id: 'stay' });
+await engine.shutdown();
+process.exit(0);
+`,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  let appPid = 0;
+  let helperPid = 0;
+  t.after(() => {
+    for (const pid of [appPid, helperPid]) {
+      try {
+        if (pid > 1) process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  await until(() => /"pid":\d+/.test(out) || child.exitCode !== null, 20_000, 'the engine child started the app');
+  appPid = Number(/"pid":(\d+)/.exec(out)?.[1] ?? 0);
+  assert.ok(appPid > 1, `no app pid from the engine child: ${out} ${err}`);
+  helperPid = procStat(appPid)?.ppid ?? 0;
+  assert.equal(await exited, 0, `engine child failed: ${err}`);
+  await sleep(1000);
+  const st = procStat(appPid);
+  assert.ok(st, 'the app was killed when the engine process exited');
+  assert.ok(!['T', 't', 'Z', 'X'].includes(st.state), `the app is left in state ${st.state}`);
+  assert.equal(st.ppid, helperPid, 'still under its helper');
+  assert.ok(alive(helperPid), 'the helper stays the tracer');
 });
 
 test('shutdown() stops every app, including a paused one', { skip }, async (t) => {

@@ -394,6 +394,11 @@ class HelperSessionImpl extends EventEmitter implements HelperSession {
     return this.command({ type: 'config', usagePeriodMs: ms }).done;
   }
 
+  setOnEngineLoss(policy: 'terminate' | 'continue'): Promise<void> {
+    if (policy !== 'terminate' && policy !== 'continue') return Promise.reject(new RangeError('policy must be terminate or continue'));
+    return this.command({ type: 'config', onEngineLoss: policy }).done;
+  }
+
   requestUsage(): Promise<void> {
     return this.command({ type: 'report' }).done;
   }

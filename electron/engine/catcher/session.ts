@@ -76,6 +76,9 @@ export interface HelperSession {
   free(): Promise<void>;
 
   setUsagePeriod(ms: number): Promise<void>;
+  /** What the helper does when the engine goes away (socket EOF, or SIGHUP of its pty):
+   *  'terminate' stops the app, 'continue' lifts every limit and leaves it running. */
+  setOnEngineLoss(policy: 'terminate' | 'continue'): Promise<void>;
   requestUsage(): Promise<void>;
   signal(name: 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGKILL' | 'SIGUSR1' | 'SIGUSR2'): Promise<void>;
   terminate(graceMs: number): Promise<void>;

@@ -173,6 +173,10 @@ export class FakeSession extends EventEmitter implements HelperSession {
     return Promise.resolve();
   }
 
+  setOnEngineLoss(): Promise<void> {
+    return Promise.resolve();
+  }
+
   requestUsage(): Promise<void> {
     this.sendUsage();
     return Promise.resolve();
