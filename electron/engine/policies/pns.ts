@@ -17,7 +17,7 @@
 // - Optional bound on catch-up (PolicyOptions.catchUpEpochs).
 // - Share 0: the app gets allocations only when no app with a positive share is ready
 //   (background), round robin among such apps.
-import { EPS, type ClientId, type ClientStatus, type Policy, type PolicyOptions } from './policy.js';
+import { EPS, firstReady, type ClientId, type ClientStatus, type Policy, type PolicyOptions } from './policy.js';
 
 interface Entry {
   id: ClientId;
@@ -113,12 +113,7 @@ export class PnsPolicy implements Policy {
   }
 
   next(exclude?: ReadonlySet<ClientId>): ClientId | null {
-    let best: Entry | null = null;
-    for (const e of this.entries.values()) {
-      if (!e.ready || exclude?.has(e.id)) continue;
-      if (best === null || this.compare(e, best) < 0) best = e;
-    }
-    return best ? best.id : null;
+    return firstReady(this.entries.values(), (a, b) => this.compare(a, b), exclude);
   }
 
   order(): { id: ClientId; concurrentWithHead: boolean }[] {

@@ -65,3 +65,17 @@ export interface PolicyOptions {
 
 /** Tolerance for fractional (measured) consumption. */
 export const EPS = 1e-9;
+
+/** The head of a policy's queue: the ready client that sorts first, skipping `exclude`. */
+export function firstReady<E extends { id: ClientId; ready: boolean }>(
+  entries: Iterable<E>,
+  compare: (a: E, b: E) => number,
+  exclude?: ReadonlySet<ClientId>,
+): ClientId | null {
+  let best: E | null = null;
+  for (const e of entries) {
+    if (!e.ready || exclude?.has(e.id)) continue;
+    if (best === null || compare(e, best) < 0) best = e;
+  }
+  return best ? best.id : null;
+}

@@ -5,7 +5,7 @@
 // virtual time (least pass of the ready clients) — it does NOT catch up what it missed
 // while blocked. That is exactly the difference PNS's Done ordering addresses.
 // Share 0: background, served only when no client with a positive share is ready.
-import { EPS, type ClientId, type ClientStatus, type Policy, type PolicyOptions } from './policy.js';
+import { EPS, firstReady, type ClientId, type ClientStatus, type Policy, type PolicyOptions } from './policy.js';
 
 interface Entry {
   id: ClientId;
@@ -78,12 +78,7 @@ export class StridePolicy implements Policy {
   }
 
   next(exclude?: ReadonlySet<ClientId>): ClientId | null {
-    let best: Entry | null = null;
-    for (const e of this.entries.values()) {
-      if (!e.ready || exclude?.has(e.id)) continue;
-      if (best === null || compare(e, best) < 0) best = e;
-    }
-    return best ? best.id : null;
+    return firstReady(this.entries.values(), compare, exclude);
   }
 
   order(): { id: ClientId; concurrentWithHead: boolean }[] {
