@@ -40,6 +40,7 @@ const quick = flag('quick');
 const ncpu = os.cpus().length;
 const Ns = (opt('n') ?? (quick ? '1,5,10' : '1,2,3,4,5,6,7,8,9,10')).split(',').map(Number);
 const Ss = (opt('s') ?? (quick ? '0.1,0.5,0.9' : '0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9')).split(',').map(Number);
+const bucketSlices = Number(opt('bucket') ?? 1);
 const secondsAt09 = Number(opt('seconds') ?? (quick ? 1.5 : 2));
 const outName = (opt('out') ?? 'fig5').replace(/[^A-Za-z0-9_-]/g, '');
 let modes = (opt('modes') ?? ALL_MODES.join(',')).split(',') as Mode[];
@@ -117,7 +118,7 @@ async function startInterceptor(work: string, n: number, s: number, itersPerThre
   const apps = [];
   for (let i = 0; i < n; i++) apps.push(await launcher.launch(work, [String(ncpu), String(itersPerThread)]));
   if (rt && !apps[0]!.session.hello.features.rt) console.log('  (helper reports features.rt = false: running without dual priority)');
-  const cpu = new CpuScheduler({ clock: realClock, ncpu, sliceMs: 20 });
+  const cpu = new CpuScheduler({ clock: realClock, ncpu, sliceMs: 20, bucketMs: bucketSlices * 20 * ncpu });
   cpu.setCap(s);
   const t0 = performance.now();
   apps.forEach((a, i) => cpu.addApp(`i${i}`, a.session, s / n));

@@ -1,11 +1,16 @@
 // Overhead of the native helper (the Catcher), measured against peers in the
 // same run:
 //   1. added cost per intercepted syscall (median, µs) vs (a) no interception
-//      and (b) a bare seccomp user-notification round trip (the floor), with
-//      (c) a minimal ptrace tracer that only resumes the calls, to show how
-//      much of the cost is the ptrace mechanism itself;
+//      and (b) a bare seccomp user-notification round trip WITH the sync
+//      wake-up (Linux 6.6+; the floor of any per-call interception), also
+//      (b') without it and (c) a minimal ptrace tracer that only resumes the
+//      calls, to show how much of the cost is the mechanism itself. The helper
+//      runs with its user-notification path (default) and with the old ptrace
+//      path (INTERCEPTOR_HELPER_NO_UNOTIF=1);
 //   2. uncapped throughput of a loopback TCP transfer and of a file copy with
-//      64 KiB I/O, under the helper vs native.
+//      64 KiB I/O: native, under the helper (both paths), and under the bare
+//      sync user-notification supervisor (the bound any per-call interception
+//      can reach here).
 // Rounds are interleaved (native, floor, helper, native, ...) and medians are
 // reported, so load from other processes hits all variants alike.
 // Usage: node --import tsx bench/helper-overhead.ts [--rounds N]
@@ -37,7 +42,8 @@ function runNative(args: string[]): Promise<string> {
 }
 
 let server: CatcherServer;
-async function runHelper(args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
+type Setup = (s: Awaited<ReturnType<CatcherServer['expect']>['session']>) => Promise<void>;
+async function runHelper(args: string[], extraEnv: Record<string, string> = {}, setup?: Setup): Promise<string> {
   const { token, session } = server.expect({ timeoutMs: 10000 });
   const p = spawn(helperBinaryPath(), helperArgs({ controlPath: server.path }, SYSBENCH, args), {
     env: { ...process.env, ...extraEnv, INTERCEPTOR_HELPER_TOKEN: token },
@@ -47,7 +53,8 @@ async function runHelper(args: string[], extraEnv: Record<string, string> = {}):
   p.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
   const s = await session;
-  await s.free(); // uncapped: every byte resource is unlimited by default
+  if (setup) await setup(s);
+  await s.free(); // uncapped unless setup says otherwise: every byte resource is unlimited by default
   const code = await exited;
   if (code !== 0) throw new Error(`helper run of ${args.join(' ')} exited ${code}`);
   return out;
@@ -73,63 +80,77 @@ async function main(): Promise<void> {
     console.log(`interceptor-helper overhead — ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, ${ROUNDS} interleaved rounds, medians`);
     console.log('');
     console.log('1. Cost per intercepted syscall (median of per-round medians of ' + CALLS + ' calls)');
+    const OLD = { INTERCEPTOR_HELPER_NO_UNOTIF: '1' };
+    const creditMode: Setup = async (s) => {
+      await s.setLimitMode('disk', 'credit');
+      await s.grant('disk', 1e15); // ample: every call reserves and settles, none is held
+    };
     const kinds = [
       ['file', 'pwrite(1 B) to a regular file: charged to disk', '2'],
-      ['null', 'write(1 B) to /dev/null: intercepted, not charged (1 ptrace stop)', '1'],
+      ['null', 'write(1 B) to /dev/null: intercepted, not charged', '1'],
     ] as const;
     for (const [kind, label, stops] of kinds) {
-      const nat: number[] = [];
-      const floor: number[] = [];
-      const bare: number[] = [];
-      const helper: number[] = [];
-      const exitStop: number[] = [];
+      const m: Record<string, number[]> = { nat: [], sync: [], plain: [], bare: [], helper: [], old: [], credit: [], exitStop: [] };
+      const lat = ['lat', kind, String(CALLS)];
       for (let r = 0; r < ROUNDS; r++) {
-        nat.push(latUs(await runNative(['lat', kind, String(CALLS)])));
-        floor.push(latUs(await runNative(['unotif', kind, String(CALLS)])));
-        bare.push(latUs(await runNative(['ptrace', stops, kind, String(CALLS)])));
-        helper.push(latUs(await runHelper(['lat', kind, String(CALLS)])));
-        if (kind === 'file') exitStop.push(latUs(await runHelper(['lat', kind, String(CALLS)], { INTERCEPTOR_HELPER_NO_WINDOWS: '1' })));
+        m.nat!.push(latUs(await runNative(lat)));
+        m.sync!.push(latUs(await runNative(['unotif-sync', kind, String(CALLS)])));
+        m.plain!.push(latUs(await runNative(['unotif', kind, String(CALLS)])));
+        m.bare!.push(latUs(await runNative(['ptrace', stops, kind, String(CALLS)])));
+        m.helper!.push(latUs(await runHelper(lat)));
+        m.old!.push(latUs(await runHelper(lat, OLD)));
+        if (kind === 'file') {
+          m.credit!.push(latUs(await runHelper(lat, {}, creditMode)));
+          m.exitStop!.push(latUs(await runHelper(lat, { INTERCEPTOR_HELPER_NO_WINDOWS: '1' })));
+        }
       }
-      const n = median(nat);
-      const f = median(floor) - n;
-      const b = median(bare) - n;
-      const h = median(helper) - n;
+      const n = median(m.nat!);
+      const add = (k: string) => median(m[k]!) - n;
+      const f = add('sync');
+      const line = (name: string, k: string, note = '') =>
+        console.log(`     ${name.padEnd(38)} ${add(k).toFixed(2).padStart(7)} µs   = ${(add(k) / f).toFixed(2).padStart(5)}x the floor${note}`);
       console.log(`   ${label}`);
-      console.log(`     (a) no interception              ${n.toFixed(2).padStart(7)} µs/call`);
-      console.log(`     (b) user-notif round trip, added ${f.toFixed(2).padStart(7)} µs   (the floor)`);
-      console.log(`     (c) bare ptrace, ${stops} stop(s), added ${b.toFixed(2).padStart(6)} µs   = ${(b / f).toFixed(2)}x the floor (the mechanism alone)`);
-      if (kind === 'file') {
-        const e = median(exitStop) - n;
-        console.log(`     helper, uncapped, added          ${h.toFixed(2).padStart(7)} µs   = ${(h / f).toFixed(2)}x the floor (target <= 2x)  [1 stop + I/O window]`);
-        console.log(`     helper, exit-stop path, added    ${e.toFixed(2).padStart(7)} µs   = ${(e / f).toFixed(2)}x the floor  [2 stops: what every call costs in credit mode]`);
-      } else {
-        console.log(`     helper, added                    ${h.toFixed(2).padStart(7)} µs   = ${(h / f).toFixed(2)}x the floor (target <= 2x)`);
-      }
+      console.log(`     ${'(a) no interception'.padEnd(38)} ${n.toFixed(2).padStart(7)} µs/call`);
+      console.log(`     ${'(b) user-notif + sync wake-up, added'.padEnd(38)} ${f.toFixed(2).padStart(7)} µs   (the floor)`);
+      line("(b') user-notif, no sync wake-up", 'plain');
+      line(`(c) bare ptrace, ${stops} stop(s)`, 'bare', '  (the old mechanism alone)');
+      line('helper, uncapped', 'helper', '  (target <= 2x)  [notification + I/O window]');
+      if (kind === 'file') line('helper, credit mode', 'credit', '  [notification + reservation]');
+      line('helper, ptrace path (NO_UNOTIF)', 'old', '  [1 ptrace stop + I/O window]');
+      if (kind === 'file') line('helper, exit-stop path (NO_WINDOWS)', 'exitStop', '  [2 stops: the old credit mode]');
     }
     console.log('');
     console.log('2. Uncapped throughput, 64 KiB I/O');
-    const tcpN: number[] = [];
-    const tcpH: number[] = [];
-    const cpN: number[] = [];
-    const cpH: number[] = [];
     const dst = path.join(dir, 'dst');
+    const xfers = [
+      [`loopback TCP, ${TCP_BYTES >> 20} MiB (both ends traced)`, ['tcp', String(TCP_BYTES)]],
+      [`file copy, ${FILE_BYTES >> 20} MiB (page cache)`, ['fcopy', src, dst]],
+    ] as const;
+    const t: Record<string, number[]>[] = xfers.map(() => ({ nat: [], bound: [], helper: [], old: [] }));
     for (let r = 0; r < ROUNDS; r++) {
-      tcpN.push(mbps(await runNative(['tcp', String(TCP_BYTES)])));
-      tcpH.push(mbps(await runHelper(['tcp', String(TCP_BYTES)])));
-      cpN.push(mbps(await runNative(['fcopy', src, dst])));
-      cpH.push(mbps(await runHelper(['fcopy', src, dst])));
+      for (let i = 0; i < xfers.length; i++) {
+        const args = [...xfers[i]![1]];
+        t[i]!.nat!.push(mbps(await runNative(args)));
+        t[i]!.bound!.push(mbps(await runNative(['under', 'unotif-sync', ...args])));
+        t[i]!.helper!.push(mbps(await runHelper(args)));
+        t[i]!.old!.push(mbps(await runHelper(args, OLD)));
+      }
     }
-    const row = (label: string, nat: number[], hel: number[]) => {
-      const a = median(nat);
-      const b = median(hel);
-      const range = (xs: number[]) => `[${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}]`;
-      // per-round ratios show how much of the spread is load from other processes
-      const ratios = nat.map((x, i) => hel[i]! / x);
-      console.log(`   ${label.padEnd(44)} native ${a.toFixed(0).padStart(6)} MB/s ${range(nat)}   helper ${b.toFixed(0).padStart(6)} MB/s ${range(hel)}`);
-      console.log(`   ${''.padEnd(44)} = ${(b / a).toFixed(2)}x native (target >= 0.9x); per-round ratios ${ratios.map((r) => r.toFixed(2)).join(' ')}`);
-    };
-    row(`loopback TCP, ${TCP_BYTES >> 20} MiB (both ends traced)`, tcpN, tcpH);
-    row(`file copy, ${FILE_BYTES >> 20} MiB (page cache)`, cpN, cpH);
+    const range = (xs: number[]) => `[${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}]`;
+    for (let i = 0; i < xfers.length; i++) {
+      const m = t[i]!;
+      const a = median(m.nat!);
+      const b = median(m.bound!);
+      console.log(`   ${xfers[i]![0]}`);
+      console.log(`     ${'native'.padEnd(36)} ${a.toFixed(0).padStart(6)} MB/s ${range(m.nat!)}`);
+      console.log(`     ${'bare sync user-notif supervisor'.padEnd(36)} ${b.toFixed(0).padStart(6)} MB/s ${range(m.bound!)}   = ${(b / a).toFixed(2)}x native (the bound)`);
+      for (const [name, k] of [['helper (notifications)', 'helper'], ['helper, ptrace path (NO_UNOTIF)', 'old']] as const) {
+        const h = median(m[k]!);
+        // per-round ratios show how much of the spread is load from other processes
+        const ratios = m.nat!.map((x, j) => m[k]![j]! / x);
+        console.log(`     ${name.padEnd(36)} ${h.toFixed(0).padStart(6)} MB/s ${range(m[k]!)}   = ${(h / a).toFixed(2)}x native, ${(h / b).toFixed(2)}x the bound; per-round vs native ${ratios.map((x) => x.toFixed(2)).join(' ')}`);
+      }
+    }
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

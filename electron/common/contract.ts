@@ -11,11 +11,13 @@ import {
   OwnerLimitsSchema,
   ProfileNameSchema,
   type AppView,
+  type Capacities,
   type EventLogEntry,
   type FullState,
   type OwnerLimits,
   type Snapshot,
 } from './model.js';
+import { BYTE_RATE_RESOURCES, MAX_BYTES } from './resources.js';
 
 export const CONTRACT_VERSION = 1;
 /** Prefix of every Electron IPC channel of the contract. */
@@ -51,6 +53,12 @@ export const commandArgSchemas = {
   getHistory: z.object({ seconds: z.number().int().min(1).max(3600) }).strict(),
   getEventLog: z.object({ sinceSeq: z.number().int().min(0).default(0) }).strict(),
   checkExecutable: z.object({ command: z.string().min(1).max(4096), cwd: z.string().max(4096).optional() }).strict(),
+  /** The owner gives a link or disk capacity (bytes/s); null forgets it (back to measured, or unknown). */
+  setCapacity: z
+    .object({ resource: z.enum(BYTE_RATE_RESOURCES), bytesPerSec: z.number().finite().positive().max(MAX_BYTES).nullable() })
+    .strict(),
+  /** Measure now: 'net' reads the link speed (or the peak observed) for up and down; 'disk' times a 64 MiB write + read. */
+  measureCapacity: z.object({ resource: z.enum(['net', 'disk']) }).strict(),
 } as const;
 
 export type CommandName = keyof typeof commandArgSchemas;
@@ -79,6 +87,8 @@ export interface CommandResults {
   getHistory: Snapshot[];
   getEventLog: EventLogEntry[];
   checkExecutable: { ok: boolean; resolved: string | null; error: string | null };
+  setCapacity: Capacities;
+  measureCapacity: Capacities;
 }
 export type CommandResult<N extends CommandName> = CommandResults[N];
 
@@ -91,7 +101,7 @@ export interface EventPayloads {
 export type EventName = keyof EventPayloads;
 export const EVENT_NAMES: EventName[] = ['snapshot', 'state', 'terminalData', 'log'];
 
-export const ERROR_CODES = ['invalid', 'notFound', 'conflict', 'sharesExceedCap', 'unavailable', 'unauthorized', 'internal'] as const;
+export const ERROR_CODES = ['invalid', 'notFound', 'conflict', 'sharesExceedCap', 'capExceedsCapacity', 'unavailable', 'unauthorized', 'internal'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The error every surface reports: a code a program can test and a message a person can read. */

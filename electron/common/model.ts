@@ -2,7 +2,7 @@
 // truth: types are inferred from them, and the engine validates every value that
 // crosses a process boundary against them (renderer imports the types only).
 import { z } from 'zod';
-import { MAX_BYTES, type Resource } from './resources.js';
+import { BYTE_RATE_RESOURCES, MAX_BYTES, type ByteRateResource, type Resource } from './resources.js';
 
 export const MAX_APPS = 64;
 export const MAX_ARGS = 256;
@@ -100,8 +100,52 @@ export interface Snapshot {
   t: number; // ms since epoch
   profile: ProfileName;
   limits: OwnerLimits; // the effective caps (active profile, pause applied)
+  /** Capacity (bytes/s) of each byte-rate resource, null = unknown: cap / capacity is S(P2P, τ) as a fraction. */
+  capacity: Record<ByteRateResource, number | null>;
   total: ResourceFigures;
   apps: AppSnapshot[];
+}
+
+/**
+ * The capacity of a byte-rate resource: the link's speed for netUp and netDown, the
+ * disk's sequential throughput for disk. Given by the owner or measured; caps are
+ * absolute rates, and the capacity turns them into the paper's S(P2P, τ) as a fraction.
+ */
+export const CAPACITY_SOURCES = ['owner', 'measured', 'unknown'] as const;
+export type CapacitySource = (typeof CAPACITY_SOURCES)[number];
+/** `method` of a network capacity that is only the highest rate seen: a lower bound, not a limit. */
+export const PEAK_OBSERVED_METHOD = 'peak observed';
+export const MAX_CAPACITY_METHOD = 200;
+
+export const CapacitySchema = z
+  .object({
+    bytesPerSec: z.number().finite().positive().max(MAX_BYTES).nullable(),
+    source: z.enum(CAPACITY_SOURCES),
+    measuredAt: z.number().int().nonnegative().nullable(), // ms since epoch
+    method: z.string().max(MAX_CAPACITY_METHOD).nullable(), // how it was measured, for a person
+  })
+  .strict()
+  .refine((c) => (c.source === 'unknown') === (c.bytesPerSec === null), 'a capacity has a value exactly when its source is not "unknown"');
+export type Capacity = z.infer<typeof CapacitySchema>;
+
+export const CapacitiesSchema = z.object({ netUp: CapacitySchema, netDown: CapacitySchema, disk: CapacitySchema }).strict();
+export type Capacities = Record<ByteRateResource, Capacity>;
+export const CAPACITY_RESOURCES = BYTE_RATE_RESOURCES;
+
+export const UNKNOWN_CAPACITY: Capacity = { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null };
+export function unknownCapacities(): Capacities {
+  return { netUp: { ...UNKNOWN_CAPACITY }, netDown: { ...UNKNOWN_CAPACITY }, disk: { ...UNKNOWN_CAPACITY } };
+}
+
+/** A peak observed is a lower bound of the capacity: caps above it are allowed. */
+export function capacityIsLowerBound(c: Capacity): boolean {
+  return c.source === 'measured' && (c.method ?? '').startsWith(PEAK_OBSERVED_METHOD);
+}
+
+/** The capacity a cap may not exceed, or null when there is none known (unknown, or only a lower bound). */
+export function capacityLimit(c: Capacity | undefined): number | null {
+  if (!c || c.bytesPerSec === null || capacityIsLowerBound(c)) return null;
+  return c.bytesPerSec;
 }
 
 export const PROFILE_NAMES = ['inUse', 'idle', 'battery'] as const;
@@ -167,4 +211,6 @@ export interface FullState {
   apps: AppView[];
   pause: PauseLease | null;
   settings: EngineSettings;
+  /** Link and disk capacity: owner-given, measured or unknown. */
+  capacity: Capacities;
 }

@@ -18,7 +18,11 @@ import {
   AppDefinitionSchema,
   EngineSettingsSchema,
   MAX_APPS,
+  UNKNOWN_CAPACITY,
+  capacityIsLowerBound,
   type AppDefinition,
+  type Capacities,
+  type Capacity,
   type AppSnapshot,
   type AppState,
   type AppView,
@@ -26,13 +30,14 @@ import {
   type OwnerLimits,
   type Snapshot,
 } from '../common/model.js';
-import { RESOURCES, type Resource } from '../common/resources.js';
+import { MAX_BYTES, RESOURCES, formatRate, formatResourceValue, type ByteRateResource, type Resource } from '../common/resources.js';
+import { DiskMeasureError, NetPeakSampler, REAL_ROOTS, detectLinkCapacity, measureDisk, peakMethod, type SystemRoots } from './capacity.js';
 import type { HelperSession, HelperUsage } from './catcher/session.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { checkExecutable, createCreator, type Creator, type LaunchedApp } from './creator.js';
 import { EventLog, Throttle } from './event-log.js';
 import type { Engine, EngineOptions } from './index.js';
-import { assertSharesFit, effectiveLimits, findApp, makeAppId, pauseActive } from './limits.js';
+import { assertCapsWithinCapacity, assertSharesFit, capsAboveCapacity, effectiveLimits, findApp, makeAppId, pauseActive } from './limits.js';
 import { createSchedulerSet, type SchedulerSet } from './scheduling.js';
 import { SETTINGS_FILE, SettingsStore, defaultConfigDir, loadSettings, type SettingsData } from './settings.js';
 import { SnapshotHistory, UsageTracker, emptyFigures, totalFigures } from './snapshots.js';
@@ -100,6 +105,12 @@ export class EngineImpl implements Engine {
   private statePending = false;
   private shuttingDown: Promise<void> | null = null;
   private lockFile: string | null = null;
+  private readonly roots: SystemRoots;
+  private netSampler: NetPeakSampler | null = null;
+  /** This session's measurements, restored when the owner forgets a capacity they gave. */
+  private readonly lastMeasured: Partial<Record<ByteRateResource, Capacity>> = {};
+  private diskMeasuring: Promise<Capacities> | null = null;
+  private capacitySaveTimer: NodeJS.Timeout | null = null;
 
   private constructor(private readonly options: EngineOptions) {
     this.configDir = path.resolve(options.configDir ?? defaultConfigDir());
@@ -108,6 +119,7 @@ export class EngineImpl implements Engine {
     this.cores = Math.max(1, Math.floor(options.cores ?? os.availableParallelism()));
     this.store = new SettingsStore(this.settingsPath);
     this.log = new EventLog((entry) => this.emit('log', entry));
+    this.roots = { ...REAL_ROOTS, ...options.systemRoots };
   }
 
   static async create(options: EngineOptions): Promise<EngineImpl> {
@@ -121,6 +133,7 @@ export class EngineImpl implements Engine {
     try {
       await this.initLocked();
     } catch (error) {
+      this.netSampler?.stop();
       await fs.rm(this.lockFile, { force: true }).catch(() => undefined);
       throw error;
     }
@@ -137,6 +150,7 @@ export class EngineImpl implements Engine {
     }
     if (loaded.created) await this.save();
     for (const def of this.data.apps) this.runtimes.set(def.id, this.newRuntime(def));
+    await this.initCapacity();
 
     this.creator = await createCreator({
       helperPath: this.options.helperPath,
@@ -268,6 +282,12 @@ export class EngineImpl implements Engine {
         const { command, cwd } = a as ParsedCommandArgs<'checkExecutable'>;
         return checkExecutable(command, cwd);
       }
+      case 'setCapacity': {
+        const { resource, bytesPerSec } = a as ParsedCommandArgs<'setCapacity'>;
+        return this.setCapacity(resource, bytesPerSec);
+      }
+      case 'measureCapacity':
+        return (a as ParsedCommandArgs<'measureCapacity'>).resource === 'net' ? this.measureNetCapacity() : this.measureDiskCapacity();
       default:
         throw new CommandError('invalid', `unknown command "${String(name)}"`);
     }
@@ -293,6 +313,12 @@ export class EngineImpl implements Engine {
   }
 
   private async doShutdown(leaveRunning: boolean): Promise<void> {
+    this.netSampler?.stop();
+    if (this.capacitySaveTimer) {
+      clearTimeout(this.capacitySaveTimer);
+      this.capacitySaveTimer = null;
+      await this.save().catch(() => undefined);
+    }
     this.snapshotTimer?.cancel();
     this.snapshotTimer = null;
     if (this.leaseTimer) clearTimeout(this.leaseTimer);
@@ -362,6 +388,7 @@ export class EngineImpl implements Engine {
       apps: this.data.apps.map((d) => this.view(this.runtime(d.id))),
       pause: this.data.pause ? { ...this.data.pause } : null,
       settings: structuredClone(this.data.settings),
+      capacity: structuredClone(this.data.capacity),
     };
   }
 
@@ -424,6 +451,7 @@ export class EngineImpl implements Engine {
     const profile = a.profile ?? this.data.activeProfile;
     const profiles = structuredClone(this.data.profiles);
     profiles[profile] = { ...profiles[profile], ...a.limits };
+    assertCapsWithinCapacity(a.limits, this.data.capacity);
     assertSharesFit(this.data.apps, profiles);
     this.data.profiles = profiles;
     await this.save();
@@ -486,6 +514,166 @@ export class EngineImpl implements Engine {
     if (!this.schedulers) return;
     const caps = this.data.profiles[this.data.activeProfile];
     for (const r of RESOURCES) this.schedulers.get(r).setCap(caps[r]);
+  }
+
+  // ───────────────────────────── link and disk capacity ─────────────────────────────
+
+  /**
+   * At start: the link speed is read (cheap) and network peak sampling runs; the disk is
+   * never measured unasked (writing 64 MiB is the owner's call). A link speed or a peak of
+   * another interface kept from before is stale when the link no longer says so.
+   */
+  private async initCapacity(): Promise<void> {
+    const link = detectLinkCapacity(this.roots);
+    let changed = false;
+    for (const r of ['netUp', 'netDown'] as const) {
+      const c = this.data.capacity[r];
+      if (link.ok) this.lastMeasured[r] = { ...link.capacity };
+      else if (capacityIsLowerBound(c) && link.iface && c.method === peakMethod(link.iface)) this.lastMeasured[r] = { ...c };
+      if (c.source === 'owner') continue;
+      if (link.ok) {
+        if (c.bytesPerSec !== link.capacity.bytesPerSec || c.method !== link.capacity.method) {
+          this.data.capacity[r] = { ...link.capacity };
+          changed = true;
+        }
+      } else if (c.source === 'measured' && !this.lastMeasured[r]) {
+        this.data.capacity[r] = { ...UNKNOWN_CAPACITY };
+        changed = true;
+      }
+    }
+    if (changed) {
+      await this.save();
+      this.warnUnreachableCaps(['netUp', 'netDown']);
+    }
+    if (this.options.sampleNetwork ?? true) {
+      this.netSampler = new NetPeakSampler(this.roots, (iface, peak) => this.onNetPeak(iface, peak));
+      this.netSampler.start();
+    }
+  }
+
+  /** A higher 1-second rate was seen on the default-route interface: a better lower bound of the link. */
+  private onNetPeak(iface: string, peak: { rx: number; tx: number }): void {
+    if (this.shuttingDown) return;
+    const method = peakMethod(iface);
+    let changed = false;
+    for (const [r, rate] of [['netDown', peak.rx], ['netUp', peak.tx]] as const) {
+      if (!(rate > 0 && rate <= MAX_BYTES)) continue;
+      const last = this.lastMeasured[r];
+      if (last && !capacityIsLowerBound(last)) continue; // the link speed is known
+      const measured: Capacity = { bytesPerSec: rate, source: 'measured', measuredAt: Date.now(), method };
+      if (!last || last.method !== method || rate > last.bytesPerSec!) this.lastMeasured[r] = measured;
+      const c = this.data.capacity[r];
+      const raise = c.source === 'unknown' || (capacityIsLowerBound(c) && (c.method !== method || rate > c.bytesPerSec! * 1.05));
+      if (!raise) continue;
+      this.data.capacity[r] = measured;
+      changed = true;
+    }
+    if (!changed) return;
+    this.stateChanged();
+    // persisted lazily: a rising peak must not mean a settings write per second
+    if (!this.capacitySaveTimer) {
+      this.capacitySaveTimer = setTimeout(() => {
+        this.capacitySaveTimer = null;
+        void this.save().catch(() => undefined);
+      }, 10_000);
+      this.capacitySaveTimer.unref?.();
+    }
+  }
+
+  private async setCapacity(resource: ByteRateResource, bytesPerSec: number | null): Promise<Capacities> {
+    let next: Capacity;
+    if (bytesPerSec !== null) {
+      next = { bytesPerSec, source: 'owner', measuredAt: null, method: null };
+    } else if (resource === 'disk') {
+      next = this.lastMeasured.disk ? { ...this.lastMeasured.disk } : { ...UNKNOWN_CAPACITY };
+    } else {
+      const link = detectLinkCapacity(this.roots);
+      if (link.ok) this.lastMeasured[resource] = { ...link.capacity };
+      const last = this.lastMeasured[resource];
+      next = last ? { ...last } : { ...UNKNOWN_CAPACITY };
+    }
+    await this.updateCapacity({ [resource]: next });
+    this.log.add(
+      'info',
+      bytesPerSec !== null
+        ? `${resource} capacity set to ${formatRate(bytesPerSec)} by the owner`
+        : `${resource} capacity given by the owner forgotten; now ${next.bytesPerSec === null ? 'unknown' : `${formatRate(next.bytesPerSec)} (${next.method})`}`,
+      null,
+      resource,
+    );
+    return structuredClone(this.data.capacity);
+  }
+
+  private async measureNetCapacity(): Promise<Capacities> {
+    const link = detectLinkCapacity(this.roots);
+    const update: Partial<Capacities> = {};
+    if (link.ok) {
+      update.netUp = { ...link.capacity };
+      update.netDown = { ...link.capacity };
+    } else if (link.iface) {
+      const method = peakMethod(link.iface);
+      for (const r of ['netUp', 'netDown'] as const) {
+        const last = this.lastMeasured[r];
+        if (last && last.method === method) update[r] = { ...last, measuredAt: Date.now() };
+      }
+    }
+    if (!update.netUp && !update.netDown) {
+      const why = link.ok ? '' : link.iface ? `${link.reason}, and no traffic has been observed on it yet` : link.reason;
+      throw new CommandError('unavailable', `cannot measure the network capacity: ${why}; give it yourself (e.g. 12.5MB/s for a 100 Mb/s link)`);
+    }
+    for (const r of ['netUp', 'netDown'] as const) if (update[r]) this.lastMeasured[r] = { ...update[r] };
+    await this.updateCapacity(update);
+    const shown = (update.netUp ?? update.netDown)!;
+    this.log.add('info', `network capacity measured: ${formatRate(shown.bytesPerSec!)} (${shown.method})`);
+    return structuredClone(this.data.capacity);
+  }
+
+  private measureDiskCapacity(): Promise<Capacities> {
+    // one measurement at a time: a second request waits for the first's result
+    this.diskMeasuring ??= (async () => {
+      try {
+        const m = await measureDisk(this.configDir, { bytes: this.options.diskProbeBytes, timeoutMs: this.options.diskProbeTimeoutMs });
+        const c: Capacity = { bytesPerSec: Math.min(MAX_BYTES, m.bytesPerSec), source: 'measured', measuredAt: Date.now(), method: m.method.slice(0, 200) };
+        this.lastMeasured.disk = c;
+        await this.updateCapacity({ disk: c });
+        this.log.add('info', `disk capacity measured: ${formatRate(c.bytesPerSec!)} (${c.method})`, null, 'disk');
+        return structuredClone(this.data.capacity);
+      } catch (error) {
+        if (error instanceof CommandError) throw error;
+        const why = error instanceof DiskMeasureError ? error.message : `${(error as Error).message}`;
+        throw new CommandError('unavailable', `cannot measure the disk in ${this.configDir}: ${why}; give its capacity yourself (e.g. 100MB/s)`);
+      } finally {
+        this.diskMeasuring = null;
+      }
+    })();
+    return this.diskMeasuring;
+  }
+
+  /** Store new capacities; warn about caps they make unreachable. */
+  private async updateCapacity(update: Partial<Capacities>): Promise<void> {
+    const before = this.data.capacity;
+    this.data.capacity = { ...before, ...update };
+    try {
+      await this.save();
+    } catch (error) {
+      this.data.capacity = before;
+      throw error;
+    }
+    this.warnUnreachableCaps(Object.keys(update));
+    this.stateChanged();
+  }
+
+  /** A cap above a capacity (measured or given after the cap was set) cannot be reached: say so. */
+  private warnUnreachableCaps(resources: readonly string[]): void {
+    for (const v of capsAboveCapacity(this.data.profiles, this.data.capacity)) {
+      if (!resources.includes(v.resource)) continue;
+      this.log.add(
+        'warning',
+        `the "${v.profile}" ${v.resource} cap of ${formatResourceValue(v.resource, v.cap)} is above the capacity, ${formatResourceValue(v.resource, v.capacity)}: it cannot be reached`,
+        null,
+        v.resource,
+      );
+    }
   }
 
   // ───────────────────────────── app definitions ─────────────────────────────
@@ -841,7 +1029,8 @@ export class EngineImpl implements Engine {
     }
     if (stateMoved) this.stateChanged();
     const running = apps.filter((a) => this.runtime(a.id).active);
-    return { t: Date.now(), profile: this.data.activeProfile, limits, total: totalFigures(running, limits, shareSum), apps };
+    const capacity = { netUp: this.data.capacity.netUp.bytesPerSec, netDown: this.data.capacity.netDown.bytesPerSec, disk: this.data.capacity.disk.bytesPerSec };
+    return { t: Date.now(), profile: this.data.activeProfile, limits, capacity, total: totalFigures(running, limits, shareSum), apps };
   }
 }
 

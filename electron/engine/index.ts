@@ -1,6 +1,7 @@
 // The engine's public API: what the Electron shell, the headless server and the
 // CLI use. Plain Node; imports nothing from 'electron'.
 import type { CommandName, CommandResult, EventName, EventPayloads } from '../common/contract.js';
+import type { SystemRoots } from './capacity.js';
 import type { Clock } from './clock.js';
 import { EngineImpl } from './engine.js';
 
@@ -24,6 +25,14 @@ export interface EngineOptions {
   terminal?: 'pty' | 'inherit';
   /** Terminal flow control: most bytes per second of one app's output before its pty is paused. Default 2 MiB/s. */
   terminalMaxBytesPerSecond?: number;
+  /** procfs and sysfs roots for the link capacity (tests use fixture directories); default /proc and /sys. */
+  systemRoots?: Partial<SystemRoots>;
+  /** Sample the default-route interface once a second for its peak rate; default true. */
+  sampleNetwork?: boolean;
+  /** Size of the disk measurement (measureCapacity disk); default 64 MiB. */
+  diskProbeBytes?: number;
+  /** Time limit of the disk measurement; default 60 s. */
+  diskProbeTimeoutMs?: number;
 }
 
 export interface Engine {

@@ -3,8 +3,11 @@
 // S(P2P, τ) of any profile, since any profile can become active at any moment.
 import { CommandError } from '../common/contract.js';
 import {
+  CAPACITY_RESOURCES,
   PROFILE_NAMES,
+  capacityLimit,
   type AppDefinition,
+  type Capacities,
   type AppShares,
   type OwnerLimits,
   type PauseLease,
@@ -48,6 +51,40 @@ export function assertSharesFit(apps: readonly { shares: AppShares }[], profiles
     'sharesExceedCap',
     `nominal ${v.resource} shares would sum to ${formatResourceValue(v.resource, v.sum)}, past ${where} of ${formatResourceValue(v.resource, v.cap)}; lower a share or raise the cap`,
   );
+}
+
+/**
+ * A cap above a known capacity cannot be reached and is refused (CommandError
+ * 'capExceedsCapacity'). A peak observed is only a lower bound of the link, so it
+ * does not refuse anything.
+ */
+export function assertCapsWithinCapacity(limits: Partial<OwnerLimits>, capacity: Capacities): void {
+  for (const r of CAPACITY_RESOURCES) {
+    const cap = limits[r];
+    const limit = capacityLimit(capacity[r]);
+    if (cap === undefined || cap === null || limit === null || cap <= limit * (1 + EPSILON)) continue;
+    const c = capacity[r];
+    const what = r === 'disk' ? 'the disk' : 'the link';
+    const how = c.source === 'owner' ? 'as given by the owner' : `measured: ${c.method ?? 'unknown method'}`;
+    throw new CommandError(
+      'capExceedsCapacity',
+      `a ${r} cap of ${formatResourceValue(r, cap)} is above the capacity of ${what}, ${formatResourceValue(r, limit)} (${how}); lower the cap or set the capacity`,
+    );
+  }
+}
+
+/** Caps of any profile above a (new) capacity: for a warning, they cannot be reached. */
+export function capsAboveCapacity(profiles: Profiles, capacity: Capacities): Array<{ profile: ProfileName; resource: Resource; cap: number; capacity: number }> {
+  const out: Array<{ profile: ProfileName; resource: Resource; cap: number; capacity: number }> = [];
+  for (const r of CAPACITY_RESOURCES) {
+    const limit = capacityLimit(capacity[r]);
+    if (limit === null) continue;
+    for (const profile of PROFILE_NAMES) {
+      const cap = profiles[profile][r];
+      if (cap !== null && cap > limit * (1 + EPSILON)) out.push({ profile, resource: r, cap, capacity: limit });
+    }
+  }
+  return out;
 }
 
 export function pauseActive(pause: PauseLease | null, nowMs: number): boolean {

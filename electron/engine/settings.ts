@@ -1,5 +1,5 @@
 // Persistence of the owner's settings: caps per profile, app definitions, the
-// pause-all lease and engine settings, in <configDir>/settings.json. Validated on
+// pause-all lease, engine settings and the link and disk capacity, in <configDir>/settings.json. Validated on
 // load (schema + shares vs caps), written atomically (tmp + fsync + rename). A file
 // that cannot be read is renamed aside (settings.json.corrupt-<time>) and reported,
 // never silently dropped or overwritten.
@@ -9,13 +9,16 @@ import path from 'node:path';
 import { z } from 'zod';
 import {
   AppDefinitionSchema,
+  CapacitiesSchema,
   EngineSettingsSchema,
   MAX_APPS,
   OwnerLimitsSchema,
   PauseLeaseSchema,
   ProfileNameSchema,
   UNCAPPED,
+  unknownCapacities,
   type AppDefinition,
+  type Capacities,
   type EngineSettings,
   type OwnerLimits,
   type PauseLease,
@@ -34,6 +37,8 @@ export const SettingsFileSchema = z
     apps: z.array(AppDefinitionSchema).max(MAX_APPS).default([]),
     pause: PauseLeaseSchema.nullable().default(null),
     settings: EngineSettingsSchema.default({}),
+    /** Link and disk capacity; files written before it existed load as all unknown. */
+    capacity: CapacitiesSchema.default(unknownCapacities),
   })
   .strict()
   .superRefine((file, ctx) => {
@@ -53,6 +58,7 @@ export interface SettingsData {
   apps: AppDefinition[];
   pause: PauseLease | null;
   settings: EngineSettings;
+  capacity: Capacities;
 }
 
 export function defaultSettings(): SettingsData {
@@ -64,6 +70,7 @@ export function defaultSettings(): SettingsData {
     apps: [],
     pause: null,
     settings: EngineSettingsSchema.parse({}),
+    capacity: unknownCapacities(),
   };
 }
 

@@ -3,7 +3,14 @@
  *                              KIND: file  = pwrite(1 B) to a regular file (charged: disk)
  *                                    null  = write(1 B) to /dev/null (intercepted, not charged)
  *   sysbench unotif KIND N     the same calls answered by a bare seccomp
- *                              user-notification supervisor (the floor)
+ *                              user-notification supervisor
+ *   sysbench unotif-sync KIND N   the same with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+ *                              (Linux 6.6+: the supervisor runs on the caller's
+ *                              CPU): the floor of any per-call interception
+ *   sysbench under SUP CMD ARGS...  CMD (tcp or fcopy, as below) with every
+ *                              read/write-family call of it (both processes of
+ *                              tcp) answered by the bare supervisor SUP
+ *                              (unotif or unotif-sync): the throughput bound
  *   sysbench ptrace STOPS KIND N  the same calls under a minimal ptrace tracer that
  *                              only resumes them: STOPS=1 (seccomp stop) or 2
  *                              (seccomp stop + syscall-exit stop, as needed to
@@ -33,6 +40,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../src/seccomp_compat.h"
+
+static void tcp(long long bytes);
+static void fcopy(const char *src, const char *dst);
 
 static double now(void)
 {
@@ -105,26 +117,50 @@ static void *supervisor(void *arg)
     }
 }
 
-static void unotif(const char *kind, int n)
+/* Puts this thread (and processes it forks) under a bare supervisor that
+ * answers every read/write-family call with CONTINUE, as the helper's
+ * notifier does. Filters bind the calling thread and threads created later:
+ * the supervisor thread is created first, then this thread installs the
+ * filter and hands the listener fd over. */
+static void supervise(int sync)
 {
-    /* Filters bind the calling thread and threads created later: the
-     * supervisor thread is created first, then this thread installs the
-     * filter and hands the listener fd over. */
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 2, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pwrite64, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-    };
-    struct sock_fprog prog = { .len = sizeof f / sizeof f[0], .filter = f };
+    static const int calls[] = { SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
+                                 SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2 };
+    enum { NC = sizeof calls / sizeof calls[0] };
+    struct sock_filter f[NC + 3];
+    int k = 0;
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    for (int i = 0; i < NC; i++) /* match: jump to the last instruction */
+        f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)calls[i], (unsigned char)(NC - i), 0), k++;
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+    struct sock_fprog prog = { .len = (unsigned short)k, .filter = f };
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     pthread_t sup;
     if (pthread_create(&sup, NULL, supervisor, NULL) != 0) exit(1);
     int l = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
     if (l < 0) { perror("seccomp"); exit(1); }
+    if (sync && ioctl(l, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) != 0) {
+        perror("SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP");
+        exit(1);
+    }
     __atomic_store_n(&listener, l, __ATOMIC_RELEASE);
+}
+
+static void unotif(int sync, const char *kind, int n)
+{
+    supervise(sync);
     latency(kind, n);
+    fflush(stdout);
+    _exit(0);
+}
+
+static void under(const char *sup, int argc, char **argv)
+{
+    supervise(!strcmp(sup, "unotif-sync"));
+    if (argc >= 2 && !strcmp(argv[0], "tcp")) tcp(atoll(argv[1]));
+    else if (argc >= 3 && !strcmp(argv[0], "fcopy")) fcopy(argv[1], argv[2]);
+    else { fprintf(stderr, "usage: see source\n"); _exit(2); }
     fflush(stdout);
     _exit(0);
 }
@@ -224,7 +260,9 @@ static void fcopy(const char *src, const char *dst)
 int main(int argc, char **argv)
 {
     if (argc >= 4 && !strcmp(argv[1], "lat")) latency(argv[2], atoi(argv[3]));
-    else if (argc >= 4 && !strcmp(argv[1], "unotif")) unotif(argv[2], atoi(argv[3]));
+    else if (argc >= 4 && !strcmp(argv[1], "unotif")) unotif(0, argv[2], atoi(argv[3]));
+    else if (argc >= 4 && !strcmp(argv[1], "unotif-sync")) unotif(1, argv[2], atoi(argv[3]));
+    else if (argc >= 4 && !strcmp(argv[1], "under")) under(argv[2], argc - 3, argv + 3);
     else if (argc >= 5 && !strcmp(argv[1], "ptrace")) minimal_tracer(atoi(argv[2]), argv[3], atoi(argv[4]), argv[0]);
     else if (argc >= 3 && !strcmp(argv[1], "tcp")) tcp(atoll(argv[2]));
     else if (argc >= 4 && !strcmp(argv[1], "fcopy")) fcopy(argv[2], argv[3]);

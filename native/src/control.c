@@ -91,7 +91,7 @@ static int try_write(void)
     return 0;
 }
 
-/* Tracer thread only. */
+/* Tracer and notifier threads (under the helper lock). */
 void control_send(const char *line, bool droppable)
 {
     size_t len = strlen(line);
@@ -117,7 +117,11 @@ void control_send(const char *line, bool droppable)
         }
     }
     pthread_mutex_unlock(&out_lock);
-    if (lost) control_engine_lost();
+    /* engine loss acts with ptrace: the tracer thread's job */
+    if (lost) {
+        if (on_tracer_thread()) control_engine_lost();
+        else post_event(EV_LOST, 0, NULL, 0);
+    }
 }
 
 void control_flush_blocking(int timeout_ms)
@@ -250,6 +254,7 @@ void control_handle_line(char *line, size_t len)
             send_reply(id, false, "mode must be credit or unlimited");
             return;
         }
+        io_windows_flush(); /* bytes moved before the switch belong to the old mode */
         H.cr[r].mode = !strcmp(m->str, "credit") ? 1 : 0;
         send_reply(id, true, NULL);
         credit_release(r);
@@ -473,9 +478,10 @@ void send_hello(void)
     bool unotif = probe_user_notif(), pidfd = probe_pidfd();
     snprintf(line, sizeof line,
              "{\"type\":\"hello\",\"version\":%d,\"token\":\"%s\",\"helperPid\":%d,\"appPid\":%d,"
-             "\"features\":{\"seccomp\":true,\"ptraceSeize\":true,\"userNotif\":%s,\"rt\":%s,\"pidfd\":%s},"
+             "\"features\":{\"seccomp\":true,\"ptraceSeize\":true,\"userNotif\":%s,\"rt\":%s,\"pidfd\":%s,"
+             "\"notifPath\":%s,\"notifSyncWake\":%s},"
              "\"ncpu\":%ld,\"clockTicks\":%ld}",
              PROTOCOL_VERSION, tok, getpid(), H.app_pid, unotif ? "true" : "false", H.rt ? "true" : "false",
-             pidfd ? "true" : "false", ncpu, tck);
+             pidfd ? "true" : "false", H.notif_fd >= 0 ? "true" : "false", H.notif_sync ? "true" : "false", ncpu, tck);
     control_send(line, false);
 }

@@ -75,6 +75,14 @@ struct thread {
     bool in_vfork;            /* parent sleeping until its vfork child execs or exits */
     bool held;
     int held_res;
+    uint64_t held_want;       /* bytes the queued call asks (either path) */
+    /* user-notification path (notify.c): the notification the thread waits
+     * in (0 = none). A held one the thread left for a ptrace stop (CPU stop,
+     * signal) keeps its queue place "stale" (held_notif, notif_id 0) until
+     * the restarted call arrives as a new notification. */
+    bool held_notif;
+    uint64_t notif_id;
+    int notif_side;           /* 0 read, 1 write */
     int exit_kind;            /* what to do at the syscall-exit stop */
     struct call call;
     int fdop_fd, fdop_nr;     /* EX_FDTAB: which fd / call */
@@ -84,7 +92,13 @@ struct thread {
     int win_class;
     uint64_t win_rchar, win_wchar;
     int iofd;
+    /* credit reserved by the window's admitted calls ([0] read side, [1]
+     * write side) and by the latest of them (possibly still in flight) */
+    uint64_t win_resv[2], win_last[2];
 };
+
+/* window_settle modes */
+enum { WS_CLOSE = 0, WS_FLUSH, WS_IDLE };
 
 /* ---- global state ---- */
 struct credit_state {
@@ -102,6 +116,10 @@ struct helper {
     int usage_period_ms;
     bool want_rt, rt;
     bool no_windows;        /* INTERCEPTOR_HELPER_NO_WINDOWS=1: always use exit stops (benchmark/tests) */
+    bool no_unotif;         /* INTERCEPTOR_HELPER_NO_UNOTIF=1: read/write family via ptrace too */
+    int notif_fd;           /* seccomp listener of the app's filter, -1 = ptrace path only */
+    bool notif_sync;        /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set on it */
+    bool release_pending[3]; /* credit came back while calls are queued: tracer thread runs credit_release */
     char token[260];
     /* app */
     pid_t app_pid;
@@ -152,8 +170,15 @@ int fcntl_nonblock(int fd);
 bool probe_user_notif(void);
 bool probe_pidfd(void);
 
-/* events from the control thread to the tracer thread (main.c) */
-enum { EV_LINE, EV_TOOLONG, EV_LOST, EV_TERM, EV_TIMER, EV_HUP };
+/* The helper lock: all tracing state is shared by the tracer thread (held
+ * around each wait status and event batch) and the notifier thread (around
+ * each notification). */
+void helper_lock(void);
+void helper_unlock(void);
+bool on_tracer_thread(void);
+
+/* events from the control/notifier threads to the tracer thread (main.c) */
+enum { EV_LINE, EV_TOOLONG, EV_LOST, EV_TERM, EV_TIMER, EV_HUP, EV_RELEASE };
 void post_event(int kind, int arg, const char *line, size_t len);
 size_t event_backlog_bytes(void);
 void wake_control_thread(void);
@@ -175,6 +200,18 @@ void tracer_stop_complete_check(void);
 const char *signame(int sig);
 int signum_from_name(const char *name);
 void for_each_thread(void (*fn)(struct thread *, void *), void *arg);
+bool is_credit(int res);
+void queue_hold(struct thread *t, int res, uint64_t want, bool demand);
+void queue_remove(struct thread *t);
+bool window_open(struct thread *t, int cls);
+void window_settle(struct thread *t, int how);
+void credits_reclaim(void);
+void release_pending_credit(void);
+uint64_t iov_sum(pid_t pid, unsigned long iov, unsigned long cnt);
+
+/* notify.c */
+void notify_start(int listener);
+void notif_admit(struct thread *t);
 
 /* cpu.c */
 void cpu_free(void);

@@ -4,18 +4,21 @@
  *                      [--usage-period-ms N] [--rt] -- CMD ARGS...
  *   token: environment INTERCEPTOR_HELPER_TOKEN (removed before the app runs)
  *
- * Two threads, so that a ptrace-stop costs the tracer one blocking waitpid()
+ * Threads, so that a ptrace-stop costs the tracer one blocking waitpid()
  * wake-up and nothing more (a poll()/signalfd loop for SIGCHLD measured 1.7x
  * slower per stop):
- *  - the tracer thread (main) blocks in waitpid(-1, __WALL) and owns every
- *    piece of tracing state; ptrace requests must come from the thread that
- *    attached, so it also executes every engine command;
+ *  - the tracer thread (main) blocks in waitpid(-1, __WALL); ptrace
+ *    requests must come from the thread that attached, so it also executes
+ *    every engine command;
  *  - the control thread runs the one poll() loop: control socket, signalfd
  *    (SIGTERM, SIGINT, SIGHUP), timerfds (slice end, usage period, terminate
  *    grace) and an eventfd. It turns input into events queued for the tracer
  *    and wakes it with the "doorbell": a tiny traced child of ours to which it
  *    sends SIGUSR1; the doorbell's signal-delivery-stop makes the tracer's
- *    waitpid() return, with no lost-wake-up race (the stop stays queued).
+ *    waitpid() return, with no lost-wake-up race (the stop stays queued);
+ *  - the notifier (notify.c), when the kernel offers seccomp user
+ *    notification, answers the read/write family without any ptrace stop.
+ * Tracing state is shared by the tracer and the notifier under one lock.
  * No work happens in signal handlers (there are none). Setup errors go to
  * stderr and exit non-zero; after the control connection exists the helper
  * never writes to the app's terminal. */
@@ -44,6 +47,13 @@
 #include <unistd.h>
 
 struct helper H;
+
+static pthread_mutex_t helper_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t tracer_thread;
+
+void helper_lock(void) { pthread_mutex_lock(&helper_mutex); }
+void helper_unlock(void) { pthread_mutex_unlock(&helper_mutex); }
+bool on_tracer_thread(void) { return pthread_equal(pthread_self(), tracer_thread); }
 
 /* Children (the app, the doorbell) start with default dispositions and an
  * empty mask: ignored signals would otherwise survive exec. */
@@ -209,6 +219,7 @@ static void drain_events(void)
         case EV_TERM: begin_terminate(500); break;
         case EV_HUP: control_on_hangup(); break;
         case EV_TIMER: on_timer(e->arg); break;
+        case EV_RELEASE: break; /* release_pending_credit() follows */
         }
         free(e);
         e = next;
@@ -293,6 +304,8 @@ int main(int argc, char **argv)
 {
     H.usage_period_ms = 100;
     H.ctl_fd = -1;
+    H.notif_fd = -1;
+    tracer_thread = pthread_self();
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -324,6 +337,9 @@ int main(int argc, char **argv)
     const char *nw = getenv("INTERCEPTOR_HELPER_NO_WINDOWS");
     H.no_windows = nw && !strcmp(nw, "1");
     unsetenv("INTERCEPTOR_HELPER_NO_WINDOWS");
+    const char *nu = getenv("INTERCEPTOR_HELPER_NO_UNOTIF");
+    H.no_unotif = nu && !strcmp(nu, "1");
+    unsetenv("INTERCEPTOR_HELPER_NO_UNOTIF");
 
     /* The helper shares the app's terminal and process group (the pty's job
      * control stays the app's): Ctrl-Z or Ctrl-\ meant for the app must not
@@ -360,9 +376,13 @@ int main(int argc, char **argv)
     H.ctl_fd = control_connect(H.control_path);
     H.ctl_open = true;
     tracer_create(&argv[i]);
+    helper_lock();
     send_hello();
+    if (H.notif_fd >= 0 && !H.notif_sync)
+        helper_log("info", "seccomp notifications without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (kernel < 6.6?): slower");
     if (H.procs) send_tree("spawn", H.app_pid, getpid(), H.procs->comm, sizeof H.procs->comm);
     arm_timer(H.usage_tfd, (uint64_t)H.usage_period_ms * 1000000ull, (uint64_t)H.usage_period_ms * 1000000ull);
+    helper_unlock();
 
     H.doorbell = spawn_doorbell();
     if (H.doorbell < 0) { perror("interceptor-helper: doorbell"); kill(H.app_pid, SIGKILL); return 125; }
@@ -370,19 +390,27 @@ int main(int argc, char **argv)
     if (pthread_create(&ctl, NULL, control_thread_main, NULL) != 0) { perror("interceptor-helper: thread"); kill(H.app_pid, SIGKILL); return 125; }
 
     for (;;) {
-        if (H.app_exited && H.nprocs == 0) finish();
+        helper_lock();
+        if (H.app_exited && H.nprocs == 0) finish(); /* exits: the notifier goes with us */
         if (__atomic_load_n(&ev_pending, __ATOMIC_ACQUIRE)) drain_events();
+        release_pending_credit();
+        helper_unlock();
         int status;
         pid_t pid = waitpid(-1, &status, __WALL);
+        helper_lock();
         if (pid < 0) {
-            if (errno == EINTR) continue;
-            /* ECHILD: not even the doorbell is left */
-            if (H.app_exited) finish();
-            H.doorbell = spawn_doorbell();
-            if (H.doorbell < 0) { begin_terminate(0); usleep(10000); }
-            continue;
+            if (errno != EINTR) {
+                /* ECHILD: not even the doorbell is left */
+                if (H.app_exited) finish();
+                H.doorbell = spawn_doorbell();
+                if (H.doorbell < 0) { begin_terminate(0); helper_unlock(); usleep(10000); continue; }
+            }
+        } else if (pid == H.doorbell) {
+            on_doorbell(status);
+        } else {
+            tracer_handle(pid, status);
         }
-        if (pid == H.doorbell) { on_doorbell(status); continue; }
-        tracer_handle(pid, status);
+        release_pending_credit();
+        helper_unlock();
     }
 }

@@ -7,6 +7,7 @@
  * memory, ...) is handled locally: it never kills the helper. */
 #include "helper.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -311,9 +312,9 @@ void tracer_kill_tree(int sig)
 /* ------------------------------------------------------------------ */
 /* credits                                                             */
 
-static bool is_credit(int res) { return H.cr[res].mode == 1; }
+bool is_credit(int res) { return H.cr[res].mode == 1; }
 
-static void queue_remove(struct thread *t)
+void queue_remove(struct thread *t)
 {
     if (!t->held) return;
     struct credit_state *cs = &H.cr[t->held_res];
@@ -323,15 +324,39 @@ static void queue_remove(struct thread *t)
         *pp = t->qnext;
         if (cs->qtail == t) cs->qtail = prev;
     }
-    cs->held_bytes -= t->call.want;
+    cs->held_bytes -= t->held_want;
     cs->held_calls--;
     t->held = false;
+    t->held_notif = false;
+    t->notif_id = 0;
+    t->held_want = 0;
     t->qnext = NULL;
 }
 
 static const char *res_name(int r)
 {
     return r == R_NETUP ? "netUp" : r == R_NETDOWN ? "netDown" : "disk";
+}
+
+/* Queues t at the tail of res (its call asks want bytes) and, unless it is
+ * a restarted call already reported, tells the engine. */
+void queue_hold(struct thread *t, int res, uint64_t want, bool demand)
+{
+    struct credit_state *cs = &H.cr[res];
+    t->held = true;
+    t->held_res = res;
+    t->held_want = want;
+    t->qnext = NULL;
+    if (cs->qtail) cs->qtail->qnext = t; else cs->qhead = t;
+    cs->qtail = t;
+    cs->held_bytes += want;
+    cs->held_calls++;
+    if (!demand) return;
+    char line[160];
+    snprintf(line, sizeof line, "{\"type\":\"demand\",\"resource\":\"%s\",\"bytes\":%llu}",
+             res_name(res), (unsigned long long)want);
+    control_send(line, false);
+    send_usage(true);
 }
 
 /* Admits the thread's pending call if every charged side has credit; the
@@ -343,20 +368,10 @@ static void try_admit(struct thread *t)
     struct call *c = &t->call;
     for (int i = 0; i < c->nsides; i++) {
         int r = c->side[i].res;
+        /* windows may still reserve what completed calls did not use */
+        if (is_credit(r) && H.cr[r].credit <= 0) io_windows_flush();
         if (is_credit(r) && H.cr[r].credit <= 0) {
-            struct credit_state *cs = &H.cr[r];
-            t->held = true;
-            t->held_res = r;
-            t->qnext = NULL;
-            if (cs->qtail) cs->qtail->qnext = t; else cs->qhead = t;
-            cs->qtail = t;
-            cs->held_bytes += c->want;
-            cs->held_calls++;
-            char line[160];
-            snprintf(line, sizeof line, "{\"type\":\"demand\",\"resource\":\"%s\",\"bytes\":%llu}",
-                     res_name(r), (unsigned long long)c->want);
-            control_send(line, false);
-            send_usage(true);
+            queue_hold(t, r, c->want, true);
             return;
         }
     }
@@ -372,14 +387,33 @@ static void try_admit(struct thread *t)
     resume_thread(t, PTRACE_SYSCALL, 0);
 }
 
+/* Tracer thread only (a ptrace-held call is resumed with ptrace). A stale
+ * notification entry (its thread left the call for a ptrace stop) keeps its
+ * place while credit is short; its restarted call takes it over. */
 void credit_release(int res)
 {
     struct credit_state *cs = &H.cr[res];
-    while (cs->qhead && (cs->mode == 0 || cs->credit > 0)) {
+    H.release_pending[res] = false;
+    /* from the head each time: what we call may release (engine loss) too */
+    while (cs->mode == 0 || cs->credit > 0) {
         struct thread *t = cs->qhead;
-        queue_remove(t);
-        try_admit(t);
+        while (t && cs->mode == 1 && t->held_notif && t->notif_id == 0) t = t->qnext;
+        if (!t) break;
+        if (t->held_notif && t->notif_id == 0) {
+            queue_remove(t); /* unlimited: its restart passes anyway */
+        } else if (t->held_notif) {
+            notif_admit(t); /* leaves the queue itself */
+        } else {
+            queue_remove(t);
+            try_admit(t);
+        }
     }
+}
+
+void release_pending_credit(void)
+{
+    for (int r = 0; r < R_COUNT; r++)
+        if (H.release_pending[r]) credit_release(r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -391,7 +425,7 @@ static ssize_t peek(pid_t pid, unsigned long addr, void *buf, size_t len)
     return process_vm_readv(pid, &local, 1, &remote, 1, 0);
 }
 
-static uint64_t iov_sum(pid_t pid, unsigned long iov, unsigned long cnt)
+uint64_t iov_sum(pid_t pid, unsigned long iov, unsigned long cnt)
 {
     struct iovec v[64];
     uint64_t sum = 0;
@@ -487,24 +521,70 @@ static bool thread_io(struct thread *t, uint64_t *rchar, uint64_t *wchar)
     return true;
 }
 
-static void window_settle(struct thread *t, bool keep_open)
+/* Counts the window's bytes so far and settles the credit its calls
+ * reserved (credit += reserved - moved). how: WS_CLOSE ends the window (the
+ * thread is between calls); WS_IDLE keeps it open, thread between calls;
+ * WS_FLUSH keeps it open and its latest call may still be in flight, so that
+ * call's reservation is kept until the next settlement (which then refunds
+ * it: the sum stays exact). */
+void window_settle(struct thread *t, int how)
 {
     if (t->win_class == FD_UNKNOWN) return;
-    uint64_t rc, wc;
-    if (thread_io(t, &rc, &wc)) {
+    uint64_t now[2];
+    if (thread_io(t, &now[0], &now[1])) {
         bool net = t->win_class == FD_NET;
-        if (rc > t->win_rchar) H.counters[net ? C_NETDOWN : C_DISKREAD] += rc - t->win_rchar;
-        if (wc > t->win_wchar) H.counters[net ? C_NETUP : C_DISKWRITE] += wc - t->win_wchar;
-        t->win_rchar = rc;
-        t->win_wchar = wc;
+        uint64_t *base[2] = { &t->win_rchar, &t->win_wchar };
+        for (int s = 0; s < 2; s++) {
+            uint64_t got = now[s] > *base[s] ? now[s] - *base[s] : 0;
+            *base[s] = now[s];
+            int res = net ? (s ? R_NETUP : R_NETDOWN) : R_DISK;
+            H.counters[net ? (s ? C_NETUP : C_NETDOWN) : (s ? C_DISKWRITE : C_DISKREAD)] += got;
+            uint64_t resv = t->win_resv[s], keep = how == WS_FLUSH ? t->win_last[s] : 0;
+            if (keep > resv) keep = resv;
+            if (resv > 0 || is_credit(res)) {
+                int64_t back = (int64_t)(resv - keep) - (int64_t)got;
+                H.cr[res].credit += back;
+                if (back > 0 && H.cr[res].qhead) H.release_pending[res] = true;
+            }
+            t->win_resv[s] = t->win_last[s] = keep;
+        }
     }
-    if (!keep_open) t->win_class = FD_UNKNOWN;
+    if (how == WS_CLOSE) {
+        /* unknown figures (thread gone): what was reserved stays charged */
+        t->win_resv[0] = t->win_resv[1] = t->win_last[0] = t->win_last[1] = 0;
+        t->win_class = FD_UNKNOWN;
+    }
+}
+
+static bool rw_family(int nr);
+
+/* Whether t may be inside a read/write-family call (its latest admitted one
+ * still in flight). Its next one cannot start meanwhile: it would wait for
+ * the helper lock in the notifier. */
+static bool maybe_in_rw_call(struct thread *t)
+{
+    char path[80], buf[32];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", t->proc ? t->proc->pid : t->tid, t->tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return true;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return true;
+    buf[n] = 0;
+    if (!strncmp(buf, "running", 7)) return true; /* on a CPU: maybe in the kernel doing it */
+    long nr = strtol(buf, NULL, 10);
+    return nr >= 0 && rw_family((int)nr);
 }
 
 static void flush_one(struct thread *t, void *arg)
 {
     (void)arg;
-    window_settle(t, true);
+    /* stopped or waiting in a notification: none of its calls is in flight */
+    bool idle = t->state != TS_RUNNING || t->notif_id != 0 || (t->held && t->held_notif);
+    /* a reservation kept for a call that has ended would lower the credit
+     * for as long as the thread makes no other call (an idle Go M) */
+    if (!idle && t->win_class != FD_UNKNOWN && (t->win_last[0] || t->win_last[1])) idle = !maybe_in_rw_call(t);
+    window_settle(t, idle ? WS_IDLE : WS_FLUSH);
 }
 
 void io_windows_flush(void)
@@ -522,16 +602,27 @@ static bool rw_family(int nr)
     return false;
 }
 
-/* Returns true if the call was admitted on the fast path (resumed already). */
-static bool try_window(struct thread *t, struct call *c, int cls)
+/* Makes sure t has a window of class cls open (the thread must be between
+ * calls). False if its counters cannot be read. */
+bool window_open(struct thread *t, int cls)
 {
-    bool ok = rw_family(c->nr) && c->nsides == 1 && !is_credit(c->side[0].res) && !H.no_windows;
-    if (t->win_class != FD_UNKNOWN && (!ok || t->win_class != cls)) window_settle(t, false);
-    if (!ok) return false;
+    if (t->win_class != FD_UNKNOWN && t->win_class != cls) window_settle(t, WS_CLOSE);
     if (t->win_class == FD_UNKNOWN) {
         if (!thread_io(t, &t->win_rchar, &t->win_wchar)) return false;
         t->win_class = cls;
     }
+    return true;
+}
+
+/* Returns true if the call was admitted on the fast path (resumed already). */
+static bool try_window(struct thread *t, struct call *c, int cls)
+{
+    bool ok = rw_family(c->nr) && c->nsides == 1 && !is_credit(c->side[0].res) && !H.no_windows;
+    if (!ok) {
+        if (t->win_class != FD_UNKNOWN) window_settle(t, WS_CLOSE);
+        return false;
+    }
+    if (!window_open(t, cls)) return false;
     resume_thread(t, PTRACE_CONT, 0);
     return true;
 }
@@ -671,6 +762,10 @@ static const int byte_calls[] = {
     SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg,
     SYS_sendfile, SYS_splice, SYS_copy_file_range,
 };
+static const int rw_calls[] = {
+    SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
+    SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
+};
 static const int fdtab_calls[] = { SYS_close, SYS_dup2, SYS_dup3, SYS_close_range };
 static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
 /* exec: the kernel's reads of the new image count in rchar: settle first */
@@ -687,9 +782,12 @@ static int category_of(long nr)
     return 0;
 }
 
-static int install_filter(void)
+/* With unotif, the read/write family goes to the listener (SECCOMP_RET_USER_NOTIF,
+ * the fast path, notify.c) and the filter is installed with a new listener.
+ * Returns 0 or -1. */
+static int install_filter(bool unotif)
 {
-    struct sock_filter f[128];
+    struct sock_filter f[160];
     int n = 0;
     /* Architecture first: a foreign ABI's numbers mean other calls. */
     f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
@@ -702,18 +800,23 @@ static int install_filter(void)
     /* io_uring would move bytes without any system call we see. */
     f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 0, 1);
     f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
-#define ADD(list, cat)                                                                               \
+#define ADD_RET(list, ret)                                                                           \
     for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {                                      \
         f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)list[i], 0, 1);   \
-        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | (cat));           \
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                               \
     }
+#define ADD(list, cat) ADD_RET(list, SECCOMP_RET_TRACE | (cat))
+    if (unotif) ADD_RET(rw_calls, SECCOMP_RET_USER_NOTIF)
     ADD(byte_calls, CAT_BYTES)
     ADD(fdtab_calls, CAT_FDTAB)
     ADD(mem_calls, CAT_MEM)
     ADD(exec_calls, CAT_EXEC)
 #undef ADD
+#undef ADD_RET
     f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
+    if (unotif)
+        return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog) < 0 ? -1 : 0;
     return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 }
 
@@ -730,19 +833,57 @@ static void die(const char *what)
     exit(125);
 }
 
+/* The child's listener fd (close-on-exec, gone at its exec): find it among
+ * its fds and take a duplicate (pidfd_getfd: we are its parent, same uid). */
+static int grab_listener(pid_t pid)
+{
+    char dir[64], link[64];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", pid);
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int fd = -1;
+    struct dirent *e;
+    while (fd < 0 && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        ssize_t n = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
+        if (n <= 0) continue;
+        link[n] = 0;
+        if (strcmp(link, "anon_inode:seccomp notify") != 0) continue;
+        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) break;
+        fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
+        close(pidfd);
+    }
+    closedir(d);
+    return fd;
+}
+
 pid_t tracer_create(char **argv)
 {
+    bool try_notif = !H.no_unotif && !H.no_windows && probe_user_notif() && probe_pidfd();
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) die("fork");
     if (pid == 0) {
         reset_signals();
+        /* if the helper dies before it has seized us (EXITKILL takes over
+         * from then on), do not stay stopped forever */
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() != parent) _exit(126);
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { perror("interceptor-helper: no_new_privs"); _exit(126); }
         if (H.rt) {
             struct sched_param sp = { .sched_priority = 1 };
             sched_setscheduler(0, SCHED_RR, &sp);
         }
-        if (install_filter() != 0) { perror("interceptor-helper: seccomp filter"); _exit(126); }
-        raise(SIGSTOP); /* wait for PTRACE_SEIZE before running anything of the app */
+        /* a listener may be refused (e.g. one already exists above us): ptrace path */
+        bool notif = try_notif && install_filter(true) == 0;
+        if (!notif && install_filter(false) != 0) {
+            perror("interceptor-helper: seccomp filter");
+            _exit(126);
+        }
+        /* wait for PTRACE_SEIZE before running anything of the app; the stop
+         * signal tells the parent whether a listener waits to be taken */
+        raise(notif ? SIGSTOP : SIGTSTP);
         execvp(argv[0], argv);
         fprintf(stderr, "interceptor-helper: cannot execute %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -750,6 +891,13 @@ pid_t tracer_create(char **argv)
     int st;
     if (waitpid(pid, &st, WSTOPPED) != pid) die("waitpid");
     if (!WIFSTOPPED(st)) { errno = ECHILD; die("the app died during setup"); }
+    if (WSTOPSIG(st) == SIGSTOP && try_notif) {
+        /* started before the child runs on: its own writes (an exec failure
+         * message) already go to the listener */
+        int l = grab_listener(pid);
+        if (l < 0) { kill(pid, SIGKILL); die("taking the seccomp listener"); }
+        notify_start(l);
+    }
     if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)TRACE_OPTS) != 0) {
         kill(pid, SIGKILL);
         die("PTRACE_SEIZE");
@@ -774,6 +922,7 @@ pid_t tracer_create(char **argv)
         if (ev == 0 && sig != SIGSTOP && sig != SIGCONT && sig != (SIGTRAP | 0x80)) inject = sig;
         ptrace(PTRACE_CONT, pid, 0, (void *)(long)inject);
     }
+    helper_lock();
     struct proc *p = proc_new(pid, getpid());
     struct thread *t = thread_new(pid);
     if (!p || !t) { kill(pid, SIGKILL); errno = ENOMEM; die("setup"); }
@@ -789,6 +938,7 @@ pid_t tracer_create(char **argv)
     t->parked = true;
     t->park_how = PTRACE_CONT;
     t->park_sig = 0;
+    helper_unlock();
     return pid;
 }
 
@@ -908,6 +1058,7 @@ static void on_exec_event(struct thread *t)
         t->exiting = false; /* the old leader's EVENT_EXIT marked this record */
         t->jobstop = false;
         t->win_class = FD_UNKNOWN; /* settled at the old leader's exit */
+        t->win_resv[0] = t->win_resv[1] = t->win_last[0] = t->win_last[1] = 0;
         if (t->iofd >= 0) { close(t->iofd); t->iofd = -1; } /* it named the old leader */
     }
     struct proc *p = t->proc;
@@ -923,12 +1074,14 @@ static void on_exec_event(struct thread *t)
 static void on_seccomp_stop(struct thread *t)
 {
     struct user_regs_struct r;
+    /* a stale notification entry: the thread has moved on to another call */
+    if (t->held) queue_remove(t);
     if (!t->proc || ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) { resume_thread(t, PTRACE_CONT, 0); return; }
     switch (category_of((long)r.orig_rax)) {
     case CAT_BYTES: on_bytes_entry(t, &r); return;
     case CAT_FDTAB: on_fdtab_entry(t, &r); return;
     case CAT_EXEC:
-        window_settle(t, false);
+        window_settle(t, WS_CLOSE);
         resume_thread(t, PTRACE_CONT, 0);
         return;
     case CAT_MEM:
@@ -988,6 +1141,9 @@ static void handle_status(pid_t tid, int status)
         return;
     }
     if (!t->proc) { t->state = TS_STOPPED; return; }
+    /* A task in a ptrace stop is not waiting in a notification: a held one
+     * was interrupted (its call restarts as a new notification). */
+    t->notif_id = 0;
     if (t->interrupting) {
         t->interrupting = false;
         if (H.interrupts_pending > 0) H.interrupts_pending--;
@@ -1012,7 +1168,7 @@ static void handle_status(pid_t tid, int status)
     case PTRACE_EVENT_EXIT:
         /* last chance to read the group's CPU clock; never park a dying task */
         if (t->proc) proc_read_cpu(t->proc);
-        window_settle(t, false);
+        window_settle(t, WS_CLOSE);
         t->exiting = true; /* an exiting (or zombie leader) task never reports an interrupt-stop */
         ptrace(PTRACE_CONT, t->tid, 0, 0);
         t->state = TS_RUNNING;

@@ -140,6 +140,32 @@ describe('dashboard against a real interceptor serve', { timeout: 240_000 }, () 
     assert.equal((await engine!.invoke('getState', {})).profiles.inUse.cpu, 0.6);
   });
 
+  test('a link capacity set in the UI: the upload cap shows as a share of it and cannot pass it', async () => {
+    const row = page.getByTestId('capacity-netUp');
+    await page.getByTestId('capacity-set-netUp').click();
+    const field = page.getByTestId('capacity-input-netUp');
+    await field.fill('fast');
+    await page.getByTestId('capacity-save-netUp').click();
+    await row.getByText('Type a rate such as 500kB/s or 2MB/s.').waitFor();
+    await field.fill('10MB/s');
+    await page.getByTestId('capacity-save-netUp').click();
+    await waitFor('the engine to hold the owner\'s capacity', async () => (await engine!.invoke('getState', {})).capacity.netUp, (c) => c.source === 'owner' && c.bytesPerSec === 10e6);
+    await waitFor('the row to show it', () => page.getByTestId('capacity-value-netUp').innerText(), (v) => v === '10 MB/s');
+    assert.match(await page.getByTestId('capacity-source-netUp').innerText(), /given by you/);
+    const cap = page.getByRole('textbox', { name: /^Upload cap, In use profile, typed value$/ });
+    await cap.fill('2MB/s');
+    await cap.press('Enter');
+    await waitFor('the engine to hold a 2 MB/s upload cap', async () => (await engine!.invoke('getState', {})).profiles.inUse.netUp, (v) => v === 2e6);
+    await waitFor('the cap as a share of the link', () => page.getByTestId('cap-share-netUp').innerText(), (v) => v === '20% of link');
+    // the slider ends at the capacity: a typed value past it is refused before it is sent
+    await cap.fill('20MB/s');
+    await cap.press('Enter');
+    await page.getByTestId('cap-netUp').getByText("At most 10 MB/s (the link's capacity).").waitFor();
+    await cap.press('Escape');
+    assert.equal((await engine!.invoke('getState', {})).profiles.inUse.netUp, 2e6);
+    await shot('capacity');
+  });
+
   test('adding an app: a missing executable is a clear error', async () => {
     await page.getByTestId('tab-apps').click();
     await page.getByTestId('add-app').click();

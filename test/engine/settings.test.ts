@@ -135,3 +135,45 @@ test('one engine per config dir: a second one is refused while the first runs', 
   const third = await createEngine({ configDir: dir, autostart: false });
   await third.shutdown();
 });
+
+test('a settings file from before capacities loads with every capacity unknown', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const file = path.join(dir, 'settings.json');
+  const old: Record<string, unknown> = { ...defaultSettings(), profiles: { ...defaultSettings().profiles, inUse: { cpu: 0.4, netUp: 5e6, netDown: null, disk: null, mem: null } } };
+  delete old.capacity;
+  writeFileSync(file, JSON.stringify(old));
+  const loaded = await loadSettings(file);
+  assert.equal(loaded.corrupt, null, 'an old file is not corrupt');
+  const unknown = { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null };
+  assert.deepEqual(loaded.data.capacity, { netUp: unknown, netDown: unknown, disk: unknown });
+  assert.equal(loaded.data.profiles.inUse.netUp, 5e6);
+  // through the engine too (no default route: nothing is measured at start), and written back with it
+  const engine = await createEngine({ configDir: dir, autostart: false, sampleNetwork: false, systemRoots: { proc: path.join(dir, 'none'), sys: path.join(dir, 'none') } });
+  const s = await engine.invoke('getState', {});
+  assert.deepEqual(s.capacity.disk, unknown);
+  await engine.invoke('setCapacity', { resource: 'disk', bytesPerSec: 80e6 });
+  await engine.shutdown();
+  const onDisk = JSON.parse(readFileSync(file, 'utf8'));
+  assert.deepEqual(onDisk.capacity.disk, { bytesPerSec: 80e6, source: 'owner', measuredAt: null, method: null });
+  assert.deepEqual(onDisk.capacity.netUp, unknown);
+  assert.deepEqual((await loadSettings(file)).data.capacity.disk, onDisk.capacity.disk, 'round trip');
+});
+
+test('a capacity that contradicts itself makes the file corrupt (kept aside)', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const file = path.join(dir, 'settings.json');
+  const unknown = { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null };
+  for (const disk of [
+    { bytesPerSec: 5e6, source: 'unknown', measuredAt: null, method: null },
+    { bytesPerSec: null, source: 'owner', measuredAt: null, method: null },
+    { bytesPerSec: -1, source: 'owner', measuredAt: null, method: null },
+    { bytesPerSec: 2e15, source: 'measured', measuredAt: 1, method: 'x' },
+  ]) {
+    writeFileSync(file, JSON.stringify({ ...defaultSettings(), capacity: { netUp: unknown, netDown: unknown, disk } }));
+    const loaded = await loadSettings(file);
+    assert.ok(loaded.corrupt, JSON.stringify(disk));
+    assert.match(loaded.corrupt.reason, /^capacity\.disk/);
+  }
+});

@@ -32,5 +32,10 @@ export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null
       idleThresholdSeconds: 300,
       policies: { cpu: 'pns', net: 'pns', disk: 'pns' },
     },
+    capacity: {
+      netUp: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
+      netDown: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
+      disk: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
+    },
   };
 }

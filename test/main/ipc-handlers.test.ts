@@ -27,6 +27,8 @@ const VALID: Record<CommandName, unknown> = {
   getHistory: { seconds: 60 },
   getEventLog: { sinceSeq: 0 },
   checkExecutable: { command: '/bin/sh' },
+  setCapacity: { resource: 'netUp', bytesPerSec: 12.5e6 },
+  measureCapacity: { resource: 'disk' },
 };
 const INVALID: Record<CommandName, unknown[]> = {
   getState: [{ x: 1 }, 'string', 42],
@@ -49,6 +51,8 @@ const INVALID: Record<CommandName, unknown[]> = {
   getHistory: [{ seconds: 0 }, { seconds: 3601 }],
   getEventLog: [{ sinceSeq: -1 }],
   checkExecutable: [{ command: '' }, { command: 'x'.repeat(5000) }],
+  setCapacity: [{ resource: 'cpu', bytesPerSec: 1 }, { resource: 'netUp', bytesPerSec: -1 }, { resource: 'disk', bytesPerSec: Number.NaN }, { resource: 'disk', bytesPerSec: 2e15 }, { resource: 'disk' }],
+  measureCapacity: [{ resource: 'netUp' }, {}, { resource: 'disk', size: 1 }],
 };
 
 function mockIpcMain() {

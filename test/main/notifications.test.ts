@@ -18,6 +18,7 @@ const snapshot = (t: number, held: number): Snapshot => ({
   t,
   profile: 'inUse',
   limits: { cpu: null, netUp: null, netDown: null, disk: null, mem: null },
+  capacity: { netUp: null, netDown: null, disk: null },
   total: { cpu: fig(0), netUp: fig(0), netDown: fig(0), disk: fig(0), mem: fig(0) },
   apps: [{ id: 'tx', state: 'held', resources: { cpu: fig(0), netUp: fig(held), netDown: fig(0), disk: fig(0), mem: fig(0, 10, 100) } }],
 });

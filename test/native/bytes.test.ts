@@ -35,15 +35,21 @@ async function baselineRead(): Promise<number> {
   }
 }
 
-// Uncapped calls are counted through per-thread I/O windows (one stop per
-// call); INTERCEPTOR_HELPER_NO_WINDOWS=1 forces the exit-stop path that credit
-// mode uses. Both must give the same exact figures.
-for (const windows of [true, false]) {
-test(`file I/O (${windows ? 'I/O windows' : 'exit stops'}): every read/write form is charged exactly (write, pwrite, writev, pwritev(2), read, pread, readv, preadv(2), copy_file_range, sendfile)`, async () => {
+// Uncapped read/write-family calls are counted through per-thread I/O windows,
+// the calls reaching the helper as seccomp user notifications (default) or as
+// ptrace stops (INTERCEPTOR_HELPER_NO_UNOTIF=1); INTERCEPTOR_HELPER_NO_WINDOWS=1
+// forces the ptrace exit-stop path. All must give the same exact figures.
+const PATHS: [string, Record<string, string>][] = [
+  ['notifications + I/O windows', {}],
+  ['ptrace + I/O windows', { INTERCEPTOR_HELPER_NO_UNOTIF: '1' }],
+  ['exit stops', { INTERCEPTOR_HELPER_NO_WINDOWS: '1' }],
+];
+for (const [label, env] of PATHS) {
+test(`file I/O (${label}): every read/write form is charged exactly (write, pwrite, writev, pwritev(2), read, pread, readv, preadv(2), copy_file_range, sendfile)`, async () => {
   requireBuilt();
   const base = await baselineRead();
   const { dir, remove } = tmpDir();
-  const app = await startApp(bin('io'), ['file', dir], windows ? {} : { env: { INTERCEPTOR_HELPER_NO_WINDOWS: '1' } });
+  const app = await startApp(bin('io'), ['file', dir], { env });
   try {
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
     const u = app.session.lastUsage!;

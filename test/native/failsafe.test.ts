@@ -3,9 +3,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { destroySession } from '../../electron/engine/catcher/index.js';
-import { bin, cleanupAll, goneOrZombie, procState, procTicks, requireBuilt, sleep, startApp, waitFor } from './harness.js';
+import { bin, cleanupAll, goneOrZombie, procState, procTicks, requireBuilt, sleep, startApp, tmpDir, waitFor } from './harness.js';
 
 after(cleanupAll);
 
@@ -203,5 +204,62 @@ test('terminal signals meant for the app (Ctrl-Z, Ctrl-\\) never stop or kill th
     process.kill(app.appPid, 'SIGCONT');
   } finally {
     await app.cleanup();
+  }
+});
+
+/** Starts `io fwrite` with disk in credit mode and grants the loader's reads
+ * until its first 64 KiB write waits, held, in a seccomp notification. */
+async function heldInNotification(opts: { onEngineLoss: 'terminate' | 'continue' }, file: string) {
+  const chunk = 65536;
+  const app = await startApp(bin('io'), ['fwrite', file, String(2 * chunk), String(chunk)], { ...opts, free: false });
+  await app.session.setLimitMode('disk', 'credit');
+  await app.session.free();
+  let seen = 0;
+  for (;;) {
+    await waitFor('demand', () => app.demands.length > seen);
+    const d = app.demands[seen++]!;
+    if (d.bytes === chunk) break;
+    await app.session.grant('disk', d.bytes);
+  }
+  const inWrite = () => {
+    try {
+      return readFileSync(`/proc/${app.appPid}/syscall`, 'utf8').startsWith('1 ');
+    } catch {
+      return false;
+    }
+  };
+  await waitFor('held in the write', () => procState(app.appPid) === 'S' && inWrite());
+  return app;
+}
+
+test('SIGKILL of the helper while a thread waits in a held notification: the app is not left stuck', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const app = await heldInNotification({ onEngineLoss: 'terminate' }, path.join(dir, 'f'));
+  try {
+    app.helper.kill('SIGKILL');
+    const ms = await timeUntil('app gone', () => goneOrZombie(app.appPid), 1000);
+    assert.ok(ms <= 1000, `app survived ${ms} ms`);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+test('engine loss with policy continue: a call held in a notification goes through within 1 s', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'f');
+  const app = await heldInNotification({ onEngineLoss: 'continue' }, file);
+  try {
+    destroySession(app.session);
+    const ms = await timeUntil('held write released', () => goneOrZombie(app.appPid), 1000);
+    assert.ok(ms <= 1000, `release took ${ms} ms`);
+    assert.equal(statSync(file).size, 2 * 65536);
+    const st = await app.helperExited;
+    assert.equal(st.code, 0);
+  } finally {
+    await app.cleanup();
+    remove();
   }
 });

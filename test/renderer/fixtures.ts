@@ -1,5 +1,5 @@
 // Shared builders of engine values for the renderer's tests.
-import type { AppShares, AppSnapshot, AppView, EventLogEntry, FullState, OwnerLimits, ResourceFigures, Snapshot } from '../../electron/common/model.js';
+import type { AppShares, AppSnapshot, AppView, Capacities, Capacity, EventLogEntry, FullState, OwnerLimits, ResourceFigures, Snapshot } from '../../electron/common/model.js';
 
 export const RES = ['cpu', 'netUp', 'netDown', 'disk', 'mem'] as const;
 
@@ -19,6 +19,11 @@ export function appView(id: string, shares: Partial<AppShares> = {}, state: AppV
   };
 }
 
+export const UNKNOWN: Capacity = { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null };
+export function capacities(c: Partial<Capacities> = {}): Capacities {
+  return { netUp: { ...UNKNOWN }, netDown: { ...UNKNOWN }, disk: { ...UNKNOWN }, ...c };
+}
+
 export function fullState(apps: AppView[], over: Partial<FullState> = {}): FullState {
   return {
     version: '0.1.0',
@@ -29,6 +34,7 @@ export function fullState(apps: AppView[], over: Partial<FullState> = {}): FullS
     apps,
     pause: null,
     settings: { snapshotHz: 2, cpuSliceMs: 20, onEngineLoss: 'terminate', cpuDualPriority: true, onQuit: 'stop', idleThresholdSeconds: 300, policies: { cpu: 'pns', net: 'pns', disk: 'pns' } },
+    capacity: capacities(),
     ...over,
   };
 }
@@ -41,7 +47,7 @@ function figures(recent: number): ResourceFigures {
 export function snapshot(t: number, apps: Record<string, number>, l: OwnerLimits = limits()): Snapshot {
   const list: AppSnapshot[] = Object.entries(apps).map(([id, v]) => ({ id, state: 'running', resources: figures(v) }));
   const total = Object.values(apps).reduce((a, b) => a + b, 0);
-  return { t, profile: 'inUse', limits: l, total: figures(total), apps: list };
+  return { t, profile: 'inUse', limits: l, capacity: { netUp: null, netDown: null, disk: null }, total: figures(total), apps: list };
 }
 
 export function logEntry(seq: number, kind: EventLogEntry['kind'] = 'limitHit'): EventLogEntry {

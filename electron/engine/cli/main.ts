@@ -6,7 +6,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CommandError } from '../../common/contract.js';
-import type { AppSnapshot, FullState, OwnerLimits, ResourceFigures, Snapshot } from '../../common/model.js';
+import type { AppSnapshot, Capacities, FullState, OwnerLimits, ResourceFigures, Snapshot } from '../../common/model.js';
 import {
   RESOURCES,
   RESOURCE_LABELS,
@@ -18,8 +18,10 @@ import {
   parseBytes,
   parseFraction,
   parseRate,
+  type ByteRateResource,
   type Resource,
 } from '../../common/resources.js';
+import { DEFAULT_DISK_PROBE_BYTES, DiskMeasureError, REAL_ROOTS, detectLinkCapacity, measureDisk, type SystemRoots } from '../capacity.js';
 import { createEngine, type Engine } from '../index.js';
 import { connectRemote } from '../server/client.js';
 import { startServer } from '../server/server.js';
@@ -37,7 +39,9 @@ const USAGE = `Usage:
       (a random token is printed with the URL and required on every request).
   interceptor run [--cpu 25%] [--up 1MB/s] [--down 2MB/s] [--disk 10MB/s] [--mem 512MB] [--quiet] -- CMD [ARGS...]
       Run one program in the foreground under these caps (CPU: percent of the whole
-      machine; rates in kB/s, MB/s; memory in MB, GB). Its exit code is ours.
+      machine; rates in kB/s, MB/s, or a percent of the capacity: --up 50% of the
+      link's speed, --disk 10% of the disk's, measured now; memory in MB, GB).
+      Its exit code is ours.
   interceptor status [--json]          Show the running server's apps and figures.
   interceptor pause [--for 15m|1h]     Pause all apps (until resumed, or for a while).
   interceptor resume                   End a pause of all apps.
@@ -150,7 +154,7 @@ async function serve(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0-65535), not "${portText}"`);
   const host = str(flags.get('host'));
   const configDir = path.resolve(str(flags.get('config-dir')) ?? defaultConfigDir());
-  const engine = await createEngine({ configDir, autostart: !flags.has('no-autostart') });
+  const engine = await createEngine({ configDir, autostart: !flags.has('no-autostart'), systemRoots: systemRootsFromEnv() });
   let server;
   try {
     server = await startServer(engine, { port, host, warn: (m) => process.stderr.write(`interceptor: warning: ${m}\n`) });
@@ -239,6 +243,7 @@ export function formatStatus(state: FullState, snap: Snapshot | null): string {
   lines.push(`Interceptor ${state.version} — profile ${state.profile}${state.platform.enforcement ? '' : ` — ENFORCEMENT UNAVAILABLE: ${state.platform.reason}`}`);
   if (state.pause) lines.push(`All apps paused ${state.pause.until === null ? 'until resumed' : `until ${new Date(state.pause.until).toLocaleString()}`}`);
   lines.push(`Caps: ${formatLimits(state.profiles[state.profile])}`);
+  if (state.capacity) lines.push(`Capacity: ${formatCapacities(state.capacity)}`);
   if (state.apps.length === 0) lines.push('No apps.');
   for (const app of state.apps) {
     const s = snap?.apps.find((a) => a.id === app.definition.id);
@@ -252,6 +257,16 @@ export function formatStatus(state: FullState, snap: Snapshot | null): string {
 
 function formatLimits(limits: OwnerLimits): string {
   return RESOURCES.map((r) => `${RESOURCE_LABELS[r]} ${formatResourceValue(r, limits[r])}`).join(', ');
+}
+
+function formatCapacities(c: Capacities): string {
+  return (['netUp', 'netDown', 'disk'] as const)
+    .map((r) => {
+      const x = c[r];
+      if (x.bytesPerSec === null) return `${RESOURCE_LABELS[r]} unknown`;
+      return `${RESOURCE_LABELS[r]} ${formatRate(x.bytesPerSec)} (${x.source === 'owner' ? 'owner' : (x.method ?? 'measured')})`;
+    })
+    .join(', ');
 }
 
 function formatFigures(f: ResourceFigures): string {
@@ -292,29 +307,93 @@ export interface RunCaps {
   mem: number | null;
 }
 
-export function parseRunArgs(argv: string[]): { caps: RunCaps; quiet: boolean; command: string; args: string[] } {
+const RATE_FLAGS: Record<ByteRateResource, string> = { netUp: 'up', netDown: 'down', disk: 'disk' };
+
+/** A rate flag: an absolute rate ("1MB/s") or a percent of the capacity ("50%"). */
+function parseRateOrPercent(text: string): { rate: number } | { fraction: number } {
+  if (/%\s*$/.test(text)) return { fraction: parseFraction(text) };
+  return { rate: parseRate(text) };
+}
+
+export function parseRunArgs(argv: string[]): {
+  caps: RunCaps;
+  /** Caps given as a fraction of the link's or the disk's capacity, resolved before the run. */
+  relative: Partial<Record<ByteRateResource, number>>;
+  quiet: boolean;
+  command: string;
+  args: string[];
+} {
   const { flags, rest } = parseFlags(argv, { cpu: 'value', up: 'value', down: 'value', disk: 'value', mem: 'value', quiet: 'bool' }, true);
   const get = (name: string) => str(flags.get(name));
   const caps: RunCaps = {
     cpu: get('cpu') !== undefined ? parseFraction(get('cpu')!) : null,
-    netUp: get('up') !== undefined ? parseRate(get('up')!) : null,
-    netDown: get('down') !== undefined ? parseRate(get('down')!) : null,
-    disk: get('disk') !== undefined ? parseRate(get('disk')!) : null,
+    netUp: null,
+    netDown: null,
+    disk: null,
     mem: get('mem') !== undefined ? parseBytes(get('mem')!) : null,
   };
+  const relative: Partial<Record<ByteRateResource, number>> = {};
+  for (const r of ['netUp', 'netDown', 'disk'] as const) {
+    const text = get(RATE_FLAGS[r]);
+    if (text === undefined) continue;
+    const v = parseRateOrPercent(text);
+    if ('rate' in v) caps[r] = v.rate;
+    else relative[r] = v.fraction;
+  }
   if (caps.cpu === 0) throw new UsageError('--cpu 0% would never let the program run');
   const [command, ...args] = rest;
   if (!command) throw new UsageError('missing command: interceptor run [caps] -- CMD [ARGS...]');
-  return { caps, quiet: flags.has('quiet'), command, args };
+  return { caps, relative, quiet: flags.has('quiet'), command, args };
+}
+
+/** procfs/sysfs roots for the link capacity; INTERCEPTOR_PROC_ROOT and INTERCEPTOR_SYS_ROOT exist for tests. */
+export function systemRootsFromEnv(env: NodeJS.ProcessEnv = process.env): SystemRoots {
+  return { proc: env.INTERCEPTOR_PROC_ROOT || REAL_ROOTS.proc, sys: env.INTERCEPTOR_SYS_ROOT || REAL_ROOTS.sys };
+}
+
+/**
+ * Turn "--up 50%" into a rate: the network from the default-route link's speed (read
+ * now), the disk from a measurement now (one line says so). No capacity: a clear error.
+ */
+async function resolveRelativeCaps(
+  caps: RunCaps,
+  relative: Partial<Record<ByteRateResource, number>>,
+  opts: { roots: SystemRoots; diskDir: string; say: (line: string) => void },
+): Promise<void> {
+  const flag = (r: ByteRateResource) => `--${RATE_FLAGS[r]} ${formatFraction(relative[r]!)}`;
+  const net = (['netUp', 'netDown'] as const).filter((r) => relative[r] !== undefined);
+  if (net.length) {
+    const link = detectLinkCapacity(opts.roots);
+    if (!link.ok) {
+      throw new CommandError(
+        'unavailable',
+        `${net.map(flag).join(' and ')} need the link's capacity, but ${link.reason}; give an absolute rate instead, such as --${RATE_FLAGS[net[0]!]} 1MB/s`,
+      );
+    }
+    for (const r of net) caps[r] = Math.round(relative[r]! * link.capacity.bytesPerSec!);
+  }
+  if (relative.disk !== undefined) {
+    let m;
+    try {
+      m = await measureDisk(opts.diskDir, { bytes: DEFAULT_DISK_PROBE_BYTES, timeoutMs: 60_000 });
+    } catch (error) {
+      const why = error instanceof DiskMeasureError ? error.message : (error as Error).message;
+      throw new CommandError('unavailable', `${flag('disk')} needs the disk's capacity, but measuring it in ${opts.diskDir} failed (${why}); give an absolute rate instead, such as --disk 10MB/s`);
+    }
+    caps.disk = Math.round(relative.disk * m.bytesPerSec);
+    opts.say(`[interceptor] disk capacity measured now in ${opts.diskDir}: ${formatRate(m.bytesPerSec)} (${m.method}); ${flag('disk')} = ${formatRate(caps.disk)}\n`);
+  }
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { caps, quiet, command, args } = parseRunArgs(argv);
+  const { caps, relative, quiet, command, args } = parseRunArgs(argv);
+  const roots = systemRootsFromEnv();
+  await resolveRelativeCaps(caps, relative, { roots, diskDir: defaultConfigDir(), say: (line) => process.stderr.write(line) });
   const configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'interceptor-run-'));
   let engine: Engine | null = null;
   const statusTty = process.stderr.isTTY === true;
   try {
-    engine = await createEngine({ configDir, autostart: false, terminal: 'inherit', stopGraceMs: 3000 });
+    engine = await createEngine({ configDir, autostart: false, terminal: 'inherit', stopGraceMs: 3000, systemRoots: roots, sampleNetwork: false });
     const state = await engine.invoke('getState', {});
     if (!state.platform.enforcement) {
       process.stderr.write(`interceptor: cannot enforce caps here: ${state.platform.reason}\n`);

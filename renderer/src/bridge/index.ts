@@ -4,7 +4,7 @@
 // writes everything the engine says into the store, and offers the commands the
 // components use. No other module touches transport.
 import type { CommandArgs, CommandName, CommandResult } from '../../../electron/common/contract.js';
-import type { AppDefinitionInput, AppPatch, AppView, OwnerLimits, ProfileName } from '../../../electron/common/model.js';
+import type { AppDefinitionInput, AppPatch, AppView, Capacities, OwnerLimits, ProfileName } from '../../../electron/common/model.js';
 import type { AppStore } from '../store/store.js';
 import { electronTransport, preloadApi } from './electron.js';
 import { BridgeError, type Transport } from './transport.js';
@@ -76,6 +76,18 @@ export class Bridge {
   async setOwnerLimits(profile: ProfileName, limits: Partial<OwnerLimits>): Promise<OwnerLimits> {
     const result = await this.call('setOwnerLimits', { profile, limits });
     this.store.getState().setProfileLimits(profile, result);
+    return result;
+  }
+  /** The owner gives a link or disk capacity (bytes/s); null forgets it. */
+  async setCapacity(resource: 'netUp' | 'netDown' | 'disk', bytesPerSec: number | null): Promise<Capacities> {
+    const result = await this.call('setCapacity', { resource, bytesPerSec });
+    this.store.getState().setCapacity(result);
+    return result;
+  }
+  /** Measure now: 'net' for up and down, 'disk' (writes and reads 64 MiB; takes a moment). */
+  async measureCapacity(resource: 'net' | 'disk'): Promise<Capacities> {
+    const result = await this.call('measureCapacity', { resource });
+    this.store.getState().setCapacity(result);
     return result;
   }
   async addApp(input: AppDefinitionInput): Promise<AppView> {

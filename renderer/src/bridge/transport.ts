@@ -50,6 +50,6 @@ export function errorCode(error: unknown): ErrorCode | null {
   if (error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'string') {
     return (error as { code: ErrorCode }).code;
   }
-  const m = /\b(invalid|notFound|conflict|sharesExceedCap|unavailable|unauthorized|internal)\b/.exec(errorMessage(error));
+  const m = /\b(invalid|notFound|conflict|sharesExceedCap|capExceedsCapacity|unavailable|unauthorized|internal)\b/.exec(errorMessage(error));
   return m ? (m[1] as ErrorCode) : null;
 }

@@ -1,11 +1,12 @@
 // The overview: for each resource the total the apps use now against the owner's
 // cap, with a slider to set the cap; then the charts of the last five minutes.
-import { memo } from 'react';
+import { memo, useState } from 'react';
 import type { ProfileName } from '../../../electron/common/model.js';
 import { PROFILE_NAMES_UI } from '../lib/profiles.js';
-import { bridge } from '../bridge/index.js';
+import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
-import { selectCap, selectEditProfile, selectShareEntries } from '../store/selectors.js';
+import { selectCap, selectCapacity, selectEditProfile, selectShareEntries } from '../store/selectors.js';
+import { capacityLimit, capSliderMax, describeCapacity, formatCapacity, formatCapShare, parseCapacity } from '../lib/capacity.js';
 import { MACHINE_MAX, minCap } from '../lib/constraints.js';
 import { appColor } from '../lib/colors.js';
 import { formatValue, RESOURCE_LABELS, RESOURCES, type Resource } from '../lib/units.js';
@@ -52,8 +53,140 @@ const UsageBar = memo(function UsageBar({ resource }: { resource: Resource }) {
   );
 });
 
+type CapacityResource = 'netUp' | 'netDown' | 'disk';
+const isCapacityResource = (r: Resource): r is CapacityResource => r === 'netUp' || r === 'netDown' || r === 'disk';
+
+/** The link's or the disk's capacity: its value, where it came from, and Set… / Measure. */
+function CapacityRow({ resource }: { resource: CapacityResource }) {
+  const capacity = useStore(selectCapacity(resource));
+  const [text, setText] = useState<string | null>(null); // non-null while the owner types one
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const what = resource === 'disk' ? 'Disk' : 'Link';
+  const label = `${RESOURCE_LABELS[resource]} capacity`;
+
+  async function act(fn: () => Promise<unknown>): Promise<boolean> {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+      return true;
+    } catch (err) {
+      setError(errorMessage(err));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function save(typed: string): Promise<void> {
+    const parsed = parseCapacity(resource, typed);
+    if (!parsed.ok) {
+      setError(parsed.error);
+      return;
+    }
+    if (await act(() => bridge().setCapacity(resource, parsed.value))) setText(null);
+  }
+
+  return (
+    <div className="capacity-row" data-testid={`capacity-${resource}`}>
+      <p className="capacity-row__line">
+        <span className="capacity-row__label">{what} capacity </span>
+        <span className="capacity-row__value" data-testid={`capacity-value-${resource}`}>
+          {formatCapacity(resource, capacity)}
+        </span>
+        <span className="capacity-row__source" data-testid={`capacity-source-${resource}`}>
+          {' '}
+          ({describeCapacity(capacity)})
+        </span>
+      </p>
+      {text !== null ? (
+        <form
+          className="capacity-row__form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save(text);
+          }}
+        >
+          <input
+            type="text"
+            className="value-slider__text"
+            inputMode="decimal"
+            spellCheck={false}
+            autoComplete="off"
+            aria-label={`${label}, typed value`}
+            aria-invalid={error ? true : undefined}
+            placeholder={resource === 'disk' ? '100MB/s' : '12.5MB/s'}
+            value={text}
+            data-testid={`capacity-input-${resource}`}
+            onChange={(e) => setText(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                setText(null);
+                setError(null);
+              }
+            }}
+          />
+          <button type="submit" className="btn btn--small btn--primary" disabled={busy} data-testid={`capacity-save-${resource}`}>
+            Save
+          </button>
+          <button
+            type="button"
+            className="btn btn--small btn--ghost"
+            onClick={() => {
+              setText(null);
+              setError(null);
+            }}
+          >
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <div className="capacity-row__actions">
+          <button
+            type="button"
+            className="btn btn--small"
+            aria-label={`Set the ${label.toLowerCase()}`}
+            data-testid={`capacity-set-${resource}`}
+            onClick={() => {
+              setError(null);
+              setText(capacity?.bytesPerSec ? formatValue(resource, capacity.bytesPerSec) : '');
+            }}
+          >
+            Set…
+          </button>
+          <button
+            type="button"
+            className="btn btn--small"
+            disabled={busy}
+            aria-label={`Measure the ${resource === 'disk' ? 'disk' : 'link'} capacity`}
+            title={resource === 'disk' ? 'Writes and reads back a 64 MiB file in the config folder' : 'Reads the link speed (or the peak rate seen)'}
+            data-testid={`capacity-measure-${resource}`}
+            onClick={() => void act(() => bridge().measureCapacity(resource === 'disk' ? 'disk' : 'net'))}
+          >
+            {busy ? 'Measuring…' : 'Measure'}
+          </button>
+          {capacity?.source === 'owner' && (
+            <button type="button" className="btn btn--small btn--ghost" disabled={busy} onClick={() => void act(() => bridge().setCapacity(resource, null))}>
+              Forget
+            </button>
+          )}
+        </div>
+      )}
+      {error && (
+        <p className="value-slider__msg is-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 function CapCard({ resource, profile }: { resource: Resource; profile: ProfileName }) {
   const cap = useStore(selectCap(resource, profile));
+  const capacity = useStore(selectCapacity(resource));
+  const share = isCapacityResource(resource) ? formatCapShare(resource, cap, capacity) : null;
+  const max = isCapacityResource(resource) ? capSliderMax(resource, capacity) : MACHINE_MAX[resource];
   const entries = useStore(selectShareEntries);
   const activeProfile = useStore((s) => s.profile);
   const used = useStore((s) => formatValue(resource, s.latest?.total[resource].recent));
@@ -82,13 +215,22 @@ function CapCard({ resource, profile }: { resource: Resource; profile: ProfileNa
         label={`${label}, ${PROFILE_LABELS[profile]} profile`}
         value={cap}
         min={low}
-        max={MACHINE_MAX[resource]}
+        max={max}
+        maxHint={capacityLimit(capacity) !== null ? `the ${resource === 'disk' ? 'disk' : 'link'}'s capacity` : undefined}
         nullable
         defaultValue={Math.max(DEFAULT_CAP[resource], low)}
         limitHint={low > 0 ? `the apps' shares add up to ${formatValue(resource, low)}` : undefined}
         onCommit={(value) => bridge().setOwnerLimits(profile, { [resource]: value })}
         testId={`cap-slider-${resource}`}
       />
+      {isCapacityResource(resource) && (
+        <>
+          <p className="cap-card__share" data-testid={`cap-share-${resource}`}>
+            {share ?? '\u00a0'}
+          </p>
+          <CapacityRow resource={resource} />
+        </>
+      )}
     </section>
   );
 }

@@ -23,6 +23,8 @@ export interface ValueSliderProps {
   defaultValue?: number;
   /** Explains the limit, shown under the control when the owner runs into it. */
   limitHint?: string;
+  /** Explains the upper end when it is not the usual one (e.g. "the link's capacity"). */
+  maxHint?: string;
   disabled?: boolean;
   /** Send a value to the engine; resolve once it accepted it. */
   onCommit: (value: number | null) => Promise<unknown>;
@@ -35,7 +37,7 @@ export function ValueSlider(props: ValueSliderProps) {
   const [draft, setDraft] = useState<number | null | undefined>(undefined);
   const [text, setText] = useState<string | null>(null); // non-null while the owner types
   const [error, setError] = useState<string | null>(null);
-  const [atLimit, setAtLimit] = useState(false);
+  const [atLimit, setAtLimit] = useState<'low' | 'high' | false>(false);
   const sending = useRef(false);
   const queued = useRef<{ value: number | null } | null>(null);
   const dragging = useRef(false);
@@ -95,7 +97,7 @@ export function ValueSlider(props: ValueSliderProps) {
 
   function clamp(wanted: number): number {
     const clamped = Math.min(max, Math.max(min, wanted));
-    setAtLimit(wanted > max || wanted < min);
+    setAtLimit(wanted > max ? 'high' : wanted < min ? 'low' : false);
     return clamped;
   }
 
@@ -139,7 +141,7 @@ export function ValueSlider(props: ValueSliderProps) {
     if (parsed.value > max * (1 + 1e-9) || parsed.value < min * (1 - 1e-9)) {
       setError(
         parsed.value > max
-          ? `At most ${formatValue(resource, max)}${props.limitHint ? ` (${props.limitHint})` : ''}.`
+          ? `At most ${formatValue(resource, max)}${(props.maxHint ?? props.limitHint) ? ` (${props.maxHint ?? props.limitHint})` : ''}.`
           : `At least ${formatValue(resource, min)}: the apps' shares add up to that.`,
       );
       return;
@@ -153,7 +155,8 @@ export function ValueSlider(props: ValueSliderProps) {
   const valueText = shown === undefined ? '' : shown === null ? 'no cap' : formatValue(resource, shown);
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
-  const showLimit = atLimit && !error && props.limitHint;
+  const limitText = atLimit === 'high' && props.maxHint ? props.maxHint : props.limitHint;
+  const showLimit = atLimit && !error && limitText;
 
   return (
     <div className={`value-slider${disabled ? ' is-disabled' : ''}`} data-testid={testId}>
@@ -227,7 +230,7 @@ export function ValueSlider(props: ValueSliderProps) {
           </label>
         )}
         <p className={`value-slider__msg${error ? ' is-error' : ''}`} id={error ? errorId : hintId} role={error ? 'alert' : undefined} aria-live="polite">
-          {error ?? (showLimit ? `Stopped at ${formatValue(resource, max)}: ${props.limitHint}.` : '\u00a0')}
+          {error ?? (showLimit ? `Stopped at ${formatValue(resource, atLimit === 'low' ? min : max)}: ${limitText}.` : '\u00a0')}
         </p>
       </div>
     </div>

@@ -1,6 +1,6 @@
 // Limits: the owner's caps per profile, the effective caps, the active profile, the
-// pause-all lease and the engine's platform and settings. Written by the bridge.
-import type { EngineSettings, FullState, OwnerLimits, PauseLease, ProfileName } from '../../../electron/common/model.js';
+// pause-all lease, the link and disk capacity and the engine's platform and settings. Written by the bridge.
+import type { Capacities, EngineSettings, FullState, OwnerLimits, PauseLease, ProfileName } from '../../../electron/common/model.js';
 import { keepIfEqual, type Slice } from './types.js';
 
 export interface LimitsSlice {
@@ -13,8 +13,11 @@ export interface LimitsSlice {
   limits: OwnerLimits | null;
   pause: PauseLease | null;
   settings: EngineSettings | null;
+  /** Link and disk capacity (null before the first FullState, or from an engine without it). */
+  capacity: Capacities | null;
   setEngineState(state: Omit<FullState, 'apps'>): void;
   setProfileLimits(profile: ProfileName, limits: OwnerLimits): void;
+  setCapacity(capacity: Capacities): void;
 }
 
 export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
@@ -26,6 +29,7 @@ export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
   limits: null,
   pause: null,
   settings: null,
+  capacity: null,
   setEngineState(state) {
     set((s) => ({
       loaded: true,
@@ -36,6 +40,7 @@ export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
       limits: keepIfEqual(s.limits ?? undefined, state.limits),
       pause: state.pause ? keepIfEqual(s.pause ?? undefined, state.pause) : null,
       settings: keepIfEqual(s.settings ?? undefined, state.settings),
+      capacity: state.capacity ? keepIfEqual(s.capacity ?? undefined, state.capacity) : null,
     }));
   },
   setProfileLimits(profile, limits) {
@@ -44,5 +49,8 @@ export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
       const profiles = { ...s.profiles, [profile]: keepIfEqual(s.profiles[profile], limits) };
       return { profiles: keepIfEqual(s.profiles, profiles), limits: profile === s.profile ? keepIfEqual(s.limits ?? undefined, limits) : s.limits };
     });
+  },
+  setCapacity(capacity) {
+    set((s) => ({ capacity: keepIfEqual(s.capacity ?? undefined, capacity) }));
   },
 });

@@ -1,6 +1,6 @@
 // Selectors: each returns a primitive or an object kept stable by the slices, so
 // components re-render only when what they show changed.
-import type { AppView } from '../../../electron/common/model.js';
+import type { AppView, Capacity } from '../../../electron/common/model.js';
 import type { ShareEntry } from '../lib/constraints.js';
 import { strictestCap } from '../lib/constraints.js';
 import type { Resource } from '../lib/units.js';
@@ -42,3 +42,7 @@ export const selectShareEntries = (s: Store): ShareEntry[] => {
   }
   return lastEntries;
 };
+
+/** The capacity record of a byte-rate resource (undefined for cpu and mem, or before the state). */
+export const selectCapacity = (resource: Resource) => (s: Store): Capacity | undefined =>
+  resource === 'netUp' || resource === 'netDown' || resource === 'disk' ? s.capacity?.[resource] : undefined;

@@ -3,6 +3,7 @@
 // own CPU time, Ctrl-C stopping it cleanly, clear errors.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import * as fsModule from 'node:fs';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,4 +146,79 @@ test('run --down 1MB/s paces a loopback TCP download', { skip }, async () => {
   } finally {
     server.close();
   }
+});
+
+// ——— caps as a percent of the capacity (fixture /proc and /sys through INTERCEPTOR_PROC_ROOT / _SYS_ROOT) ———
+
+function capacityFixture(routeLine: string | null, speed: string): { env: NodeJS.ProcessEnv; configHome: string; cleanup: () => void } {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = fsModule;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'interceptor-cli-capacity-'));
+  mkdirSync(path.join(dir, 'proc/net'), { recursive: true });
+  mkdirSync(path.join(dir, 'sys/class/net/eth0'), { recursive: true });
+  mkdirSync(path.join(dir, 'config'), { recursive: true });
+  const header = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT';
+  writeFileSync(path.join(dir, 'proc/net/route'), [header, ...(routeLine ? [routeLine] : []), ''].join('\n'));
+  writeFileSync(path.join(dir, 'proc/net/dev'), 'Inter-|\n face |\n  eth0: 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n');
+  writeFileSync(path.join(dir, 'sys/class/net/eth0/speed'), speed);
+  return {
+    env: { ...process.env, INTERCEPTOR_PROC_ROOT: path.join(dir, 'proc'), INTERCEPTOR_SYS_ROOT: path.join(dir, 'sys'), XDG_CONFIG_HOME: path.join(dir, 'config') },
+    configHome: path.join(dir, 'config'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+const DEFAULT_ROUTE = 'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0';
+
+function runEnv(args: string[], env: NodeJS.ProcessEnv, timeout = 60_000) {
+  const r = spawnSync(process.execPath, [BIN, 'run', ...args], { encoding: 'utf8', timeout, env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('run --up 50%: no link capacity is a clear error that suggests an absolute rate', (t) => {
+  const fx = capacityFixture(null, '1000');
+  t.after(fx.cleanup);
+  let r = runEnv(['--up', '50%', '--', 'true'], fx.env);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /--up 50% need the link's capacity, but there is no default route .*; give an absolute rate instead, such as --up 1MB\/s/);
+  const wifi = capacityFixture(DEFAULT_ROUTE, '-1');
+  t.after(wifi.cleanup);
+  r = runEnv(['--down', '25%', '--', 'true'], wifi.env);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /eth0 reports no link speed .*such as --down 1MB\/s/);
+  r = runEnv(['--up', '150%', '--', 'true'], wifi.env);
+  assert.equal(r.code, 2, 'more than 100% is a usage error');
+  assert.match(r.stderr, /between 0% and 100%/);
+});
+
+test('run --up 50% --down 20%: percents of the link speed', { skip }, (t) => {
+  const fx = capacityFixture(DEFAULT_ROUTE, '1000');
+  t.after(fx.cleanup);
+  const r = runEnv(['--up', '50%', '--down', '20%', '--', 'sh', '-c', 'sleep 2.5'], fx.env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /disk capacity/, 'the disk is measured only for --disk N%');
+  // 1000 Mb/s = 125 MB/s: up 62.5 MB/s, down 25 MB/s
+  const figures = r.stderr.split('\n').filter((l) => l.startsWith('[interceptor] cpu'));
+  assert.ok(figures.length >= 1, r.stderr);
+  assert.match(figures[0]!, /up [\d.]+ [kMG]?B\/s\/62\.5 MB\/s {2}down [\d.]+ [kMG]?B\/s\/25 MB\/s {2}disk [\d.]+ [kMG]?B\/s {2}/);
+});
+
+test('run --disk 10%: the disk is measured now (one line says so) in the config dir, no file left', (t) => {
+  const fx = capacityFixture(DEFAULT_ROUTE, '1000');
+  t.after(fx.cleanup);
+  // a missing program: the run ends right after the caps are resolved (this test needs no helper)
+  const r = runEnv(['--disk', '10%', '--', 'no-such-command-xyz'], fx.env);
+  assert.ok(r.code === 127 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
+  const diskLines = r.stderr.split('\n').filter((l) => /disk capacity measured now/.test(l));
+  assert.equal(diskLines.length, 1, r.stderr);
+  const m = /^\[interceptor\] disk capacity measured now in (.+): ([\d.]+ [kMG]?B\/s) \((sequential write.*)\); --disk 10% = ([\d.]+ [kMG]?B\/s)$/.exec(diskLines[0]!);
+  assert.ok(m, diskLines[0]);
+  assert.equal(m[1], path.join(fx.configHome, 'interceptor'));
+  assert.deepEqual(fsModule.readdirSync(m[1]), []);
+});
+
+test('run --up 200MB/s on a 1000 Mb/s link is refused: above the capacity', { skip }, (t) => {
+  const fx = capacityFixture(DEFAULT_ROUTE, '1000');
+  t.after(fx.cleanup);
+  const r = runEnv(['--up', '200MB/s', '--', 'true'], fx.env);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /netUp cap of 200 MB\/s is above the capacity of the link, 125 MB\/s \(measured: eth0 link speed 1000 Mb\/s\)/);
 });

@@ -65,6 +65,7 @@ test('status, pause and resume talk to a running serve; server.json is private a
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /profile inUse/);
   assert.match(r.stdout, /No apps/);
+  assert.match(r.stdout, /^Capacity: Upload .+, Download .+, Disk unknown$/m, 'the link and disk capacity (the disk is never measured unasked)');
 
   r = cli(['pause', '--for', '15m', '--config-dir', dir]);
   assert.equal(r.code, 0, r.stderr);

@@ -1,0 +1,207 @@
+/* The user-notification fast path of the read/write family.
+ *
+ * A ptrace seccomp stop wakes the tracer on another CPU (and the tracee
+ * again after the resume): tens of µs in a VM. The filter instead sends
+ * read/write-family calls to a seccomp listener (SECCOMP_RET_USER_NOTIF),
+ * which the "notifier" thread reads with a blocking NOTIF_RECV; with
+ * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6+) the kernel runs it on the
+ * tracee's CPU, a few µs per call. Every call is answered CONTINUE: its bytes
+ * are counted by the thread's I/O window (tracer.c) since no exit stop
+ * exists here. In credit mode the requested size is reserved at admission
+ * and the window settles it against what moved; a call without credit is
+ * simply not answered yet (the thread waits in the kernel) until a grant.
+ *
+ * Shared state is under the helper lock. The notifier never calls ptrace
+ * (only the attaching thread may): releases it causes are posted to the
+ * tracer thread (EV_RELEASE). Tracee errors only ever affect that call. */
+#include "helper.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "seccomp_compat.h"
+
+static struct seccomp_notif_sizes sizes;
+
+/* Lets notification id's call proceed. False if the notification is gone
+ * (its thread was interrupted by a signal or a ptrace stop, or died). */
+static bool answer_continue(uint64_t id)
+{
+    union { struct seccomp_notif_resp r; char pad[256]; } u;
+    memset(&u, 0, sizeof u);
+    u.r.id = id;
+    u.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    for (;;) {
+        if (ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_SEND, &u.r) == 0) return true;
+        if (errno != EINTR) return false;
+    }
+}
+
+static bool is_write(int nr)
+{
+    return nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev || nr == SYS_pwritev || nr == SYS_pwritev2;
+}
+
+static uint64_t want_of(pid_t tid, const struct seccomp_data *d)
+{
+    uint64_t w;
+    switch (d->nr) {
+    case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64: w = d->args[2]; break;
+    default: w = iov_sum(tid, d->args[1], d->args[2]); break; /* the vectored forms */
+    }
+    return w > (1ull << 50) ? 1ull << 50 : w;
+}
+
+/* Reserves want for t's call and answers it; undone if the call vanished
+ * (it restarts as a new notification and is decided again). */
+static void admit(struct thread *t, uint64_t id, int res, int side, uint64_t want)
+{
+    bool reserve = is_credit(res);
+    if (reserve) {
+        H.cr[res].credit -= (int64_t)want;
+        t->win_resv[side] += want;
+        t->win_last[side] = want;
+    }
+    if (answer_continue(id) || !reserve) return;
+    H.cr[res].credit += (int64_t)want;
+    t->win_resv[side] -= want;
+    if (t->win_last[side] > t->win_resv[side]) t->win_last[side] = t->win_resv[side];
+}
+
+/* Tracer thread, from credit_release: a held notification's turn came. */
+void notif_admit(struct thread *t)
+{
+    uint64_t id = t->notif_id, want = t->held_want;
+    int res = t->held_res, side = t->notif_side;
+    queue_remove(t);
+    /* (the window was opened when it was held; make sure) */
+    if (!window_open(t, res == R_DISK ? FD_DISK : FD_NET)) { answer_continue(id); return; }
+    admit(t, id, res, side, want);
+}
+
+static void on_notif(const struct seccomp_notif *n)
+{
+    static bool logged_io;
+    struct thread *t = thread_find((pid_t)n->pid);
+    if (!t || !t->proc) {
+        /* Not registered: only the app's first process before its exec (our
+         * child writing why the exec failed; the engine may not even have
+         * its hello yet, so no log). Threads are registered before they run. */
+        answer_continue(n->id);
+        return;
+    }
+    const struct seccomp_data *d = &n->data;
+    int side = is_write(d->nr) ? 1 : 0;
+    int cls = classify_fd(t->proc, t->tid, (int)d->args[0]);
+    int res = cls == FD_NET ? (side ? R_NETUP : R_NETDOWN) : cls == FD_DISK ? R_DISK : -1;
+    /* The thread's calls are sequential: a queue entry of it is either this
+     * call restarted after a ptrace stop (it keeps its place, no second
+     * demand) or a call it gave up (EINTR). */
+    bool restarted = t->held && t->held_notif && t->held_res == res;
+    if (t->held && !restarted) queue_remove(t);
+    if (res < 0) {
+        if (t->win_class != FD_UNKNOWN) window_settle(t, WS_CLOSE);
+        answer_continue(n->id);
+        return;
+    }
+    if (!window_open(t, cls)) {
+        if (!logged_io) { logged_io = true; helper_log("warn", "cannot read the I/O counters of thread %d: its calls go uncounted", t->tid); }
+        if (restarted) queue_remove(t);
+        answer_continue(n->id);
+        return;
+    }
+    if (!is_credit(res)) {
+        if (restarted) queue_remove(t);
+        answer_continue(n->id);
+        return;
+    }
+    uint64_t want = want_of(t->tid, d);
+    struct credit_state *cs = &H.cr[res];
+    if (cs->credit <= 0) {
+        /* reservations of completed calls come back first: its own (all
+         * complete: it is here), then every window's */
+        window_settle(t, WS_IDLE);
+        if (cs->credit <= 0) io_windows_flush();
+    }
+    if (cs->credit > 0) {
+        if (restarted) queue_remove(t);
+        admit(t, n->id, res, side, want);
+        return;
+    }
+    /* Held: not answered until a grant. If it was interrupted meanwhile the
+     * restart is already on its way as a new notification. */
+    if (ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->id) != 0) return;
+    t->notif_id = n->id;
+    t->notif_side = side;
+    if (restarted) {
+        cs->held_bytes = cs->held_bytes - t->held_want + want;
+        t->held_want = want;
+    } else {
+        t->held_notif = true;
+        queue_hold(t, res, want, true);
+    }
+}
+
+static void *notifier_main(void *arg)
+{
+    (void)arg;
+    struct seccomp_notif *n = malloc(sizes.seccomp_notif);
+    if (!n) abort(); /* setup only: a silent notifier would hang the app */
+    for (;;) {
+        memset(n, 0, sizes.seccomp_notif);
+        /* blocking in the ioctl (not poll) is what the sync wake-up applies to */
+        if (ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_RECV, n) != 0) {
+            if (errno == EINTR) continue;
+            if (errno != ENOENT) { usleep(1000); continue; }
+            /* ENOENT: the caller died or was interrupted before we read it,
+             * or no task uses the filter any more (then RECV fails at once,
+             * forever: the tree is gone and no task can join the filter
+             * again). Wait for a pending notification without spinning. */
+            struct pollfd p = { .fd = H.notif_fd, .events = POLLIN };
+            int r = poll(&p, 1, 1000);
+            if (r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p.revents & POLLIN)) break;
+            continue;
+        }
+        helper_lock();
+        on_notif(n);
+        bool post = false;
+        for (int r = 0; r < R_COUNT; r++) post |= H.release_pending[r];
+        helper_unlock();
+        if (post) post_event(EV_RELEASE, 0, NULL, 0);
+    }
+    free(n);
+    return NULL;
+}
+
+/* Setup (tracer_create, before the app runs on): the app's filter sends the
+ * read/write family to listener from now on, so failing here is fatal. */
+void notify_start(int listener)
+{
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0 || sizes.seccomp_notif_resp > 256) {
+        perror("interceptor-helper: SECCOMP_GET_NOTIF_SIZES");
+        exit(125);
+    }
+    H.notif_fd = listener;
+    H.notif_sync = ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t th;
+    int e = pthread_create(&th, NULL, notifier_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e != 0) {
+        errno = e;
+        perror("interceptor-helper: notifier thread");
+        exit(125);
+    }
+    pthread_detach(th);
+}

@@ -1,0 +1,298 @@
+// The seccomp user-notification path of the read/write family: features in
+// hello, calls held in a notification (the thread waits in the kernel, not in
+// a ptrace stop) and released exactly on grant, credit reservations settled
+// against what really moved, a held notification interrupted by CPU stops and
+// job control, and credit-mode exactness on both paths.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bin, cleanupAll, HELPER, procState, requireBuilt, sleep, startApp, tmpDir, waitFor } from './harness.js';
+import type { App } from './harness.js';
+
+after(cleanupAll);
+
+const CHUNK = 65536;
+const SYS_READ = 0;
+const SYS_WRITE = 1;
+
+/** Kernel >= 6.6 has SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP. */
+const kernelHasSyncWake = (): boolean => {
+  const [maj, min] = os.release().split('.').map(Number);
+  return maj! > 6 || (maj === 6 && min! >= 6);
+};
+
+/** The helper's raw hello line (HelperSession keeps only the fields it knows). */
+async function rawHello(env: Record<string, string>): Promise<Record<string, unknown>> {
+  const { dir, remove } = tmpDir();
+  const sock = path.join(dir, 'ctl.sock');
+  let conn: net.Socket | undefined;
+  const server = net.createServer((c) => (conn = c));
+  await new Promise<void>((r) => server.listen(sock, r));
+  const helper = spawn(HELPER, ['--control', sock, '--', bin('io'), 'noop'], {
+    env: { ...process.env, ...env, INTERCEPTOR_HELPER_TOKEN: 'notif-test' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  try {
+    await waitFor('connection', () => conn);
+    let buf = '';
+    conn!.on('data', (d: Buffer) => (buf += d.toString()));
+    await waitFor('hello', () => buf.includes('\n'));
+    return JSON.parse(buf.slice(0, buf.indexOf('\n'))) as Record<string, unknown>;
+  } finally {
+    helper.kill('SIGKILL');
+    conn?.destroy();
+    server.close();
+    remove();
+  }
+}
+
+/** Number of the system call the task is blocked in, or null when it runs / is gone. */
+function blockedIn(pid: number): number | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/syscall`, 'utf8').trim();
+    const n = Number(s.split(' ')[0]);
+    return Number.isInteger(n) && n >= 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Grants each demand of the dynamic loader's library reads exactly until a
+ * demand of `want` bytes (the program's own call) arrives; returns its index. */
+async function grantUntil(app: App, want: number): Promise<number> {
+  let seen = 0;
+  for (;;) {
+    await waitFor('demand', () => app.demands.length > seen);
+    const d = app.demands[seen++]!;
+    assert.equal(d.resource, 'disk');
+    if (d.bytes === want) return seen;
+    await app.session.grant('disk', d.bytes);
+  }
+}
+
+test('hello reports the notification path and its sync wake-up; INTERCEPTOR_HELPER_NO_UNOTIF=1 turns it off', async () => {
+  requireBuilt();
+  const on = (await rawHello({})).features as Record<string, boolean>;
+  assert.equal(typeof on.userNotif, 'boolean');
+  assert.equal(on.notifPath, on.userNotif, JSON.stringify(on));
+  assert.equal(typeof on.notifSyncWake, 'boolean');
+  if (on.notifPath && kernelHasSyncWake()) assert.equal(on.notifSyncWake, true);
+  const off = (await rawHello({ INTERCEPTOR_HELPER_NO_UNOTIF: '1' })).features as Record<string, boolean>;
+  assert.equal(off.notifPath, false);
+  assert.equal(off.notifSyncWake, false);
+  const offW = (await rawHello({ INTERCEPTOR_HELPER_NO_WINDOWS: '1' })).features as Record<string, boolean>;
+  assert.equal(offW.notifPath, false);
+});
+
+test('a write without credit waits in a notification (not a ptrace stop) and is released exactly on each grant', async (t) => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'paced');
+  const app = await startApp(bin('io'), ['fwrite', file, String(3 * CHUNK), String(CHUNK)], { free: false });
+  const s = app.session;
+  try {
+    if (!s.hello.features.userNotif) return t.skip('no seccomp user notification on this kernel');
+    await s.setLimitMode('disk', 'credit');
+    await s.free();
+    let seen = await grantUntil(app, CHUNK);
+    for (let i = 0; i < 3; i++) {
+      await waitFor('held in the write', () => procState(app.appPid) === 'S' && blockedIn(app.appPid) === SYS_WRITE);
+      await sleep(100);
+      assert.equal(procState(app.appPid), 'S', 'a held notification is a sleep in the kernel');
+      assert.equal(statSync(file).size, i * CHUNK);
+      const u = await app.usage();
+      assert.equal(u.heldDisk, CHUNK);
+      assert.equal(u.heldCalls, 1);
+      assert.equal(u.diskWrite, i * CHUNK);
+      await s.grant('disk', CHUNK);
+      await waitFor(`write ${i + 1}`, () => statSync(file).size === (i + 1) * CHUNK);
+      if (i < 2) {
+        await waitFor('next demand', () => app.demands.length > seen);
+        seen = app.demands.length;
+        assert.deepEqual(app.demands.at(-1), { resource: 'disk', bytes: CHUNK });
+      }
+      await sleep(100);
+      assert.equal(statSync(file).size, (i + 1) * CHUNK, 'more than the credit was written');
+    }
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.equal(s.lastUsage!.diskWrite, 3 * CHUNK);
+    assert.equal(s.lastUsage!.heldCalls, 0);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+test('credit settlement: read(fd, buf, 1 MiB) of a 100-byte file reserves 1 MiB and is charged 100', async (t) => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const src = path.join(dir, 'small');
+  writeFileSync(src, Buffer.alloc(100, 1));
+  const MIB = 1 << 20;
+  const app = await startApp(bin('io'), ['fcopy', src, '/dev/null', String(MIB)], { free: false });
+  const s = app.session;
+  try {
+    if (!s.hello.features.userNotif) return t.skip('no seccomp user notification on this kernel');
+    await s.setLimitMode('disk', 'credit');
+    await s.free();
+    const seen = await grantUntil(app, MIB);
+    const before = await app.usage();
+    assert.equal(before.heldDisk, MIB);
+    // exactly 1 MiB: the read reserves it all and moves 100 bytes; only the
+    // refund of the other 1 MiB - 100 lets the second read (EOF) pass
+    await s.grant('disk', MIB);
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.equal(app.demands.length, seen, `demands after the grant: ${JSON.stringify(app.demands.slice(seen))}`);
+    const u = s.lastUsage!;
+    assert.equal(u.diskRead - before.diskRead, 100);
+    assert.equal(u.diskWrite, 0); // /dev/null is not charged
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+test('a held notification interrupted by CPU stops, slices and job control keeps its place and is released exactly once', async (t) => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'held');
+  const app = await startApp(bin('io'), ['fwrite', file, String(CHUNK), String(CHUNK)], { free: false });
+  const s = app.session;
+  try {
+    if (!s.hello.features.userNotif) return t.skip('no seccomp user notification on this kernel');
+    await s.setLimitMode('disk', 'credit');
+    await s.free();
+    const seen = await grantUntil(app, CHUNK);
+    const held = () => procState(app.appPid) === 'S' && blockedIn(app.appPid) === SYS_WRITE;
+    await waitFor('held in the write', held);
+
+    // CPU stop: the thread leaves the notification for a ptrace stop ...
+    await s.stop();
+    assert.equal(procState(app.appPid), 't');
+    let u = await app.usage();
+    assert.equal(u.heldCalls, 1, 'a stopped held call stays held');
+    assert.equal(u.heldDisk, CHUNK);
+    // ... and its call restarts as a new notification that takes its place
+    await s.free();
+    await waitFor('held again', held);
+    for (let i = 0; i < 3; i++) await s.runSlice(5);
+    await s.free();
+    await waitFor('held again after slices', held);
+
+    // job control from outside
+    process.kill(app.appPid, 'SIGSTOP');
+    await waitFor('job-stopped', () => procState(app.appPid) === 't' || procState(app.appPid) === 'T');
+    u = await app.usage();
+    assert.equal(u.heldCalls, 1);
+    process.kill(app.appPid, 'SIGCONT');
+    await waitFor('held after SIGCONT', held);
+
+    await sleep(100);
+    assert.equal(app.demands.length, seen, 'the restarted call was reported again');
+    assert.equal(statSync(file).size, 0);
+    u = await app.usage();
+    assert.equal(u.heldCalls, 1);
+    assert.equal(u.diskWrite, 0);
+
+    // a grant while stopped: released when the tree runs again, exactly once
+    await s.stop();
+    await s.grant('disk', CHUNK);
+    await sleep(100);
+    assert.equal(statSync(file).size, 0, 'a stopped thread wrote');
+    await s.free();
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.equal(statSync(file).size, CHUNK);
+    assert.equal(s.lastUsage!.diskWrite, CHUNK);
+    assert.equal(s.lastUsage!.heldCalls, 0);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+// Credit mode with ample credit: every read/write form goes through
+// reservations settled by the I/O window (notifications) or by exit stops
+// (ptrace fallback); both exact.
+for (const [label, env] of [['notifications', {}], ['ptrace fallback', { INTERCEPTOR_HELPER_NO_UNOTIF: '1' }]] as const) {
+  test(`credit mode (${label}): every read/write form is charged exactly and unused reservations come back`, async () => {
+    requireBuilt();
+    const base = await (async () => {
+      const a = await startApp(bin('io'), ['noop'], { env });
+      try {
+        await a.exited;
+        return a.session.lastUsage!.diskRead;
+      } finally {
+        await a.cleanup();
+      }
+    })();
+    const { dir, remove } = tmpDir();
+    const app = await startApp(bin('io'), ['file', dir], { free: false, env });
+    const s = app.session;
+    try {
+      await s.setLimitMode('disk', 'credit');
+      await s.grant('disk', 200000); // ample: no call is held
+      await s.free();
+      assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+      const u = s.lastUsage!;
+      assert.equal(u.diskWrite, 16500);
+      assert.equal(u.diskRead - base, 16500);
+      assert.equal(app.demands.length, 0, JSON.stringify(app.demands));
+    } finally {
+      await app.cleanup();
+      remove();
+    }
+  });
+}
+
+test('read on the notification path: a thread reading a file in a loop with credit is paced exactly', async (t) => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const src = path.join(dir, 'src');
+  writeFileSync(src, Buffer.alloc(4 * CHUNK, 2));
+  const app = await startApp(bin('io'), ['fcopy', src, '/dev/null', String(CHUNK)], { free: false });
+  const s = app.session;
+  try {
+    if (!s.hello.features.userNotif) return t.skip('no seccomp user notification on this kernel');
+    await s.setLimitMode('disk', 'credit');
+    await s.free();
+    await grantUntil(app, CHUNK);
+    const before = await app.usage();
+    for (let i = 1; i <= 4; i++) {
+      await waitFor('held in the read', () => blockedIn(app.appPid) === SYS_READ && procState(app.appPid) === 'S');
+      await s.grant('disk', CHUNK);
+      const end = Date.now() + 5000;
+      for (;;) {
+        const got = (await app.usage()).diskRead - before.diskRead;
+        if (got >= i * CHUNK || Date.now() > end) {
+          assert.equal(got, i * CHUNK);
+          break;
+        }
+        await sleep(20);
+      }
+    }
+    // the EOF read asks CHUNK with no credit left: one more grant
+    await waitFor('EOF read held', () => blockedIn(app.appPid) === SYS_READ || procState(app.appPid) === null);
+    await s.setLimitMode('disk', 'unlimited');
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.equal(s.lastUsage!.diskRead - before.diskRead, 4 * CHUNK);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+test('the seccomp listener never reaches the app (close-on-exec in the child)', async () => {
+  requireBuilt();
+  const app = await startApp('/bin/sh', ['-c', 'ls -l /proc/$$/fd/; true']);
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.ok(app.stdout().length > 0, 'no output');
+    assert.ok(!app.stdout().includes('seccomp'), app.stdout());
+  } finally {
+    await app.cleanup();
+  }
+});

@@ -1,0 +1,93 @@
+// The dashboard's capacity helpers (renderer/src/lib/capacity.ts) and the limits
+// slice's capacity: cap as a share of the capacity, the cap slider's range, typed
+// capacities, the source in words; and that they agree with electron/common/model.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Capacity } from '../../electron/common/model.js';
+import { PEAK_OBSERVED_METHOD as MODEL_PEAK, capacityLimit as modelCapacityLimit } from '../../electron/common/model.js';
+import {
+  PEAK_OBSERVED_METHOD,
+  capacityLimit,
+  capShare,
+  capSliderMax,
+  describeCapacity,
+  formatCapacity,
+  formatCapShare,
+  isLowerBound,
+  parseCapacity,
+} from '../../renderer/src/lib/capacity.js';
+import { MACHINE_MAX } from '../../renderer/src/lib/constraints.js';
+import { createAppStore } from '../../renderer/src/store/store.js';
+import { selectCapacity } from '../../renderer/src/store/selectors.js';
+import { capacities, fullState } from './fixtures.js';
+
+const LINK: Capacity = { bytesPerSec: 125e6, source: 'measured', measuredAt: new Date(2026, 10, 22, 14, 5, 9).getTime(), method: 'eth0 link speed 1000 Mb/s' };
+const PEAK: Capacity = { bytesPerSec: 4e6, source: 'measured', measuredAt: 1, method: 'peak observed on wlan0' };
+const OWNER: Capacity = { bytesPerSec: 50e6, source: 'owner', measuredAt: null, method: null };
+const UNKNOWN: Capacity = { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null };
+
+test('same rule as the engine for which capacity bounds a cap', () => {
+  assert.equal(PEAK_OBSERVED_METHOD, MODEL_PEAK);
+  for (const c of [LINK, PEAK, OWNER, UNKNOWN, undefined]) assert.equal(capacityLimit(c), modelCapacityLimit(c), JSON.stringify(c));
+  assert.equal(isLowerBound(PEAK), true);
+  assert.equal(isLowerBound(LINK), false);
+});
+
+test('the cap slider goes up to a known capacity, otherwise the usual range', () => {
+  assert.equal(capSliderMax('netUp', LINK), 125e6);
+  assert.equal(capSliderMax('disk', OWNER), 50e6);
+  assert.equal(capSliderMax('netDown', UNKNOWN), MACHINE_MAX.netDown);
+  assert.equal(capSliderMax('netDown', PEAK), MACHINE_MAX.netDown, 'a lower bound does not shorten the slider');
+  assert.equal(capSliderMax('disk', undefined), MACHINE_MAX.disk);
+});
+
+test('a cap as a share of the capacity: "% of link" / "% of disk"', () => {
+  assert.equal(capShare(25e6, LINK), 0.2);
+  assert.equal(capShare(null, LINK), null, 'no cap');
+  assert.equal(capShare(1e6, UNKNOWN), null);
+  assert.equal(formatCapShare('netUp', 50e6, LINK), '40% of link');
+  assert.equal(formatCapShare('netDown', 1.25e6, LINK), '1% of link');
+  assert.equal(formatCapShare('netDown', 0.5e6, LINK), '0.4% of link');
+  assert.equal(formatCapShare('disk', 12.5e6, OWNER), '25% of disk');
+  assert.equal(formatCapShare('netDown', 2e6, PEAK), '≤ 50% of link', 'a lower bound: the share is at most that');
+  assert.equal(formatCapShare('netDown', 2e6, UNKNOWN), null);
+  assert.equal(formatCapShare('netDown', 0, LINK), '0% of link');
+});
+
+test('a typed capacity: a positive rate with units, or a message saying what to type', () => {
+  assert.deepEqual(parseCapacity('netUp', '12.5MB/s'), { ok: true, value: 12.5e6 });
+  assert.deepEqual(parseCapacity('disk', '1 GB/s'), { ok: true, value: 1e9 });
+  for (const bad of ['0', '0MB/s', 'fast', '-5MB/s', '5PB/s', '']) {
+    const r = parseCapacity('netDown', bad);
+    assert.equal(r.ok, false, bad);
+    if (!r.ok) assert.match(r.error, /^Type /);
+  }
+});
+
+test('where a capacity came from, in words', () => {
+  const now = new Date(2026, 10, 22, 18, 0, 0).getTime();
+  assert.equal(describeCapacity(LINK, now), 'measured: eth0 link speed 1000 Mb/s, 14:05:09');
+  assert.equal(describeCapacity(OWNER, now), 'given by you');
+  assert.equal(describeCapacity(UNKNOWN, now), 'unknown');
+  assert.equal(describeCapacity(undefined, now), 'unknown');
+  assert.equal(formatCapacity('netUp', LINK), '125 MB/s');
+  assert.equal(formatCapacity('netUp', PEAK), '≥ 4 MB/s');
+  assert.equal(formatCapacity('disk', UNKNOWN), 'unknown');
+});
+
+test('limits slice: the capacity from the engine state and from the capacity commands, stable when equal', () => {
+  const store = createAppStore();
+  const s = () => store.getState();
+  assert.equal(s().capacity, null);
+  assert.equal(selectCapacity('netUp')(s()), undefined);
+  s().setEngineState(fullState([], { capacity: capacities({ netUp: LINK, netDown: LINK }) }));
+  assert.deepEqual(selectCapacity('netUp')(s()), LINK);
+  assert.equal(selectCapacity('cpu')(s()), undefined, 'no capacity for cpu');
+  assert.equal(selectCapacity('mem')(s()), undefined);
+  const before = s().capacity;
+  s().setEngineState(fullState([], { capacity: capacities({ netUp: { ...LINK }, netDown: { ...LINK } }) }));
+  assert.equal(s().capacity, before, 'same content: same object');
+  s().setCapacity(capacities({ netUp: LINK, netDown: LINK, disk: OWNER }));
+  assert.deepEqual(selectCapacity('disk')(s()), OWNER);
+  assert.notEqual(s().capacity, before);
+});
