@@ -797,6 +797,9 @@ export class EngineImpl implements Engine {
     }
     rt.session = session;
     rt.pid = session.hello.appPid;
+    if (!session.hello.features.notifPath && this.throttle.allow('notifPath')) {
+      this.log.add('warning', `${id}: this kernel offers no seccomp user notification; read/write calls are intercepted by ptrace stops (about 10x slower per call)`, id);
+    }
     const tracker = new UsageTracker(this.clock.now(), this.cores);
     rt.tracker = tracker;
     // held ⇄ running transitions reach the UIs with the next snapshot tick (see snapshot()),

@@ -834,13 +834,15 @@ static void die(const char *what)
 }
 
 /* The child's listener fd (close-on-exec, gone at its exec): find it among
- * its fds and take a duplicate (pidfd_getfd: we are its parent, same uid). */
+ * its fds and take a duplicate (pidfd_getfd: we are its parent, same uid).
+ * Returns the fd, -1 if the child has none (it fell back to the ptrace-only
+ * filter), or -2 if one exists but cannot be taken. */
 static int grab_listener(pid_t pid)
 {
     char dir[64], link[64];
     snprintf(dir, sizeof dir, "/proc/%d/fd", pid);
     DIR *d = opendir(dir);
-    if (!d) return -1;
+    if (!d) return -2;
     int fd = -1;
     struct dirent *e;
     while (fd < 0 && (e = readdir(d))) {
@@ -850,8 +852,9 @@ static int grab_listener(pid_t pid)
         link[n] = 0;
         if (strcmp(link, "anon_inode:seccomp notify") != 0) continue;
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        if (pidfd < 0) break;
+        if (pidfd < 0) { fd = -2; break; }
         fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
+        if (fd < 0) fd = -2;
         close(pidfd);
     }
     closedir(d);
@@ -881,9 +884,12 @@ pid_t tracer_create(char **argv)
             perror("interceptor-helper: seccomp filter");
             _exit(126);
         }
-        /* wait for PTRACE_SEIZE before running anything of the app; the stop
-         * signal tells the parent whether a listener waits to be taken */
-        raise(notif ? SIGSTOP : SIGTSTP);
+        /* wait for PTRACE_SEIZE before running anything of the app. SIGSTOP,
+         * never SIGTSTP: the kernel discards terminal stops in an orphaned
+         * process group (e.g. under a CI shell), and the app would run on
+         * unseized. The parent finds out from our fds whether a listener
+         * waits to be taken. */
+        raise(SIGSTOP);
         execvp(argv[0], argv);
         fprintf(stderr, "interceptor-helper: cannot execute %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -891,12 +897,12 @@ pid_t tracer_create(char **argv)
     int st;
     if (waitpid(pid, &st, WSTOPPED) != pid) die("waitpid");
     if (!WIFSTOPPED(st)) { errno = ECHILD; die("the app died during setup"); }
-    if (WSTOPSIG(st) == SIGSTOP && try_notif) {
+    if (try_notif) {
         /* started before the child runs on: its own writes (an exec failure
          * message) already go to the listener */
         int l = grab_listener(pid);
-        if (l < 0) { kill(pid, SIGKILL); die("taking the seccomp listener"); }
-        notify_start(l);
+        if (l == -2) { kill(pid, SIGKILL); die("taking the seccomp listener"); }
+        if (l >= 0) notify_start(l);
     }
     if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)TRACE_OPTS) != 0) {
         kill(pid, SIGKILL);

@@ -26,7 +26,7 @@ const kernelHasSyncWake = (): boolean => {
 };
 
 /** The helper's raw hello line (HelperSession keeps only the fields it knows). */
-async function rawHello(env: Record<string, string>): Promise<Record<string, unknown>> {
+async function rawHello(env: Record<string, string>, detached = false): Promise<Record<string, unknown>> {
   const { dir, remove } = tmpDir();
   const sock = path.join(dir, 'ctl.sock');
   let conn: net.Socket | undefined;
@@ -35,9 +35,12 @@ async function rawHello(env: Record<string, string>): Promise<Record<string, unk
   const helper = spawn(HELPER, ['--control', sock, '--', bin('io'), 'noop'], {
     env: { ...process.env, ...env, INTERCEPTOR_HELPER_TOKEN: 'notif-test' },
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached,
   });
+  let stderr = '';
+  helper.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   try {
-    await waitFor('connection', () => conn);
+    await waitFor(`connection (helper stderr: ${stderr})`, () => conn ?? (helper.exitCode !== null ? assert.fail(`helper exited ${helper.exitCode}: ${stderr}`) : undefined));
     let buf = '';
     conn!.on('data', (d: Buffer) => (buf += d.toString()));
     await waitFor('hello', () => buf.includes('\n'));
@@ -86,6 +89,16 @@ test('hello reports the notification path and its sync wake-up; INTERCEPTOR_HELP
   assert.equal(off.notifSyncWake, false);
   const offW = (await rawHello({ INTERCEPTOR_HELPER_NO_WINDOWS: '1' })).features as Record<string, boolean>;
   assert.equal(offW.notifPath, false);
+});
+
+test('every interception path starts in an orphaned process group (a detached session, as under a CI shell)', async () => {
+  // The kernel discards terminal stop signals (SIGTSTP) there: the child must stop for seizing with SIGSTOP.
+  requireBuilt();
+  const envs: Record<string, string>[] = [{}, { INTERCEPTOR_HELPER_NO_UNOTIF: '1' }, { INTERCEPTOR_HELPER_NO_WINDOWS: '1' }];
+  for (const env of envs) {
+    const hello = await rawHello(env, true);
+    assert.equal(hello.type, 'hello', JSON.stringify(env));
+  }
 });
 
 test('a write without credit waits in a notification (not a ptrace stop) and is released exactly on each grant', async (t) => {

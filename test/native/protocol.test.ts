@@ -214,3 +214,17 @@ test('HelperSession validates every helper message: malformed ones are dropped a
     await server.close();
   }
 });
+
+test('parseHello keeps the notification-path features, and an older hello without them means ptrace only', async () => {
+  const { parseHello } = await import('../../electron/engine/catcher/helper-session.js');
+  const base = { type: 'hello', version: 1, token: 't', helperPid: 10, appPid: 11, ncpu: 2 };
+  const old = { seccomp: true, ptraceSeize: true, userNotif: true, rt: false, pidfd: true };
+  const a = parseHello({ ...base, features: old });
+  assert.equal(a?.features.notifPath, false);
+  assert.equal(a?.features.notifSyncWake, false);
+  const b = parseHello({ ...base, features: { ...old, notifPath: true, notifSyncWake: true } });
+  assert.equal(b?.features.notifPath, true);
+  assert.equal(b?.features.notifSyncWake, true);
+  // a non-boolean is not taken as true
+  assert.equal(parseHello({ ...base, features: { ...old, notifPath: 'yes' } })?.features.notifPath, false);
+});

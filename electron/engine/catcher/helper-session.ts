@@ -158,6 +158,9 @@ export function parseHello(m: unknown): (HelperHello & { token: string }) | null
     userNotif: f.userNotif as boolean,
     rt: f.rt as boolean,
     pidfd: f.pidfd as boolean,
+    // added in the notification fast path; an older helper lacks them (= ptrace only)
+    notifPath: f.notifPath === true,
+    notifSyncWake: f.notifSyncWake === true,
   };
   return { version: m.version, token: m.token, helperPid: m.helperPid, appPid: m.appPid, features, ncpu: m.ncpu };
 }

@@ -11,6 +11,10 @@ export interface HelperFeatures {
   userNotif: boolean;
   rt: boolean;
   pidfd: boolean;
+  /** read/write calls go through seccomp user notification (the fast path), not ptrace stops. */
+  notifPath: boolean;
+  /** the notification listener wakes the helper on the app's CPU (Linux 6.6+). */
+  notifSyncWake: boolean;
 }
 
 export interface HelperHello {
