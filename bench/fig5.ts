@@ -2,6 +2,13 @@
 //
 //   node --import tsx bench/fig5.ts [--quick] [--modes=interceptor-rt,interceptor,cpulimit,cgroup]
 //                                   [--seconds=T] [--n=1,5,10] [--s=0.1,0.5,0.9] [--out=fig5]
+//                                   [--bucket=K]  (CPU bucket of K slices × cores; default 1)
+//
+// Full grid as quoted in the README (≈ 23 min on 2 cores; run it on a quiet machine):
+//   node --import tsx bench/fig5.ts --modes=interceptor-rt --seconds=5 --out=fig5-full
+// Cells must be long: PNS keeps instances within one allocation (a 20 ms slice × 2 threads) of
+// each other, which over a window of w seconds is up to 0.04 / (w × ncpu) of the machine per
+// instance — 0.005 at w = 4 s. --seconds=5 makes every window ≥ 4 s.
 //
 // Workload: N identical CPU-bound instances (bench/lib/work.c, as many threads as cores,
 // a fixed amount of work each), S(P2P, CPU) = S, S(Pi) = S/N, plus one CPU-bound owner

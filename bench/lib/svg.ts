@@ -1,5 +1,6 @@
 // Minimal SVG line charts (no dependencies) and PNG conversion with ImageMagick's
 // `convert` (or chromium headless as a fallback). Says clearly when neither exists.
+import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
@@ -28,7 +29,8 @@ function ticks(min: number, max: number, n = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(step0));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0) ?? step0;
   const out: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + 1e-12; v += step) out.push(Number(v.toPrecision(10)));
+  // multiples of step, not a running sum: 0 must come out as 0, not −2.8e-17
+  for (let k = Math.ceil(min / step); k * step <= max + 1e-12; k++) out.push(k === 0 ? 0 : Number((k * step).toPrecision(10)));
   return out;
 }
 
@@ -72,7 +74,8 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
   p.series.forEach((ser, i) => {
     if (ser.points.length === 0) return;
     const d = ser.points.map((q, j) => `${j ? 'L' : 'M'}${X(q[0]).toFixed(1)},${Y(q[1]).toFixed(1)}`).join(' ');
-    s += `<path d="${d}" fill="none" stroke="${ser.color}" stroke-width="2"${ser.dashed ? ' stroke-dasharray="6 4"' : ''}/>`;
+    // fill-opacity too: ImageMagick's SVG renderer otherwise fills the open path's polygon
+    s += `<path d="${d}" fill="none" fill-opacity="0" stroke="${ser.color}" stroke-width="2"${ser.dashed ? ' stroke-dasharray="6 4"' : ''}/>`;
     for (const q of ser.points) s += `<circle cx="${X(q[0]).toFixed(1)}" cy="${Y(q[1]).toFixed(1)}" r="2.5" fill="${ser.color}"/>`;
     const ly = y0 + m.t + 14 + i * 15;
     s += `<line x1="${x0 + m.l + 8}" x2="${x0 + m.l + 28}" y1="${ly - 4}" y2="${ly - 4}" stroke="${ser.color}" stroke-width="2"${ser.dashed ? ' stroke-dasharray="6 4"' : ''}/>`;
@@ -91,16 +94,20 @@ export function chartSvg(title: string, panels: Panel[], panelW = 420, panelH = 
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, sans-serif">${body}</svg>\n`;
 }
 
-/** Writes `svgPath` and converts it to `pngPath`. Returns a message saying what happened. */
+/**
+ * Writes `svgPath` and converts it to `pngPath`: Chromium first (it renders strokes and rotated
+ * axis labels correctly; ImageMagick's own SVG renderer doubles thick strokes and drops rotated
+ * text), ImageMagick `convert` otherwise. Returns a message saying what happened.
+ */
 export function writeSvgAndPng(svg: string, svgPath: string, pngPath: string): string {
   writeFileSync(svgPath, svg);
-  const conv = spawnSync('convert', ['-density', '110', svgPath, pngPath], { encoding: 'utf8' });
-  if (!conv.error && conv.status === 0) return `wrote ${pngPath} (ImageMagick convert) and ${svgPath}`;
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((c) => spawnSync('test', ['-x', c]).status === 0);
   if (chromium) {
     const m = /width="(\d+)" height="(\d+)"/.exec(svg);
-    const r = spawnSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', `--screenshot=${pngPath}`, `--window-size=${m?.[1] ?? 1200},${m?.[2] ?? 400}`, `file://${svgPath}`], { encoding: 'utf8' });
+    const r = spawnSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--hide-scrollbars', `--screenshot=${pngPath}`, `--window-size=${m?.[1] ?? 1200},${m?.[2] ?? 400}`, `file://${path.resolve(svgPath)}`], { encoding: 'utf8', timeout: 60_000 });
     if (!r.error && r.status === 0) return `wrote ${pngPath} (chromium headless) and ${svgPath}`;
   }
-  return `PNG NOT WRITTEN: neither ImageMagick \`convert\` nor chromium is available (apt install imagemagick); the SVG is at ${svgPath}`;
+  const conv = spawnSync('convert', ['-density', '110', svgPath, pngPath], { encoding: 'utf8' });
+  if (!conv.error && conv.status === 0) return `wrote ${pngPath} (ImageMagick convert) and ${svgPath}`;
+  return `PNG NOT WRITTEN: neither chromium nor ImageMagick \`convert\` is available (bash scripts/setup.sh installs both); the SVG is at ${svgPath}`;
 }
