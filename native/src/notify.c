@@ -58,7 +58,7 @@ static uint64_t want_of(pid_t tid, const struct seccomp_data *d)
     case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64: w = d->args[2]; break;
     default: w = iov_sum(tid, d->args[1], d->args[2]); break; /* the vectored forms */
     }
-    return w > (1ull << 50) ? 1ull << 50 : w;
+    return w > MAX_WANT ? MAX_WANT : w;
 }
 
 /* Reserves want for t's call and answers it; undone if the call vanished

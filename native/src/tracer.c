@@ -556,7 +556,21 @@ void window_settle(struct thread *t, int how)
     }
 }
 
-static bool rw_family(int nr);
+/* The read/write family: the calls whose bytes rchar/wchar count exactly
+ * (I/O windows), and the ones the notification fast path takes. */
+static const int rw_calls[] = {
+    SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
+    SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
+};
+
+static bool in_list(const int *list, size_t n, long nr)
+{
+    for (size_t i = 0; i < n; i++) if (list[i] == nr) return true;
+    return false;
+}
+#define IN_LIST(list, nr) in_list((list), sizeof (list) / sizeof (list)[0], (nr))
+
+static bool rw_family(long nr) { return IN_LIST(rw_calls, nr); }
 
 /* Whether t may be inside a read/write-family call (its latest admitted one
  * still in flight). Its next one cannot start meanwhile: it would wait for
@@ -573,7 +587,7 @@ static bool maybe_in_rw_call(struct thread *t)
     buf[n] = 0;
     if (!strncmp(buf, "running", 7)) return true; /* on a CPU: maybe in the kernel doing it */
     long nr = strtol(buf, NULL, 10);
-    return nr >= 0 && rw_family((int)nr);
+    return nr >= 0 && rw_family(nr);
 }
 
 static void flush_one(struct thread *t, void *arg)
@@ -590,16 +604,6 @@ static void flush_one(struct thread *t, void *arg)
 void io_windows_flush(void)
 {
     for_each_thread(flush_one, NULL);
-}
-
-static bool rw_family(int nr)
-{
-    switch (nr) {
-    case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64: case SYS_readv: case SYS_writev:
-    case SYS_preadv: case SYS_pwritev: case SYS_preadv2: case SYS_pwritev2:
-        return true;
-    }
-    return false;
 }
 
 /* Makes sure t has a window of class cls open (the thread must be between
@@ -681,7 +685,7 @@ static void on_bytes_entry(struct thread *t, struct user_regs_struct *r)
     case SYS_sendfile: c->want = r->r10; break;
     default: c->want = r->r8; break; /* splice, copy_file_range */
     }
-    if (c->want > (1ull << 50)) c->want = 1ull << 50;
+    if (c->want > MAX_WANT) c->want = MAX_WANT;
     try_admit(t);
 }
 
@@ -756,15 +760,10 @@ static void on_fdtab_exit(struct thread *t)
 /* ------------------------------------------------------------------ */
 /* seccomp filter                                                      */
 
-static const int byte_calls[] = {
-    SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
-    SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
+/* the byte calls besides the read/write family (rw_calls) */
+static const int other_byte_calls[] = {
     SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg,
     SYS_sendfile, SYS_splice, SYS_copy_file_range,
-};
-static const int rw_calls[] = {
-    SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
-    SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
 };
 static const int fdtab_calls[] = { SYS_close, SYS_dup2, SYS_dup3, SYS_close_range };
 static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
@@ -775,10 +774,10 @@ static const int exec_calls[] = { SYS_execve, SYS_execveat };
  * saves a PTRACE_GETEVENTMSG on every stop. */
 static int category_of(long nr)
 {
-    for (size_t i = 0; i < sizeof byte_calls / sizeof byte_calls[0]; i++) if (byte_calls[i] == nr) return CAT_BYTES;
-    for (size_t i = 0; i < sizeof fdtab_calls / sizeof fdtab_calls[0]; i++) if (fdtab_calls[i] == nr) return CAT_FDTAB;
-    for (size_t i = 0; i < sizeof mem_calls / sizeof mem_calls[0]; i++) if (mem_calls[i] == nr) return CAT_MEM;
-    for (size_t i = 0; i < sizeof exec_calls / sizeof exec_calls[0]; i++) if (exec_calls[i] == nr) return CAT_EXEC;
+    if (IN_LIST(rw_calls, nr) || IN_LIST(other_byte_calls, nr)) return CAT_BYTES;
+    if (IN_LIST(fdtab_calls, nr)) return CAT_FDTAB;
+    if (IN_LIST(mem_calls, nr)) return CAT_MEM;
+    if (IN_LIST(exec_calls, nr)) return CAT_EXEC;
     return 0;
 }
 
@@ -806,8 +805,12 @@ static int install_filter(bool unotif)
         f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                               \
     }
 #define ADD(list, cat) ADD_RET(list, SECCOMP_RET_TRACE | (cat))
-    if (unotif) ADD_RET(rw_calls, SECCOMP_RET_USER_NOTIF)
-    ADD(byte_calls, CAT_BYTES)
+    if (unotif) {
+        ADD_RET(rw_calls, SECCOMP_RET_USER_NOTIF)
+    } else {
+        ADD(rw_calls, CAT_BYTES)
+    }
+    ADD(other_byte_calls, CAT_BYTES)
     ADD(fdtab_calls, CAT_FDTAB)
     ADD(mem_calls, CAT_MEM)
     ADD(exec_calls, CAT_EXEC)

@@ -10,7 +10,7 @@ import { capacityLimit, capSliderMax, describeCapacity, formatCapacity, formatCa
 import { MACHINE_MAX, minCap } from '../lib/constraints.js';
 import { appColor } from '../lib/colors.js';
 import { formatValue, RESOURCE_LABELS, RESOURCES, type Resource } from '../lib/units.js';
-import { ValueSlider } from './ValueSlider.js';
+import { TypedValueInput, ValueSlider } from './ValueSlider.js';
 import { UsageCharts } from './UsageCharts.js';
 import { FirstRun } from './EmptyState.js';
 import { PROFILE_LABELS } from './Header.js';
@@ -108,14 +108,9 @@ function CapacityRow({ resource }: { resource: CapacityResource }) {
             void save(text);
           }}
         >
-          <input
-            type="text"
-            className="value-slider__text"
-            inputMode="decimal"
-            spellCheck={false}
-            autoComplete="off"
-            aria-label={`${label}, typed value`}
-            aria-invalid={error ? true : undefined}
+          <TypedValueInput
+            label={label}
+            invalid={!!error}
             placeholder={resource === 'disk' ? '100MB/s' : '12.5MB/s'}
             value={text}
             data-testid={`capacity-input-${resource}`}

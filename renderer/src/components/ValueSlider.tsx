@@ -4,7 +4,7 @@
 // the part of the track beyond is drawn as unavailable and the thumb stops at it.
 // While the owner drags, values go to the engine live (one request in flight at a
 // time, the latest wins); what is shown at rest always comes back from the engine.
-import { useEffect, useId, useRef, useState, type CSSProperties } from 'react';
+import { useEffect, useId, useRef, useState, type CSSProperties, type InputHTMLAttributes } from 'react';
 import { maxPosition, positionToValue, steps, valueToPosition } from '../lib/scale.js';
 import { formatValue, parseValue, RESOURCE_UNITS, UNIT_EXAMPLES, type Resource } from '../lib/units.js';
 import { errorMessage } from '../bridge/index.js';
@@ -180,14 +180,9 @@ export function ValueSlider(props: ValueSliderProps) {
           onBlur={endDrag}
           onChange={(e) => onRange(Number(e.currentTarget.value))}
         />
-        <input
-          type="text"
-          className="value-slider__text"
-          inputMode="decimal"
-          spellCheck={false}
-          autoComplete="off"
-          aria-label={`${label}, typed value`}
-          aria-invalid={error ? true : undefined}
+        <TypedValueInput
+          label={label}
+          invalid={!!error}
           aria-describedby={error ? errorId : undefined}
           placeholder={UNIT_EXAMPLES[RESOURCE_UNITS[resource]]}
           disabled={disabled || shown === undefined}
@@ -234,5 +229,21 @@ export function ValueSlider(props: ValueSliderProps) {
         </p>
       </div>
     </div>
+  );
+}
+
+/** The text field of a value typed with units (caps, shares, capacities): one look and one accessible name. */
+export function TypedValueInput({ label, invalid, ...rest }: { label: string; invalid: boolean } & Omit<InputHTMLAttributes<HTMLInputElement>, 'type'>) {
+  return (
+    <input
+      type="text"
+      className="value-slider__text"
+      inputMode="decimal"
+      spellCheck={false}
+      autoComplete="off"
+      aria-label={`${label}, typed value`}
+      aria-invalid={invalid ? true : undefined}
+      {...rest}
+    />
   );
 }
