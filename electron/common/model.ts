@@ -64,9 +64,15 @@ export type AppDefinition = z.infer<typeof AppDefinitionSchema>;
 export const AppPatchSchema = AppDefinitionInputSchema.partial().strict();
 export type AppPatch = z.infer<typeof AppPatchSchema>;
 
-/** running: dispatched or runnable; held: at least one call waits for credit; paused by owner; exited. */
-export const APP_STATES = ['stopped', 'starting', 'running', 'held', 'paused', 'exited', 'crashed'] as const;
+/**
+ * running: using the CPU, or sleeping until its own events (nothing of ours holds it);
+ * waiting: runnable but not dispatched (waiting for CPU: other apps or the cap come first);
+ * held: at least one call waits for network or disk credit; paused by the owner; exited.
+ */
+export const APP_STATES = ['stopped', 'starting', 'running', 'waiting', 'held', 'paused', 'exited', 'crashed'] as const;
 export type AppState = (typeof APP_STATES)[number];
+/** States of an app whose process tree is alive. */
+export const LIVE_APP_STATES: readonly AppState[] = ['starting', 'running', 'waiting', 'held', 'paused'];
 
 export interface AppView {
   definition: AppDefinition;
@@ -187,6 +193,12 @@ export const EngineSettingsSchema = z
      * only where the system permits it (root, or RLIMIT_RTPRIO > 0).
      */
     cpuDualPriority: z.boolean().default(true),
+    /**
+     * How the CPU cap and shares are enforced. auto: the kernel's CPU bandwidth control
+     * (a cgroup per app under one of Interceptor's) where the system allows it, else
+     * ptrace stops; cgroup: the same, saying why when it cannot; ptrace: always stops.
+     */
+    cpuMechanism: z.enum(['auto', 'cgroup', 'ptrace']).default('auto'),
     /** What quitting Interceptor does with running apps. */
     onQuit: z.enum(['stop', 'leaveRunning']).default('stop'),
     idleThresholdSeconds: z.number().int().min(30).max(86400).default(300),
@@ -202,9 +214,21 @@ export const EngineSettingsSchema = z
   .strict();
 export type EngineSettings = z.infer<typeof EngineSettingsSchema>;
 
+export const CPU_MECHANISMS = ['cgroup', 'ptrace'] as const;
+export type CpuMechanism = (typeof CPU_MECHANISMS)[number];
+
+/** What enforces the CPU cap and the shares now. */
+export interface CpuEnforcement {
+  mechanism: CpuMechanism;
+  /** For a person, e.g. "cgroup v1 cpu controller, /sys/fs/cgroup/cpu/interceptor". */
+  detail: string;
+  /** Why the kernel's bandwidth control is not in use; null when it is, or when the owner chose ptrace. */
+  unavailable: string | null;
+}
+
 export interface FullState {
   version: string;
-  platform: { os: string; cores: number; enforcement: boolean; reason: string | null };
+  platform: { os: string; cores: number; enforcement: boolean; reason: string | null; cpu: CpuEnforcement };
   profile: ProfileName;
   profiles: Record<ProfileName, OwnerLimits>;
   limits: OwnerLimits; // effective limits now

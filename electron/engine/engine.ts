@@ -23,6 +23,7 @@ import {
   type AppDefinition,
   type Capacities,
   type Capacity,
+  type CpuEnforcement,
   type AppSnapshot,
   type AppState,
   type AppView,
@@ -381,7 +382,7 @@ export class EngineImpl implements Engine {
   private fullState(): FullState {
     return {
       version: packageVersion(),
-      platform: { os: process.platform, cores: this.cores, enforcement: this.enforcement.ok, reason: this.enforcement.reason },
+      platform: { os: process.platform, cores: this.cores, enforcement: this.enforcement.ok, reason: this.enforcement.reason, cpu: this.cpuEnforcement() },
       profile: this.data.activeProfile,
       profiles: structuredClone(this.data.profiles),
       limits: this.limitsNow(),
@@ -390,6 +391,10 @@ export class EngineImpl implements Engine {
       settings: structuredClone(this.data.settings),
       capacity: structuredClone(this.data.capacity),
     };
+  }
+
+  private cpuEnforcement(): CpuEnforcement {
+    return { mechanism: 'ptrace', detail: 'ptrace stops of each app in slices', unavailable: 'not built yet' };
   }
 
   private limitsNow(): OwnerLimits {

@@ -3,7 +3,7 @@
 // Electron Menu with toMenuTemplate(); nothing here touches Electron at run time.
 import type { MenuItemConstructorOptions } from 'electron';
 import type { CommandArgs, CommandName } from '../common/contract.js';
-import type { AppView, EventLogEntry, FullState, PauseLease, ProfileName } from '../common/model.js';
+import { LIVE_APP_STATES, type AppView, type EventLogEntry, type FullState, type PauseLease, type ProfileName } from '../common/model.js';
 
 export type TrayIconState = 'running' | 'paused' | 'atCap';
 
@@ -48,7 +48,7 @@ export function isLeaseActive(lease: PauseLease | null | undefined, now: number)
   return !!lease && (lease.until === null || lease.until > now);
 }
 
-const LIVE_STATES: ReadonlySet<AppView['state']> = new Set(['starting', 'running', 'held', 'paused']);
+const LIVE_STATES: ReadonlySet<AppView['state']> = new Set(LIVE_APP_STATES);
 
 export function isAppLive(app: AppView): boolean {
   return LIVE_STATES.has(app.state);
@@ -100,6 +100,7 @@ function appToggle(app: AppView): TrayMenuItem {
   switch (app.state) {
     case 'starting':
     case 'running':
+    case 'waiting':
     case 'held':
       return { id: `app:${id}`, label: name, kind: 'checkbox', enabled: true, checked: true, action: { type: 'invoke', command: 'pauseApp', args: { id } } };
     case 'paused':

@@ -17,7 +17,7 @@ export function app(id: string, state: AppView['state'], name = id): AppView {
 export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null; profile?: FullState['profile'] } = {}): FullState {
   return {
     version: '0.1.0',
-    platform: { os: 'linux', cores: 2, enforcement: true, reason: null },
+    platform: { os: 'linux', cores: 2, enforcement: true, reason: null, cpu: { mechanism: 'ptrace', detail: 'ptrace stops', unavailable: null } },
     profile: partial.profile ?? 'inUse',
     profiles: { inUse: UNCAPPED, idle: UNCAPPED, battery: UNCAPPED },
     limits: UNCAPPED,
@@ -28,6 +28,7 @@ export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null
       cpuSliceMs: 20,
       onEngineLoss: 'terminate',
       cpuDualPriority: true,
+      cpuMechanism: 'auto',
       onQuit: 'stop',
       idleThresholdSeconds: 300,
       policies: { cpu: 'pns', net: 'pns', disk: 'pns' },

@@ -249,7 +249,7 @@ export function formatStatus(state: FullState, snap: Snapshot | null): string {
     const s = snap?.apps.find((a) => a.id === app.definition.id);
     const exit = app.exitCode !== null ? ` (exit ${app.exitCode})` : app.exitSignal ? ` (${app.exitSignal})` : '';
     lines.push(`  ${app.definition.id.padEnd(20)} ${app.state.padEnd(8)}${exit}${app.pid ? ` pid ${app.pid}` : ''}`);
-    if (s && (app.state === 'running' || app.state === 'held' || app.state === 'paused')) lines.push(`    ${formatFigures(s.resources)}`);
+    if (s && (app.state === 'running' || app.state === 'waiting' || app.state === 'held' || app.state === 'paused')) lines.push(`    ${formatFigures(s.resources)}`);
   }
   if (snap) lines.push(`Total: ${formatFigures(snap.total)}`);
   return lines.join('\n') + '\n';
@@ -428,7 +428,7 @@ async function run(argv: string[]): Promise<number> {
     if (!quiet) {
       eng.on('snapshot', (snap) => {
         const a = snap.apps.find((x) => x.id === id);
-        if (!a || (a.state !== 'running' && a.state !== 'held' && a.state !== 'paused')) return;
+        if (!a || (a.state !== 'running' && a.state !== 'waiting' && a.state !== 'held' && a.state !== 'paused')) return;
         const line = `[interceptor] ${runFigures(a, snap.limits)}`;
         if (statusTty) {
           process.stderr.write(`\r\x1b[K${line}`);

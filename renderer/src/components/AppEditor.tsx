@@ -111,7 +111,7 @@ export function AppEditor() {
       if (editor.mode === 'add') {
         const view = await bridge().addApp(read.input);
         appStore.getState().selectApp(view.definition.id);
-        if (startNow && !['running', 'held', 'starting'].includes(view.state)) await bridge().startApp(view.definition.id);
+        if (startNow && !['running', 'waiting', 'held', 'starting'].includes(view.state)) await bridge().startApp(view.definition.id);
       } else {
         const patch = { ...read.input };
         // An emptied working directory is sent as "" (none); one never set stays absent.

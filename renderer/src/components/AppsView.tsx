@@ -17,6 +17,7 @@ const STATE_LABELS: Record<AppState, string> = {
   stopped: 'Stopped',
   starting: 'Starting',
   running: 'Running',
+  waiting: 'Waiting for CPU',
   held: 'Held',
   paused: 'Paused',
   exited: 'Exited',
@@ -91,7 +92,7 @@ const AppRow = memo(function AppRow({ id, index }: { id: string; index: number }
   const { busy, error, run } = useAction();
   if (!view) return null;
   const name = view.definition.name;
-  const live = state === 'running' || state === 'held' || state === 'starting';
+  const live = state === 'running' || state === 'waiting' || state === 'held' || state === 'starting';
   const disabled = busy || !connected;
   return (
     <>
