@@ -51,6 +51,8 @@ const ACTIVE_STATES: ReadonlySet<string> = new Set(['starting', 'running']);
 const SESSION_TIMEOUT_MS = 15_000;
 const HISTORY_SECONDS = 600;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Runnable but not dispatched for this long: the app is shown "waiting for CPU", not running. */
+const WAITING_AFTER_MS = 500;
 
 type Listener = (payload: never) => void;
 
@@ -162,6 +164,7 @@ export class EngineImpl implements Engine {
       clock: this.clock,
       cores: this.cores,
       settings: this.data.settings,
+      probeCgroups: this.options.probeCgroups,
     });
     if (!this.creator.available.ok) {
       this.enforcement = this.creator.available;
@@ -169,15 +172,8 @@ export class EngineImpl implements Engine {
     } else if ('error' in sched) {
       this.enforcement = { ok: false, reason: sched.error };
     } else {
-      this.schedulers = sched;
       this.enforcement = this.creator.available;
-      sched.on('limitHit', (appId, resource) => {
-        if (this.throttle.allow(`limit:${appId}:${resource}`)) this.log.add('limitHit', `${appId} is at the ${resource} cap`, appId, resource);
-      });
-      sched.on('memDenied', (appId, bytes, syscall) => {
-        if (this.throttle.allow(`mem:${appId}`)) this.log.add('memDenied', `${appId}: ${syscall} of ${bytes} bytes refused (memory ceiling)`, appId, 'mem');
-      });
-      this.applyCaps();
+      this.installSchedulers(sched);
     }
     if (!this.enforcement.ok) this.log.add('warning', `enforcement unavailable: ${this.enforcement.reason}; apps cannot be started`);
 
@@ -394,7 +390,7 @@ export class EngineImpl implements Engine {
   }
 
   private cpuEnforcement(): CpuEnforcement {
-    return { mechanism: 'ptrace', detail: 'ptrace stops of each app in slices', unavailable: 'not built yet' };
+    return this.schedulers?.cpu ?? { mechanism: 'ptrace', detail: 'none: enforcement unavailable', unavailable: this.enforcement.reason };
   }
 
   private limitsNow(): OwnerLimits {
@@ -404,6 +400,8 @@ export class EngineImpl implements Engine {
   private appState(rt: AppRuntime): AppState {
     if (rt.base !== 'running') return rt.base;
     if (rt.pausedByOwner || pauseActive(this.data.pause, Date.now())) return 'paused';
+    const cpu = this.schedulers?.get('cpu').appStatus(rt.def.id);
+    if ((cpu?.waitingMs ?? 0) >= WAITING_AFTER_MS) return 'waiting';
     if ((rt.tracker?.last?.heldCalls ?? 0) > 0) return 'held';
     return 'running';
   }
@@ -487,7 +485,10 @@ export class EngineImpl implements Engine {
       this.armSnapshots();
     }
     const schedulingChanged =
-      before.cpuSliceMs !== merged.data.cpuSliceMs || JSON.stringify(before.policies) !== JSON.stringify(merged.data.policies);
+      before.cpuSliceMs !== merged.data.cpuSliceMs ||
+      before.cpuMechanism !== merged.data.cpuMechanism ||
+      before.cpuDualPriority !== merged.data.cpuDualPriority ||
+      JSON.stringify(before.policies) !== JSON.stringify(merged.data.policies);
     if (schedulingChanged && this.schedulers) {
       if ([...this.runtimes.values()].some((rt) => rt.active)) {
         this.log.add('info', 'scheduling settings saved; they apply when no app is running or at the next start of Interceptor');
@@ -500,11 +501,15 @@ export class EngineImpl implements Engine {
   }
 
   private async rebuildSchedulers(): Promise<void> {
-    const sched = await createSchedulerSet({ clock: this.clock, cores: this.cores, settings: this.data.settings });
+    const sched = await createSchedulerSet({ clock: this.clock, cores: this.cores, settings: this.data.settings, probeCgroups: this.options.probeCgroups });
     if ('error' in sched) return;
-    const old = this.schedulers;
+    this.schedulers?.dispose();
+    this.installSchedulers(sched);
+  }
+
+  /** The engine's scheduler set: its events wired, the caps in force, the CPU mechanism said. */
+  private installSchedulers(sched: SchedulerSet): void {
     this.schedulers = sched;
-    old?.dispose();
     sched.on('limitHit', (appId, resource) => {
       if (this.throttle.allow(`limit:${appId}:${resource}`)) this.log.add('limitHit', `${appId} is at the ${resource} cap`, appId, resource);
     });
@@ -512,6 +517,11 @@ export class EngineImpl implements Engine {
       if (this.throttle.allow(`mem:${appId}`)) this.log.add('memDenied', `${appId}: ${syscall} of ${bytes} bytes refused (memory ceiling)`, appId, 'mem');
     });
     this.applyCaps();
+    const { cpu } = sched;
+    if (cpu.mechanism === 'cgroup') this.log.add('info', `CPU caps are enforced by the kernel: ${cpu.detail}`);
+    else if (this.data.settings.cpuMechanism === 'cgroup') {
+      this.log.add('warning', `the kernel's CPU bandwidth control cannot be used (${cpu.unavailable}); CPU caps are enforced by ptrace stops`);
+    } else if (cpu.unavailable) this.log.add('info', `CPU caps are enforced by ptrace stops (${cpu.unavailable})`);
   }
 
   /** The schedulers get the active profile's caps; a pause-all is applied as per-app pauses. */
@@ -768,7 +778,8 @@ export class EngineImpl implements Engine {
         cols: rt.cols,
         rows: rt.rows,
         onEngineLoss: this.data.settings.onEngineLoss,
-        dualPriority: this.data.settings.cpuDualPriority,
+        // SCHED_RR tasks escape a cgroup's CFS quota: dual priority there is the parent's weight
+        dualPriority: this.data.settings.cpuDualPriority && this.schedulers.cpu.mechanism === 'ptrace',
       });
     } catch (error) {
       rt.base = 'crashed';

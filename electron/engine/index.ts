@@ -2,6 +2,7 @@
 // CLI use. Plain Node; imports nothing from 'electron'.
 import type { CommandName, CommandResult, EventName, EventPayloads } from '../common/contract.js';
 import type { SystemRoots } from './capacity.js';
+import type { CgroupProbe } from './cgroups/tree.js';
 import type { Clock } from './clock.js';
 import { EngineImpl } from './engine.js';
 
@@ -33,6 +34,8 @@ export interface EngineOptions {
   diskProbeBytes?: number;
   /** Time limit of the disk measurement; default 60 s. */
   diskProbeTimeoutMs?: number;
+  /** Where the CPU's cgroups come from (settings.cpuMechanism auto|cgroup); default: this machine's. */
+  probeCgroups?: () => CgroupProbe;
 }
 
 export interface Engine {
