@@ -130,6 +130,7 @@ struct helper {
     bool want_rt, rt;
     bool no_windows;        /* INTERCEPTOR_HELPER_NO_WINDOWS=1: always use exit stops (benchmark/tests) */
     bool no_unotif;         /* INTERCEPTOR_HELPER_NO_UNOTIF=1: read/write family via ptrace too */
+    int stop_mode;          /* INTERCEPTOR_HELPER_STOPS (stops.c): how a CPU stop treats sleeping threads */
     int notif_fd;           /* seccomp listener of the app's filter, -1 = ptrace path only */
     bool notif_sync;        /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set on it */
     bool release_pending[3]; /* credit came back while calls are queued: tracer thread runs credit_release */
@@ -233,7 +234,11 @@ void notif_admit(struct thread *t);
 void notif_ungate(struct thread *t);
 bool notif_answer_continue(uint64_t id);
 
-/* stops.c: transparent CPU stops */
+/* stops.c: transparent CPU stops. The other modes exist to measure why (bench, tests):
+ * STOP_ALL interrupts sleeping threads too (their EINTR rewound, timeouts restart
+ * in full); STOP_PLAIN interrupts everything and rewinds nothing (the paper's
+ * SIGSTOP-like behaviour). */
+enum { STOP_TRANSPARENT = 0, STOP_ALL, STOP_PLAIN };
 void resume_thread(struct thread *t, int how, int sig);
 void tracer_pause_all(void);
 void tracer_unpause_all(void);

@@ -342,6 +342,11 @@ int main(int argc, char **argv)
     const char *nu = getenv("INTERCEPTOR_HELPER_NO_UNOTIF");
     H.no_unotif = nu && !strcmp(nu, "1");
     unsetenv("INTERCEPTOR_HELPER_NO_UNOTIF");
+    const char *sm = getenv("INTERCEPTOR_HELPER_STOPS");
+    if (sm && !strcmp(sm, "all")) H.stop_mode = STOP_ALL;
+    else if (sm && !strcmp(sm, "plain")) H.stop_mode = STOP_PLAIN;
+    else if (sm && *sm && strcmp(sm, "transparent")) usage_exit("INTERCEPTOR_HELPER_STOPS must be transparent, all or plain");
+    unsetenv("INTERCEPTOR_HELPER_STOPS");
 
     /* The helper shares the app's terminal and process group (the pty's job
      * control stays the app's): Ctrl-Z or Ctrl-\ meant for the app must not

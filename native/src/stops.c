@@ -99,7 +99,7 @@ void pause_one(struct thread *t, void *arg)
      * mm: it uses no CPU and cannot report an interrupt-stop before then. */
     if (!t->proc || t->interrupting || t->exiting || t->in_vfork || t->watched) return;
     if (t->state == TS_RUNNING) {
-        if (!t->initial && asleep(sched_state(t))) {
+        if (H.stop_mode == STOP_TRANSPARENT && !t->initial && asleep(sched_state(t))) {
             t->watched = true;
             H.watched++;
             return;
@@ -209,7 +209,7 @@ static bool rewind_call(struct thread *t, struct user_regs_struct *r)
  * call we trace): a call that failed with EINTR because of it runs again. */
 void stops_on_interrupt_stop(struct thread *t)
 {
-    if (t->state != TS_STOPPED) return; /* resumed already: nothing to rewrite */
+    if (t->state != TS_STOPPED || H.stop_mode == STOP_PLAIN) return; /* (resumed already: nothing to rewrite) */
     errno = 0;
     long rax = ptrace(PTRACE_PEEKUSER, t->tid, offsetof(struct user_regs_struct, rax), 0);
     if (errno || rax != -EINTR) return;
@@ -260,21 +260,25 @@ static bool ignored_by_app(struct thread *t, int sig)
  * `discarded`, which counts as ignored). */
 void stops_on_signal_stop(struct thread *t, int sig, bool discarded)
 {
-    if (sig <= 0 || sig > 64) return;
+    if (sig <= 0 || sig > 64 || H.stop_mode == STOP_PLAIN) return;
     bool ignored = discarded || ignored_by_app(t, sig);
     if (!t->rewound && !ignored) return;
     struct user_regs_struct r;
     if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) return;
     if (t->rewound) {
         t->rewound = false;
-        bool not_rerun = r.rip == t->rewind_ip && r.rax == r.orig_rax;
-        if (not_rerun && !ignored) {
-            /* a signal the app handles came first: the EINTR it would have seen */
-            r.rax = (unsigned long long)-EINTR;
-            r.rip += 2;
-            ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+        if (r.rip == t->rewind_ip && r.rax == r.orig_rax) {
+            /* the restarted call has not run yet: a signal the app handles came
+             * first, and gets the EINTR it would have seen; an ignored one
+             * leaves the restart in place */
+            if (!ignored) {
+                r.rax = (unsigned long long)-EINTR;
+                r.rip += 2;
+                ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+            }
+            return;
         }
-        return;
     }
-    if ((long)r.orig_rax >= 0 && (long)r.rax == -EINTR) rewind_call(t, &r);
+    /* the kernel woke a wait for a signal the app ignores: natively it would sleep on */
+    if (ignored && (long)r.orig_rax >= 0 && (long)r.rax == -EINTR) rewind_call(t, &r);
 }

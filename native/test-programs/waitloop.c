@@ -10,12 +10,17 @@
  *   timeout modes: epoll_wait epoll_pwait epoll_pwait2 poll ppoll select
  *                  pselect6 nanosleep clock_nanosleep futex sigtimedwait
  *   event modes:   recv (connects to $WAITLOOP_PORT on 127.0.0.1), accept
- *                  (listens, prints "port N"), read (stdin), wait4 (a child
- *                  sleeps PERIOD_MS and exits, again and again)
+ *                  (listens, prints "port N"), read (stdin), wait4 (children
+ *                  forked at the start exit one every PERIOD_MS)
+ *
+ * With WAITLOOP_HANDLER=1 in the environment, SIGUSR1 has a handler
+ * installed without SA_RESTART: each one should make the wait fail with
+ * EINTR exactly once, as it does natively.
  *
  * Prints "ready" when it starts waiting and, at the end,
- * "ticks=N eintr=M maxlate_ms=X" (X: the most a tick came after its due
- * time; for event modes, the longest gap between events minus PERIOD_MS). */
+ * "ticks=N eintr=M maxlate_ms=X signals=S" (X: the most a tick came after
+ * its due time; for event modes, the longest gap between events minus
+ * PERIOD_MS; S: SIGUSR1s handled). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +42,13 @@
 static long period_ms;
 static int epfd = -1, event_fd = -1;
 static unsigned futex_word;
+static volatile sig_atomic_t handled;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    handled++;
+}
 
 static double now_ms(void)
 {
@@ -102,26 +114,33 @@ static int event_once(const char *mode)
         close(c);
         return 1;
     }
-    if (!strcmp(mode, "wait4")) {
-        static pid_t child;
-        if (child <= 0) {
-            child = fork();
-            if (child == 0) {
-                struct timespec ts = period_ts();
-                while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-                _exit(0);
-            }
-        }
-        if (wait4(child, NULL, 0, NULL) < 0) return -1;
-        child = 0;
-        return 1;
-    }
+    if (!strcmp(mode, "wait4")) return wait4(-1, NULL, 0, NULL) < 0 ? -1 : 1;
     errno = EINVAL;
     return -2;
 }
 
-static int setup_events(const char *mode)
+/* wait4: every child is forked now (forking is CPU work, not waiting);
+ * child i exits PERIOD_MS * (i + 1) after the start. */
+static int fork_children(double seconds)
 {
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    long n = (long)(seconds * 1000 / (double)period_ms) + 2;
+    for (long i = 0; i < n; i++) {
+        pid_t c = fork();
+        if (c < 0) return -1;
+        if (c > 0) continue;
+        long ns = start.tv_nsec + (i + 1) * period_ms * 1000000L;
+        struct timespec at = { start.tv_sec + ns / 1000000000L, ns % 1000000000L };
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR) {}
+        _exit(0);
+    }
+    return 0;
+}
+
+static int setup_events(const char *mode, double seconds)
+{
+    if (!strcmp(mode, "wait4")) return fork_children(seconds);
     if (!strcmp(mode, "recv")) {
         const char *port = getenv("WAITLOOP_PORT");
         struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port ? (unsigned short)atoi(port) : 0) };
@@ -153,7 +172,11 @@ int main(int argc, char **argv)
     sigemptyset(&usr2);
     sigaddset(&usr2, SIGUSR2);
     sigprocmask(SIG_BLOCK, &usr2, NULL);
-    if (period_ms <= 0 || epfd < 0 || setup_events(mode) != 0) { perror("waitloop: setup"); return 2; }
+    if (getenv("WAITLOOP_HANDLER")) {
+        struct sigaction sa = { .sa_handler = on_usr1 }; /* no SA_RESTART */
+        sigaction(SIGUSR1, &sa, NULL);
+    }
+    if (period_ms <= 0 || epfd < 0 || setup_events(mode, seconds) != 0) { perror("waitloop: setup"); return 2; }
     printf("ready\n");
 
     long ticks = 0, eintr = 0;
@@ -168,6 +191,6 @@ int main(int argc, char **argv)
         last = t;
         ticks++;
     }
-    printf("ticks=%ld eintr=%ld maxlate_ms=%.1f\n", ticks, eintr, maxlate);
+    printf("ticks=%ld eintr=%ld maxlate_ms=%.1f signals=%d\n", ticks, eintr, maxlate, (int)handled);
     return 0;
 }
