@@ -6,8 +6,8 @@ import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import type { ThemeChoice, View } from '../store/ui.js';
 import { formatDuration, formatTime } from '../lib/units.js';
+import { PROFILE_LABELS } from '../lib/profiles.js';
 
-export const PROFILE_LABELS: Record<ProfileName, string> = { inUse: 'In use', idle: 'Idle', battery: 'On battery' };
 const PROFILE_HINTS: Record<ProfileName, string> = {
   inUse: 'You are using this computer: the "In use" caps are in force.',
   idle: 'This computer is idle: the "Idle" caps are in force.',

@@ -2,7 +2,7 @@
 // cap, with a slider to set the cap; then the charts of the last five minutes.
 import { memo, useState } from 'react';
 import type { ProfileName } from '../../../electron/common/model.js';
-import { PROFILE_NAMES_UI } from '../lib/profiles.js';
+import { PROFILE_LABELS, PROFILE_NAMES_UI } from '../lib/profiles.js';
 import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import { selectCap, selectCapacity, selectEditProfile, selectShareEntries } from '../store/selectors.js';
@@ -13,7 +13,6 @@ import { formatValue, RESOURCE_LABELS, RESOURCES, type Resource } from '../lib/u
 import { TypedValueInput, ValueSlider } from './ValueSlider.js';
 import { UsageCharts } from './UsageCharts.js';
 import { FirstRun } from './EmptyState.js';
-import { PROFILE_LABELS } from './Header.js';
 import { RecentEvents } from './EventLog.js';
 
 const DEFAULT_CAP: Record<Resource, number> = { cpu: 0.5, netUp: 1e6, netDown: 5e6, disk: 10e6, mem: 2e9 };
