@@ -6,7 +6,7 @@ import { PROFILE_LABELS, PROFILE_NAMES_UI } from '../lib/profiles.js';
 import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import { selectCap, selectCapacity, selectEditProfile, selectShareEntries } from '../store/selectors.js';
-import { capacityLimit, capSliderMax, describeCapacity, formatCapacity, formatCapShare, parseCapacity } from '../lib/capacity.js';
+import { capacityLimit, capacityWords, capSliderMax, formatCapShare, parseCapacity } from '../lib/capacity.js';
 import { MACHINE_MAX, minCap } from '../lib/constraints.js';
 import { appColor } from '../lib/colors.js';
 import { formatValue, RESOURCE_LABELS, RESOURCES, type Resource } from '../lib/units.js';
@@ -61,7 +61,7 @@ function CapacityRow({ resource }: { resource: CapacityResource }) {
   const [text, setText] = useState<string | null>(null); // non-null while the owner types one
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const what = resource === 'disk' ? 'Disk' : 'Link';
+  const words = capacityWords(resource, capacity);
   const label = `${RESOURCE_LABELS[resource]} capacity`;
 
   async function act(fn: () => Promise<unknown>): Promise<boolean> {
@@ -90,15 +90,27 @@ function CapacityRow({ resource }: { resource: CapacityResource }) {
   return (
     <div className="capacity-row" data-testid={`capacity-${resource}`}>
       <p className="capacity-row__line">
-        <span className="capacity-row__label">{what} capacity </span>
-        <span className="capacity-row__value" data-testid={`capacity-value-${resource}`}>
-          {formatCapacity(resource, capacity)}
-        </span>
-        <span className="capacity-row__source" data-testid={`capacity-source-${resource}`}>
-          {' '}
-          ({describeCapacity(capacity)})
-        </span>
+        <span className="capacity-row__label">{words.label}</span>
+        {words.value !== null && (
+          <>
+            {' '}
+            <span className="capacity-row__value" data-testid={`capacity-value-${resource}`}>
+              {words.value}
+            </span>
+          </>
+        )}
+        {words.source !== null && (
+          <span className="capacity-row__source" data-testid={`capacity-source-${resource}`}>
+            {' '}
+            ({words.source})
+          </span>
+        )}
       </p>
+      {words.action && text === null && (
+        <p className="capacity-row__action" data-testid={`capacity-action-${resource}`}>
+          {words.action}
+        </p>
+      )}
       {text !== null ? (
         <form
           className="capacity-row__form"
