@@ -713,7 +713,7 @@ export class EngineImpl implements Engine {
       this.runtimes.delete(id);
       throw error;
     }
-    this.log.add('info', `app "${def.name}" added as ${id}`, id);
+    this.log.add('info', `${def.name} added`, id);
     this.stateChanged();
     return this.view(rt);
   }
@@ -737,13 +737,13 @@ export class EngineImpl implements Engine {
   }
 
   private async removeApp(id: string): Promise<null> {
-    findApp(this.data.apps, id);
+    const { name } = findApp(this.data.apps, id);
     await this.withLock(id, () => this.stopApp(id));
     this.data.apps = this.data.apps.filter((d) => d.id !== id);
     await this.save();
     this.runtimes.get(id)?.terminal.dispose();
     this.runtimes.delete(id);
-    this.log.add('info', `app ${id} removed`, id);
+    this.log.add('info', `${name} removed`, id);
     this.stateChanged();
     return null;
   }
@@ -940,7 +940,7 @@ export class EngineImpl implements Engine {
     if (rt.pausedByOwner !== paused) {
       rt.pausedByOwner = paused;
       this.applyPause(rt);
-      this.log.add('info', `${id} ${paused ? 'paused' : 'resumed'} by the owner`, id);
+      this.log.add('info', `${rt.def.name} ${paused ? 'paused' : 'resumed'} by you`, id);
       this.stateChanged();
     }
     return this.view(rt);

@@ -15,6 +15,7 @@ import {
   formatCapShare,
   isLowerBound,
   parseCapacity,
+  usageBarScale,
 } from '../../renderer/src/lib/capacity.js';
 import { MACHINE_MAX } from '../../renderer/src/lib/constraints.js';
 import { createAppStore } from '../../renderer/src/store/store.js';
@@ -92,6 +93,17 @@ test('where a capacity came from, in words; unknown said once, with the action t
   assert.equal(formatCapacity('netUp', LINK), '125 MB/s');
   assert.equal(formatCapacity('netUp', PEAK), '≥ 4 MB/s');
   assert.equal(formatCapacity('disk', UNKNOWN), 'unknown');
+});
+
+test('a usage bar measures against the cap, else the machine or a known capacity, else nothing (never drawn full)', () => {
+  assert.equal(usageBarScale('disk', 10e6, 2e6, UNKNOWN), 10e6);
+  assert.equal(usageBarScale('disk', 10e6, 12e6, UNKNOWN), 12e6, 'over the cap: the bar is full and the mark inside');
+  assert.equal(usageBarScale('cpu', null, 0.3, undefined), 1, 'the CPU without a cap: the whole machine');
+  assert.equal(usageBarScale('netUp', null, 1e6, LINK), 125e6, 'without a cap: the link');
+  assert.equal(usageBarScale('disk', null, 7e3, UNKNOWN), null, 'an uncapped disk of unknown capacity: no bar, not a full one');
+  assert.equal(usageBarScale('mem', null, 705e3, undefined), null, 'an uncapped memory: no bar');
+  assert.equal(usageBarScale('netDown', null, 2e3, PEAK), null, 'a lower bound is not a scale');
+  assert.equal(usageBarScale('netUp', 0, 0, LINK), 1, 'a zero cap (paused) does not divide by zero');
 });
 
 test('limits slice: the capacity from the engine state and from the capacity commands, stable when equal', () => {

@@ -142,6 +142,7 @@ function ViewTabs() {
   );
 }
 
+/** Brand, views, the controls (profile, pause all) and the status (connection, theme); the CSS lays them out in one row on wide windows, two or three on narrower ones. */
 export function Header() {
   return (
     <header className="header">
@@ -150,9 +151,11 @@ export function Header() {
         <span className="header__title">Interceptor</span>
       </div>
       <ViewTabs />
-      <div className="header__right">
+      <div className="header__controls">
         <ProfileBadge />
         <PauseControl />
+      </div>
+      <div className="header__status">
         <ConnectionDot />
         <ThemeToggle />
       </div>

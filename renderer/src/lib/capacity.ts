@@ -4,7 +4,7 @@
 // electron/common/model.ts (the renderer may import only types from there).
 import type { Capacity } from '../../../electron/common/model.js';
 import { MACHINE_MAX } from './constraints.js';
-import { formatTime, formatValue, parseValue, type Resource } from './units.js';
+import { formatTime, formatValue, MAX_BYTES, parseValue, type Resource } from './units.js';
 
 /** Same prefix as PEAK_OBSERVED_METHOD of the model: such a capacity is a lower bound only. */
 export const PEAK_OBSERVED_METHOD = 'peak observed';
@@ -46,11 +46,23 @@ export function formatCapShare(resource: Resource, cap: number | null | undefine
 
 const thing = (resource: Resource) => (resource === 'disk' ? 'disk' : 'link');
 
+/**
+ * What a resource's usage bar measures against: the cap; with no cap, the whole machine
+ * for the CPU or a known link or disk capacity; otherwise nothing (null), so an uncapped
+ * disk or memory is not drawn as a full bar.
+ */
+export function usageBarScale(resource: Resource, cap: number | null, total: number, c: Capacity | undefined): number | null {
+  const against = cap ?? (resource === 'cpu' ? 1 : capacityLimit(c));
+  if (against === null) return null;
+  return Math.max(against, total) || 1;
+}
+
 /** What the owner typed as a capacity: a positive rate ("12.5MB/s", "100 MB/s"). */
 export function parseCapacity(resource: Resource, input: string): { ok: true; value: number } | { ok: false; error: string } {
   const parsed = parseValue(resource, input);
   if (!parsed.ok) return parsed;
   if (!(parsed.value > 0)) return { ok: false, error: 'Type a rate above zero, such as 12.5MB/s.' };
+  if (parsed.value > MAX_BYTES) return { ok: false, error: `At most ${formatValue(resource, MAX_BYTES)}.` };
   return parsed;
 }
 
