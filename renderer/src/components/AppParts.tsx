@@ -122,7 +122,8 @@ export function AppActions({ id, action }: { id: string; action: ReturnType<type
         <button type="button" className="btn btn--small btn--danger" disabled={disabled} onClick={() => run(() => bridge().removeApp(id))}>
           Remove
         </button>
-        <button type="button" className="btn btn--small" onClick={() => setConfirming(false)}>
+        {/* the safe answer has the focus: the ✕ that had it is gone */}
+        <button type="button" className="btn btn--small" onClick={() => setConfirming(false)} autoFocus>
           Keep
         </button>
       </span>
