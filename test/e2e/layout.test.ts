@@ -154,6 +154,9 @@ describe('the dashboard at three window sizes', { timeout: 240_000 }, () => {
       assert.equal(await allInView(page, '[data-testid^=app-row-]', 'apps'), 3);
       assert.deepEqual(await layoutProblems(page), [], 'apps');
       await shot(page, size, 'apps');
+      // the longest state label (an app runnable but not dispatched) fits its column too
+      await page.getByTestId('state-burner').evaluate((pill) => (pill.textContent = 'Waiting for CPU'));
+      assert.deepEqual(await layoutProblems(page), [], 'apps with "Waiting for CPU"');
 
       await page.getByTestId('tab-events').click();
       await page.getByTestId('event-log').waitFor();
