@@ -31,12 +31,13 @@ import {
   type OwnerLimits,
   type Snapshot,
 } from '../common/model.js';
-import { MAX_BYTES, RESOURCES, formatRate, formatResourceValue, type ByteRateResource, type Resource } from '../common/resources.js';
+import { MAX_BYTES, RESOURCES, type ByteRateResource, type Resource } from '../common/resources.js';
 import { DiskMeasureError, NetPeakSampler, REAL_ROOTS, detectLinkCapacity, measureDisk, peakMethod, type SystemRoots } from './capacity.js';
 import type { HelperSession, HelperUsage } from './catcher/session.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { checkExecutable, createCreator, type Creator, type LaunchedApp } from './creator.js';
-import { EventLog, Throttle } from './event-log.js';
+import { ChildStartDigest, EventLog, Throttle } from './event-log.js';
+import * as text from '../common/event-text.js';
 import type { Engine, EngineOptions } from './index.js';
 import { assertCapsWithinCapacity, assertSharesFit, capsAboveCapacity, effectiveLimits, findApp, makeAppId, pauseActive } from './limits.js';
 import { createSchedulerSet, type SchedulerSet } from './scheduling.js';
@@ -98,6 +99,7 @@ export class EngineImpl implements Engine {
   private readonly runtimes = new Map<string, AppRuntime>();
   private readonly history = new SnapshotHistory(HISTORY_SECONDS * 2);
   private readonly throttle = new Throttle(10_000);
+  private readonly childStarts = new ChildStartDigest((appId, line) => this.log.add('info', line, appId));
   private readonly holds = new Set<string>();
   private data!: SettingsData;
   private creator!: Creator;
@@ -418,6 +420,11 @@ export class EngineImpl implements Engine {
     };
   }
 
+  /** The app's name for the event log (its id once it is gone). */
+  private appName(id: string): string {
+    return this.runtimes.get(id)?.def.name ?? id;
+  }
+
   private runtime(id: string): AppRuntime {
     const rt = this.runtimes.get(id);
     if (!rt) throw new CommandError('notFound', `no app with id "${id}"`);
@@ -468,7 +475,7 @@ export class EngineImpl implements Engine {
       this.data.activeProfile = profile;
       await this.save();
       this.applyCaps();
-      this.log.add('info', `profile "${profile}" in force`);
+      this.log.add('info', text.profileInForceText(profile));
       this.stateChanged();
     }
     return this.fullState();
@@ -511,10 +518,10 @@ export class EngineImpl implements Engine {
   private installSchedulers(sched: SchedulerSet): void {
     this.schedulers = sched;
     sched.on('limitHit', (appId, resource) => {
-      if (this.throttle.allow(`limit:${appId}:${resource}`)) this.log.add('limitHit', `${appId} is at the ${resource} cap`, appId, resource);
+      if (this.throttle.allow(`limit:${appId}:${resource}`)) this.log.add('limitHit', text.limitHitText(this.appName(appId), resource), appId, resource);
     });
-    sched.on('memDenied', (appId, bytes, syscall) => {
-      if (this.throttle.allow(`mem:${appId}`)) this.log.add('memDenied', `${appId}: ${syscall} of ${bytes} bytes refused (memory ceiling)`, appId, 'mem');
+    sched.on('memDenied', (appId, bytes) => {
+      if (this.throttle.allow(`mem:${appId}`)) this.log.add('memDenied', text.memDeniedText(this.appName(appId), bytes), appId, 'mem');
     });
     this.applyCaps();
     const { cpu } = sched;
@@ -610,9 +617,7 @@ export class EngineImpl implements Engine {
     await this.updateCapacity({ [resource]: next });
     this.log.add(
       'info',
-      bytesPerSec !== null
-        ? `${resource} capacity set to ${formatRate(bytesPerSec)} by the owner`
-        : `${resource} capacity given by the owner forgotten; now ${next.bytesPerSec === null ? 'unknown' : `${formatRate(next.bytesPerSec)} (${next.method})`}`,
+      bytesPerSec !== null ? text.capacitySetText(resource, bytesPerSec) : text.capacityForgottenText(resource, next),
       null,
       resource,
     );
@@ -639,7 +644,7 @@ export class EngineImpl implements Engine {
     for (const r of ['netUp', 'netDown'] as const) if (update[r]) this.lastMeasured[r] = { ...update[r] };
     await this.updateCapacity(update);
     const shown = (update.netUp ?? update.netDown)!;
-    this.log.add('info', `network capacity measured: ${formatRate(shown.bytesPerSec!)} (${shown.method})`);
+    this.log.add('info', text.capacityMeasuredText('link', shown));
     return structuredClone(this.data.capacity);
   }
 
@@ -651,7 +656,7 @@ export class EngineImpl implements Engine {
         const c: Capacity = { bytesPerSec: Math.min(MAX_BYTES, m.bytesPerSec), source: 'measured', measuredAt: Date.now(), method: m.method.slice(0, 200) };
         this.lastMeasured.disk = c;
         await this.updateCapacity({ disk: c });
-        this.log.add('info', `disk capacity measured: ${formatRate(c.bytesPerSec!)} (${c.method})`, null, 'disk');
+        this.log.add('info', text.capacityMeasuredText('disk', c), null, 'disk');
         return structuredClone(this.data.capacity);
       } catch (error) {
         if (error instanceof CommandError) throw error;
@@ -684,7 +689,7 @@ export class EngineImpl implements Engine {
       if (!resources.includes(v.resource)) continue;
       this.log.add(
         'warning',
-        `the "${v.profile}" ${v.resource} cap of ${formatResourceValue(v.resource, v.cap)} is above the capacity, ${formatResourceValue(v.resource, v.capacity)}: it cannot be reached`,
+        text.capAboveCapacityText(v.profile, v.resource, v.cap, v.capacity),
         null,
         v.resource,
       );
@@ -708,7 +713,7 @@ export class EngineImpl implements Engine {
       this.runtimes.delete(id);
       throw error;
     }
-    this.log.add('info', `app "${def.name}" added as ${id}`, id);
+    this.log.add('info', `${def.name} added`, id);
     this.stateChanged();
     return this.view(rt);
   }
@@ -732,13 +737,13 @@ export class EngineImpl implements Engine {
   }
 
   private async removeApp(id: string): Promise<null> {
-    findApp(this.data.apps, id);
+    const { name } = findApp(this.data.apps, id);
     await this.withLock(id, () => this.stopApp(id));
     this.data.apps = this.data.apps.filter((d) => d.id !== id);
     await this.save();
     this.runtimes.get(id)?.terminal.dispose();
     this.runtimes.delete(id);
-    this.log.add('info', `app ${id} removed`, id);
+    this.log.add('info', `${name} removed`, id);
     this.stateChanged();
     return null;
   }
@@ -828,7 +833,7 @@ export class EngineImpl implements Engine {
       if (level === 'warn' || level === 'error') this.log.add(level === 'warn' ? 'warning' : 'error', `${id} helper: ${msg}`, id);
     });
     session.on('tree', (info) => {
-      if (info.event === 'exec' && this.throttle.allow(`exec:${id}:${info.comm}`)) this.log.add('info', `${id}: ${info.comm} (pid ${info.pid}) started`, id);
+      if (info.event === 'exec' && info.pid !== rt.pid) this.childStarts.note(id, rt.def.name, info.comm);
     });
     try {
       await session.setUsagePeriod(100).catch(() => undefined);
@@ -850,7 +855,7 @@ export class EngineImpl implements Engine {
       throw new CommandError('internal', `cannot schedule ${id}: ${(error as Error).message}`);
     }
     rt.base = 'running';
-    this.log.add('start', `${id} started (pid ${rt.pid})`, id);
+    this.log.add('start', text.appStartedText(rt.def.name, rt.pid), id);
     this.stateChanged();
     return this.view(rt);
   }
@@ -865,18 +870,17 @@ export class EngineImpl implements Engine {
     rt.launched = null;
     rt.session = null;
     const id = rt.def.id;
-    const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    this.childStarts.end(id);
     if (rt.stopRequested) {
       rt.base = 'stopped';
-      this.log.add('exit', `${id} stopped (${how})`, id);
+      this.log.add('exit', text.appEndedText(rt.def.name, 'stopped', exit), id);
     } else if (exit.code === 0 && !exit.signal) {
       rt.base = 'exited';
-      this.log.add('exit', `${id} exited (${how})`, id);
+      this.log.add('exit', text.appEndedText(rt.def.name, 'exited', exit), id);
     } else {
       rt.base = 'crashed';
       const wasStarting = !rt.sessionExit && !rt.tracker;
-      const detail = wasStarting ? `: ${lastLine(rt.lastOutput)}` : '';
-      this.log.add('crash', `${id} ended (${how})${detail}`, id);
+      this.log.add('crash', text.appEndedText(rt.def.name, 'crashed', exit, wasStarting ? lastLine(rt.lastOutput) : ''), id);
     }
     this.stateChanged();
   }
@@ -936,7 +940,7 @@ export class EngineImpl implements Engine {
     if (rt.pausedByOwner !== paused) {
       rt.pausedByOwner = paused;
       this.applyPause(rt);
-      this.log.add('info', `${id} ${paused ? 'paused' : 'resumed'} by the owner`, id);
+      this.log.add('info', `${rt.def.name} ${paused ? 'paused' : 'resumed'} by you`, id);
       this.stateChanged();
     }
     return this.view(rt);

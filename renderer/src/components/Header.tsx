@@ -6,8 +6,8 @@ import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import type { ThemeChoice, View } from '../store/ui.js';
 import { formatDuration, formatTime } from '../lib/units.js';
+import { PROFILE_LABELS } from '../lib/profiles.js';
 
-export const PROFILE_LABELS: Record<ProfileName, string> = { inUse: 'In use', idle: 'Idle', battery: 'On battery' };
 const PROFILE_HINTS: Record<ProfileName, string> = {
   inUse: 'You are using this computer: the "In use" caps are in force.',
   idle: 'This computer is idle: the "Idle" caps are in force.',
@@ -142,6 +142,7 @@ function ViewTabs() {
   );
 }
 
+/** Brand, views, the controls (profile, pause all) and the status (connection, theme); the CSS lays them out in one row on wide windows, two or three on narrower ones. */
 export function Header() {
   return (
     <header className="header">
@@ -150,9 +151,11 @@ export function Header() {
         <span className="header__title">Interceptor</span>
       </div>
       <ViewTabs />
-      <div className="header__right">
+      <div className="header__controls">
         <ProfileBadge />
         <PauseControl />
+      </div>
+      <div className="header__status">
         <ConnectionDot />
         <ThemeToggle />
       </div>
