@@ -44,6 +44,7 @@ import { SETTINGS_FILE, SettingsStore, defaultConfigDir, loadSettings, type Sett
 import { SnapshotHistory, UsageTracker, emptyFigures, totalFigures } from './snapshots.js';
 import { TerminalChannel } from './terminal.js';
 import { packageVersion } from './paths.js';
+import { AutoProfile } from './power/index.js';
 
 /** Order in which an app is handed to the schedulers (see startApp). */
 const ADD_ORDER: readonly Resource[] = ['mem', 'netUp', 'netDown', 'disk', 'cpu'];
@@ -114,6 +115,7 @@ export class EngineImpl implements Engine {
   private readonly lastMeasured: Partial<Record<ByteRateResource, Capacity>> = {};
   private diskMeasuring: Promise<Capacities> | null = null;
   private capacitySaveTimer: NodeJS.Timeout | null = null;
+  private autoProfile: AutoProfile | null = null;
 
   private constructor(private readonly options: EngineOptions) {
     this.configDir = path.resolve(options.configDir ?? defaultConfigDir());
@@ -188,6 +190,17 @@ export class EngineImpl implements Engine {
     }
     this.history.setCapacity(Math.ceil(HISTORY_SECONDS * this.data.settings.snapshotHz));
     this.armSnapshots();
+    if (this.options.power) {
+      this.autoProfile = new AutoProfile({
+        source: this.options.power,
+        pollMs: this.options.powerPollMs,
+        thresholdSeconds: () => this.data.settings.idleThresholdSeconds,
+        apply: (profile) => (this.data.profileChoice === 'auto' && !this.shuttingDown ? this.setProfile(profile) : Promise.resolve()),
+        onReading: () => this.stateChanged(),
+        log: (message) => this.log.add('warning', message),
+      });
+      await this.autoProfile.start();
+    }
 
     if (this.options.autostart ?? true) {
       for (const def of this.data.apps) {
@@ -248,7 +261,7 @@ export class EngineImpl implements Engine {
       case 'resumeAll':
         return this.resumeAll('resumed by the owner');
       case 'setProfile':
-        return this.setProfile((a as ParsedCommandArgs<'setProfile'>).profile);
+        return this.setProfileChoice((a as ParsedCommandArgs<'setProfile'>).profile);
       case 'updateSettings':
         return this.updateSettings(a as ParsedCommandArgs<'updateSettings'>);
       case 'writeTerminal': {
@@ -311,6 +324,7 @@ export class EngineImpl implements Engine {
 
   private async doShutdown(leaveRunning: boolean): Promise<void> {
     this.netSampler?.stop();
+    this.autoProfile?.stop();
     if (this.capacitySaveTimer) {
       clearTimeout(this.capacitySaveTimer);
       this.capacitySaveTimer = null;
@@ -380,6 +394,8 @@ export class EngineImpl implements Engine {
       version: packageVersion(),
       platform: { os: process.platform, cores: this.cores, enforcement: this.enforcement.ok, reason: this.enforcement.reason, cpu: this.cpuEnforcement() },
       profile: this.data.activeProfile,
+      profileChoice: this.data.profileChoice,
+      power: this.autoProfile?.lastState ?? null,
       profiles: structuredClone(this.data.profiles),
       limits: this.limitsNow(),
       apps: this.data.apps.map((d) => this.view(this.runtime(d.id))),
@@ -461,6 +477,19 @@ export class EngineImpl implements Engine {
     if (profile === this.data.activeProfile) this.applyCaps();
     this.stateChanged();
     return { ...profiles[profile] };
+  }
+
+  /** The owner's pick: a profile stays until changed; "auto" hands the choice back to idle and power state. */
+  private async setProfileChoice(choice: SettingsData['profileChoice']): Promise<FullState> {
+    if (choice !== this.data.profileChoice) {
+      this.data.profileChoice = choice;
+      await this.save();
+      this.log.add('info', choice === 'auto' ? 'profile chosen automatically from idle and power state' : `profile "${choice}" chosen by the owner`);
+      this.stateChanged();
+    }
+    if (choice !== 'auto') return this.setProfile(choice);
+    await this.autoProfile?.evaluate();
+    return this.fullState();
   }
 
   private async setProfile(profile: SettingsData['activeProfile']): Promise<FullState> {

@@ -29,6 +29,8 @@ export function fullState(apps: AppView[], over: Partial<FullState> = {}): FullS
     version: '0.1.0',
     platform: { os: 'linux', cores: 2, enforcement: true, reason: null, cpu: { mechanism: 'ptrace', detail: 'ptrace stops', unavailable: null } },
     profile: 'inUse',
+    profileChoice: 'auto',
+    power: null,
     profiles: { inUse: limits(), idle: limits({ cpu: 0.9 }), battery: limits({ cpu: 0.2 }) },
     limits: limits(),
     apps,
