@@ -244,6 +244,15 @@ export interface CpuEnforcement {
   unavailable: string | null;
 }
 
+/** Whether Interceptor starts at login, and by what (an XDG autostart entry, a systemd user unit). */
+export interface StartAtLogin {
+  enabled: boolean;
+  /** For a person, e.g. "XDG autostart entry /home/a/.config/autostart/interceptor.desktop". */
+  how: string;
+  /** Why it may not work as shown (e.g. the user's systemd cannot be reached); null when nothing is known wrong. */
+  problem: string | null;
+}
+
 export interface FullState {
   version: string;
   platform: { os: string; cores: number; enforcement: boolean; reason: string | null; cpu: CpuEnforcement };
@@ -260,4 +269,6 @@ export interface FullState {
   settings: EngineSettings;
   /** Link and disk capacity: owner-given, measured or unknown. */
   capacity: Capacities;
+  /** null: this engine's host cannot start Interceptor at login (e.g. `interceptor run`). */
+  startAtLogin: StartAtLogin | null;
 }

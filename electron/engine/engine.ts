@@ -30,6 +30,7 @@ import {
   type FullState,
   type OwnerLimits,
   type Snapshot,
+  type StartAtLogin,
 } from '../common/model.js';
 import { MAX_BYTES, RESOURCES, formatRate, formatResourceValue, type ByteRateResource, type Resource } from '../common/resources.js';
 import { DiskMeasureError, NetPeakSampler, REAL_ROOTS, detectLinkCapacity, measureDisk, peakMethod, type SystemRoots } from './capacity.js';
@@ -116,6 +117,7 @@ export class EngineImpl implements Engine {
   private diskMeasuring: Promise<Capacities> | null = null;
   private capacitySaveTimer: NodeJS.Timeout | null = null;
   private autoProfile: AutoProfile | null = null;
+  private startAtLogin: StartAtLogin | null = null;
 
   private constructor(private readonly options: EngineOptions) {
     this.configDir = path.resolve(options.configDir ?? defaultConfigDir());
@@ -190,6 +192,7 @@ export class EngineImpl implements Engine {
     }
     this.history.setCapacity(Math.ceil(HISTORY_SECONDS * this.data.settings.snapshotHz));
     this.armSnapshots();
+    this.startAtLogin = (await this.options.loginItem?.describe().catch((e: Error) => ({ enabled: false, how: 'unknown', problem: e.message }))) ?? null;
     if (this.options.power) {
       this.autoProfile = new AutoProfile({
         source: this.options.power,
@@ -264,6 +267,12 @@ export class EngineImpl implements Engine {
         return this.setProfileChoice((a as ParsedCommandArgs<'setProfile'>).profile);
       case 'updateSettings':
         return this.updateSettings(a as ParsedCommandArgs<'updateSettings'>);
+      case 'setStartAtLogin': {
+        if (!this.options.loginItem) throw new CommandError('unavailable', 'this Interceptor cannot start itself at login');
+        this.startAtLogin = await this.options.loginItem.set((a as ParsedCommandArgs<'setStartAtLogin'>).enabled);
+        this.stateChanged();
+        return this.fullState();
+      }
       case 'writeTerminal': {
         const { id, data } = a as ParsedCommandArgs<'writeTerminal'>;
         const rt = this.runtime(id);
@@ -402,6 +411,7 @@ export class EngineImpl implements Engine {
       pause: this.data.pause ? { ...this.data.pause } : null,
       settings: structuredClone(this.data.settings),
       capacity: structuredClone(this.data.capacity),
+      startAtLogin: this.startAtLogin && { ...this.startAtLogin },
     };
   }
 

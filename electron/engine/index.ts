@@ -4,6 +4,7 @@ import type { CommandName, CommandResult, EventName, EventPayloads } from '../co
 import type { SystemRoots } from './capacity.js';
 import type { CgroupProbe } from './cgroups/tree.js';
 import type { Clock } from './clock.js';
+import type { LoginItem } from './autostart/index.js';
 import type { PowerSource } from './power/index.js';
 import { EngineImpl } from './engine.js';
 
@@ -44,6 +45,8 @@ export interface EngineOptions {
   power?: PowerSource;
   /** How often the power source is read; default 10 s. */
   powerPollMs?: number;
+  /** How this host starts Interceptor at login (setStartAtLogin); without one the state says null. */
+  loginItem?: LoginItem;
 }
 
 export interface Engine {

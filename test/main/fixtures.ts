@@ -40,5 +40,6 @@ export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null
       netDown: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
       disk: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
     },
+    startAtLogin: null,
   };
 }

@@ -105,7 +105,7 @@ describe('npm start: launching', () => {
 
   it('on this machine: one line why, then the headless dashboard at a URL that answers 200; stops cleanly', { timeout: 240_000 }, async () => {
     const configDir = tempDir('interceptor-start-');
-    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configDir, XDG_STATE_HOME: path.join(configDir, 'state') };
     delete env.DISPLAY;
     delete env.WAYLAND_DISPLAY;
     delete env.INTERCEPTOR_HEADLESS;
@@ -144,7 +144,7 @@ describe('npm start: launching', () => {
       const without = await fetch(new URL('/', url));
       assert.equal(without.status, 401);
       await without.body?.cancel();
-      serverPid = (JSON.parse(readFileSync(path.join(configDir, 'server.json'), 'utf8')) as { pid: number }).pid;
+      serverPid = (JSON.parse(readFileSync(path.join(configDir, 'state/interceptor/server.json'), 'utf8')) as { pid: number }).pid;
       assert.ok(serverPid > 0);
     } finally {
       child.kill('SIGTERM');

@@ -37,6 +37,7 @@ export function fullState(apps: AppView[], over: Partial<FullState> = {}): FullS
     pause: null,
     settings: { snapshotHz: 2, cpuSliceMs: 20, onEngineLoss: 'terminate', cpuDualPriority: true, cpuMechanism: 'auto', onQuit: 'stop', idleThresholdSeconds: 300, policies: { cpu: 'pns', net: 'pns', disk: 'pns' } },
     capacity: capacities(),
+    startAtLogin: null,
     ...over,
   };
 }
