@@ -20,9 +20,10 @@ import type { CommandName } from '../common/contract.js';
 import type { EngineSettings, FullState } from '../common/model.js';
 import { createEngine, type Engine } from '../engine/index.js';
 import { systemPowerSource } from '../engine/power/index.js';
+import { xdgAutostart } from '../engine/autostart/index.js';
 import { createSenderCheck, forwardEngineEvents, registerIpcHandlers } from './ipc-handlers.js';
 import { NotificationPolicy, type NotificationRequest } from './notifications.js';
-import { APP_ICON_FILE, TRAY_ICON_FILES, shellPaths } from './paths.js';
+import { APP_ICON_FILE, TRAY_ICON_FILES, loginCommand, shellPaths } from './paths.js';
 import { powerMonitorSource } from './power-monitor-source.js';
 import { QuitController, shutdownOptionsForQuit } from './quit.js';
 import { TrayController } from './tray-controller.js';
@@ -178,7 +179,12 @@ async function start(): Promise<void> {
   try {
     // Idle and power state: Electron's powerMonitor first (to the second, with events), then sysfs and logind.
     const power = systemPowerSource({ extra: [powerMonitorSource(powerMonitor)] });
-    engine = await createEngine({ power, ...(paths.helperPath ? { helperPath: paths.helperPath } : {}) });
+    // Start at login: an XDG autostart entry that opens the tray only.
+    const loginItem = xdgAutostart({
+      command: loginCommand({ isPackaged: app.isPackaged, execPath: process.execPath, appPath: app.getAppPath(), appImage: process.env.APPIMAGE }),
+      icon: app.isPackaged ? 'interceptor-desktop' : path.join(paths.assetsDir, APP_ICON_FILE),
+    });
+    engine = await createEngine({ power, loginItem, ...(paths.helperPath ? { helperPath: paths.helperPath } : {}) });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     dialog.showErrorBox('Interceptor cannot start', message);

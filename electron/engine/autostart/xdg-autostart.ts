@@ -20,7 +20,7 @@ export function autostartEntry(options: { command: string[]; icon?: string }): s
   return [
     '[Desktop Entry]',
     'Type=Application',
-    'Version=1.5',
+    'Version=1.4',
     'Name=Interceptor',
     'Comment=Run P2P apps under owner-set CPU, network, disk and memory caps',
     `Exec=${options.command.map(desktopExecQuote).join(' ')}`,
