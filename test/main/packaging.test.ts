@@ -95,12 +95,18 @@ describe('packaging', () => {
   });
 
   it('the desktop entry electron-builder writes for the deb and the AppImage passes desktop-file-validate', async () => {
-    const { Packager, Platform } = require('app-builder-lib') as typeof import('app-builder-lib');
-    const { LinuxTargetHelper } = require('app-builder-lib/out/targets/LinuxTargetHelper.js') as typeof import('app-builder-lib/out/targets/LinuxTargetHelper.js');
+    // electron-builder's own classes, as its linux targets use them (typed here by what the test calls)
+    const { Packager, Platform } = require('app-builder-lib') as {
+      Packager: new (o: { projectDir: string; targets: unknown }) => { validateConfig(): Promise<void>; createHelper(p: unknown): Promise<{ platformSpecificBuildOptions: unknown }> };
+      Platform: { LINUX: { createTarget(t: string): unknown } };
+    };
+    const { LinuxTargetHelper } = require('app-builder-lib/out/targets/LinuxTargetHelper.js') as {
+      LinuxTargetHelper: new (p: unknown) => { computeDesktopEntry(o: unknown, exec: string): Promise<string> };
+    };
     const packager = new Packager({ projectDir: root, targets: Platform.LINUX.createTarget('dir') });
     await packager.validateConfig();
-    const linux = (await packager.createHelper(Platform.LINUX)) as unknown as ConstructorParameters<typeof LinuxTargetHelper>[0];
-    const entry = await new LinuxTargetHelper(linux).computeDesktopEntry((linux as unknown as { platformSpecificBuildOptions: never }).platformSpecificBuildOptions, '/opt/Interceptor/interceptor-desktop %U');
+    const linux = await packager.createHelper(Platform.LINUX);
+    const entry = await new LinuxTargetHelper(linux).computeDesktopEntry(linux.platformSpecificBuildOptions, '/opt/Interceptor/interceptor-desktop %U');
     assert.match(entry, /^Name=Interceptor$/m);
     assert.match(entry, /^Icon=interceptor-desktop$/m);
     assert.match(entry, /^StartupWMClass=Interceptor$/m);
