@@ -41,7 +41,7 @@ describe('packaging', () => {
     assert.ok(existsSync(path.join(root, String(deb.icon))));
     const fuses = (config.plugins as Array<{ name: string; fusesConfig?: Record<string | number, unknown> }>).find((p) => p.name === 'fuses');
     assert.ok(fuses, 'the fuses plugin');
-    const { FuseV1Options } = require('@electron/fuses') as typeof import('@electron/fuses');
+    const { FuseV1Options } = require('@electron/fuses') as { FuseV1Options: Record<'RunAsNode' | 'EnableCookieEncryption' | 'EnableEmbeddedAsarIntegrityValidation' | 'OnlyLoadAppFromAsar' | 'EnableNodeOptionsEnvironmentVariable', number> };
     assert.equal(fuses.fusesConfig![FuseV1Options.RunAsNode], false);
     assert.equal(fuses.fusesConfig![FuseV1Options.EnableCookieEncryption], true);
     assert.equal(fuses.fusesConfig![FuseV1Options.EnableEmbeddedAsarIntegrityValidation], true);
