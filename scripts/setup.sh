@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # build-essential/python3: the helper and node-pty; chromium: browser tests;
 # busybox-static, syncthing: real static and Go programs the tests trace;
-# cpulimit, trickle: peers the benchmarks compare against; imagemagick: benchmark plots.
-PACKAGES=(build-essential python3 chromium busybox-static syncthing cpulimit trickle iproute2 imagemagick)
+# cpulimit, trickle: peers the benchmarks compare against; imagemagick: benchmark plots;
+# desktop-file-utils, systemd: the validators of the desktop entries and the user unit.
+PACKAGES=(build-essential python3 chromium busybox-static syncthing cpulimit trickle iproute2 imagemagick desktop-file-utils systemd)
 
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()

@@ -30,6 +30,7 @@ import {
   type FullState,
   type OwnerLimits,
   type Snapshot,
+  type StartAtLogin,
 } from '../common/model.js';
 import { MAX_BYTES, RESOURCES, type ByteRateResource, type Resource } from '../common/resources.js';
 import { DiskMeasureError, NetPeakSampler, REAL_ROOTS, detectLinkCapacity, measureDisk, peakMethod, type SystemRoots } from './capacity.js';
@@ -45,6 +46,7 @@ import { SETTINGS_FILE, SettingsStore, defaultConfigDir, loadSettings, type Sett
 import { SnapshotHistory, UsageTracker, emptyFigures, totalFigures } from './snapshots.js';
 import { TerminalChannel } from './terminal.js';
 import { packageVersion } from './paths.js';
+import { AutoProfile } from './power/index.js';
 
 /** Order in which an app is handed to the schedulers (see startApp). */
 const ADD_ORDER: readonly Resource[] = ['mem', 'netUp', 'netDown', 'disk', 'cpu'];
@@ -116,6 +118,8 @@ export class EngineImpl implements Engine {
   private readonly lastMeasured: Partial<Record<ByteRateResource, Capacity>> = {};
   private diskMeasuring: Promise<Capacities> | null = null;
   private capacitySaveTimer: NodeJS.Timeout | null = null;
+  private autoProfile: AutoProfile | null = null;
+  private startAtLogin: StartAtLogin | null = null;
 
   private constructor(private readonly options: EngineOptions) {
     this.configDir = path.resolve(options.configDir ?? defaultConfigDir());
@@ -190,6 +194,18 @@ export class EngineImpl implements Engine {
     }
     this.history.setCapacity(Math.ceil(HISTORY_SECONDS * this.data.settings.snapshotHz));
     this.armSnapshots();
+    this.startAtLogin = (await this.options.loginItem?.describe().catch((e: Error) => ({ enabled: false, how: 'unknown', problem: e.message }))) ?? null;
+    if (this.options.power) {
+      this.autoProfile = new AutoProfile({
+        source: this.options.power,
+        pollMs: this.options.powerPollMs,
+        thresholdSeconds: () => this.data.settings.idleThresholdSeconds,
+        apply: (profile) => (this.data.profileChoice === 'auto' && !this.shuttingDown ? this.setProfile(profile) : Promise.resolve()),
+        onReading: () => this.stateChanged(),
+        log: (message) => this.log.add('warning', message),
+      });
+      await this.autoProfile.start();
+    }
 
     if (this.options.autostart ?? true) {
       for (const def of this.data.apps) {
@@ -250,9 +266,15 @@ export class EngineImpl implements Engine {
       case 'resumeAll':
         return this.resumeAll('resumed by the owner');
       case 'setProfile':
-        return this.setProfile((a as ParsedCommandArgs<'setProfile'>).profile);
+        return this.setProfileChoice((a as ParsedCommandArgs<'setProfile'>).profile);
       case 'updateSettings':
         return this.updateSettings(a as ParsedCommandArgs<'updateSettings'>);
+      case 'setStartAtLogin': {
+        if (!this.options.loginItem) throw new CommandError('unavailable', 'this Interceptor cannot start itself at login');
+        this.startAtLogin = await this.options.loginItem.set((a as ParsedCommandArgs<'setStartAtLogin'>).enabled);
+        this.stateChanged();
+        return this.fullState();
+      }
       case 'writeTerminal': {
         const { id, data } = a as ParsedCommandArgs<'writeTerminal'>;
         const rt = this.runtime(id);
@@ -313,6 +335,7 @@ export class EngineImpl implements Engine {
 
   private async doShutdown(leaveRunning: boolean): Promise<void> {
     this.netSampler?.stop();
+    this.autoProfile?.stop();
     if (this.capacitySaveTimer) {
       clearTimeout(this.capacitySaveTimer);
       this.capacitySaveTimer = null;
@@ -382,12 +405,15 @@ export class EngineImpl implements Engine {
       version: packageVersion(),
       platform: { os: process.platform, cores: this.cores, enforcement: this.enforcement.ok, reason: this.enforcement.reason, cpu: this.cpuEnforcement() },
       profile: this.data.activeProfile,
+      profileChoice: this.data.profileChoice,
+      power: this.autoProfile?.lastState ?? null,
       profiles: structuredClone(this.data.profiles),
       limits: this.limitsNow(),
       apps: this.data.apps.map((d) => this.view(this.runtime(d.id))),
       pause: this.data.pause ? { ...this.data.pause } : null,
       settings: structuredClone(this.data.settings),
       capacity: structuredClone(this.data.capacity),
+      startAtLogin: this.startAtLogin && { ...this.startAtLogin },
     };
   }
 
@@ -468,6 +494,19 @@ export class EngineImpl implements Engine {
     if (profile === this.data.activeProfile) this.applyCaps();
     this.stateChanged();
     return { ...profiles[profile] };
+  }
+
+  /** The owner's pick: a profile stays until changed; "auto" hands the choice back to idle and power state. */
+  private async setProfileChoice(choice: SettingsData['profileChoice']): Promise<FullState> {
+    if (choice !== this.data.profileChoice) {
+      this.data.profileChoice = choice;
+      await this.save();
+      this.log.add('info', choice === 'auto' ? 'profile chosen automatically from idle and power state' : `profile "${choice}" chosen by the owner`);
+      this.stateChanged();
+    }
+    if (choice !== 'auto') return this.setProfile(choice);
+    await this.autoProfile?.evaluate();
+    return this.fullState();
   }
 
   private async setProfile(profile: SettingsData['activeProfile']): Promise<FullState> {

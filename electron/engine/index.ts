@@ -4,6 +4,8 @@ import type { CommandName, CommandResult, EventName, EventPayloads } from '../co
 import type { SystemRoots } from './capacity.js';
 import type { CgroupProbe } from './cgroups/tree.js';
 import type { Clock } from './clock.js';
+import type { LoginItem } from './autostart/index.js';
+import type { PowerSource } from './power/index.js';
 import { EngineImpl } from './engine.js';
 
 export interface EngineOptions {
@@ -36,6 +38,15 @@ export interface EngineOptions {
   diskProbeTimeoutMs?: number;
   /** Where the CPU's cgroups come from (settings.cpuMechanism auto|cgroup); default: this machine's. */
   probeCgroups?: () => CgroupProbe;
+  /**
+   * Where idle and power state come from for the "auto" profile choice (systemPowerSource()
+   * for this machine). Without one the profile changes only when the owner sets it.
+   */
+  power?: PowerSource;
+  /** How often the power source is read; default 10 s. */
+  powerPollMs?: number;
+  /** How this host starts Interceptor at login (setStartAtLogin); without one the state says null. */
+  loginItem?: LoginItem;
 }
 
 export interface Engine {

@@ -13,6 +13,7 @@ test('same resources and labels as the shared model', () => {
 test('parses what the owner types like the engine does', () => {
   const cases: Array<[(typeof RESOURCES)[number], string]> = [
     ['cpu', '25%'], ['cpu', '100'], ['cpu', '0.5%'], ['netUp', '500kB/s'], ['netUp', '2MB/s'], ['netDown', '2 M'], ['disk', '1.5 MiB/s'],
+    ['netUp', '100Mbit'], ['netUp', '100Mbit/s'], ['netDown', '512 kbit'], ['netDown', '20Mbps'], ['disk', '2MBps'], ['netUp', '1Mibit/s'],
     ['mem', '512MB'], ['mem', '2GiB'], ['mem', '4096'],
   ];
   for (const [r, text] of cases) {
@@ -26,7 +27,7 @@ test('parses what the owner types like the engine does', () => {
 });
 
 test('refuses what cannot be read, with a message that says what to type', () => {
-  for (const [r, text] of [['cpu', '150%'], ['cpu', 'lots'], ['netUp', 'fast'], ['mem', '5PB'], ['mem', '-1MB']] as const) {
+  for (const [r, text] of [['cpu', '150%'], ['cpu', 'lots'], ['netUp', 'fast'], ['mem', '5PB'], ['mem', '-1MB'], ['netUp', '9000Tbit'], ['netUp', '100Mbitz'], ['mem', '100Mbit']] as const) {
     const result = parseValue(r, text);
     assert.equal(result.ok, false, `${r} ${text}`);
     if (!result.ok) assert.match(result.error, /^Type /);

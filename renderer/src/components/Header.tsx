@@ -16,10 +16,12 @@ const PROFILE_HINTS: Record<ProfileName, string> = {
 
 function ProfileBadge() {
   const profile = useStore((s) => s.profile);
+  const byHand = useStore((s) => s.profileChoice !== 'auto');
   const loaded = useStore((s) => s.loaded);
   if (!loaded) return null;
+  const hint = `${PROFILE_HINTS[profile]}${byHand ? ' Chosen by hand (Settings).' : ''}`;
   return (
-    <div className="profile-badge" title={PROFILE_HINTS[profile]} data-testid="profile">
+    <div className="profile-badge" title={hint} data-testid="profile" data-choice={byHand ? 'manual' : 'auto'}>
       <span className="profile-badge__label">Profile</span>
       <span className={`profile-badge__value profile--${profile}`}>{PROFILE_LABELS[profile]}</span>
     </div>
@@ -117,6 +119,7 @@ const VIEWS: Array<{ id: View; label: string }> = [
   { id: 'overview', label: 'Overview' },
   { id: 'apps', label: 'Apps' },
   { id: 'events', label: 'Events' },
+  { id: 'settings', label: 'Settings' },
 ];
 
 function ViewTabs() {

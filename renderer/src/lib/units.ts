@@ -48,6 +48,8 @@ export function parseValue(resource: Resource, input: string): Parsed {
     return { ok: true, value };
   }
   const rate = RESOURCE_UNITS[resource] === 'bytesPerSecond';
+  const bits = rate ? parseBitRate(text) : null;
+  if (bits !== null) return bits <= MAX_BYTES ? { ok: true, value: bits } : { ok: false, error: 'Type a rate such as 500kB/s or 2MB/s (below 1 PB/s).' };
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(rate ? text.replace(/\s*(\/s|ps)$/i, '') : text);
   const mult = m ? MULTIPLIERS[m[2]!.toLowerCase()] : undefined;
   const example = rate ? 'a rate such as 500kB/s or 2MB/s' : 'a size such as 512MB or 2GB';
@@ -55,6 +57,14 @@ export function parseValue(resource: Resource, input: string): Parsed {
   const value = Math.round(Number(m[1]) * mult);
   if (!Number.isFinite(value)) return { ok: false, error: `Type ${example}.` };
   return { ok: true, value };
+}
+
+const BIT_PREFIXES: Record<string, number> = { '': 1, k: 1e3, ki: 1024, m: 1e6, mi: 1024 ** 2, g: 1e9, gi: 1024 ** 3, t: 1e12, ti: 1024 ** 4 };
+
+/** "100Mbit", "100Mbit/s", "512 kbit", "20Mbps" → bytes per second; null when no bit unit is named (as resources.ts parseBitRate). */
+function parseBitRate(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?)?bits?(?:\/s|ps)?$/i.exec(text) ?? /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?bps$/.exec(text);
+  return m ? Math.round((Number(m[1]) * BIT_PREFIXES[(m[2] ?? '').toLowerCase()]!) / 8) : null;
 }
 
 function trim(v: number): string {
