@@ -1,7 +1,8 @@
 // The kernel's CPU bandwidth control for P2P apps: one cgroup per app under one parent of
-// Interceptor's. The parent's quota is the owner's cap (C2), the apps' weights split it
-// (C1, decided by PNS in cpu-bandwidth.ts), and the parent's weight keeps the owner's own CPU
-// hogs from starving them (the role SCHED_RR dual priority plays in the paper).
+// Interceptor's. The parent's quota is the owner's cap (C2), the apps' own quotas and weights
+// split it (C1, decided by PNS in ../schedulers/cpu-cgroup.ts), and the parent's weight keeps
+// the owner's own CPU hogs from starving them (the role SCHED_RR dual priority plays in the
+// paper).
 //
 // Where a parent can be made (probeCgroupTree):
 //  - cgroup v2 with the cpu controller: as root, /sys/fs/cgroup/interceptor-<pid>-<n>; as a desktop
@@ -80,16 +81,13 @@ export class CgroupTree {
 
   /** The parent's quota: at most quotaUs of CPU time per periodUs (all cores together); null = none. */
   setQuota(quotaUs: number | null, periodUs: number): void {
-    const period = Math.round(Math.min(MAX_PERIOD_US, Math.max(MIN_PERIOD_US, periodUs)));
-    const quota = quotaUs === null ? null : Math.round(Math.max(MIN_PERIOD_US, quotaUs));
-    if (this.version === 2) {
-      writeFileSync(path.join(this.dir, 'cpu.max'), `${quota === null ? 'max' : quota} ${period}\n`);
-    } else {
-      // v1 checks quota against period when either changes: lift the quota first
-      writeFileSync(path.join(this.dir, 'cpu.cfs_quota_us'), '-1\n');
-      writeFileSync(path.join(this.dir, 'cpu.cfs_period_us'), `${period}\n`);
-      if (quota !== null) writeFileSync(path.join(this.dir, 'cpu.cfs_quota_us'), `${quota}\n`);
-    }
+    writeQuota(this.version, this.dir, quotaUs, periodUs);
+  }
+
+  /** One app's own quota (its part of the cap, decided by the scheduler); null = none but the parent's. */
+  setAppQuota(appId: string, quotaUs: number | null, periodUs: number): void {
+    const dir = this.apps.get(appId);
+    if (dir) writeQuota(this.version, dir, quotaUs, periodUs);
   }
 
   /** The parent's weight against the owner's processes: high (dual priority) or the default. */
@@ -112,12 +110,13 @@ export class CgroupTree {
 
   /** Periods in which the parent ran out of quota, since it was made (kernel's nr_throttled). */
   throttledPeriods(): number {
-    try {
-      const m = /^nr_throttled (\d+)$/m.exec(readFileSync(path.join(this.dir, 'cpu.stat'), 'utf8'));
-      return m ? Number(m[1]) : 0;
-    } catch {
-      return 0;
-    }
+    return throttledIn(this.dir);
+  }
+
+  /** Periods in which the app ran out of its own quota. */
+  appThrottledPeriods(appId: string): number {
+    const dir = this.apps.get(appId);
+    return dir ? throttledIn(dir) : 0;
   }
 
   /** The app leaves: its remaining processes go uncapped, its cgroup is removed. */
@@ -263,6 +262,28 @@ export function removeStaleParents(tree: CgroupTree, alive: (pid: number) => boo
 }
 
 // ---- helpers ----
+
+function writeQuota(version: CgroupVersion, dir: string, quotaUs: number | null, periodUs: number): void {
+  const period = Math.round(Math.min(MAX_PERIOD_US, Math.max(MIN_PERIOD_US, periodUs)));
+  const quota = quotaUs === null ? null : Math.round(Math.max(MIN_PERIOD_US, quotaUs));
+  if (version === 2) {
+    writeFileSync(path.join(dir, 'cpu.max'), `${quota === null ? 'max' : quota} ${period}\n`);
+  } else {
+    // v1 checks quota against period when either changes: lift the quota first
+    writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), '-1\n');
+    writeFileSync(path.join(dir, 'cpu.cfs_period_us'), `${period}\n`);
+    if (quota !== null) writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), `${quota}\n`);
+  }
+}
+
+function throttledIn(dir: string): number {
+  try {
+    const m = /^nr_throttled (\d+)$/m.exec(readFileSync(path.join(dir, 'cpu.stat'), 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
 
 interface Mount {
   point: string;

@@ -3,22 +3,27 @@
 //
 // C2: the parent cgroup's quota is cap × cores per period. The kernel simply does not run the
 // apps past it; nothing is interrupted, so no wait returns early and no timer is lost.
-// C1: each app's cgroup weight is its policy share (nominal share plus its part of the spare, at
-// least minShareOfCap: policyShares), and PNS still decides the split over time: every tick the
-// CPU each app used (its helper's usage) is charged to the policy, and the apps level with the
-// head of the PNS queue (the least Done, i.e. behind their share since they started) get `boost`
-// times their weight, so an app that was blocked catches up, as in the paper's Fig. 4.
+// C1: weights alone cannot split a quota on several cores (two apps on two CPUs never meet in
+// one run queue: whoever runs takes the quota), so PNS decides each app's own quota every tick.
+// Its weight is its policy share (nominal share plus its part of the spare, at least
+// minShareOfCap: policyShares), times `boost` when it is level with the head of the PNS queue
+// (the least Done: behind its share since it started), so an app that was blocked catches up,
+// as in the paper's Fig. 4. Each app may use its guaranteed part of the cap the moment it asks,
+// and of what the others leave unused a part in proportion to its weight, up to what it asks
+// (splitBudget): work-conserving within the cap. What it asks is what it used in the last tick
+// (its helper's usage) with a margin, or more if its own quota held it back (the kernel's
+// throttling count). Its cgroup weight is set too, for fairness within each CPU.
 // Against the owner's own CPU hogs the parent's weight is the kernel's highest (dual priority,
 // the role SCHED_RR plays in the paper), unless the owner turned dual priority off.
 // Owner pauses, and a cap of 0 (which no quota can express), stop the app through its helper
 // (transparent stops: native/src/stops.c). Removing an app, or disposing, moves its processes
 // out of Interceptor's cgroups: never left throttled.
 import type { Clock, TimerHandle } from '../clock.js';
-import type { HelperSession, HelperUsage } from '../catcher/session.js';
+import type { HelperSession } from '../catcher/session.js';
 import type { CgroupTree } from '../cgroups/tree.js';
 import type { Policy } from '../policies/policy.js';
 import { PnsPolicy } from '../policies/pns.js';
-import { checkShare, policyShares } from './shares.js';
+import { checkShare, policyShares, splitBudget, type BudgetClaim } from './shares.js';
 import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
 
 export interface CgroupCpuSchedulerOptions {
@@ -49,17 +54,25 @@ interface CgroupApp {
   /** The helper was told to stop the tree (owner pause or cap 0); released: told anything yet. */
   stopped: boolean;
   released: boolean;
-  /** Cumulative CPU at the last tick (ns), null before the first usage. */
-  lastCpuNs: number | null;
-  cpuNs: number | null;
-  /** The relative weight last written to its cgroup. */
+  /** The helper's usage sample the last tick used (its clock, ms; cumulative CPU, ns). */
+  sample: { t: number; cpuNs: number } | null;
+  /** Cores it used over the last samples; null until known. */
+  rate: number | null;
+  /** Its own quota held it back in the last tick (kernel nr_throttled grew). */
+  heldBack: boolean;
+  throttledPeriods: number;
+  /** The relative weight last written to its cgroup, and its quota (µs per period; null = none). */
   relative: number;
+  quotaUs: number | null;
   lastLimitHit: number;
-  listeners: { usage: (u: HelperUsage) => void; exit: () => void; close: () => void };
+  listeners: { exit: () => void; close: () => void };
 }
 
 /** Used less than this fraction of one core over a tick: not asking for the CPU. */
 const READY_CORE_FRACTION = 0.01;
+/** What an app is expected to ask next: what it used, plus this part of it and this much more (cores). */
+const DEMAND_MARGIN = 0.25;
+const DEMAND_FLOOR = 0.02;
 
 export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceScheduler {
   readonly resource = 'cpu' as const;
@@ -116,15 +129,10 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     }
     const app: CgroupApp = {
       id: appId, session, share: checkShare(share), paused: false, gone: session.closed, stopped: false, released: false,
-      lastCpuNs: null, cpuNs: null, relative: 0, lastLimitHit: -Infinity,
-      listeners: {
-        usage: (u) => { app.cpuNs = u.cpuNs; },
-        exit: () => this.onGone(appId),
-        close: () => this.onGone(appId),
-      },
+      sample: null, rate: null, heldBack: false, throttledPeriods: 0, relative: 0, quotaUs: null, lastLimitHit: -Infinity,
+      listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId) },
     };
     this.apps.set(appId, app);
-    session.on('usage', app.listeners.usage);
     session.on('exit', app.listeners.exit);
     session.on('close', app.listeners.close);
     ignore(session.setCgroup(dir, this.tree.dir));
@@ -155,16 +163,21 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
   setCap(cap: number | null): void {
     if (cap !== null && (!Number.isFinite(cap) || cap < 0 || cap > 1)) throw new RangeError(`cpu cap must be in [0, 1] or null, got ${cap}`);
     this.cap = cap;
-    if (cap === null || cap === 0) {
-      this.tree.setQuota(null, this.periodMs * 1000);
-    } else {
-      // the kernel's least quota is 1 ms: a longer period for small caps
-      const budgetPerMs = cap * this.ncpu;
-      const periodMs = Math.max(this.periodMs, 1 / budgetPerMs);
-      this.tree.setQuota(budgetPerMs * periodMs * 1000, periodMs * 1000);
+    // cgroup v1 refuses a parent quota below a child's: the apps' quotas go first
+    for (const app of this.apps.values()) {
+      if (app.gone || app.quotaUs === null) continue;
+      try {
+        this.tree.setAppQuota(app.id, null, this.period() * 1000);
+      } catch {
+        // its cgroup is gone (the app exited)
+      }
+      app.quotaUs = null;
     }
+    if (cap === null || cap === 0) this.tree.setQuota(null, this.periodMs * 1000);
+    else this.tree.setQuota(cap * this.ncpu * this.period() * 1000, this.period() * 1000);
     this.renormalise();
     for (const app of this.apps.values()) this.applyRun(app);
+    this.applyQuotas();
   }
 
   setPaused(appId: string, paused: boolean): void {
@@ -183,9 +196,13 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     return { share: app.share, allocations: st.received, done: st.done, rem: st.rem, waiting: false, waitingMs: 0, paused: app.paused, ceiling: null };
   }
 
-  /** Mechanism state, for tests and diagnostics. */
+  /** Mechanism state, for tests and diagnostics: each app's weight and quota (µs per period). */
   weights(): Record<string, number> {
     return Object.fromEntries([...this.apps.values()].map((a) => [a.id, a.relative]));
+  }
+
+  quotas(): Record<string, number | null> {
+    return Object.fromEntries([...this.apps.values()].map((a) => [a.id, a.quotaUs]));
   }
 
   dispose(): void {
@@ -220,6 +237,13 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     this.shares = policyShares(nominal, this.cap, this.minShareOfCap);
     for (const [id, share] of this.shares) this.policy.setShare(id, share);
     this.applyWeights();
+    this.applyQuotas();
+  }
+
+  /** The quota period (ms): longer for small caps, so a quota is never under the kernel's 1 ms. */
+  private period(): number {
+    const budgetPerMs = (this.cap ?? 1) * this.ncpu;
+    return budgetPerMs > 0 ? Math.max(this.periodMs, 1 / budgetPerMs) : this.periodMs;
   }
 
   private arm(): void {
@@ -231,35 +255,88 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     }, this.tickMs);
   }
 
-  /** Charges what each app used to the policy, then sets the weights PNS asks for. */
+  /** Charges what each app used to the policy, then sets the weights and quotas PNS asks for. */
   private tick(): void {
     const ready: CgroupApp[] = [];
     for (const app of this.apps.values()) {
-      if (app.gone || app.cpuNs === null) continue;
-      const used = app.lastCpuNs === null ? 0 : Math.max(0, app.cpuNs - app.lastCpuNs);
-      app.lastCpuNs = app.cpuNs;
-      if (used > 0) this.policy.consumed(app.id, used / (this.sliceMs * 1e6));
-      if (app.stopped || used < READY_CORE_FRACTION * this.tickMs * 1e6) this.policy.blocked(app.id);
-      else {
+      if (app.gone) continue;
+      this.measure(app);
+      if (!app.stopped && (app.heldBack || (app.rate ?? 0) >= READY_CORE_FRACTION)) {
         this.policy.ready(app.id);
         ready.push(app);
+      } else {
+        this.policy.blocked(app.id);
       }
     }
     const throttled = this.tree.throttledPeriods();
-    if (throttled > this.throttled && this.cap !== null) for (const app of ready) this.limitHit(app);
+    if (this.cap !== null && (throttled > this.throttled || ready.some((a) => a.heldBack))) for (const app of ready) this.limitHit(app);
     this.throttled = throttled;
     this.applyWeights();
+    this.applyQuotas();
+  }
+
+  /** What the app used since the last tick (from its helper's usage samples), charged to the policy. */
+  private measure(app: CgroupApp): void {
+    const u = app.session.lastUsage;
+    if (u && (!app.sample || u.t > app.sample.t)) {
+      if (app.sample) {
+        const used = Math.max(0, u.cpuNs - app.sample.cpuNs);
+        app.rate = used / ((u.t - app.sample.t) * 1e6);
+        if (used > 0) this.policy.consumed(app.id, used / (this.sliceMs * 1e6));
+      }
+      app.sample = { t: u.t, cpuNs: u.cpuNs };
+    }
+    const throttled = this.tree.appThrottledPeriods(app.id);
+    app.heldBack = throttled > app.throttledPeriods;
+    app.throttledPeriods = throttled;
+  }
+
+  /** Each app's weight: its policy share, boosted while it is level with the head of the PNS queue. */
+  private weightOf(app: CgroupApp, level: ReadonlySet<string>): number {
+    return (this.shares.get(app.id) ?? 0) * (level.has(app.id) ? this.boost : 1);
+  }
+
+  private levelWithHead(): Set<string> {
+    return new Set(this.policy.order().filter((e) => e.concurrentWithHead).map((e) => e.id));
   }
 
   private applyWeights(): void {
-    const level = new Set(this.policy.order().filter((e) => e.concurrentWithHead).map((e) => e.id));
+    const level = this.levelWithHead();
     for (const app of this.apps.values()) {
       if (app.gone) continue;
-      const relative = (this.shares.get(app.id) ?? 0) * (level.has(app.id) ? this.boost : 1);
+      const relative = this.weightOf(app, level);
       if (Math.abs(relative - app.relative) < 1e-9) continue;
       try {
         this.tree.setWeight(app.id, relative);
         app.relative = relative;
+      } catch {
+        // its cgroup is gone (the app exited): onGone follows
+      }
+    }
+  }
+
+  /** Each running app's own quota: its part of the cap (splitBudget); none without a cap. */
+  private applyQuotas(): void {
+    const running = [...this.apps.values()].filter((a) => !a.gone && !a.stopped);
+    const quotas = new Map<string, number | null>();
+    const periodUs = this.period() * 1000;
+    if (this.cap !== null && this.cap > 0) {
+      const level = this.levelWithHead();
+      const claims = new Map<string, BudgetClaim>();
+      for (const app of running) {
+        const demand = app.heldBack || app.rate === null ? Infinity : app.rate * (1 + DEMAND_MARGIN) + DEMAND_FLOOR;
+        claims.set(app.id, { weight: this.weightOf(app, level), demand });
+      }
+      // (never above the parent's: cgroup v1 would refuse it)
+      const budget = this.cap * this.ncpu;
+      for (const [id, cores] of splitBudget(budget, claims)) quotas.set(id, Math.floor(Math.min(cores, budget) * periodUs + 1e-6));
+    }
+    for (const app of running) {
+      const quota = quotas.get(app.id) ?? null;
+      if (quota === app.quotaUs) continue;
+      try {
+        this.tree.setAppQuota(app.id, quota, periodUs);
+        app.quotaUs = quota;
       } catch {
         // its cgroup is gone (the app exited): onGone follows
       }
@@ -275,7 +352,6 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
   }
 
   private detach(app: CgroupApp): void {
-    app.session.off('usage', app.listeners.usage);
     app.session.off('exit', app.listeners.exit);
     app.session.off('close', app.listeners.close);
   }

@@ -139,6 +139,15 @@ export class FakeSession extends EventEmitter implements HelperSession {
     s.resolve({ cpuNs, wallNs: wallMs * 1e6, ended, runnable: this.runnable });
   }
 
+  /** The app starts using `cores` from now on (what it used so far stays as it was). */
+  setCores(cores: number): void {
+    if (this.freeSince !== null) {
+      this.accrueFree();
+      this.freeSince = this.clock.now();
+    }
+    this.cores = cores;
+  }
+
   /** A thread of the stopped app woke up (the helper's `wake`). */
   wake(): void {
     this.emit('wake');
