@@ -8,11 +8,12 @@
 // Its weight is its policy share (nominal share plus its part of the spare, at least
 // minShareOfCap: policyShares), times `boost` when it is level with the head of the PNS queue
 // (the least Done: behind its share since it started), so an app that was blocked catches up,
-// as in the paper's Fig. 4. Each app may use its guaranteed part of the cap the moment it asks,
-// and of what the others leave unused a part in proportion to its weight, up to what it asks
-// (splitBudget): work-conserving within the cap. What it asks is what it used in the last tick
+// as in the paper's Fig. 4. Each app may use its guaranteed part of the cap (by its policy share)
+// the moment it asks, and of what the others leave unused a part in proportion to its weight, up
+// to what it asks (splitBudget): work-conserving within the cap. What it asks is what it used in the last tick
 // (its helper's usage) with a margin, or more if its own quota held it back (the kernel's
-// throttling count). Its cgroup weight is set too, for fairness within each CPU.
+// throttling count). Cgroup weights put an app that asks for no more than its part ahead of the
+// apps using what others leave (applyAllocation).
 // Against the owner's own CPU hogs the parent's weight is the kernel's highest (dual priority,
 // the role SCHED_RR plays in the paper), unless the owner turned dual priority off.
 // Owner pauses, and a cap of 0 (which no quota can express), stop the app through its helper
@@ -64,6 +65,7 @@ interface CgroupApp {
   /** The relative weight last written to its cgroup, and its quota (µs per period; null = none). */
   relative: number;
   quotaUs: number | null;
+  periodUs: number;
   lastLimitHit: number;
   listeners: { exit: () => void; close: () => void };
 }
@@ -73,6 +75,13 @@ const READY_CORE_FRACTION = 0.01;
 /** What an app is expected to ask next: what it used, plus this part of it and this much more (cores). */
 const DEMAND_MARGIN = 0.25;
 const DEMAND_FLOOR = 0.02;
+/** Cgroup weights (relative, see kernelWeight): an app within its part of the cap comes first. */
+const LENDER_WEIGHT = 1000;
+/** How far past its part an app within its part may burst until the next tick. */
+const LENDER_BURST = 4;
+/** The quota period of an app using more than its part (µs; longer when its quota would be under 1 ms). */
+const BORROWER_PERIOD_US = 10_000;
+const BORROWER_SCALE = 0.1;
 
 export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceScheduler {
   readonly resource = 'cpu' as const;
@@ -129,7 +138,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     }
     const app: CgroupApp = {
       id: appId, session, share: checkShare(share), paused: false, gone: session.closed, stopped: false, released: false,
-      sample: null, rate: null, heldBack: false, throttledPeriods: 0, relative: 0, quotaUs: null, lastLimitHit: -Infinity,
+      sample: null, rate: null, heldBack: false, throttledPeriods: 0, relative: 0, quotaUs: null, periodUs: 0, lastLimitHit: -Infinity,
       listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId) },
     };
     this.apps.set(appId, app);
@@ -177,7 +186,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     else this.tree.setQuota(cap * this.ncpu * this.period() * 1000, this.period() * 1000);
     this.renormalise();
     for (const app of this.apps.values()) this.applyRun(app);
-    this.applyQuotas();
+    this.applyAllocation();
   }
 
   setPaused(appId: string, paused: boolean): void {
@@ -201,8 +210,9 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     return Object.fromEntries([...this.apps.values()].map((a) => [a.id, a.relative]));
   }
 
+  /** Each app's quota as cores (quota / period); null = none. */
   quotas(): Record<string, number | null> {
-    return Object.fromEntries([...this.apps.values()].map((a) => [a.id, a.quotaUs]));
+    return Object.fromEntries([...this.apps.values()].map((a) => [a.id, a.quotaUs === null ? null : a.quotaUs / a.periodUs]));
   }
 
   dispose(): void {
@@ -236,8 +246,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     const nominal = new Map([...this.apps.values()].map((a) => [a.id, a.share]));
     this.shares = policyShares(nominal, this.cap, this.minShareOfCap);
     for (const [id, share] of this.shares) this.policy.setShare(id, share);
-    this.applyWeights();
-    this.applyQuotas();
+    this.applyAllocation();
   }
 
   /** The quota period (ms): longer for small caps, so a quota is never under the kernel's 1 ms. */
@@ -271,8 +280,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     const throttled = this.tree.throttledPeriods();
     if (this.cap !== null && (throttled > this.throttled || ready.some((a) => a.heldBack))) for (const app of ready) this.limitHit(app);
     this.throttled = throttled;
-    this.applyWeights();
-    this.applyQuotas();
+    this.applyAllocation();
   }
 
   /** What the app used since the last tick (from its helper's usage samples), charged to the policy. */
@@ -291,52 +299,56 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     app.throttledPeriods = throttled;
   }
 
-  /** Each app's weight: its policy share, boosted while it is level with the head of the PNS queue. */
+  /** Its weight among the apps that want more than their part: the policy share, boosted while level with the head of the PNS queue. */
   private weightOf(app: CgroupApp, level: ReadonlySet<string>): number {
     return (this.shares.get(app.id) ?? 0) * (level.has(app.id) ? this.boost : 1);
   }
 
-  private levelWithHead(): Set<string> {
-    return new Set(this.policy.order().filter((e) => e.concurrentWithHead).map((e) => e.id));
-  }
-
-  private applyWeights(): void {
-    const level = this.levelWithHead();
-    for (const app of this.apps.values()) {
-      if (app.gone) continue;
-      const relative = this.weightOf(app, level);
-      if (Math.abs(relative - app.relative) < 1e-9) continue;
-      try {
-        this.tree.setWeight(app.id, relative);
-        app.relative = relative;
-      } catch {
-        // its cgroup is gone (the app exited): onGone follows
-      }
-    }
-  }
-
-  /** Each running app's own quota: its part of the cap (splitBudget); none without a cap. */
-  private applyQuotas(): void {
+  /**
+   * Each running app's quota (its part of the cap: splitBudget) and cgroup weight. The quotas
+   * lend what an app leaves of its part to the others, so together they can exceed the parent's
+   * quota; when the lender wants its part back within a period, the weights decide who gets the
+   * parent's rest: an app within its part comes first (LENDER_WEIGHT, far above any other), so
+   * its part is there the moment it asks, give or take one period.
+   */
+  private applyAllocation(): void {
     const running = [...this.apps.values()].filter((a) => !a.gone && !a.stopped);
-    const quotas = new Map<string, number | null>();
+    const level = new Set(this.policy.order().filter((e) => e.concurrentWithHead).map((e) => e.id));
     const periodUs = this.period() * 1000;
-    if (this.cap !== null && this.cap > 0) {
-      const level = this.levelWithHead();
-      const claims = new Map<string, BudgetClaim>();
-      for (const app of running) {
-        const demand = app.heldBack || app.rate === null ? Infinity : app.rate * (1 + DEMAND_MARGIN) + DEMAND_FLOOR;
-        claims.set(app.id, { weight: this.weightOf(app, level), demand });
-      }
-      // (never above the parent's: cgroup v1 would refuse it)
-      const budget = this.cap * this.ncpu;
-      for (const [id, cores] of splitBudget(budget, claims)) quotas.set(id, Math.floor(Math.min(cores, budget) * periodUs + 1e-6));
-    }
+    const capped = this.cap !== null && this.cap > 0;
+    const budget = capped ? this.cap! * this.ncpu : 0;
+    const claims = new Map<string, BudgetClaim>();
+    let shareSum = 0;
     for (const app of running) {
-      const quota = quotas.get(app.id) ?? null;
-      if (quota === app.quotaUs) continue;
+      const demand = app.heldBack || app.rate === null ? Infinity : app.rate * (1 + DEMAND_MARGIN) + DEMAND_FLOOR;
+      const share = this.shares.get(app.id) ?? 0;
+      claims.set(app.id, { share, weight: this.weightOf(app, level), demand });
+      shareSum += share;
+    }
+    const allocation = capped ? splitBudget(budget, claims) : new Map<string, number>();
+    const guarantee = (id: string) => (shareSum > 0 ? (budget * claims.get(id)!.share) / shareSum : 0);
+    const isLender = (id: string) => capped && claims.get(id)!.demand <= guarantee(id);
+    const anyLender = running.some((a) => isLender(a.id));
+    for (const app of running) {
+      const claim = claims.get(app.id)!;
+      const lender = isLender(app.id);
+      // a lender may burst past its part for a moment (a bursty client starting a process, say),
+      // ahead of the borrowers; if it keeps using more it is a borrower at the next tick
+      const cores = Math.min(budget, Math.max(allocation.get(app.id) ?? 0, lender ? LENDER_BURST * guarantee(app.id) : 0));
+      // Beside lenders, a borrower's quota comes in shorter periods, so it uses the parent's
+      // quota evenly and leaves some of every parent period to them (in long ones it would take
+      // its all at the start of each, and a lender waking later would wait for the next)
+      const short = anyLender && !lender && cores > 0;
+      const ownPeriodUs = short ? Math.min(periodUs, Math.max(BORROWER_PERIOD_US, 1000 / cores)) : periodUs;
+      // (never above the parent's: cgroup v1 would refuse it)
+      const quota = capped ? Math.floor(cores * ownPeriodUs + 1e-6) : null;
+      const relative = lender ? LENDER_WEIGHT : claim.weight * BORROWER_SCALE;
       try {
-        this.tree.setAppQuota(app.id, quota, periodUs);
+        if (quota !== app.quotaUs || ownPeriodUs !== app.periodUs) this.tree.setAppQuota(app.id, quota, ownPeriodUs);
         app.quotaUs = quota;
+        app.periodUs = ownPeriodUs;
+        if (Math.abs(relative - app.relative) > 1e-9) this.tree.setWeight(app.id, relative);
+        app.relative = relative;
       } catch {
         // its cgroup is gone (the app exited): onGone follows
       }

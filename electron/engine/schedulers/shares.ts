@@ -32,7 +32,9 @@ export function policyShares(shares: ReadonlyMap<string, number>, cap: number | 
 }
 
 export interface BudgetClaim {
-  /** Its weight (policy share, with any PNS catch-up boost). */
+  /** Its policy share: what it is guaranteed is in proportion to it. */
+  share: number;
+  /** Its weight for what the others leave unused (the share, with any PNS catch-up boost). */
   weight: number;
   /** What it would use (cores); Infinity when it was held back and wants more. */
   demand: number;
@@ -40,19 +42,19 @@ export interface BudgetClaim {
 
 /**
  * How much of `budget` (cores) each app may use until the next decision: its guaranteed part
- * (budget × weight / Σ weights, available the moment it asks, whatever the others do), plus a
+ * (budget × share / Σ shares, available the moment it asks, whatever the others do), plus a
  * part of what the others leave unused, in proportion to its weight and up to what it asks
  * (water filling). The sum can exceed the budget by the guarantees left unused: the parent's
  * quota still holds the total to the budget.
  */
 export function splitBudget(budget: number, claims: ReadonlyMap<string, BudgetClaim>): Map<string, number> {
   let total = 0;
-  for (const c of claims.values()) total += Math.max(0, c.weight);
+  for (const c of claims.values()) total += Math.max(0, c.share);
   const out = new Map<string, number>();
   const want = new Map<string, number>(); // beyond the guarantee
   let pool = budget;
   for (const [id, c] of claims) {
-    const guarantee = total > 0 ? (budget * Math.max(0, c.weight)) / total : 0;
+    const guarantee = total > 0 ? (budget * Math.max(0, c.share)) / total : 0;
     out.set(id, guarantee);
     pool -= Math.min(guarantee, c.demand);
     if (c.demand > guarantee) want.set(id, c.demand - guarantee);

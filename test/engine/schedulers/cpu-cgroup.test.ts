@@ -81,7 +81,9 @@ test('PNS catch-up: an app that was idle is behind in Done, and its weight is bo
     cpu.addApp('b', b, 0.25);
     await clock.advance(3000);
     const ahead = cpu.weights();
-    assert.ok(Math.abs(ahead.a! - 8 * ahead.b!) < 1e-9, `a, the only app asking, leads: ${JSON.stringify(ahead)}`);
+    // a uses more than its part: its weight is the boosted share (it leads, the only app asking);
+    // b, idle, is within its part: it would come first the moment it asks
+    assert.ok(Math.abs(ahead.a! - 0.5 * 8 * 0.1) < 1e-9 && ahead.b === 1000, `a leads, b lends: ${JSON.stringify(ahead)}`);
     b.setCores(1); // b wakes up, far behind in Done
     await clock.advance(300);
     const catching = cpu.weights();
@@ -140,7 +142,7 @@ test('limit hits follow the kernel throttling the parent', async () => {
 });
 
 test('splitBudget: guarantees by weight, the unused part of the others water-filled up to each demand', () => {
-  const claims = (list: [string, number, number][]) => new Map(list.map(([id, weight, demand]) => [id, { weight, demand }]));
+  const claims = (list: [string, number, number][]) => new Map(list.map(([id, weight, demand]) => [id, { share: weight, weight, demand }]));
   const close = (m: Map<string, number>, want: Record<string, number>) => {
     for (const [id, v] of Object.entries(want)) assert.ok(Math.abs(m.get(id)! - v) < 1e-9, `${id}: ${m.get(id)} vs ${v} (${JSON.stringify([...m])})`);
   };
@@ -166,17 +168,32 @@ test('per-app quotas: CPU-bound apps get their shares of the cap; what an idle o
     b.cores = 1;
     cpu.addApp('a', a, 0.2);
     cpu.addApp('b', b, 0.1);
-    assert.deepEqual(cpu.quotas(), { a: 8000, b: 4000 }, '0.6 cores × 20 ms split 2:1');
+    const close = (x: number | null | undefined, want: number) => x !== null && x !== undefined && Math.abs(x - want) < 1e-3;
+    let q = cpu.quotas();
+    assert.ok(close(q.a, 0.4) && close(q.b, 0.2), `0.6 cores split 2:1: ${JSON.stringify(q)}`);
+    // both want more than their parts: periods as the parent's
     assert.equal(read(dir, 'a', 'cpu.max'), '8000 20000');
     b.setCores(0);
     await clock.advance(1000);
-    const q = cpu.quotas();
-    assert.equal(q.b, 4000, 'an idle app keeps its guarantee');
-    assert.ok(q.a! > 8000 && q.a! <= 12000, `a takes what b leaves: ${JSON.stringify(q)}`);
+    q = cpu.quotas();
+    assert.ok(q.b! >= 0.2, `an idle app keeps at least its part: ${JSON.stringify(q)}`);
+    assert.ok(q.a! > 0.4 && q.a! <= 0.6, `a takes what b leaves: ${JSON.stringify(q)}`);
+    assert.equal(cpu.weights().b, 1000, 'within its part, b comes first when it asks');
+    assert.match(read(dir, 'a', 'cpu.max'), / 10000$/, 'beside a lender, a borrower takes its quota in 10 ms periods');
   } finally {
     a.close();
     b.close();
     cpu.dispose();
     cleanup();
   }
+});
+
+test('splitBudget: a catch-up boost takes from what others leave unused, never from their guarantees', () => {
+  const m = splitBudget(0.6, new Map([
+    ['hog', { share: 0.78, weight: 0.78 * 8, demand: Infinity }],
+    ['printer', { share: 0.11, weight: 0.11, demand: 0.03 }],
+    ['curl', { share: 0.11, weight: 0.11, demand: 0.03 }],
+  ]));
+  assert.ok(Math.abs(m.get('printer')! - 0.066) < 1e-9, `printer keeps its part: ${JSON.stringify([...m])}`);
+  assert.ok(Math.abs(m.get('hog')! - (0.6 - 0.06)) < 1e-9, `the hog gets what the others leave: ${JSON.stringify([...m])}`);
 });
