@@ -1,7 +1,8 @@
 /* The app's cgroup (the engine's kernel CPU bandwidth control, when in use):
  * the helper only has to leave nothing behind. If the engine goes away and
- * the owner chose to keep the app running, the cap is lifted (the parent's
- * quota: the engine that set it is gone); once the app's tree is gone, its
+ * the owner chose to keep the app running, the cap is lifted (the app's and
+ * the parent's quotas, and the parent's high weight: the engine that set them
+ * is gone); once the app's tree is gone, its
  * cgroup is removed, and the parent too when the engine is gone and no
  * other app is left in it (the last helper out removes it). */
 #include "helper.h"
@@ -40,12 +41,21 @@ static bool write_file(const char *dir, const char *name, const char *value)
     return ok;
 }
 
-/* Engine gone, app kept running: no quota any more (v2 cpu.max, v1 cfs_quota_us). */
+static void lift_quota(const char *dir)
+{
+    if (!write_file(dir, "cpu.max", "max\n") && !write_file(dir, "cpu.cfs_quota_us", "-1\n"))
+        helper_log("warn", "could not lift the CPU quota of %s: %s", dir, strerror(errno));
+}
+
+/* Engine gone, app kept running: no quota any more (v2 cpu.max, v1 cfs_quota_us), the app's
+ * own first (cgroup v1 refuses a parent's quota below a child's). */
 void cgroup_lift_cap(void)
 {
     if (!parent_dir[0]) return;
-    if (!write_file(parent_dir, "cpu.max", "max\n") && !write_file(parent_dir, "cpu.cfs_quota_us", "-1\n"))
-        helper_log("warn", "could not lift the CPU quota of %s: %s", parent_dir, strerror(errno));
+    lift_quota(app_dir);
+    lift_quota(parent_dir);
+    /* and no weight above the owner's processes (dual priority is for capped apps only) */
+    if (!write_file(parent_dir, "cpu.weight", "100\n")) write_file(parent_dir, "cpu.shares", "1024\n");
 }
 
 /* rmdir, retried for a moment: a cgroup stays busy briefly after its last task is reaped. */

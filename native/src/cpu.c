@@ -8,6 +8,7 @@
  * caught, and that CPU is charged too, so nothing escapes the cap. */
 #include "helper.h"
 
+#include <sched.h>
 #include <stdio.h>
 
 /* The tree's CPU clock at the start of what the next slice is charged. */
@@ -42,14 +43,35 @@ void tracer_stop_complete_check(void)
     if (!H.paused || H.interrupts_pending > 0) return;
     bool any = false;
     if (H.slice_active && H.slice_end) { emit_slice(H.slice_end); any = true; }
+    /* stopped from free: what it uses from now on is the next slice's */
+    if (H.released) mark_cpu_base();
     for (int i = 0; i < H.stop_replies; i++) { send_reply(H.stop_reply_ids[i], true, NULL); any = true; }
     H.stop_replies = 0;
     if (any) send_usage(true);
 }
 
+/* The paper's dual priority (--rt): a dispatched tree runs SCHED_RR above the
+ * owner's processes, bounded by its slices. A free tree (no CPU cap, or the
+ * engine gone) must not: its threads go back to SCHED_OTHER when it is freed
+ * and to SCHED_RR at its next slice. New threads inherit their creator's. */
+static void set_policy(struct thread *t, void *arg)
+{
+    const struct sched_param *sp = arg;
+    if (t->proc && !t->exiting) sched_setscheduler(t->tid, sp->sched_priority ? SCHED_RR : SCHED_OTHER, sp);
+}
+
+static void tree_realtime(bool on)
+{
+    if (!H.rt || H.rt_on == on) return;
+    struct sched_param sp = { .sched_priority = on ? 1 : 0 };
+    for_each_thread(set_policy, &sp);
+    H.rt_on = on;
+}
+
 void cpu_free(void)
 {
     H.released = true;
+    tree_realtime(false);
     H.cpu_base_valid = false; /* CPU used while free is nobody's to charge */
     if (H.slice_active) emit_slice(H.slice_end ? H.slice_end : "stop");
     tracer_unpause_all();
@@ -58,7 +80,6 @@ void cpu_free(void)
 void cpu_stop(double id, bool has_id)
 {
     if (H.slice_active && !H.slice_end) H.slice_end = "stop";
-    mark_cpu_base();
     tracer_pause_all();
     if (has_id) {
         if (H.stop_replies < (int)(sizeof H.stop_reply_ids / sizeof H.stop_reply_ids[0]))
@@ -79,6 +100,7 @@ void cpu_run(double id, double ms)
     H.slice_id = id;
     H.slice_active = true;
     H.slice_end = NULL;
+    tree_realtime(true);
     arm_timer(H.slice_tfd, (uint64_t)(ms * 1e6), 0);
     tracer_unpause_all();
 }

@@ -128,6 +128,7 @@ struct helper {
     bool on_loss_continue;
     int usage_period_ms;
     bool want_rt, rt;
+    bool rt_on;             /* the tree's threads are SCHED_RR now (cpu.c) */
     bool no_windows;        /* INTERCEPTOR_HELPER_NO_WINDOWS=1: always use exit stops (benchmark/tests) */
     bool no_unotif;         /* INTERCEPTOR_HELPER_NO_UNOTIF=1: read/write family via ptrace too */
     int stop_mode;          /* INTERCEPTOR_HELPER_STOPS (stops.c): how a CPU stop treats sleeping threads */

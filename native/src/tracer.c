@@ -882,6 +882,7 @@ pid_t tracer_create(char **argv)
     t->proc = p;
     H.nthreads = 1;
     H.app_pid = pid;
+    H.rt_on = H.rt; /* the child made itself SCHED_RR before its exec */
     /* Held at the exec stop until the engine's first `cpu` command. */
     H.paused = true;
     t->state = TS_STOPPED;

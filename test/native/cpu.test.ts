@@ -3,7 +3,7 @@
 // job-control stops sent by others, and CPU of reaped children.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { bin, cleanupAll, procState, requireBuilt, sleep, startApp, waitFor } from './harness.js';
 
 after(cleanupAll);
@@ -195,6 +195,32 @@ test('vfork parents (posix_spawn) never delay a stop; slices stay on time', asyn
     assert.deepEqual(await app.exited, { code: 0, signal: null });
     assert.ok(worst < 500 * MS, `a stop waited ${worst / MS} ms for a vfork parent`);
     assert.equal(app.tree.filter((t) => t.event === 'exec').length, 200);
+  } finally {
+    await app.cleanup();
+  }
+});
+
+/** Scheduling policy of every thread of pid (stat field 41: 0 SCHED_OTHER, 2 SCHED_RR). */
+const policies = (pid: number): number[] =>
+  readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[38]);
+  });
+
+test('dual priority (--rt): SCHED_RR only while dispatched in slices; a free tree is SCHED_OTHER and never starves the owner', async () => {
+  requireBuilt();
+  const app = await startApp(bin('spinner'), ['3'], { rt: true, free: false });
+  const s = app.session;
+  try {
+    assert.ok(s.hello.features.rt, 'these tests run as root: SCHED_RR is permitted');
+    await s.runSlice(20);
+    await waitFor('3 threads', () => s.lastUsage?.threads === 3);
+    await s.runSlice(20);
+    assert.deepEqual(policies(app.appPid), [2, 2, 2], 'dispatched threads are SCHED_RR');
+    await s.free();
+    assert.deepEqual(policies(app.appPid), [0, 0, 0], 'a free tree runs as the owner\'s processes do');
+    await s.runSlice(20);
+    assert.deepEqual(policies(app.appPid), [2, 2, 2]);
   } finally {
     await app.cleanup();
   }

@@ -95,6 +95,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
   private readonly boost: number;
   private readonly minShareOfCap: number;
   private readonly limitHitIntervalMs: number;
+  private readonly dualPriority: boolean;
   private readonly apps = new Map<string, CgroupApp>();
   private cap: number | null = null;
   private shares = new Map<string, number>();
@@ -114,7 +115,8 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     this.boost = options.boost ?? 8;
     this.minShareOfCap = options.minShareOfCap ?? 0.02;
     this.limitHitIntervalMs = options.limitHitIntervalMs ?? 1000;
-    this.tree.setGroupWeight(options.dualPriority ?? true);
+    this.dualPriority = options.dualPriority ?? true;
+    this.tree.setGroupWeight(false);
     this.tree.setQuota(null, this.periodMs * 1000);
     this.throttled = this.tree.throttledPeriods();
   }
@@ -184,6 +186,8 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     }
     if (cap === null || cap === 0) this.tree.setQuota(null, this.periodMs * 1000);
     else this.tree.setQuota(cap * this.ncpu * this.period() * 1000, this.period() * 1000);
+    // above the owner's processes only while the quota bounds it: uncapped, the apps compete fairly
+    this.tree.setGroupWeight(this.dualPriority && cap !== null);
     this.renormalise();
     for (const app of this.apps.values()) this.applyRun(app);
     this.applyAllocation();

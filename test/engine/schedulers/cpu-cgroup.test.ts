@@ -28,14 +28,16 @@ test('the quota is the cap (cores × period, a longer period under the kernel\'s
   const { tree, dir, cleanup } = fixtureTree();
   const cpu = new CgroupCpuScheduler({ clock: new VirtualClock(), ncpu: 2, tree });
   try {
-    assert.equal(read(dir, 'cpu.weight'), '10000', 'dual priority: the highest weight against the owner');
+    assert.equal(read(dir, 'cpu.weight'), '100', 'uncapped apps compete fairly with the owner');
     assert.equal(read(dir, 'cpu.max'), 'max 20000');
     cpu.setCap(0.3);
     assert.equal(read(dir, 'cpu.max'), '12000 20000');
+    assert.equal(read(dir, 'cpu.weight'), '10000', 'capped: dual priority, the highest weight against the owner');
     cpu.setCap(0.01);
     assert.equal(read(dir, 'cpu.max'), '1000 50000');
     cpu.setCap(null);
     assert.equal(read(dir, 'cpu.max'), 'max 20000');
+    assert.equal(read(dir, 'cpu.weight'), '100');
     assert.throws(() => cpu.setCap(1.5), RangeError);
   } finally {
     cpu.dispose();

@@ -171,7 +171,7 @@ test('the contract works end to end over the WebSocket (commands, errors, events
   assert.equal(resumed.pause, null);
   await new Promise((r) => setTimeout(r, 1200));
   assert.ok(states.includes('remote-app'), 'state events arrive');
-  assert.ok(logs.some((m) => m.includes('remote-app')), 'log events arrive');
+  assert.ok(logs.some((m) => m.includes('Remote app')), 'log events arrive (they name the app as the owner does)');
   assert.ok(snapshots.length >= 1, 'snapshot events arrive (2 Hz)');
   assert.equal((await remote.invoke('getEventLog', { sinceSeq: 0 })).length > 0, true);
 });
