@@ -94,6 +94,9 @@ test('the helper answers malformed input with errors and never crashes', async (
       ['{"type":"signal","id":17,"signal":"SIGSTOP"}', /signal/, 17],
       ['{"type":"terminate","id":18,"graceMs":1e9}', /graceMs/, 18],
       ['{"type":"warp","id":19}', /unknown type/, 19],
+      ['{"type":"cgroup","id":22,"app":"/etc/x","parent":"/sys/fs/cgroup/cpu"}', /under \/sys\/fs\/cgroup/, 22],
+      ['{"type":"cgroup","id":23,"app":"/sys/fs/cgroup/cpu/../../etc","parent":"/sys/fs/cgroup/cpu"}', /under \/sys\/fs\/cgroup/, 23],
+      ['{"type":"cgroup","id":24,"app":"/sys/fs/cgroup/cpu/a"}', /under \/sys\/fs\/cgroup/, 24],
       ['{"type":"ping","id":20,"note":"\\u00e9\\ud83d\\ude00 ok"}', null, 20],
       ['{"type":"ping","id":21,"n":null,"b":true,"f":-0.5e-3}', null, 21],
     ];
