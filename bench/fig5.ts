@@ -1,6 +1,6 @@
 // The paper's Fig. 5 on this machine (benchmark: prints figures, writes JSON and a PNG).
 //
-//   node --import tsx bench/fig5.ts [--quick] [--modes=interceptor-rt,interceptor,cpulimit,cgroup]
+//   node --import tsx bench/fig5.ts [--quick] [--modes=interceptor-rt,interceptor,interceptor-cgroup,cpulimit,cgroup]
 //                                   [--seconds=T] [--n=1,5,10] [--s=0.1,0.5,0.9] [--out=fig5]
 //                                   [--bucket=K]  (CPU bucket of K slices × cores; default 1)
 //
@@ -18,6 +18,8 @@
 // Side by side on the same workload in the same run:
 //   interceptor-rt  the CPU scheduler (PNS, 20 ms slices) with the helper's --rt dual priority
 //   interceptor     the same without --rt (dispatched threads compete with the owner under CFS)
+//   interceptor-cgroup  the kernel's bandwidth control: PNS sets per-app cgroup quotas and
+//                   weights under one parent quota (the engine's mechanism where cgroups exist)
 //   cpulimit        /usr/bin/cpulimit -l (100·ncpu·S/N) per instance (its unit: % of one core)
 //   cgroup          one cgroup v1 CPU quota for all instances: cfs_quota = S·ncpu·period
 // The work per instance is W/N (W fixed), so every cell with the same S lasts about the same
@@ -31,12 +33,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realClock } from '../electron/engine/clock.js';
+import { probeCgroupTree } from '../electron/engine/cgroups/tree.js';
 import { CpuScheduler } from '../electron/engine/schedulers/cpu.js';
+import { CgroupCpuScheduler } from '../electron/engine/schedulers/cpu-cgroup.js';
 import { HelperLauncher, procCpuNs, requireHelper } from './lib/helper-apps.js';
 import { chartSvg, writeSvgAndPng, type Series } from './lib/svg.js';
 
-type Mode = 'interceptor-rt' | 'interceptor' | 'cpulimit' | 'cgroup';
-const ALL_MODES: Mode[] = ['interceptor-rt', 'interceptor', 'cpulimit', 'cgroup'];
+type Mode = 'interceptor-rt' | 'interceptor' | 'interceptor-cgroup' | 'cpulimit' | 'cgroup';
+const ALL_MODES: Mode[] = ['interceptor-rt', 'interceptor', 'interceptor-cgroup', 'cpulimit', 'cgroup'];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
@@ -120,12 +124,20 @@ function exitTime(child: ChildProcess): Promise<number> {
   });
 }
 
-async function startInterceptor(work: string, n: number, s: number, itersPerThread: number, rt: boolean): Promise<Running> {
+async function startInterceptor(work: string, n: number, s: number, itersPerThread: number, mechanism: 'rt' | 'plain' | 'cgroup'): Promise<Running> {
+  const rt = mechanism === 'rt';
   const launcher = await HelperLauncher.create({ rt });
   const apps = [];
   for (let i = 0; i < n; i++) apps.push(await launcher.launch(work, [String(ncpu), String(itersPerThread)]));
   if (rt && !apps[0]!.session.hello.features.rt) console.log('  (helper reports features.rt = false: running without dual priority)');
-  const cpu = new CpuScheduler({ clock: realClock, ncpu, sliceMs: 20, bucketMs: bucketSlices * 20 * ncpu });
+  let cpu: CpuScheduler | CgroupCpuScheduler;
+  if (mechanism === 'cgroup') {
+    const probe = probeCgroupTree();
+    if (!probe.ok) throw new Error(probe.reason);
+    cpu = new CgroupCpuScheduler({ clock: realClock, ncpu, tree: probe.tree });
+  } else {
+    cpu = new CpuScheduler({ clock: realClock, ncpu, sliceMs: 20, bucketMs: bucketSlices * 20 * ncpu });
+  }
   cpu.setCap(s);
   const t0 = performance.now();
   apps.forEach((a, i) => cpu.addApp(`i${i}`, a.session, s / n));
@@ -203,7 +215,7 @@ async function runCell(mode: Mode, work: string, rate: number, n: number, s: num
     run =
       mode === 'cpulimit' ? await startCpulimit(work, n, s, itersPerThread)
       : mode === 'cgroup' ? await startCgroup(work, n, s, itersPerThread)
-      : await startInterceptor(work, n, s, itersPerThread, mode === 'interceptor-rt');
+      : await startInterceptor(work, n, s, itersPerThread, mode === 'interceptor-rt' ? 'rt' : mode === 'interceptor-cgroup' ? 'cgroup' : 'plain');
     const pids = [...run.pids, owner.pid!];
     const rows: { t: number; dur: number; cpu: (number | null)[] }[] = [];
     let firstExit = Infinity;
@@ -279,8 +291,11 @@ async function main(): Promise<void> {
   try {
     requireHelper();
   } catch (e) {
-    unavailable['interceptor'] = unavailable['interceptor-rt'] = (e as Error).message;
+    unavailable['interceptor'] = unavailable['interceptor-rt'] = unavailable['interceptor-cgroup'] = (e as Error).message;
   }
+  const tree = probeCgroupTree();
+  if (tree.ok) tree.tree.dispose();
+  else unavailable['interceptor-cgroup'] ??= tree.reason;
   if (!which('cpulimit')) unavailable['cpulimit'] = 'cpulimit is not installed (apt install cpulimit)';
   const cg = cgroupAvailable();
   if (cg) unavailable['cgroup'] = cg;
@@ -345,7 +360,7 @@ async function main(): Promise<void> {
   console.log(`wrote ${jsonPath}`);
 
   // Plot: (a) average lag vs S, (b) P2P and owner share vs S at the largest N, (c) execution time vs S.
-  const colors: Record<Mode, string> = { 'interceptor-rt': '#1f77b4', interceptor: '#17becf', cpulimit: '#d62728', cgroup: '#2ca02c' };
+  const colors: Record<Mode, string> = { 'interceptor-rt': '#1f77b4', interceptor: '#17becf', 'interceptor-cgroup': '#9467bd', cpulimit: '#d62728', cgroup: '#2ca02c' };
   const nMax = Math.max(...Ns);
   const lagSeries: Series[] = modes.map((m) => ({
     label: `${m} (mean over N)`,
