@@ -201,7 +201,8 @@ export class Swarm implements Closable {
 
   /** Starts metering a peer's peer-wire traffic in one direction; stopped by close(). */
   meter(peer: Peer, direction: Direction): TransferMeter {
-    const m = new TransferMeter({ pid: peer.proc.pid, netns: peer.host.netns }, direction, () => this.listenPorts);
+    const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
+    const m = new TransferMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, direction, () => this.listenPorts);
     this.meters.push(m);
     return m;
   }

@@ -11,6 +11,7 @@
 // The file on disk would not do: clients preallocate or write pieces out of order.
 // A socket keeps its last value after it closes, so the total never goes back.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { CLK_TCK } from '../helper-apps.js';
 import { cpuTicks, exeName, processTree, socketInodes } from './processes.js';
@@ -27,6 +28,8 @@ export interface Sample {
   bytes: number;
   /** CPU ticks so far of the wrapper's own processes (node, interceptor-helper) in the peer's tree. */
   overheadTicks: number;
+  /** CPU ticks so far of the whole machine less the swarm's processes and this one: other people's load. */
+  othersTicks: number;
 }
 
 export interface SteadyRate {
@@ -36,12 +39,16 @@ export interface SteadyRate {
   toMs: number;
   /** CPU seconds of the wrapper's processes per MB (10^6 B) moved in the window. */
   overheadCpuSecondsPerMB: number;
+  /** Cores that processes outside the swarm used during the window (a busy machine starves the cap's enforcement). */
+  othersCores: number;
 }
 
 export interface MeterTarget {
   /** The root of the peer's process tree, while it runs. */
   pid: number;
   netns: string | null;
+  /** Roots of every process tree of the swarm (to tell its CPU from others'). */
+  swarmRoots: () => number[];
 }
 
 /** Executables whose CPU counts as the wrapper's overhead, not the client's. */
@@ -93,6 +100,7 @@ export class TransferMeter {
       fromMs: a.t,
       toMs: b.t,
       overheadCpuSecondsPerMB: (b.overheadTicks - a.overheadTicks) / CLK_TCK / (bytes / 1e6),
+      othersCores: (b.othersTicks - a.othersTicks) / CLK_TCK / seconds,
     };
   }
 
@@ -115,6 +123,9 @@ export class TransferMeter {
       socketInodes(pid, inodes);
       if (OVERHEAD_EXES.has(exeName(pid) ?? '')) overheadTicks += cpuTicks(pid) ?? 0;
     }
+    let swarmTicks = cpuTicks(process.pid) ?? 0;
+    for (const root of this.target.swarmRoots()) for (const pid of processTree(root)) swarmTicks += cpuTicks(pid) ?? 0;
+    const othersTicks = machineBusyTicks() - swarmTicks;
     const prefix = this.target.netns ? ['ip', 'netns', 'exec', this.target.netns] : [];
     const argv = [...prefix, 'ss', '-tieHn'];
     const { stdout } = await run(argv[0]!, argv.slice(1), { maxBuffer: 16 << 20 });
@@ -128,7 +139,7 @@ export class TransferMeter {
     let bytes = 0;
     for (const v of this.perSocket.values()) bytes += v;
     const last = this.samples.at(-1);
-    this.samples.push({ t, bytes, overheadTicks: Math.max(overheadTicks, last?.overheadTicks ?? 0) });
+    this.samples.push({ t, bytes, overheadTicks: Math.max(overheadTicks, last?.overheadTicks ?? 0), othersTicks });
   }
 }
 
@@ -170,6 +181,12 @@ export function parseSs(text: string): SsSocket[] {
   return out;
 }
 
+/** Busy CPU ticks of the whole machine (all cores) since boot: /proc/stat less idle and iowait. */
+function machineBusyTicks(): number {
+  const v = readFileSync('/proc/stat', 'latin1').slice(0, 200).split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return v.reduce((x, y) => x + y, 0) - v[3]! - v[4]!;
+}
+
 /** The sample, interpolated linearly, at which `level` bytes were reached. */
 function crossing(samples: readonly Sample[], level: number): Sample | null {
   for (let i = 1; i < samples.length; i++) {
@@ -177,7 +194,8 @@ function crossing(samples: readonly Sample[], level: number): Sample | null {
     const b = samples[i]!;
     if (b.bytes < level || a.bytes >= level) continue;
     const f = (level - a.bytes) / (b.bytes - a.bytes);
-    return { t: a.t + f * (b.t - a.t), bytes: level, overheadTicks: a.overheadTicks + f * (b.overheadTicks - a.overheadTicks) };
+    const at = (k: 'overheadTicks' | 'othersTicks') => a[k] + f * (b[k] - a[k]);
+    return { t: a.t + f * (b.t - a.t), bytes: level, overheadTicks: at('overheadTicks'), othersTicks: at('othersTicks') };
   }
   return null;
 }

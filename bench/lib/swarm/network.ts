@@ -119,9 +119,19 @@ async function ip(args: string[]): Promise<void> {
   }
 }
 
+export const NO_NETEM = "a link delay needs the kernel's netem qdisc (CONFIG_NET_SCH_NETEM), which this kernel lacks: only the rate can be shaped (tbf)";
+
 /** tbf (rate) with a netem child (delay) on the egress of `dev`; nothing when neither is asked. */
 async function shape(ns: string, dev: string, bitsPerSecond: number | undefined, delayMs: number | undefined): Promise<void> {
-  const tc = (args: string[]) => run('tc', ['-n', ns, 'qdisc', 'add', 'dev', dev, ...args]);
+  const tc = async (args: string[]) => {
+    try {
+      await run('tc', ['-n', ns, 'qdisc', 'add', 'dev', dev, ...args]);
+    } catch (e) {
+      const stderr = (e as { stderr?: string }).stderr?.trim() ?? '';
+      if (args.includes('netem') && /unknown/i.test(stderr)) throw new Error(NO_NETEM);
+      throw new Error(`tc -n ${ns} qdisc add dev ${dev} ${args.join(' ')}: ${stderr || (e as Error).message}`);
+    }
+  };
   const netem = ['netem', 'delay', `${delayMs}ms`, 'limit', '10000'];
   if (bitsPerSecond) {
     const bytesPerSecond = bitsPerSecond / 8;
