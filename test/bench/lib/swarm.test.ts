@@ -70,6 +70,32 @@ for (const client of TORRENT_CLIENTS) {
   });
 }
 
+test('one seeder, a leecher of every client: all complete, each with the payload', { timeout: 60_000 }, async (t) => {
+  requirePrograms(...Object.values(EXECUTABLE));
+  await withSwarm({ payloadBytes: 8 * MB }, async (swarm) => {
+    await swarm.addPeer({ client: 'aria2c', role: 'seeder' });
+    const leechers = [];
+    for (const client of TORRENT_CLIENTS) leechers.push(await swarm.addPeer({ client, role: 'leecher' }));
+    const times = await Promise.all(leechers.map(async (l) => `${l.client} ${(await assertComplete(l)).toFixed(0)} ms`));
+    t.diagnostic(times.join(', '));
+  });
+});
+
+test("the meter is the same from both ends: a capped seeder's upload is its leecher's download", { skip: noHelper, timeout: 60_000 }, async (t) => {
+  requirePrograms('aria2c');
+  await withSwarm({ payloadBytes: 8 * MB }, async (swarm) => {
+    const seeder = await swarm.addPeer({ client: 'aria2c', role: 'seeder', wrap: interceptorRun({ up: '2MB/s' }) });
+    const leecher = await swarm.addPeer({ client: 'aria2c', role: 'leecher' });
+    const [up, down] = [swarm.meter(seeder, 'up'), swarm.meter(leecher, 'down')];
+    await assertComplete(leecher);
+    const [u, d] = [up.steadyRate(swarm.payload.bytes), down.steadyRate(swarm.payload.bytes)];
+    assert.ok(u && d, 'both ends measured a steady rate');
+    t.diagnostic(`seeder up ${(u.bytesPerSecond / MB).toFixed(4)} MB/s, leecher down ${(d.bytesPerSecond / MB).toFixed(4)} MB/s`);
+    assert.ok(Math.abs(u.bytesPerSecond / d.bytesPerSecond - 1) < 0.01, 'the two ends agree within 1 %');
+    assert.ok(Math.abs(u.fromMs - d.fromMs) < 250 && Math.abs(u.toMs - d.toMs) < 250, 'at the same moments');
+  });
+});
+
 test('a Syncthing pair syncs a folder on loopback', { timeout: 60_000 }, async (t) => {
   requirePrograms('syncthing');
   await withSwarm({ payloadBytes: 8 * MB }, async (swarm) => {
