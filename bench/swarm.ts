@@ -38,7 +38,10 @@ const uncappedBytes = Number(opt('uncapped-mb') ?? (quick ? 40 : 200)) * 1e6;
 const MB = 1e6;
 
 interface RunResult {
+  /** From the start of the peer that downloads to its completion. */
   completionMs: number;
+  /** From its first payload byte (as the meter saw it) to its completion; null if the meter saw none. */
+  transferMs: number | null;
   rate: SteadyRate | null;
 }
 
@@ -62,7 +65,9 @@ async function runOnce(client: Client, direction: Direction, wrap: string[], pay
     const capSeconds = payloadBytes / (0.3 * MB); // the slowest cap, with room to spare
     const doneAt = await finisher.completed(60_000 + capSeconds * 1000);
     if (!(await finisher.verify())) throw new Error(`${finisher.name}: the copy does not have the payload's hash`);
-    return { completionMs: doneAt - finisher.startedAt, rate: meter.steadyRate(payloadBytes) };
+    const firstByte = meter.samples.find((x) => x.bytes > 0);
+    const transferMs = measured === finisher && firstByte ? doneAt - firstByte.t : null;
+    return { completionMs: doneAt - finisher.startedAt, transferMs, rate: meter.steadyRate(payloadBytes) };
   } finally {
     await swarm.close();
   }
@@ -72,9 +77,9 @@ async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T | strin
   try {
     return await fn();
   } catch (e) {
-    const reason = (e as Error).message.split('\n')[0]!;
-    console.error(`  ${what}: failed: ${(e as Error).message.slice(0, 2000)}`);
-    return `failed: ${reason.slice(0, 60)}`;
+    const message = (e as Error).message;
+    console.error(`  ${what}: failed: ${message.slice(0, 2000)}`);
+    return /did not complete/.test(message) ? 'stalled (no completion)' : /exited/.test(message) ? 'client exited' : `failed: ${message.split('\n')[0]!.slice(0, 20)}`;
   }
 }
 
@@ -98,16 +103,25 @@ async function uncapped(client: Client): Promise<void> {
   const run = (tool: Tool) => attempt(`${client} uncapped ${tool}`, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes));
   const native = await run('native');
   const intercepted = await run('interceptor');
-  const secs = (r: RunResult | string) => (typeof r === 'string' ? r : (r.completionMs / 1000).toFixed(2));
-  const ratio = typeof native === 'string' || typeof intercepted === 'string' ? '-' : (native.completionMs / intercepted.completionMs).toFixed(3);
-  const cpu = typeof intercepted === 'string' ? '-' : cpuMsPerMB(intercepted.rate);
-  say(`${pad(client, 13)} ${secs(native).padStart(10)} ${secs(intercepted).padStart(14)} ${ratio.padStart(7)}x ${cpu.padStart(18)}`);
+  const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(3)}x` : '-');
+  const [n, i] = [typeof native === 'string' ? null : native, typeof intercepted === 'string' ? null : intercepted];
+  const cells = [
+    typeof native === 'string' ? native : seconds(n?.completionMs),
+    typeof intercepted === 'string' ? intercepted : seconds(i?.completionMs),
+    ratio(n?.completionMs, i?.completionMs),
+    seconds(n?.transferMs),
+    seconds(i?.transferMs),
+    ratio(n?.transferMs, i?.transferMs),
+    i ? cpuMsPerMB(i.rate) : '-',
+  ];
+  say(`${pad(client, 13)} ${cells.map((c) => c.padStart(12)).join(' ')}`);
 }
 
 async function capped(client: Client, direction: Direction, capMBs: number): Promise<void> {
   const payload = Math.max(4 * MB, Math.round((capMBs * MB * windowSeconds) / 0.5));
   const cell = (r: RunResult | string) => {
-    if (typeof r === 'string') return pad(r, 30);
+    if (typeof r === 'string') return pad(r.slice(0, 29), 30);
     if (!r.rate) return pad('no steady rate measured', 30);
     const mbs = r.rate.bytesPerSecond / MB;
     return pad(`${mbs.toFixed(3)} (${((mbs / capMBs - 1) * 100).toFixed(1)} %)`, 18) + pad(`${r.rate.othersCores.toFixed(2)}`, 12);
@@ -128,7 +142,8 @@ async function main(): Promise<void> {
   say('others = cores used by processes outside the swarm during the window (the machine has to be quiet for the figures to be the product\'s)');
   say('');
   say(`uncapped download of ${uncappedBytes / MB} MB from a native aria2c seeder: completion time (s)`);
-  say('client          native s  interceptor s   ratio  helper+engine ms/MB');
+  say('(completion: from the client\'s start, startup included; transfer: from its first payload byte)');
+  say(`${pad('client', 13)} ${['native s', 'intercepted s', 'ratio', 'transfer nat.', 'transfer int.', 'ratio', 'h+e ms/MB'].map((h) => h.padStart(12)).join(' ')}`);
   for (const c of clients) await uncapped(c);
   say('');
   say('capped: steady rate under `interceptor run --down/--up CAP` and under `trickle -s -d/-u CAP`');
