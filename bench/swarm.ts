@@ -13,10 +13,11 @@
 // not the product's.
 //
 //   node --import tsx bench/swarm.ts [--quick] [--clients=aria2c,qbittorrent,transmission,rtorrent,syncthing]
-//        [--caps=0.5,2,8] [--seconds=6] [--uncapped-mb=200] [--netns]
+//        [--caps=0.5,2,8] [--seconds=6] [--uncapped-mb=200] [--repeat=1] [--netns]
 //
 // --quick: one client (the first of --clients, aria2c by default), one cap (2 MB/s),
-// small payloads. Writes the tables to bench/results/swarm-output.txt.
+// small payloads. --repeat=N: each cell is the median of N runs. Writes the tables to
+// bench/results/swarm-output.txt.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,7 @@ const clients = quick ? allClients.slice(0, 1) : allClients;
 const caps = quick ? [2] : (opt('caps') ?? '0.5,2,8').split(',').map(Number);
 const windowSeconds = Number(opt('seconds') ?? (quick ? 3 : 6));
 const uncappedBytes = Number(opt('uncapped-mb') ?? (quick ? 40 : 200)) * 1e6;
+const repeat = Math.max(1, Number(opt('repeat') ?? 1));
 const MB = 1e6;
 
 interface RunResult {
@@ -73,6 +75,19 @@ async function runOnce(client: Client, direction: Direction, wrap: string[], pay
   }
 }
 
+/** `repeat` runs of `fn`: the one with the median `key`; a failure only if every run failed. */
+async function median(what: string, key: (r: RunResult) => number, fn: () => Promise<RunResult>): Promise<RunResult | string> {
+  const done: RunResult[] = [];
+  let failure = '';
+  for (let i = 0; i < repeat; i++) {
+    const r = await attempt(what, fn);
+    if (typeof r === 'string') failure = r;
+    else done.push(r);
+  }
+  done.sort((a, b) => key(a) - key(b));
+  return done[Math.floor(done.length / 2)] ?? failure;
+}
+
 async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T | string> {
   try {
     return await fn();
@@ -100,7 +115,7 @@ function wrapFor(tool: Tool, direction: Direction, capMBs: number | null): strin
 }
 
 async function uncapped(client: Client): Promise<void> {
-  const run = (tool: Tool) => attempt(`${client} uncapped ${tool}`, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes));
+  const run = (tool: Tool) => median(`${client} uncapped ${tool}`, (r) => r.completionMs, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes));
   const native = await run('native');
   const intercepted = await run('interceptor');
   const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
@@ -124,14 +139,15 @@ async function capped(client: Client, direction: Direction, capMBs: number): Pro
     if (typeof r === 'string') return pad(r.slice(0, 29), 30);
     if (!r.rate) return pad('no steady rate measured', 30);
     const mbs = r.rate.bytesPerSecond / MB;
-    return pad(`${mbs.toFixed(3)} (${((mbs / capMBs - 1) * 100).toFixed(1)} %)`, 18) + pad(`${r.rate.othersCores.toFixed(2)}`, 12);
+    return pad(`${mbs.toFixed(3)} (${((mbs / capMBs - 1) * 100).toFixed(1)} %)`, 22) + pad(`${r.rate.othersCores.toFixed(2)}`, 8);
   };
   const results: Record<'interceptor' | 'trickle', RunResult | string> = { interceptor: '', trickle: '' };
   for (const tool of ['interceptor', 'trickle'] as const) {
-    results[tool] = await attempt(`${client} ${direction} ${capMBs} MB/s ${tool}`, () => runOnce(client, direction, wrapFor(tool, direction, capMBs), payload));
+    const what = `${client} ${direction} ${capMBs} MB/s ${tool}`;
+    results[tool] = await median(what, (r) => r.rate?.bytesPerSecond ?? 0, () => runOnce(client, direction, wrapFor(tool, direction, capMBs), payload));
   }
   const cpu = typeof results.interceptor === 'string' ? '-' : cpuMsPerMB(results.interceptor.rate);
-  say(`${pad(client, 13)} ${pad(direction, 5)} ${capMBs.toFixed(1).padStart(5)}  ${cell(results.interceptor)} ${cell(results.trickle)} ${cpu.padStart(8)}`);
+  say(`${pad(client, 13)} ${pad(direction, 5)} ${capMBs.toFixed(1).padStart(5)}  ${cell(results.interceptor)} ${cell(results.trickle)} ${cpu.padStart(9)}`);
 }
 
 async function main(): Promise<void> {
@@ -147,7 +163,7 @@ async function main(): Promise<void> {
   for (const c of clients) await uncapped(c);
   say('');
   say('capped: steady rate under `interceptor run --down/--up CAP` and under `trickle -s -d/-u CAP`');
-  say('client        dir    cap   interceptor       others      trickle           others      helper+engine ms/MB');
+  say(`client        dir    cap   ${pad('interceptor', 22)}${pad('others', 8)} ${pad('trickle', 22)}${pad('others', 8)} h+e ms/MB`);
   for (const c of clients) for (const direction of ['down', 'up'] as const) for (const cap of caps) await capped(c, direction, cap);
   say('');
   say(`took ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min`);

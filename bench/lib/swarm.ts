@@ -23,7 +23,7 @@ import { TransferMeter, type Direction } from './swarm/meter.js';
 import { LoopbackNetwork, NetnsNetwork, freePort, type Host, type LinkSpec, type SwarmNetwork } from './swarm/network.js';
 import { makePayload, makeTorrent, sha256File, type Payload, type Torrent } from './swarm/payload.js';
 import { ProcessSet, exists, type Proc } from './swarm/processes.js';
-import { prepareSyncthingPair, type SyncthingRest } from './swarm/syncthing.js';
+import { prepareSyncthingPair, type FolderStatus, type SyncthingInstance } from './swarm/syncthing.js';
 import { startTracker, waitForSeeders, type Tracker } from './swarm/tracker.js';
 
 export { TORRENT_CLIENTS, type TorrentClient } from './swarm/clients.js';
@@ -66,24 +66,45 @@ export interface SidePeerOptions {
   link?: LinkSpec;
 }
 
+/** Where a peer lives: its host (address, namespace), listen port and directories. */
+interface PeerPlace {
+  name: string;
+  host: Host;
+  /** Its peer-wire listen port. */
+  port: number;
+  /** Its own directory: configuration, log, state. */
+  dir: string;
+  /** Where the payload is (a seeder) or lands (a leecher). */
+  dataDir: string;
+}
+
 export class Peer {
+  readonly name: string;
+  readonly host: Host;
+  readonly port: number;
+  readonly dir: string;
+  /** Where its copy of the payload is. */
+  readonly file: string;
+  /** performance.now() when it was started. */
+  readonly startedAt = performance.now();
+  private readonly sha256: string;
   private doneAt: number | null = null;
 
   constructor(
-    readonly name: string,
+    place: PeerPlace,
     readonly client: TorrentClient | 'syncthing',
     readonly role: 'seeder' | 'leecher',
-    readonly host: Host,
-    readonly port: number,
-    readonly dir: string,
-    /** Where its copy of the payload is. */
-    readonly file: string,
+    payload: Payload,
     readonly proc: Proc,
-    /** performance.now() when it was started. */
-    readonly startedAt: number,
     private readonly isDone: () => Promise<boolean>,
-    private readonly sha256: string,
-  ) {}
+  ) {
+    this.name = place.name;
+    this.host = place.host;
+    this.port = place.port;
+    this.dir = place.dir;
+    this.file = path.join(place.dataDir, payload.name);
+    this.sha256 = payload.sha256;
+  }
 
   /** Resolves with performance.now() at which its download was seen complete (polled every 50 ms). */
   async completed(timeoutMs = 60_000): Promise<number> {
@@ -155,47 +176,28 @@ export class Swarm implements Closable {
 
   async addPeer(opts: PeerOptions): Promise<Peer> {
     const { tracker, torrent } = await this.startTracker();
-    const name = opts.name ?? `${opts.client}-${opts.role}-${this.peers.length + 1}`;
-    const { host, port, dir, dataDir } = await this.peerPlace(name, opts.link);
-    const file = path.join(dataDir, this.payload.name);
-    if (opts.role === 'seeder') copyFileSync(this.payload.path, file);
-    const doneMarker = path.join(dir, 'done');
-    const setup = { dir, dataDir, host, port, torrent, role: opts.role, doneMarker, freePort: () => this.newPort() };
-    const launch = await CLIENT_SETUPS[opts.client](setup);
-    const startedAt = performance.now();
-    const proc = this.processes.spawn(name, [...host.prefix, ...(opts.wrap ?? []), ...launch.argv], { cwd: dir, log: path.join(dir, 'client.log'), tty: launch.tty });
+    const place = await this.peerPlace(opts.name ?? `${opts.client}-${opts.role}-${this.peers.length + 1}`, opts.link);
+    if (opts.role === 'seeder') copyFileSync(this.payload.path, path.join(place.dataDir, this.payload.name));
+    const doneMarker = path.join(place.dir, 'done');
+    const launch = await CLIENT_SETUPS[opts.client]({ ...place, torrent, role: opts.role, doneMarker, freePort: () => this.newPort() });
     const isDone = async () => opts.role === 'seeder' || exists(doneMarker);
-    const peer = new Peer(name, opts.client, opts.role, host, port, dir, file, proc, startedAt, isDone, this.payload.sha256);
-    this.peers.push(peer);
-    if (opts.role === 'seeder') await whileRunning(proc, waitForSeeders(tracker, torrent.infoHash, ++this.seeders, 60_000));
+    const peer = this.startPeer(place, opts.client, opts.role, [...(opts.wrap ?? []), ...launch.argv], { tty: launch.tty }, isDone);
+    if (opts.role === 'seeder') await whileRunning(peer.proc, waitForSeeders(tracker, torrent.infoHash, ++this.seeders, 60_000));
     return peer;
   }
 
   /** Two Syncthing instances sharing the payload's folder: the sender has it, the receiver syncs it. */
   async addSyncthingPair(opts: { sender?: SidePeerOptions; receiver?: SidePeerOptions } = {}): Promise<{ sender: Peer; receiver: Peer }> {
     const n = this.peers.length;
-    const sides = await Promise.all(
-      (['sender', 'receiver'] as const).map(async (side, i) => ({ name: `syncthing-${side}-${n + i + 1}`, ...(await this.peerPlace(`syncthing-${side}-${n + i + 1}`, opts[side]?.link)) })),
-    );
-    const [s, r] = sides as [(typeof sides)[number], (typeof sides)[number]];
+    const s = await this.peerPlace(`syncthing-sender-${n + 1}`, opts.sender?.link);
+    const r = await this.peerPlace(`syncthing-receiver-${n + 2}`, opts.receiver?.link);
     copyFileSync(this.payload.path, path.join(s.dataDir, this.payload.name));
     const [senderRun, receiverRun] = await prepareSyncthingPair(s, r);
-    const start = (side: typeof s, run: typeof senderRun, role: 'seeder' | 'leecher', wrap: readonly string[] = [], isDone: (rest: SyncthingRest) => Promise<boolean>) => {
-      const startedAt = performance.now();
-      const proc = this.processes.spawn(side.name, [...side.host.prefix, ...wrap, ...run.argv], { cwd: side.dir, log: path.join(side.dir, 'client.log'), env: run.env });
-      const peer = new Peer(side.name, 'syncthing', role, side.host, side.port, side.dir, path.join(side.dataDir, this.payload.name), proc, startedAt, () => isDone(run.rest), this.payload.sha256);
-      this.peers.push(peer);
-      return peer;
-    };
-    const sender = start(s, senderRun, 'seeder', opts.sender?.wrap, async (rest) => {
-      const st = await rest.folderStatus();
-      return st.state === 'idle' && st.localFiles >= 1;
-    });
+    const start = (place: PeerPlace, run: SyncthingInstance, role: 'seeder' | 'leecher', wrap: readonly string[] = [], done: (st: FolderStatus) => boolean) =>
+      this.startPeer(place, 'syncthing', role, [...wrap, ...run.argv], { env: run.env }, async () => done(await run.rest.folderStatus()));
+    const sender = start(s, senderRun, 'seeder', opts.sender?.wrap, (st) => st.state === 'idle' && st.localFiles >= 1);
     await sender.completed(60_000); // its folder is scanned: it has something to send
-    const receiver = start(r, receiverRun, 'leecher', opts.receiver?.wrap, async (rest) => {
-      const st = await rest.folderStatus();
-      return st.state === 'idle' && st.globalBytes >= this.payload.bytes && st.needTotalItems === 0;
-    });
+    const receiver = start(r, receiverRun, 'leecher', opts.receiver?.wrap, (st) => st.state === 'idle' && st.globalBytes >= this.payload.bytes && st.needTotalItems === 0);
     return { sender, receiver };
   }
 
@@ -236,7 +238,7 @@ export class Swarm implements Closable {
     return this.tracker;
   }
 
-  private async peerPlace(name: string, link: LinkSpec | undefined) {
+  private async peerPlace(name: string, link: LinkSpec | undefined): Promise<PeerPlace> {
     if (this.peers.some((p) => p.name === name)) throw new Error(`a peer named ${name} already exists`);
     const host = await this.network.addHost(name, link);
     const port = await this.newPort();
@@ -244,7 +246,15 @@ export class Swarm implements Closable {
     const dir = path.join(this.root, 'peers', name);
     const dataDir = path.join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
-    return { host, port, dir, dataDir };
+    return { name, host, port, dir, dataDir };
+  }
+
+  /** Runs `argv` on the place's host (its log in client.log), as a peer of this swarm. */
+  private startPeer(place: PeerPlace, client: Peer['client'], role: Peer['role'], argv: string[], opts: { tty?: boolean; env?: Record<string, string> }, isDone: () => Promise<boolean>): Peer {
+    const proc = this.processes.spawn(place.name, [...place.host.prefix, ...argv], { cwd: place.dir, log: path.join(place.dir, 'client.log'), ...opts });
+    const peer = new Peer(place, client, role, this.payload, proc, isDone);
+    this.peers.push(peer);
+    return peer;
   }
 
   /** A free TCP port not yet used by this swarm. */
