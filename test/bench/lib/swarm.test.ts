@@ -156,7 +156,7 @@ test('close() ends every process, even one that ignores SIGTERM or left its proc
   try {
     await swarm.addPeer({ client: 'aria2c', role: 'seeder', wrap: ['sh', '-c', 'trap "" TERM; "$@"; exec sleep 600', 'ignores-term'] }); // sleep inherits the ignored TERM
     await swarm.addPeer({ client: 'aria2c', role: 'leecher', wrap: ['setsid', '-f'] }); // a new session: out of reach of the group signal
-    await until(() => markedPids(swarm.id).length >= 3, 10_000, 'tracker, seeder and leecher running');
+    await until(() => markedPids(swarm.id).length >= 4, 10_000, 'tracker, wrapper shell, seeder and leecher running');
   } finally {
     await swarm.close();
   }
