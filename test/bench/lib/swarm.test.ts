@@ -24,7 +24,9 @@ const PACKAGES: Record<string, string> = {
   mktorrent: 'mktorrent',
   ss: 'iproute2',
   tc: 'iproute2',
+  ip: 'iproute2',
   curl: 'curl',
+  setsid: 'util-linux',
 };
 const EXECUTABLE: Record<TorrentClient, string> = { aria2c: 'aria2c', qbittorrent: 'qbittorrent-nox', transmission: 'transmission-daemon', rtorrent: 'rtorrent' };
 
