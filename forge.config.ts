@@ -1,10 +1,15 @@
-// Electron Forge: `electron-forge start` (development) and `electron-forge package`.
-// Installers (AppImage, deb) are built by electron-builder (electron-builder.yml).
+// Electron Forge: `electron-forge start` (development), `electron-forge package`, and
+// `electron-forge make` (a .deb and a .zip). The AppImage, and the .deb that also puts
+// the `interceptor` command on PATH, come from electron-builder (electron-builder.yml).
 // The native helper is an extraResource: it lands in <resources>/interceptor-helper,
 // outside app.asar (an asar member cannot be exec'd); electron/main/paths.ts hands
 // that path to the engine in a packaged app.
 import { spawnSync } from 'node:child_process';
+import { MakerDeb } from '@electron-forge/maker-deb';
+import { MakerZIP } from '@electron-forge/maker-zip';
+import { FusesPlugin } from '@electron-forge/plugin-fuses';
 import type { ForgeConfig } from '@electron-forge/shared-types';
+import { FuseV1Options, FuseVersion } from '@electron/fuses';
 
 export const HELPER_RESOURCE = 'native/build/interceptor-helper';
 
@@ -32,7 +37,36 @@ const config: ForgeConfig = {
   rebuildConfig: {
     onlyModules: ['node-pty'],
   },
-  makers: [],
+  makers: [
+    new MakerZIP({}, ['linux', 'darwin']),
+    new MakerDeb({
+      options: {
+        name: 'interceptor',
+        productName: 'Interceptor',
+        genericName: 'P2P resource caps',
+        bin: 'interceptor-desktop',
+        maintainer: 'Interceptor maintainers <maintainers@users.noreply.b-seed-ddc0e985.example>',
+        homepage: 'https://interceptor.example/',
+        icon: 'assets/icon.png',
+        categories: ['Utility'],
+        section: 'utils',
+        priority: 'optional',
+      },
+    }),
+  ],
+  plugins: [
+    // The same fuses as electron-builder.yml's electronFuses.
+    new FusesPlugin({
+      version: FuseVersion.V1,
+      [FuseV1Options.RunAsNode]: false,
+      [FuseV1Options.EnableCookieEncryption]: true,
+      [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: false,
+      [FuseV1Options.EnableNodeCliInspectArguments]: false,
+      [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
+      [FuseV1Options.OnlyLoadAppFromAsar]: true,
+      [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
+    }),
+  ],
   hooks: {
     // Runs before both start and package: build main, preload, dashboard and helper.
     generateAssets: async () => build(),

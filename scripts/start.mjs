@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// `npm start`: builds what is missing or stale, then launches the desktop app. Where
-// Electron cannot start (no Electron binary, no display, running as root) it says
-// why in one line and starts the headless dashboard (`interceptor serve`) instead,
-// which prints its URL.
+// `npm start`: builds what is missing or stale, then launches the desktop app, fetching
+// the Electron binary on the first start that has a display (npm installs no binary:
+// package.json's allowScripts keeps Electron's install script from running). Where
+// Electron cannot start (no display, running as root, no binary and no download, or it
+// dies at start) it says why and what to do in one line and starts the headless
+// dashboard (`interceptor serve`) instead, which prints its URL.
 // Usage: npm start [-- [--headless] [--no-build] [serve options: --port N --config-dir DIR --no-autostart]]
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
@@ -13,16 +15,20 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Where the Electron binary is, or why there is none. `resolve` is require('electron') (a path string). */
+/**
+ * Where the Electron binary is, or why there is none. `resolve` is require('electron') (a
+ * path string). `fetchable`: the package is installed and only its binary is missing
+ * (npm ran no install script for it), so electron/install.js can fetch it.
+ */
 export function findElectron(resolve = () => createRequire(path.join(root, 'package.json'))('electron')) {
   let binary;
   try {
     binary = resolve();
   } catch (err) {
-    const detail = err && typeof err === 'object' && 'code' in err && err.code === 'MODULE_NOT_FOUND' ? 'the electron package is not installed' : 'the Electron binary is not installed';
-    return { error: detail };
+    const missingPackage = err && typeof err === 'object' && 'code' in err && err.code === 'MODULE_NOT_FOUND';
+    return missingPackage ? { error: 'the electron package is not installed' } : { error: 'the Electron binary is not installed', fetchable: true };
   }
-  if (typeof binary !== 'string' || !existsSync(binary)) return { error: 'the Electron binary is not installed' };
+  if (typeof binary !== 'string' || !existsSync(binary)) return { error: 'the Electron binary is not installed', fetchable: true };
   try {
     accessSync(binary, constants.X_OK);
   } catch {
@@ -31,17 +37,42 @@ export function findElectron(resolve = () => createRequire(path.join(root, 'pack
   return { binary };
 }
 
+/** Why root gets no window, and what to do instead. */
+export function rootReason(env) {
+  const as = env.SUDO_USER && env.SUDO_USER !== 'root' ? ` (leave this root shell and run it as ${env.SUDO_USER})` : '';
+  return `Electron does not run as root without disabling its sandbox: run \`npm start\` as your desktop user, in that user's session${as}`;
+}
+
 /**
- * Desktop or headless, and why. Pure: everything it looks at is passed in.
- * @returns {{ mode: 'electron', binary: string } | { mode: 'headless', reason: string }}
+ * Desktop, fetch Electron first, or headless, and why. Pure: everything it looks at is
+ * passed in. The binary is fetched on the first start that could show a window, never
+ * in CI or where ELECTRON_SKIP_BINARY_DOWNLOAD=1 says not to.
+ * @returns {{ mode: 'electron', binary: string } | { mode: 'fetch' } | { mode: 'headless', reason: string }}
  */
 export function decideLaunch({ env, platform, uid, headlessFlag, electron }) {
   if (headlessFlag || env.INTERCEPTOR_HEADLESS === '1') return { mode: 'headless', reason: 'headless mode was requested' };
-  if (electron.error) return { mode: 'headless', reason: electron.error };
   if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return { mode: 'headless', reason: 'there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)' };
   // Chromium's sandbox refuses root; we never turn the sandbox off to get a window.
-  if (platform === 'linux' && uid === 0) return { mode: 'headless', reason: 'Electron does not run as root without disabling its sandbox' };
+  if (platform === 'linux' && uid === 0) return { mode: 'headless', reason: rootReason(env) };
+  if (electron.error) {
+    const skip = env.ELECTRON_SKIP_BINARY_DOWNLOAD === '1' || (env.CI && env.CI !== 'false');
+    if (electron.fetchable && !skip) return { mode: 'fetch' };
+    return { mode: 'headless', reason: electron.fetchable ? `${electron.error} (its download is skipped here: ELECTRON_SKIP_BINARY_DOWNLOAD or CI is set)` : electron.error };
+  }
   return { mode: 'electron', binary: electron.binary };
+}
+
+/**
+ * Why Electron died at start by a signal, and what to do. Chromium's sandbox aborts
+ * (SIGTRAP/SIGABRT) where unprivileged user namespaces are restricted (Ubuntu 24.04+)
+ * and the SUID helper has no rights.
+ */
+export function crashReason(signal, stderrTail) {
+  const sandbox = /sandbox|namespace/i.test(stderrTail) || signal === 'SIGTRAP';
+  if (!sandbox) return `Electron was killed by ${signal} at start`;
+  return `Electron was killed by ${signal} at start: Chromium's sandbox could not start (this system restricts unprivileged user namespaces); ` +
+    'give its helper the rights it needs: sudo chown root node_modules/electron/dist/chrome-sandbox && sudo chmod 4755 node_modules/electron/dist/chrome-sandbox ' +
+    '(the .deb of `npx electron-builder --linux deb` does this on install)';
 }
 
 /** The built files `npm start` needs, given which sources exist. */
@@ -98,12 +129,25 @@ export function headlessLine(reason) {
   return `Interceptor: the desktop app cannot start here (${reason}); starting the headless dashboard instead.`;
 }
 
-/** Runs a child with our stdio, forwarding SIGINT/SIGTERM/SIGHUP; resolves with its exit code. */
-function runChild(command, args, { onEarlyFailure, earlyMs = 0 } = {}) {
+/**
+ * Runs a child with our stdio, forwarding SIGINT/SIGTERM/SIGHUP; resolves with its exit
+ * code, the signal that killed it (unless we forwarded one), whether that was within
+ * `earlyMs`, and the tail of its stderr (passed through as it comes).
+ */
+function runChild(command, args, { earlyMs = 0, env = process.env } = {}) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
-    const forward = (signal) => () => child.kill(signal);
+    const child = spawn(command, args, { cwd: root, env, stdio: ['inherit', 'inherit', 'pipe'] });
+    let tail = '';
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      tail = (tail + chunk.toString()).slice(-8192);
+    });
+    let forwarded = false;
+    const forward = (signal) => () => {
+      forwarded = true;
+      child.kill(signal);
+    };
     const handlers = ['SIGINT', 'SIGTERM', 'SIGHUP'].map((s) => [s, forward(s)]);
     for (const [s, h] of handlers) process.on(s, h);
     const done = (value) => {
@@ -111,11 +155,21 @@ function runChild(command, args, { onEarlyFailure, earlyMs = 0 } = {}) {
       resolve(value);
     };
     child.on('error', (err) => done({ code: 1, error: err }));
-    child.on('exit', (code, signal) => {
-      const failedEarly = onEarlyFailure && code !== 0 && signal === null && Date.now() - started < earlyMs;
-      done({ code: code ?? 128 + (osConstants.signals[signal] ?? 0), failedEarly });
+    child.on('close', (code, signal) => {
+      const early = Date.now() - started < earlyMs;
+      done({ code: code ?? 128 + (osConstants.signals[signal] ?? 0), signal: forwarded ? null : signal, early, stderrTail: tail });
     });
   });
+}
+
+/** Fetches the Electron binary with the electron package's own installer (checksums included). */
+async function fetchElectron(log, env) {
+  log('Interceptor: fetching the Electron binary (first start of the desktop app; about 100 MB)…');
+  const installer = path.join(root, 'node_modules/electron/install.js');
+  const result = await runChild(process.execPath, [installer], { env: { ...env, ELECTRON_SKIP_BINARY_DOWNLOAD: '' } });
+  if (result.code === 0) return null;
+  const why = result.stderrTail.trim().split('\n').filter(Boolean).pop() ?? `exit ${result.code}`;
+  return `the Electron binary could not be downloaded (${why.slice(0, 200)}); retry with \`npm start\` when online, or run \`node node_modules/electron/install.js\``;
 }
 
 async function startHeadless(reason, serveArgs, log) {
@@ -139,18 +193,27 @@ export async function main(argv = process.argv.slice(2), deps = {}) {
       }
     }
   }
-  const decision = decideLaunch({
-    env: deps.env ?? process.env,
-    platform: deps.platform ?? process.platform,
-    uid: deps.uid ?? (typeof process.getuid === 'function' ? process.getuid() : -1),
-    headlessFlag: args.headless,
-    electron: (deps.findElectron ?? findElectron)(),
-  });
+  const decide = () =>
+    decideLaunch({
+      env: deps.env ?? process.env,
+      platform: deps.platform ?? process.platform,
+      uid: deps.uid ?? (typeof process.getuid === 'function' ? process.getuid() : -1),
+      headlessFlag: args.headless,
+      electron: (deps.findElectron ?? findElectron)(),
+    });
+  let decision = decide();
+  if (decision.mode === 'fetch') {
+    const failed = await (deps.fetchElectron ?? fetchElectron)(log, { ...process.env, ...(deps.env ?? {}) });
+    if (failed) return startHeadless(failed, args.serveArgs, log);
+    decision = decide();
+    if (decision.mode === 'fetch') return startHeadless('the Electron binary is still missing after its download', args.serveArgs, log);
+  }
   if (decision.mode === 'headless') return startHeadless(decision.reason, args.serveArgs, log);
 
-  const result = await runChild(decision.binary, [root], { onEarlyFailure: true, earlyMs: 5000 });
+  const result = await runChild(decision.binary, [root], { earlyMs: 5000 });
   if (result.error) return startHeadless(`Electron failed to launch: ${result.error.message}`, args.serveArgs, log);
-  if (result.failedEarly) return startHeadless(`Electron exited at once with code ${result.code}`, args.serveArgs, log);
+  if (result.early && result.signal) return startHeadless(crashReason(result.signal, result.stderrTail), args.serveArgs, log);
+  if (result.early && result.code !== 0) return startHeadless(`Electron exited at once with code ${result.code}`, args.serveArgs, log);
   return result.code;
 }
 

@@ -9,6 +9,7 @@ import {
   AppPatchSchema,
   EngineSettingsSchema,
   OwnerLimitsSchema,
+  ProfileChoiceSchema,
   ProfileNameSchema,
   type AppView,
   type Capacities,
@@ -44,9 +45,11 @@ export const commandArgSchemas = {
   /** durationMs null = until resumed. */
   pauseAll: z.object({ durationMs: z.number().int().positive().max(MAX_PAUSE_MS).nullable() }).strict(),
   resumeAll: empty,
-  /** Chosen by the desktop shell from idle and power state; a CLI may set it too. */
-  setProfile: z.object({ profile: ProfileNameSchema }).strict(),
+  /** The owner picks a profile by hand (it stays until changed), or "auto": the engine follows idle and power state. */
+  setProfile: z.object({ profile: ProfileChoiceSchema }).strict(),
   updateSettings: EngineSettingsSchema.partial().strict(),
+  /** Start Interceptor at login (the desktop app: XDG autostart entry; headless: systemd user unit). */
+  setStartAtLogin: z.object({ enabled: z.boolean() }).strict(),
   writeTerminal: z.object({ id: AppIdSchema, data: z.string().max(MAX_TERMINAL_WRITE) }).strict(),
   resizeTerminal: z.object({ id: AppIdSchema, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(2).max(1000) }).strict(),
   getTerminalBacklog: byId,
@@ -81,6 +84,7 @@ export interface CommandResults {
   resumeAll: FullState;
   setProfile: FullState;
   updateSettings: FullState;
+  setStartAtLogin: FullState;
   writeTerminal: null;
   resizeTerminal: null;
   getTerminalBacklog: string;

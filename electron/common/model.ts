@@ -158,6 +158,24 @@ export const PROFILE_NAMES = ['inUse', 'idle', 'battery'] as const;
 export const ProfileNameSchema = z.enum(PROFILE_NAMES);
 export type ProfileName = z.infer<typeof ProfileNameSchema>;
 
+/** The owner's choice of profile: "auto" follows idle and power state; a name pins that profile. */
+export const PROFILE_CHOICES = ['auto', ...PROFILE_NAMES] as const;
+export const ProfileChoiceSchema = z.enum(PROFILE_CHOICES);
+export type ProfileChoice = z.infer<typeof ProfileChoiceSchema>;
+
+/** What the automatic profile choice saw last; null fields are unknown (no source could tell). */
+export interface PowerState {
+  onBattery: boolean | null;
+  /** Seconds since the last input of the user. */
+  idleSeconds: number | null;
+  /** The screen is locked. */
+  locked: boolean | null;
+  /** Which sources answered, e.g. ["sysfs power_supply", "logind"]. */
+  sources: string[];
+  /** ms since epoch */
+  at: number;
+}
+
 /** Pause of all P2P apps: a lease that expires by itself and survives a restart. */
 export const PauseLeaseSchema = z
   .object({
@@ -226,10 +244,24 @@ export interface CpuEnforcement {
   unavailable: string | null;
 }
 
+/** Whether Interceptor starts at login, and by what (an XDG autostart entry, a systemd user unit). */
+export interface StartAtLogin {
+  enabled: boolean;
+  /** For a person, e.g. "XDG autostart entry /home/a/.config/autostart/interceptor.desktop". */
+  how: string;
+  /** Why it may not work as shown (e.g. the user's systemd cannot be reached); null when nothing is known wrong. */
+  problem: string | null;
+}
+
 export interface FullState {
   version: string;
   platform: { os: string; cores: number; enforcement: boolean; reason: string | null; cpu: CpuEnforcement };
+  /** The profile in force. */
   profile: ProfileName;
+  /** The owner's choice: "auto" (chosen from idle and power state) or a pinned profile. */
+  profileChoice: ProfileChoice;
+  /** Idle and power state behind an "auto" choice; null when this engine has no source of it. */
+  power: PowerState | null;
   profiles: Record<ProfileName, OwnerLimits>;
   limits: OwnerLimits; // effective limits now
   apps: AppView[];
@@ -237,4 +269,6 @@ export interface FullState {
   settings: EngineSettings;
   /** Link and disk capacity: owner-given, measured or unknown. */
   capacity: Capacities;
+  /** null: this engine's host cannot start Interceptor at login (e.g. `interceptor run`). */
+  startAtLogin: StartAtLogin | null;
 }

@@ -78,13 +78,32 @@ export function parseBytes(input: string): number {
   return value;
 }
 
-/** "1MB/s", "500 kB/s", "2M" → bytes per second. */
+/** SI and binary prefixes of a bit rate ("k", "Mi", ...), lower case. */
+const BIT_PREFIXES: Record<string, number> = { '': 1, k: 1e3, ki: 1024, m: 1e6, mi: 1024 ** 2, g: 1e9, gi: 1024 ** 3, t: 1e12, ti: 1024 ** 4 };
+
+/**
+ * A rate in bits ("100Mbit", "100Mbit/s", "512 kbit", "20Mbps") → bytes per second, or
+ * null when the text names no bit unit. Bits need the word "bit" or a lower-case "bps":
+ * "MB/s" and "MBps" stay bytes.
+ */
+export function parseBitRate(input: string): number | null {
+  const text = input.trim();
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?)?bits?(?:\/s|ps)?$/i.exec(text) ?? /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?bps$/.exec(text);
+  if (!m) return null;
+  const value = Math.round((Number(m[1]) * BIT_PREFIXES[(m[2] ?? '').toLowerCase()]!) / 8);
+  if (value > MAX_BYTES) throw new UnitParseError(input, 'a rate below 1 PB/s');
+  return value;
+}
+
+/** "1MB/s", "500 kB/s", "2M", "100Mbit/s", "20Mbps" → bytes per second. */
 export function parseRate(input: string): number {
+  const bits = parseBitRate(input);
+  if (bits !== null) return bits;
   const text = input.trim().replace(/\s*(\/s|ps)$/i, '');
   try {
     return parseBytes(text);
   } catch {
-    throw new UnitParseError(input, 'a rate such as 500kB/s or 2MB/s');
+    throw new UnitParseError(input, 'a rate such as 500kB/s, 2MB/s or 100Mbit/s');
   }
 }
 

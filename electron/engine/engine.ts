@@ -30,13 +30,15 @@ import {
   type FullState,
   type OwnerLimits,
   type Snapshot,
+  type StartAtLogin,
 } from '../common/model.js';
-import { MAX_BYTES, RESOURCES, formatRate, formatResourceValue, type ByteRateResource, type Resource } from '../common/resources.js';
+import { MAX_BYTES, RESOURCES, type ByteRateResource, type Resource } from '../common/resources.js';
 import { DiskMeasureError, NetPeakSampler, REAL_ROOTS, detectLinkCapacity, measureDisk, peakMethod, type SystemRoots } from './capacity.js';
 import type { HelperSession, HelperUsage } from './catcher/session.js';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { checkExecutable, createCreator, type Creator, type LaunchedApp } from './creator.js';
-import { EventLog, Throttle } from './event-log.js';
+import { ChildStartDigest, EventLog, Throttle } from './event-log.js';
+import * as text from '../common/event-text.js';
 import type { Engine, EngineOptions } from './index.js';
 import { assertCapsWithinCapacity, assertSharesFit, capsAboveCapacity, effectiveLimits, findApp, makeAppId, pauseActive } from './limits.js';
 import { createSchedulerSet, type SchedulerSet } from './scheduling.js';
@@ -44,6 +46,7 @@ import { SETTINGS_FILE, SettingsStore, defaultConfigDir, loadSettings, type Sett
 import { SnapshotHistory, UsageTracker, emptyFigures, totalFigures } from './snapshots.js';
 import { TerminalChannel } from './terminal.js';
 import { packageVersion } from './paths.js';
+import { AutoProfile } from './power/index.js';
 
 /** Order in which an app is handed to the schedulers (see startApp). */
 const ADD_ORDER: readonly Resource[] = ['mem', 'netUp', 'netDown', 'disk', 'cpu'];
@@ -51,6 +54,8 @@ const ACTIVE_STATES: ReadonlySet<string> = new Set(['starting', 'running']);
 const SESSION_TIMEOUT_MS = 15_000;
 const HISTORY_SECONDS = 600;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Runnable but not dispatched for this long: the app is shown "waiting for CPU", not running. */
+const WAITING_AFTER_MS = 500;
 
 type Listener = (payload: never) => void;
 
@@ -96,6 +101,7 @@ export class EngineImpl implements Engine {
   private readonly runtimes = new Map<string, AppRuntime>();
   private readonly history = new SnapshotHistory(HISTORY_SECONDS * 2);
   private readonly throttle = new Throttle(10_000);
+  private readonly childStarts = new ChildStartDigest((appId, line) => this.log.add('info', line, appId));
   private readonly holds = new Set<string>();
   private data!: SettingsData;
   private creator!: Creator;
@@ -112,6 +118,8 @@ export class EngineImpl implements Engine {
   private readonly lastMeasured: Partial<Record<ByteRateResource, Capacity>> = {};
   private diskMeasuring: Promise<Capacities> | null = null;
   private capacitySaveTimer: NodeJS.Timeout | null = null;
+  private autoProfile: AutoProfile | null = null;
+  private startAtLogin: StartAtLogin | null = null;
 
   private constructor(private readonly options: EngineOptions) {
     this.configDir = path.resolve(options.configDir ?? defaultConfigDir());
@@ -162,6 +170,7 @@ export class EngineImpl implements Engine {
       clock: this.clock,
       cores: this.cores,
       settings: this.data.settings,
+      probeCgroups: this.options.probeCgroups,
     });
     if (!this.creator.available.ok) {
       this.enforcement = this.creator.available;
@@ -169,15 +178,8 @@ export class EngineImpl implements Engine {
     } else if ('error' in sched) {
       this.enforcement = { ok: false, reason: sched.error };
     } else {
-      this.schedulers = sched;
       this.enforcement = this.creator.available;
-      sched.on('limitHit', (appId, resource) => {
-        if (this.throttle.allow(`limit:${appId}:${resource}`)) this.log.add('limitHit', `${appId} is at the ${resource} cap`, appId, resource);
-      });
-      sched.on('memDenied', (appId, bytes, syscall) => {
-        if (this.throttle.allow(`mem:${appId}`)) this.log.add('memDenied', `${appId}: ${syscall} of ${bytes} bytes refused (memory ceiling)`, appId, 'mem');
-      });
-      this.applyCaps();
+      this.installSchedulers(sched);
     }
     if (!this.enforcement.ok) this.log.add('warning', `enforcement unavailable: ${this.enforcement.reason}; apps cannot be started`);
 
@@ -192,6 +194,18 @@ export class EngineImpl implements Engine {
     }
     this.history.setCapacity(Math.ceil(HISTORY_SECONDS * this.data.settings.snapshotHz));
     this.armSnapshots();
+    this.startAtLogin = (await this.options.loginItem?.describe().catch((e: Error) => ({ enabled: false, how: 'unknown', problem: e.message }))) ?? null;
+    if (this.options.power) {
+      this.autoProfile = new AutoProfile({
+        source: this.options.power,
+        pollMs: this.options.powerPollMs,
+        thresholdSeconds: () => this.data.settings.idleThresholdSeconds,
+        apply: (profile) => (this.data.profileChoice === 'auto' && !this.shuttingDown ? this.setProfile(profile) : Promise.resolve()),
+        onReading: () => this.stateChanged(),
+        log: (message) => this.log.add('warning', message),
+      });
+      await this.autoProfile.start();
+    }
 
     if (this.options.autostart ?? true) {
       for (const def of this.data.apps) {
@@ -252,9 +266,15 @@ export class EngineImpl implements Engine {
       case 'resumeAll':
         return this.resumeAll('resumed by the owner');
       case 'setProfile':
-        return this.setProfile((a as ParsedCommandArgs<'setProfile'>).profile);
+        return this.setProfileChoice((a as ParsedCommandArgs<'setProfile'>).profile);
       case 'updateSettings':
         return this.updateSettings(a as ParsedCommandArgs<'updateSettings'>);
+      case 'setStartAtLogin': {
+        if (!this.options.loginItem) throw new CommandError('unavailable', 'this Interceptor cannot start itself at login');
+        this.startAtLogin = await this.options.loginItem.set((a as ParsedCommandArgs<'setStartAtLogin'>).enabled);
+        this.stateChanged();
+        return this.fullState();
+      }
       case 'writeTerminal': {
         const { id, data } = a as ParsedCommandArgs<'writeTerminal'>;
         const rt = this.runtime(id);
@@ -315,6 +335,7 @@ export class EngineImpl implements Engine {
 
   private async doShutdown(leaveRunning: boolean): Promise<void> {
     this.netSampler?.stop();
+    this.autoProfile?.stop();
     if (this.capacitySaveTimer) {
       clearTimeout(this.capacitySaveTimer);
       this.capacitySaveTimer = null;
@@ -384,17 +405,20 @@ export class EngineImpl implements Engine {
       version: packageVersion(),
       platform: { os: process.platform, cores: this.cores, enforcement: this.enforcement.ok, reason: this.enforcement.reason, cpu: this.cpuEnforcement() },
       profile: this.data.activeProfile,
+      profileChoice: this.data.profileChoice,
+      power: this.autoProfile?.lastState ?? null,
       profiles: structuredClone(this.data.profiles),
       limits: this.limitsNow(),
       apps: this.data.apps.map((d) => this.view(this.runtime(d.id))),
       pause: this.data.pause ? { ...this.data.pause } : null,
       settings: structuredClone(this.data.settings),
       capacity: structuredClone(this.data.capacity),
+      startAtLogin: this.startAtLogin && { ...this.startAtLogin },
     };
   }
 
   private cpuEnforcement(): CpuEnforcement {
-    return { mechanism: 'ptrace', detail: 'ptrace stops of each app in slices', unavailable: 'not built yet' };
+    return this.schedulers?.cpu ?? { mechanism: 'ptrace', detail: 'none: enforcement unavailable', unavailable: this.enforcement.reason };
   }
 
   private limitsNow(): OwnerLimits {
@@ -404,6 +428,8 @@ export class EngineImpl implements Engine {
   private appState(rt: AppRuntime): AppState {
     if (rt.base !== 'running') return rt.base;
     if (rt.pausedByOwner || pauseActive(this.data.pause, Date.now())) return 'paused';
+    const cpu = this.schedulers?.get('cpu').appStatus(rt.def.id);
+    if ((cpu?.waitingMs ?? 0) >= WAITING_AFTER_MS) return 'waiting';
     if ((rt.tracker?.last?.heldCalls ?? 0) > 0) return 'held';
     return 'running';
   }
@@ -418,6 +444,11 @@ export class EngineImpl implements Engine {
       startedAt: rt.startedAt,
       pausedByOwner: rt.pausedByOwner,
     };
+  }
+
+  /** The app's name for the event log (its id once it is gone). */
+  private appName(id: string): string {
+    return this.runtimes.get(id)?.def.name ?? id;
   }
 
   private runtime(id: string): AppRuntime {
@@ -465,12 +496,25 @@ export class EngineImpl implements Engine {
     return { ...profiles[profile] };
   }
 
+  /** The owner's pick: a profile stays until changed; "auto" hands the choice back to idle and power state. */
+  private async setProfileChoice(choice: SettingsData['profileChoice']): Promise<FullState> {
+    if (choice !== this.data.profileChoice) {
+      this.data.profileChoice = choice;
+      await this.save();
+      this.log.add('info', choice === 'auto' ? 'profile chosen automatically from idle and power state' : `profile "${choice}" chosen by the owner`);
+      this.stateChanged();
+    }
+    if (choice !== 'auto') return this.setProfile(choice);
+    await this.autoProfile?.evaluate();
+    return this.fullState();
+  }
+
   private async setProfile(profile: SettingsData['activeProfile']): Promise<FullState> {
     if (profile !== this.data.activeProfile) {
       this.data.activeProfile = profile;
       await this.save();
       this.applyCaps();
-      this.log.add('info', `profile "${profile}" in force`);
+      this.log.add('info', text.profileInForceText(profile));
       this.stateChanged();
     }
     return this.fullState();
@@ -487,7 +531,10 @@ export class EngineImpl implements Engine {
       this.armSnapshots();
     }
     const schedulingChanged =
-      before.cpuSliceMs !== merged.data.cpuSliceMs || JSON.stringify(before.policies) !== JSON.stringify(merged.data.policies);
+      before.cpuSliceMs !== merged.data.cpuSliceMs ||
+      before.cpuMechanism !== merged.data.cpuMechanism ||
+      before.cpuDualPriority !== merged.data.cpuDualPriority ||
+      JSON.stringify(before.policies) !== JSON.stringify(merged.data.policies);
     if (schedulingChanged && this.schedulers) {
       if ([...this.runtimes.values()].some((rt) => rt.active)) {
         this.log.add('info', 'scheduling settings saved; they apply when no app is running or at the next start of Interceptor');
@@ -500,18 +547,27 @@ export class EngineImpl implements Engine {
   }
 
   private async rebuildSchedulers(): Promise<void> {
-    const sched = await createSchedulerSet({ clock: this.clock, cores: this.cores, settings: this.data.settings });
+    const sched = await createSchedulerSet({ clock: this.clock, cores: this.cores, settings: this.data.settings, probeCgroups: this.options.probeCgroups });
     if ('error' in sched) return;
-    const old = this.schedulers;
+    this.schedulers?.dispose();
+    this.installSchedulers(sched);
+  }
+
+  /** The engine's scheduler set: its events wired, the caps in force, the CPU mechanism said. */
+  private installSchedulers(sched: SchedulerSet): void {
     this.schedulers = sched;
-    old?.dispose();
     sched.on('limitHit', (appId, resource) => {
-      if (this.throttle.allow(`limit:${appId}:${resource}`)) this.log.add('limitHit', `${appId} is at the ${resource} cap`, appId, resource);
+      if (this.throttle.allow(`limit:${appId}:${resource}`)) this.log.add('limitHit', text.limitHitText(this.appName(appId), resource), appId, resource);
     });
-    sched.on('memDenied', (appId, bytes, syscall) => {
-      if (this.throttle.allow(`mem:${appId}`)) this.log.add('memDenied', `${appId}: ${syscall} of ${bytes} bytes refused (memory ceiling)`, appId, 'mem');
+    sched.on('memDenied', (appId, bytes) => {
+      if (this.throttle.allow(`mem:${appId}`)) this.log.add('memDenied', text.memDeniedText(this.appName(appId), bytes), appId, 'mem');
     });
     this.applyCaps();
+    const { cpu } = sched;
+    if (cpu.mechanism === 'cgroup') this.log.add('info', `CPU caps are enforced by the kernel: ${cpu.detail}`);
+    else if (this.data.settings.cpuMechanism === 'cgroup') {
+      this.log.add('warning', `the kernel's CPU bandwidth control cannot be used (${cpu.unavailable}); CPU caps are enforced by ptrace stops`);
+    } else if (cpu.unavailable) this.log.add('info', `CPU caps are enforced by ptrace stops (${cpu.unavailable})`);
   }
 
   /** The schedulers get the active profile's caps; a pause-all is applied as per-app pauses. */
@@ -600,9 +656,7 @@ export class EngineImpl implements Engine {
     await this.updateCapacity({ [resource]: next });
     this.log.add(
       'info',
-      bytesPerSec !== null
-        ? `${resource} capacity set to ${formatRate(bytesPerSec)} by the owner`
-        : `${resource} capacity given by the owner forgotten; now ${next.bytesPerSec === null ? 'unknown' : `${formatRate(next.bytesPerSec)} (${next.method})`}`,
+      bytesPerSec !== null ? text.capacitySetText(resource, bytesPerSec) : text.capacityForgottenText(resource, next),
       null,
       resource,
     );
@@ -629,7 +683,7 @@ export class EngineImpl implements Engine {
     for (const r of ['netUp', 'netDown'] as const) if (update[r]) this.lastMeasured[r] = { ...update[r] };
     await this.updateCapacity(update);
     const shown = (update.netUp ?? update.netDown)!;
-    this.log.add('info', `network capacity measured: ${formatRate(shown.bytesPerSec!)} (${shown.method})`);
+    this.log.add('info', text.capacityMeasuredText('link', shown));
     return structuredClone(this.data.capacity);
   }
 
@@ -641,7 +695,7 @@ export class EngineImpl implements Engine {
         const c: Capacity = { bytesPerSec: Math.min(MAX_BYTES, m.bytesPerSec), source: 'measured', measuredAt: Date.now(), method: m.method.slice(0, 200) };
         this.lastMeasured.disk = c;
         await this.updateCapacity({ disk: c });
-        this.log.add('info', `disk capacity measured: ${formatRate(c.bytesPerSec!)} (${c.method})`, null, 'disk');
+        this.log.add('info', text.capacityMeasuredText('disk', c), null, 'disk');
         return structuredClone(this.data.capacity);
       } catch (error) {
         if (error instanceof CommandError) throw error;
@@ -674,7 +728,7 @@ export class EngineImpl implements Engine {
       if (!resources.includes(v.resource)) continue;
       this.log.add(
         'warning',
-        `the "${v.profile}" ${v.resource} cap of ${formatResourceValue(v.resource, v.cap)} is above the capacity, ${formatResourceValue(v.resource, v.capacity)}: it cannot be reached`,
+        text.capAboveCapacityText(v.profile, v.resource, v.cap, v.capacity),
         null,
         v.resource,
       );
@@ -698,7 +752,7 @@ export class EngineImpl implements Engine {
       this.runtimes.delete(id);
       throw error;
     }
-    this.log.add('info', `app "${def.name}" added as ${id}`, id);
+    this.log.add('info', `${def.name} added`, id);
     this.stateChanged();
     return this.view(rt);
   }
@@ -722,13 +776,13 @@ export class EngineImpl implements Engine {
   }
 
   private async removeApp(id: string): Promise<null> {
-    findApp(this.data.apps, id);
+    const { name } = findApp(this.data.apps, id);
     await this.withLock(id, () => this.stopApp(id));
     this.data.apps = this.data.apps.filter((d) => d.id !== id);
     await this.save();
     this.runtimes.get(id)?.terminal.dispose();
     this.runtimes.delete(id);
-    this.log.add('info', `app ${id} removed`, id);
+    this.log.add('info', `${name} removed`, id);
     this.stateChanged();
     return null;
   }
@@ -768,7 +822,8 @@ export class EngineImpl implements Engine {
         cols: rt.cols,
         rows: rt.rows,
         onEngineLoss: this.data.settings.onEngineLoss,
-        dualPriority: this.data.settings.cpuDualPriority,
+        // SCHED_RR tasks escape a cgroup's CFS quota: dual priority there is the parent's weight
+        dualPriority: this.data.settings.cpuDualPriority && this.schedulers.cpu.mechanism === 'ptrace',
       });
     } catch (error) {
       rt.base = 'crashed';
@@ -817,7 +872,7 @@ export class EngineImpl implements Engine {
       if (level === 'warn' || level === 'error') this.log.add(level === 'warn' ? 'warning' : 'error', `${id} helper: ${msg}`, id);
     });
     session.on('tree', (info) => {
-      if (info.event === 'exec' && this.throttle.allow(`exec:${id}:${info.comm}`)) this.log.add('info', `${id}: ${info.comm} (pid ${info.pid}) started`, id);
+      if (info.event === 'exec' && info.pid !== rt.pid) this.childStarts.note(id, rt.def.name, info.comm);
     });
     try {
       await session.setUsagePeriod(100).catch(() => undefined);
@@ -839,7 +894,7 @@ export class EngineImpl implements Engine {
       throw new CommandError('internal', `cannot schedule ${id}: ${(error as Error).message}`);
     }
     rt.base = 'running';
-    this.log.add('start', `${id} started (pid ${rt.pid})`, id);
+    this.log.add('start', text.appStartedText(rt.def.name, rt.pid), id);
     this.stateChanged();
     return this.view(rt);
   }
@@ -854,18 +909,17 @@ export class EngineImpl implements Engine {
     rt.launched = null;
     rt.session = null;
     const id = rt.def.id;
-    const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    this.childStarts.end(id);
     if (rt.stopRequested) {
       rt.base = 'stopped';
-      this.log.add('exit', `${id} stopped (${how})`, id);
+      this.log.add('exit', text.appEndedText(rt.def.name, 'stopped', exit), id);
     } else if (exit.code === 0 && !exit.signal) {
       rt.base = 'exited';
-      this.log.add('exit', `${id} exited (${how})`, id);
+      this.log.add('exit', text.appEndedText(rt.def.name, 'exited', exit), id);
     } else {
       rt.base = 'crashed';
       const wasStarting = !rt.sessionExit && !rt.tracker;
-      const detail = wasStarting ? `: ${lastLine(rt.lastOutput)}` : '';
-      this.log.add('crash', `${id} ended (${how})${detail}`, id);
+      this.log.add('crash', text.appEndedText(rt.def.name, 'crashed', exit, wasStarting ? lastLine(rt.lastOutput) : ''), id);
     }
     this.stateChanged();
   }
@@ -925,7 +979,7 @@ export class EngineImpl implements Engine {
     if (rt.pausedByOwner !== paused) {
       rt.pausedByOwner = paused;
       this.applyPause(rt);
-      this.log.add('info', `${id} ${paused ? 'paused' : 'resumed'} by the owner`, id);
+      this.log.add('info', `${rt.def.name} ${paused ? 'paused' : 'resumed'} by you`, id);
       this.stateChanged();
     }
     return this.view(rt);

@@ -1,7 +1,9 @@
 // The owner-visible event log (limit hits, denials, starts, exits, crashes): a
-// bounded ring with sequence numbers so a UI can ask for what it missed.
+// bounded ring with sequence numbers so a UI can ask for what it missed; and the
+// digest that keeps an app's child processes from flooding it.
 import type { AppId, EventKind, EventLogEntry } from '../common/model.js';
 import type { Resource } from '../common/resources.js';
+import { childStartsText } from '../common/event-text.js';
 
 export class EventLog {
   private entries: EventLogEntry[] = [];
@@ -34,5 +36,62 @@ export class Throttle {
     if (t !== undefined && nowMs - t < this.intervalMs) return false;
     this.last.set(key, nowMs);
     return true;
+  }
+}
+
+/** Cancels a scheduled call. */
+type Cancel = () => void;
+const realSchedule = (fn: () => void, ms: number): Cancel => {
+  const timer = setTimeout(fn, ms);
+  timer.unref?.();
+  return () => clearTimeout(timer);
+};
+
+/**
+ * Folds the child processes an app starts (every exec in its tree but its own) into few
+ * log lines: the burst at launch in one line a few seconds after the first, then at most
+ * one line per period while more start, and what is pending when the app ends. A shell
+ * loop that runs `date` every second is then one line every ten minutes, not 600.
+ */
+export class ChildStartDigest {
+  private readonly apps = new Map<string, { name: string; counts: Map<string, number>; openedAt: number; launched: boolean; cancel: Cancel | null }>();
+
+  constructor(
+    private readonly write: (appId: string, text: string) => void,
+    private readonly timing: { launchMs: number; periodMs: number } = { launchMs: 5_000, periodMs: 600_000 },
+    private readonly schedule: (fn: () => void, ms: number) => Cancel = realSchedule,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A child process of `appId` ran the program `comm`. */
+  note(appId: string, appName: string, comm: string): void {
+    let app = this.apps.get(appId);
+    if (!app) {
+      app = { name: appName, counts: new Map(), openedAt: 0, launched: false, cancel: null };
+      this.apps.set(appId, app);
+    }
+    app.name = appName;
+    if (app.counts.size === 0) {
+      app.openedAt = this.now();
+      app.cancel = this.schedule(() => this.flush(appId), app.launched ? this.timing.periodMs : this.timing.launchMs);
+    }
+    app.counts.set(comm, (app.counts.get(comm) ?? 0) + 1);
+  }
+
+  /** The app's tree is gone: write what is pending; its next start is a new launch. */
+  end(appId: string): void {
+    this.flush(appId);
+    this.apps.delete(appId);
+  }
+
+  private flush(appId: string): void {
+    const app = this.apps.get(appId);
+    if (!app || app.counts.size === 0) return;
+    app.cancel?.();
+    app.cancel = null;
+    const when = app.launched ? `in the last ${Math.max(1, Math.ceil((this.now() - app.openedAt) / 60_000))} min` : 'at launch';
+    this.write(appId, childStartsText(app.name, app.counts, when));
+    app.counts = new Map();
+    app.launched = true;
   }
 }

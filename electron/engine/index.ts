@@ -2,7 +2,10 @@
 // CLI use. Plain Node; imports nothing from 'electron'.
 import type { CommandName, CommandResult, EventName, EventPayloads } from '../common/contract.js';
 import type { SystemRoots } from './capacity.js';
+import type { CgroupProbe } from './cgroups/tree.js';
 import type { Clock } from './clock.js';
+import type { LoginItem } from './autostart/index.js';
+import type { PowerSource } from './power/index.js';
 import { EngineImpl } from './engine.js';
 
 export interface EngineOptions {
@@ -33,6 +36,17 @@ export interface EngineOptions {
   diskProbeBytes?: number;
   /** Time limit of the disk measurement; default 60 s. */
   diskProbeTimeoutMs?: number;
+  /** Where the CPU's cgroups come from (settings.cpuMechanism auto|cgroup); default: this machine's. */
+  probeCgroups?: () => CgroupProbe;
+  /**
+   * Where idle and power state come from for the "auto" profile choice (systemPowerSource()
+   * for this machine). Without one the profile changes only when the owner sets it.
+   */
+  power?: PowerSource;
+  /** How often the power source is read; default 10 s. */
+  powerPollMs?: number;
+  /** How this host starts Interceptor at login (setStartAtLogin); without one the state says null. */
+  loginItem?: LoginItem;
 }
 
 export interface Engine {

@@ -1,7 +1,9 @@
 // One scheduler per resource (cpu, netUp, netDown, disk, mem), built by the schedulers
-// module (owned by the policies engineer) with the policies chosen in the settings.
-import type { EngineSettings } from '../common/model.js';
+// module with the policies and the CPU mechanism chosen in the settings: the kernel's CPU
+// bandwidth control (a cgroup per app) where the system allows it, else ptrace stops.
+import type { CpuEnforcement, EngineSettings } from '../common/model.js';
 import type { Resource } from '../common/resources.js';
+import { probeCgroupTree, removeStaleParents, type CgroupProbe } from './cgroups/tree.js';
 import type { Clock } from './clock.js';
 import { createSchedulers, type ResourceScheduler, type SchedulerEvents } from './schedulers/index.js';
 
@@ -9,27 +11,50 @@ export interface SchedulerSet {
   get(resource: Resource): ResourceScheduler;
   on<E extends keyof SchedulerEvents>(event: E, listener: SchedulerEvents[E]): void;
   dispose(): void;
+  /** What enforces the CPU cap and shares. */
+  readonly cpu: CpuEnforcement;
 }
 
 export interface SchedulerSetOptions {
   clock: Clock;
   cores: number;
   settings: EngineSettings;
+  /** Where cgroups come from (tests); default: this machine's. */
+  probeCgroups?: () => CgroupProbe;
 }
 
+const PTRACE_DETAIL = 'ptrace stops of each app in slices (sleeping threads are never stopped)';
+
 export async function createSchedulerSet(options: SchedulerSetOptions): Promise<SchedulerSet | { error: string }> {
+  const { settings } = options;
+  let cpu: CpuEnforcement = { mechanism: 'ptrace', detail: PTRACE_DETAIL, unavailable: null };
+  let tree = null;
+  if (settings.cpuMechanism !== 'ptrace') {
+    const probe = (options.probeCgroups ?? probeCgroupTree)();
+    if (probe.ok) {
+      tree = probe.tree;
+      removeStaleParents(tree);
+      cpu = { mechanism: 'cgroup', detail: tree.detail, unavailable: null };
+    } else {
+      cpu = { ...cpu, unavailable: probe.reason };
+    }
+  }
   let set: Record<Resource, ResourceScheduler>;
   try {
     set = createSchedulers({
       clock: options.clock,
       ncpu: options.cores,
-      cpuSliceMs: options.settings.cpuSliceMs,
-      policies: options.settings.policies,
+      cpuSliceMs: settings.cpuSliceMs,
+      policies: settings.policies,
+      cgroupTree: tree,
+      dualPriority: settings.cpuDualPriority,
     });
   } catch (error) {
+    tree?.dispose();
     return { error: `the schedulers could not be created: ${(error as Error).message}` };
   }
   return {
+    cpu,
     get: (r) => set[r],
     on(event, listener) {
       for (const s of Object.values(set)) s.on(event, listener);

@@ -14,6 +14,7 @@ import {
   MAX_APPS,
   OwnerLimitsSchema,
   PauseLeaseSchema,
+  ProfileChoiceSchema,
   ProfileNameSchema,
   UNCAPPED,
   unknownCapacities,
@@ -22,6 +23,7 @@ import {
   type EngineSettings,
   type OwnerLimits,
   type PauseLease,
+  type ProfileChoice,
   type ProfileName,
 } from '../common/model.js';
 import { findShareViolation, type Profiles } from './limits.js';
@@ -34,6 +36,8 @@ export const SettingsFileSchema = z
     version: z.literal(SETTINGS_VERSION),
     profiles: z.object({ inUse: OwnerLimitsSchema, idle: OwnerLimitsSchema, battery: OwnerLimitsSchema }).strict(),
     activeProfile: ProfileNameSchema.default('inUse'),
+    /** The owner's choice; files written before it existed follow idle and power state. */
+    profileChoice: ProfileChoiceSchema.default('auto'),
     apps: z.array(AppDefinitionSchema).max(MAX_APPS).default([]),
     pause: PauseLeaseSchema.nullable().default(null),
     settings: EngineSettingsSchema.default({}),
@@ -55,6 +59,7 @@ export interface SettingsData {
   version: typeof SETTINGS_VERSION;
   profiles: Profiles;
   activeProfile: ProfileName;
+  profileChoice: ProfileChoice;
   apps: AppDefinition[];
   pause: PauseLease | null;
   settings: EngineSettings;
@@ -67,6 +72,7 @@ export function defaultSettings(): SettingsData {
     version: SETTINGS_VERSION,
     profiles: { inUse: uncapped(), idle: uncapped(), battery: uncapped() },
     activeProfile: 'inUse',
+    profileChoice: 'auto',
     apps: [],
     pause: null,
     settings: EngineSettingsSchema.parse({}),

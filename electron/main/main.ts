@@ -19,10 +19,12 @@ import {
 import type { CommandName } from '../common/contract.js';
 import type { EngineSettings, FullState } from '../common/model.js';
 import { createEngine, type Engine } from '../engine/index.js';
+import { systemPowerSource } from '../engine/power/index.js';
+import { xdgAutostart } from '../engine/autostart/index.js';
 import { createSenderCheck, forwardEngineEvents, registerIpcHandlers } from './ipc-handlers.js';
 import { NotificationPolicy, type NotificationRequest } from './notifications.js';
-import { APP_ICON_FILE, TRAY_ICON_FILES, shellPaths } from './paths.js';
-import { ProfileSwitcher } from './profile-switcher.js';
+import { APP_ICON_FILE, TRAY_ICON_FILES, loginCommand, shellPaths } from './paths.js';
+import { powerMonitorSource } from './power-monitor-source.js';
 import { QuitController, shutdownOptionsForQuit } from './quit.js';
 import { TrayController } from './tray-controller.js';
 import { toMenuTemplate, type TrayAction, type TrayIconState, type TrayModel } from './tray-model.js';
@@ -175,7 +177,14 @@ async function start(): Promise<void> {
   win = createWindow();
 
   try {
-    engine = await createEngine(paths.helperPath ? { helperPath: paths.helperPath } : {});
+    // Idle and power state: Electron's powerMonitor first (to the second, with events), then sysfs and logind.
+    const power = systemPowerSource({ extra: [powerMonitorSource(powerMonitor)] });
+    // Start at login: an XDG autostart entry that opens the tray only.
+    const loginItem = xdgAutostart({
+      command: loginCommand({ isPackaged: app.isPackaged, execPath: process.execPath, appPath: app.getAppPath(), appImage: process.env.APPIMAGE }),
+      icon: app.isPackaged ? 'interceptor-desktop' : path.join(paths.assetsDir, APP_ICON_FILE),
+    });
+    engine = await createEngine({ power, loginItem, ...(paths.helperPath ? { helperPath: paths.helperPath } : {}) });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     dialog.showErrorBox('Interceptor cannot start', message);
@@ -215,15 +224,7 @@ async function start(): Promise<void> {
   current.on('snapshot', (snapshot) => showNotifications(notifications.observeSnapshot(snapshot)));
   onState(await current.invoke('getState', {}));
 
-  const switcher = new ProfileSwitcher({
-    powerMonitor,
-    getThresholdSeconds: () => settings?.idleThresholdSeconds ?? 300,
-    apply: (profile) => current.invoke('setProfile', { profile }),
-    log,
-  });
-  await switcher.start();
   app.on('will-quit', () => {
-    switcher.stop();
     trayController.dispose();
   });
 }

@@ -26,3 +26,13 @@ export function shellPaths(options: { isPackaged: boolean; appPath: string; reso
 
 export const TRAY_ICON_FILES = { running: 'tray-running.png', paused: 'tray-paused.png', atCap: 'tray-at-cap.png' } as const;
 export const APP_ICON_FILE = 'icon.png';
+
+/**
+ * What starts the desktop app at login, tray only (--hidden): the AppImage itself when
+ * run from one (its mount point changes each run), else the installed binary, else (in
+ * development) Electron on the project.
+ */
+export function loginCommand(options: { isPackaged: boolean; execPath: string; appPath: string; appImage: string | undefined }): string[] {
+  if (options.appImage) return [options.appImage, '--hidden'];
+  return options.isPackaged ? [options.execPath, '--hidden'] : [options.execPath, options.appPath, '--hidden'];
+}

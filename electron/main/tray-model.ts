@@ -3,7 +3,7 @@
 // Electron Menu with toMenuTemplate(); nothing here touches Electron at run time.
 import type { MenuItemConstructorOptions } from 'electron';
 import type { CommandArgs, CommandName } from '../common/contract.js';
-import { LIVE_APP_STATES, type AppView, type EventLogEntry, type FullState, type PauseLease, type ProfileName } from '../common/model.js';
+import { LIVE_APP_STATES, PROFILE_CHOICES, type AppView, type EventLogEntry, type FullState, type PauseLease, type ProfileChoice, type ProfileName } from '../common/model.js';
 
 export type TrayIconState = 'running' | 'paused' | 'atCap';
 
@@ -22,13 +22,14 @@ export type TrayAction =
   | { type: 'invoke'; command: 'pauseAll'; args: CommandArgs<'pauseAll'> }
   | { type: 'invoke'; command: 'resumeAll'; args: CommandArgs<'resumeAll'> }
   | { type: 'invoke'; command: 'pauseApp' | 'resumeApp' | 'startApp'; args: { id: string } }
+  | { type: 'invoke'; command: 'setProfile'; args: CommandArgs<'setProfile'> }
   | { type: 'openDashboard' }
   | { type: 'quit' };
 
 export interface TrayMenuItem {
   id: string;
   label: string;
-  kind: 'normal' | 'checkbox' | 'separator' | 'submenu';
+  kind: 'normal' | 'checkbox' | 'radio' | 'separator' | 'submenu';
   enabled: boolean;
   checked?: boolean;
   action?: TrayAction;
@@ -42,6 +43,25 @@ export interface TrayModel {
 }
 
 export const PROFILE_LABELS: Record<ProfileName, string> = { inUse: 'in use', idle: 'idle', battery: 'on battery' };
+const CHOICE_LABELS: Record<ProfileChoice, string> = { auto: 'Automatic (idle and power)', inUse: 'In use', idle: 'Idle', battery: 'On battery' };
+
+/** "Profile" submenu: automatic, or one profile pinned by hand. */
+function profileMenu(state: FullState | null): TrayMenuItem {
+  return {
+    id: 'profile-choice',
+    label: 'Profile',
+    kind: 'submenu',
+    enabled: state !== null,
+    submenu: PROFILE_CHOICES.map((choice) => ({
+      id: `profile-${choice}`,
+      label: CHOICE_LABELS[choice],
+      kind: 'radio' as const,
+      enabled: state !== null,
+      checked: state?.profileChoice === choice,
+      action: { type: 'invoke' as const, command: 'setProfile' as const, args: { profile: choice } },
+    })),
+  };
+}
 
 /** A lease is in force while `until` is in the future (null = until resumed). */
 export function isLeaseActive(lease: PauseLease | null | undefined, now: number): lease is PauseLease {
@@ -136,7 +156,7 @@ export function buildTrayModel(input: TrayModelInput): TrayModel {
     if (icon === 'paused') status += ' (all paused)';
     else if (icon === 'atCap') status += ' · at cap';
   }
-  const profileLine = state ? `Profile: ${PROFILE_LABELS[state.profile]}` : null;
+  const profileLine = state ? `Profile: ${PROFILE_LABELS[state.profile]}${state.profileChoice === 'auto' ? '' : ' (chosen by hand)'}` : null;
   items.push({ id: 'status', label: status, kind: 'normal', enabled: false });
   if (profileLine) items.push({ id: 'profile', label: profileLine, kind: 'normal', enabled: false });
   items.push({ id: 'sep-1', label: '', kind: 'separator', enabled: true });
@@ -156,6 +176,7 @@ export function buildTrayModel(input: TrayModelInput): TrayModel {
     })),
   });
   items.push({ id: 'resume-all', label: 'Resume', kind: 'normal', enabled: ready && lease !== null, action: { type: 'invoke', command: 'resumeAll', args: {} } });
+  items.push(profileMenu(state));
 
   if (state && state.apps.length > 0) {
     items.push({ id: 'sep-apps', label: '', kind: 'separator', enabled: true });
@@ -195,7 +216,7 @@ export function toMenuTemplate(items: TrayMenuItem[], dispatch: (action: TrayAct
     if (item.kind === 'submenu') return { ...base, type: 'submenu', submenu: toMenuTemplate(item.submenu ?? [], dispatch) };
     const action = item.action;
     const click = action ? () => dispatch(action) : undefined;
-    if (item.kind === 'checkbox') return { ...base, type: 'checkbox', checked: item.checked ?? false, ...(click ? { click } : {}) };
+    if (item.kind === 'checkbox' || item.kind === 'radio') return { ...base, type: item.kind, checked: item.checked ?? false, ...(click ? { click } : {}) };
     return { ...base, type: 'normal', ...(click ? { click } : {}) };
   });
 }

@@ -308,6 +308,15 @@ void control_handle_line(char *line, size_t len)
         send_reply(id, true, NULL);
         return;
     }
+    if (!strcmp(type, "cgroup")) {
+        const struct jfield *a = field(f, n, "app"), *p = field(f, n, "parent");
+        if (!a || a->type != J_STR || !p || p->type != J_STR || !cgroup_set(a->str, p->str)) {
+            send_reply(id, false, "app and parent must be directories under /sys/fs/cgroup/");
+            return;
+        }
+        send_reply(id, true, NULL);
+        return;
+    }
     if (!strcmp(type, "report")) { send_usage(true); send_reply(id, true, NULL); return; }
     if (!strcmp(type, "signal")) {
         const struct jfield *s = field(f, n, "signal");
@@ -347,6 +356,7 @@ void control_engine_lost(void)
         /* "continue": we stay the tracer (a RET_TRACE filter without a tracer
          * would make every traced call fail with ENOSYS) but lift every limit. */
         lift_all_limits();
+        cgroup_lift_cap();
     } else {
         begin_terminate(500);
     }
@@ -362,6 +372,7 @@ void control_on_hangup(void)
     if (H.terminating) return;
     if (!H.on_loss_continue) { begin_terminate(500); return; }
     lift_all_limits();
+    cgroup_lift_cap();
     helper_log("info", "SIGHUP with onEngineLoss continue: limits lifted, app left running");
 }
 
@@ -417,15 +428,16 @@ void *control_thread_main(void *arg)
         /* backpressure: stop reading while the tracer has a large backlog */
         bool full = event_backlog_bytes() > (4u << 20);
         short cev = (short)((open && reading && !full ? POLLIN : 0) | (wantw ? POLLOUT : 0));
-        struct pollfd p[6] = {
+        struct pollfd p[7] = {
             { .fd = H.wake_fd, .events = POLLIN },
             { .fd = H.sigfd, .events = POLLIN },
             { .fd = __atomic_load_n(&H.timer_pending[0], __ATOMIC_ACQUIRE) ? -1 : tfds[0], .events = POLLIN },
             { .fd = __atomic_load_n(&H.timer_pending[1], __ATOMIC_ACQUIRE) ? -1 : tfds[1], .events = POLLIN },
             { .fd = __atomic_load_n(&H.timer_pending[2], __ATOMIC_ACQUIRE) ? -1 : tfds[2], .events = POLLIN },
             { .fd = cev ? H.ctl_fd : -1, .events = cev },
+            { .fd = H.watch_tfd, .events = POLLIN },
         };
-        int r = poll(p, 6, full ? 10 : -1);
+        int r = poll(p, 7, full ? 10 : -1);
         if (r < 0) continue;
         uint64_t v;
         if (p[0].revents & POLLIN) { ssize_t ignored = read(H.wake_fd, &v, sizeof v); (void)ignored; }
@@ -449,6 +461,8 @@ void *control_thread_main(void *arg)
                 __atomic_store_n(&H.timer_pending[i], 1, __ATOMIC_RELEASE);
                 post_event(EV_TIMER, i, NULL, 0);
             }
+        /* the watch of a stopped tree: checked here, the tracer woken only when needed */
+        if ((p[6].revents & POLLIN) && read(H.watch_tfd, &v, sizeof v) > 0) stops_watch_check();
         if (p[5].revents & (POLLIN | POLLHUP | POLLERR)) {
             for (;;) {
                 ssize_t n = recv(H.ctl_fd, buf, sizeof buf, MSG_DONTWAIT);

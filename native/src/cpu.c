@@ -1,19 +1,36 @@
 /* CPU dispatch of the whole tree: `free`, `stop`, and `run` slices ended by
- * the helper's own timer. A stop is complete when every thread has reported a
- * ptrace-stop after our PTRACE_INTERRUPT; only then are the slice's CPU time
- * (kernel per-process clocks, all cores) and the `stop` reply produced, so
- * the engine's figures are exact. */
+ * the helper's own timer (how a stop stays invisible to the app: stops.c).
+ * A stop is complete when every thread it interrupted has reported its
+ * ptrace-stop; only then are the slice's CPU time (kernel per-process
+ * clocks, all cores) and the `stop` reply produced. A slice's CPU is what
+ * the tree used since the end of the previous slice (or stop): a sleeping
+ * thread that woke while the tree was stopped ran until it was gated or
+ * caught, and that CPU is charged too, so nothing escapes the cap. */
 #include "helper.h"
 
 #include <stdio.h>
+
+/* The tree's CPU clock at the start of what the next slice is charged. */
+static void mark_cpu_base(void)
+{
+    if (H.cpu_base_valid) return;
+    H.cpu_base = tree_cpu_ns();
+    H.cpu_base_valid = true;
+}
 
 static void emit_slice(const char *ended)
 {
     uint64_t cpu = tree_cpu_ns();
     uint64_t wall = now_ns() - H.slice_wall0;
-    char line[256];
-    snprintf(line, sizeof line, "{\"type\":\"slice\",\"id\":%.0f,\"cpuNs\":%llu,\"wallNs\":%llu,\"ended\":\"%s\"}",
-             H.slice_id, (unsigned long long)(cpu - H.slice_cpu0), (unsigned long long)wall, ended);
+    char line[300];
+    /* runnable: threads still runnable when the slice was stopped (0: the
+     * whole tree was asleep: blocked, not short of CPU) */
+    snprintf(line, sizeof line,
+             "{\"type\":\"slice\",\"id\":%.0f,\"cpuNs\":%llu,\"wallNs\":%llu,\"ended\":\"%s\",\"runnable\":%d}",
+             H.slice_id, (unsigned long long)(cpu > H.slice_cpu0 ? cpu - H.slice_cpu0 : 0), (unsigned long long)wall, ended,
+             H.slice_runnable);
+    H.cpu_base = cpu;
+    H.cpu_base_valid = true;
     H.slice_active = false;
     H.slice_end = NULL;
     arm_timer(H.slice_tfd, 0, 0);
@@ -33,6 +50,7 @@ void tracer_stop_complete_check(void)
 void cpu_free(void)
 {
     H.released = true;
+    H.cpu_base_valid = false; /* CPU used while free is nobody's to charge */
     if (H.slice_active) emit_slice(H.slice_end ? H.slice_end : "stop");
     tracer_unpause_all();
 }
@@ -40,6 +58,7 @@ void cpu_free(void)
 void cpu_stop(double id, bool has_id)
 {
     if (H.slice_active && !H.slice_end) H.slice_end = "stop";
+    mark_cpu_base();
     tracer_pause_all();
     if (has_id) {
         if (H.stop_replies < (int)(sizeof H.stop_reply_ids / sizeof H.stop_reply_ids[0]))
@@ -54,8 +73,8 @@ void cpu_run(double id, double ms)
 {
     H.released = true;
     if (H.slice_active) emit_slice(H.slice_end ? H.slice_end : "stop");
-    /* measured while the tree is still stopped: nothing is lost or added */
-    H.slice_cpu0 = tree_cpu_ns();
+    mark_cpu_base();
+    H.slice_cpu0 = H.cpu_base;
     H.slice_wall0 = now_ns();
     H.slice_id = id;
     H.slice_active = true;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/seccomp.h>
 #include <sys/types.h>
 #include <sys/user.h>
 
@@ -71,6 +72,16 @@ struct thread {
     bool parked;              /* stopped because the tree is paused; resume later with: */
     int park_how, park_sig;
     bool interrupting;        /* we sent PTRACE_INTERRUPT and await its stop */
+    /* transparent stops (stops.c): a thread asleep when the tree was
+     * stopped sleeps on, watched; a call our interrupt made fail with EINTR
+     * was restarted ("rewound": its syscall instruction is at rewind_ip) */
+    bool watched;
+    bool rewound;
+    unsigned long long rewind_ip;
+    /* a notification that arrived while the tree is stopped: answered at the
+     * next `run`/`free` (gate_id 0 = none) */
+    uint64_t gate_id;
+    struct seccomp_data gate_data;
     bool jobstop;             /* in a job-control group-stop (someone's SIGSTOP) */
     bool initial;             /* auto-attached, awaiting its first stop */
     bool exiting;             /* past PTRACE_EVENT_EXIT: never interrupted again */
@@ -119,6 +130,7 @@ struct helper {
     bool want_rt, rt;
     bool no_windows;        /* INTERCEPTOR_HELPER_NO_WINDOWS=1: always use exit stops (benchmark/tests) */
     bool no_unotif;         /* INTERCEPTOR_HELPER_NO_UNOTIF=1: read/write family via ptrace too */
+    int stop_mode;          /* INTERCEPTOR_HELPER_STOPS (stops.c): how a CPU stop treats sleeping threads */
     int notif_fd;           /* seccomp listener of the app's filter, -1 = ptrace path only */
     bool notif_sync;        /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set on it */
     bool release_pending[3]; /* credit came back while calls are queued: tracer thread runs credit_release */
@@ -142,6 +154,13 @@ struct helper {
     bool paused;            /* every thread is (being) stopped */
     int interrupts_pending;
     uint64_t pause_started;  /* when the current stop was requested */
+    int watched;             /* threads sleeping through the stop (stops.c) */
+    bool wake_sent;          /* a `wake` went out during this stop */
+    uint64_t watch_cpu;      /* tree CPU at the last watch check (control thread, under the lock) */
+    int watch_quiet;         /* watch checks in a row without CPU growth: the watch backs off */
+    int slice_runnable;      /* threads found runnable by the stop that ended the slice */
+    bool cpu_base_valid;     /* cpu_base is the tree CPU at the end of the last slice or stop */
+    uint64_t cpu_base;
     bool slice_active;
     double slice_id;
     uint64_t slice_cpu0, slice_wall0;
@@ -149,7 +168,7 @@ struct helper {
     double stop_reply_ids[64];
     int stop_replies;
     /* fds */
-    int sigfd, slice_tfd, usage_tfd, kill_tfd, ctl_fd, wake_fd;
+    int sigfd, slice_tfd, usage_tfd, kill_tfd, watch_tfd, ctl_fd, wake_fd;
     bool ctl_open;              /* shared: under control.c's out_lock */
     int timer_pending[3];       /* shared (atomic): slice, usage, kill timer expiry queued */
     pid_t doorbell;
@@ -180,7 +199,7 @@ void helper_unlock(void);
 bool on_tracer_thread(void);
 
 /* events from the control/notifier threads to the tracer thread (main.c) */
-enum { EV_LINE, EV_TOOLONG, EV_LOST, EV_TERM, EV_TIMER, EV_HUP, EV_RELEASE };
+enum { EV_LINE, EV_TOOLONG, EV_LOST, EV_TERM, EV_TIMER, EV_HUP, EV_RELEASE, EV_WATCH };
 void post_event(int kind, int arg, const char *line, size_t len);
 size_t event_backlog_bytes(void);
 void wake_control_thread(void);
@@ -188,14 +207,12 @@ void wake_control_thread(void);
 /* tracer.c */
 pid_t tracer_create(char **argv);
 void tracer_handle(pid_t pid, int status);
-void tracer_pause_all(void);
-void tracer_unpause_all(void);
 void tracer_kill_tree(int sig);
 uint64_t tree_cpu_ns(void);
 void tree_refresh_cpu(void);
 void io_windows_flush(void);
 struct thread *thread_find(pid_t tid);
-void resume_thread(struct thread *t, int how, int sig);
+void pause_one(struct thread *t, void *arg);
 int classify_fd(struct proc *p, pid_t tid, int fd);
 void credit_release(int res);
 void tracer_stop_complete_check(void);
@@ -214,6 +231,24 @@ uint64_t iov_sum(pid_t pid, unsigned long iov, unsigned long cnt);
 /* notify.c */
 void notify_start(int listener);
 void notif_admit(struct thread *t);
+void notif_ungate(struct thread *t);
+bool notif_answer_continue(uint64_t id);
+
+/* stops.c: transparent CPU stops. The other modes exist to measure why (bench, tests):
+ * STOP_ALL interrupts sleeping threads too (their EINTR rewound, timeouts restart
+ * in full); STOP_PLAIN interrupts everything and rewinds nothing (the paper's
+ * SIGSTOP-like behaviour). */
+enum { STOP_TRANSPARENT = 0, STOP_ALL, STOP_PLAIN };
+void resume_thread(struct thread *t, int how, int sig);
+void tracer_pause_all(void);
+void tracer_unpause_all(void);
+void stops_note_wake(void);
+void stops_watch_check(void);
+void stops_watch_scan(void);
+void stops_on_interrupt_stop(struct thread *t);
+void stops_on_signal_stop(struct thread *t, int sig, bool discarded);
+bool stops_take_stop(struct thread *t);
+void stops_forget_rewind(struct thread *t);
 
 /* cpu.c */
 void cpu_free(void);
@@ -230,6 +265,11 @@ int mem_on_entry(struct thread *t, struct user_regs_struct *regs);
 uint64_t mem_tree_bytes(void);
 uint64_t read_vmdata(pid_t pid);
 void mem_refresh_all(void);
+
+/* cgroup.c */
+bool cgroup_set(const char *app, const char *parent);
+void cgroup_lift_cap(void);
+void cgroup_cleanup(bool engine_gone);
 
 /* control.c */
 int control_connect(const char *path);

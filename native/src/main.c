@@ -220,6 +220,7 @@ static void drain_events(void)
         case EV_HUP: control_on_hangup(); break;
         case EV_TIMER: on_timer(e->arg); break;
         case EV_RELEASE: break; /* release_pending_credit() follows */
+        case EV_WATCH: stops_watch_scan(); break;
         }
         free(e);
         e = next;
@@ -271,6 +272,7 @@ static void usage_exit(const char *msg)
 
 static void finish(void)
 {
+    cgroup_cleanup(!H.ctl_open);
     cpu_on_tree_gone();
     send_usage(true);
     char line[160];
@@ -340,6 +342,11 @@ int main(int argc, char **argv)
     const char *nu = getenv("INTERCEPTOR_HELPER_NO_UNOTIF");
     H.no_unotif = nu && !strcmp(nu, "1");
     unsetenv("INTERCEPTOR_HELPER_NO_UNOTIF");
+    const char *sm = getenv("INTERCEPTOR_HELPER_STOPS");
+    if (sm && !strcmp(sm, "all")) H.stop_mode = STOP_ALL;
+    else if (sm && !strcmp(sm, "plain")) H.stop_mode = STOP_PLAIN;
+    else if (sm && *sm && strcmp(sm, "transparent")) usage_exit("INTERCEPTOR_HELPER_STOPS must be transparent, all or plain");
+    unsetenv("INTERCEPTOR_HELPER_STOPS");
 
     /* The helper shares the app's terminal and process group (the pty's job
      * control stays the app's): Ctrl-Z or Ctrl-\ meant for the app must not
@@ -361,8 +368,9 @@ int main(int argc, char **argv)
     H.slice_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     H.usage_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     H.kill_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    H.watch_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     H.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (H.sigfd < 0 || H.slice_tfd < 0 || H.usage_tfd < 0 || H.kill_tfd < 0 || H.wake_fd < 0) { perror("interceptor-helper: signalfd/timerfd/eventfd"); return 125; }
+    if (H.sigfd < 0 || H.slice_tfd < 0 || H.usage_tfd < 0 || H.kill_tfd < 0 || H.watch_tfd < 0 || H.wake_fd < 0) { perror("interceptor-helper: signalfd/timerfd/eventfd"); return 125; }
 
     /* Orphans of the app are re-parented to us, so nothing becomes a zombie
      * of init behind our back and daemonising apps stay in the tree. */

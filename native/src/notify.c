@@ -34,7 +34,7 @@ static struct seccomp_notif_sizes sizes;
 
 /* Lets notification id's call proceed. False if the notification is gone
  * (its thread was interrupted by a signal or a ptrace stop, or died). */
-static bool answer_continue(uint64_t id)
+bool notif_answer_continue(uint64_t id)
 {
     union { struct seccomp_notif_resp r; char pad[256]; } u;
     memset(&u, 0, sizeof u);
@@ -71,7 +71,7 @@ static void admit(struct thread *t, uint64_t id, int res, int side, uint64_t wan
         t->win_resv[side] += want;
         t->win_last[side] = want;
     }
-    if (answer_continue(id) || !reserve) return;
+    if (notif_answer_continue(id) || !reserve) return;
     H.cr[res].credit += (int64_t)want;
     t->win_resv[side] -= want;
     if (t->win_last[side] > t->win_resv[side]) t->win_last[side] = t->win_resv[side];
@@ -84,22 +84,14 @@ void notif_admit(struct thread *t)
     int res = t->held_res, side = t->notif_side;
     queue_remove(t);
     /* (the window was opened when it was held; make sure) */
-    if (!window_open(t, res == R_DISK ? FD_DISK : FD_NET)) { answer_continue(id); return; }
+    if (!window_open(t, res == R_DISK ? FD_DISK : FD_NET)) { notif_answer_continue(id); return; }
     admit(t, id, res, side, want);
 }
 
-static void on_notif(const struct seccomp_notif *n)
+/* Decides call id of thread t (its data d): pass, reserve and pass, or hold. */
+static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
 {
     static bool logged_io;
-    struct thread *t = thread_find((pid_t)n->pid);
-    if (!t || !t->proc) {
-        /* Not registered: only the app's first process before its exec (our
-         * child writing why the exec failed; the engine may not even have
-         * its hello yet, so no log). Threads are registered before they run. */
-        answer_continue(n->id);
-        return;
-    }
-    const struct seccomp_data *d = &n->data;
     int side = is_write(d->nr) ? 1 : 0;
     int cls = classify_fd(t->proc, t->tid, (int)d->args[0]);
     int res = cls == FD_NET ? (side ? R_NETUP : R_NETDOWN) : cls == FD_DISK ? R_DISK : -1;
@@ -110,18 +102,18 @@ static void on_notif(const struct seccomp_notif *n)
     if (t->held && !restarted) queue_remove(t);
     if (res < 0) {
         if (t->win_class != FD_UNKNOWN) window_settle(t, WS_CLOSE);
-        answer_continue(n->id);
+        notif_answer_continue(id);
         return;
     }
     if (!window_open(t, cls)) {
         if (!logged_io) { logged_io = true; helper_log("warn", "cannot read the I/O counters of thread %d: its calls go uncounted", t->tid); }
         if (restarted) queue_remove(t);
-        answer_continue(n->id);
+        notif_answer_continue(id);
         return;
     }
     if (!is_credit(res)) {
         if (restarted) queue_remove(t);
-        answer_continue(n->id);
+        notif_answer_continue(id);
         return;
     }
     uint64_t want = want_of(t->tid, d);
@@ -134,13 +126,13 @@ static void on_notif(const struct seccomp_notif *n)
     }
     if (cs->credit > 0) {
         if (restarted) queue_remove(t);
-        admit(t, n->id, res, side, want);
+        admit(t, id, res, side, want);
         return;
     }
     /* Held: not answered until a grant. If it was interrupted meanwhile the
      * restart is already on its way as a new notification. */
-    if (ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->id) != 0) return;
-    t->notif_id = n->id;
+    if (ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) return;
+    t->notif_id = id;
     t->notif_side = side;
     if (restarted) {
         cs->held_bytes = cs->held_bytes - t->held_want + want;
@@ -149,6 +141,37 @@ static void on_notif(const struct seccomp_notif *n)
         t->held_notif = true;
         queue_hold(t, res, want, true);
     }
+}
+
+/* A notification for the calling thread; the tree may be stopped by the
+ * engine: then the call waits, unanswered, for the next `run`/`free`. */
+static void on_notif(const struct seccomp_notif *n)
+{
+    struct thread *t = thread_find((pid_t)n->pid);
+    if (!t || !t->proc) {
+        /* Not registered: only the app's first process before its exec (our
+         * child writing why the exec failed; the engine may not even have
+         * its hello yet, so no log). Threads are registered before they run. */
+        notif_answer_continue(n->id);
+        return;
+    }
+    stops_forget_rewind(t);
+    if (H.paused && !H.terminating) {
+        t->gate_id = n->id;
+        t->gate_data = n->data;
+        stops_note_wake();
+        return;
+    }
+    decide(t, n->id, &n->data);
+}
+
+/* Tracer thread, when the tree runs again: the call that waited at its gate. */
+void notif_ungate(struct thread *t)
+{
+    uint64_t id = t->gate_id;
+    struct seccomp_data d = t->gate_data;
+    t->gate_id = 0;
+    decide(t, id, &d);
 }
 
 static void *notifier_main(void *arg)

@@ -236,68 +236,7 @@ static void proc_gone(struct proc *p)
 }
 
 /* ------------------------------------------------------------------ */
-/* resuming and CPU dispatch                                           */
-
-static long do_resume(pid_t tid, int how, int sig)
-{
-    return ptrace((enum __ptrace_request)how, tid, 0, (void *)(long)sig);
-}
-
-/* Every resume goes through here: while the engine has the tree stopped, the
- * thread stays in its ptrace-stop ("parked") and is resumed by the next
- * `run`/`free` exactly as it would have been now. */
-void resume_thread(struct thread *t, int how, int sig)
-{
-    if (H.paused) {
-        t->parked = true;
-        t->park_how = how;
-        t->park_sig = sig;
-        t->state = TS_STOPPED;
-        return;
-    }
-    t->parked = false;
-    if (do_resume(t->tid, how, sig) == 0)
-        t->state = how == PTRACE_LISTEN ? TS_LISTENING : TS_RUNNING;
-    /* ESRCH: the task died (SIGKILL); its exit is collected by wait. */
-}
-
-static void pause_one(struct thread *t, void *arg)
-{
-    (void)arg;
-    /* A vfork parent sleeps (killable only) until its child lets go of the
-     * mm: it uses no CPU and cannot report an interrupt-stop before then. */
-    if (!t->proc || t->interrupting || t->exiting || t->in_vfork) return;
-    if (t->state == TS_RUNNING || t->state == TS_LISTENING) {
-        if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) == 0) {
-            t->interrupting = true;
-            H.interrupts_pending++;
-        }
-    }
-}
-
-void tracer_pause_all(void)
-{
-    if (!H.paused || H.interrupts_pending == 0) H.pause_started = now_ns();
-    H.paused = true;
-    for_each_thread(pause_one, NULL);
-}
-
-static void unpause_one(struct thread *t, void *arg)
-{
-    (void)arg;
-    t->interrupting = false;
-    if (t->parked && t->proc) {
-        t->parked = false;
-        resume_thread(t, t->park_how, t->park_sig);
-    }
-}
-
-void tracer_unpause_all(void)
-{
-    H.paused = false;
-    H.interrupts_pending = 0;
-    for_each_thread(unpause_one, NULL);
-}
+/* the tree                                                            */
 
 static void kill_one_proc(int sig)
 {
@@ -394,6 +333,8 @@ void credit_release(int res)
 {
     struct credit_state *cs = &H.cr[res];
     H.release_pending[res] = false;
+    /* a stopped tree gets nothing now: the next `run`/`free` releases */
+    if (H.paused) return;
     /* from the head each time: what we call may release (engine loss) too */
     while (cs->mode == 0 || cs->credit > 0) {
         struct thread *t = cs->qhead;
@@ -959,6 +900,7 @@ static void thread_remove(struct thread *t)
     if (t->iofd >= 0) close(t->iofd);
     queue_remove(t);
     if (t->interrupting) { t->interrupting = false; if (H.interrupts_pending > 0) H.interrupts_pending--; }
+    if (t->watched) { t->watched = false; H.watched--; }
     struct proc *p = t->proc;
     thread_unhash(t);
     if (p) {
@@ -1150,18 +1092,24 @@ static void handle_status(pid_t tid, int status)
         return;
     }
     if (!t->proc) { t->state = TS_STOPPED; return; }
-    /* A task in a ptrace stop is not waiting in a notification: a held one
-     * was interrupted (its call restarts as a new notification). */
+    /* A task in a ptrace stop is not waiting in a notification: a held or
+     * gated one was interrupted (its call restarts as a new notification). */
     t->notif_id = 0;
-    if (t->interrupting) {
-        t->interrupting = false;
-        if (H.interrupts_pending > 0) H.interrupts_pending--;
-    }
+    t->gate_id = 0;
+    bool ours = stops_take_stop(t);
     t->state = TS_STOPPED;
     int sig = WSTOPSIG(status), ev = status >> 16;
-    if (sig == (SIGTRAP | 0x80)) { on_syscall_stop(t); return; }
+    if (sig == (SIGTRAP | 0x80)) {
+        stops_forget_rewind(t);
+        on_syscall_stop(t);
+        if (ours) stops_on_interrupt_stop(t); /* (after the exit was read) */
+        return;
+    }
     switch (ev) {
-    case PTRACE_EVENT_SECCOMP: on_seccomp_stop(t); return;
+    case PTRACE_EVENT_SECCOMP:
+        stops_forget_rewind(t);
+        on_seccomp_stop(t);
+        return;
     case PTRACE_EVENT_FORK: case PTRACE_EVENT_VFORK: case PTRACE_EVENT_CLONE:
         on_clone_event(t, ev);
         resume_thread(t, PTRACE_CONT, 0);
@@ -1198,6 +1146,7 @@ static void handle_status(pid_t tid, int status)
                 helper_log("info", "job-control continue of %d", t->tid);
             t->jobstop = false;
             t->initial = false;
+            if (ours) stops_on_interrupt_stop(t);
             resume_thread(t, PTRACE_CONT, 0);
         }
         return;
@@ -1206,9 +1155,11 @@ static void handle_status(pid_t tid, int status)
          * dead terminal once the app is to be left running */
         if (sig == SIGHUP && hangup_for_app_suppressed()) {
             if (t->tid == t->proc->pid) helper_log("info", "SIGHUP to %d suppressed (engine gone, onEngineLoss continue)", t->tid);
+            stops_on_signal_stop(t, sig, true);
             resume_thread(t, PTRACE_CONT, 0);
             return;
         }
+        stops_on_signal_stop(t, sig, false);
         resume_thread(t, PTRACE_CONT, sig);
         return;
     default:

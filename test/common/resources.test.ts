@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBytes, parseFraction, parseRate, parseResourceValue, formatResourceValue, UnitParseError } from '../../electron/common/resources.js';
+import { parseBitRate, parseBytes, parseFraction, parseRate, parseResourceValue, formatResourceValue, UnitParseError } from '../../electron/common/resources.js';
 
 test('parses percentages as fractions of the machine', () => {
   assert.equal(parseFraction('25%'), 0.25);
@@ -20,6 +20,24 @@ test('parses sizes and rates with SI and binary units', () => {
   assert.equal(parseRate('2M'), 2e6);
   assert.throws(() => parseRate('fast'), UnitParseError);
   assert.throws(() => parseBytes('5PB'), UnitParseError);
+});
+
+test('parses bit rates: the word "bit" or a lower-case "bps"; "MB/s" and "MBps" stay bytes', () => {
+  assert.equal(parseRate('100Mbit'), 12.5e6);
+  assert.equal(parseRate('100Mbit/s'), 12.5e6);
+  assert.equal(parseRate('100 mbit/s'), 12.5e6);
+  assert.equal(parseRate('512kbit'), 64e3);
+  assert.equal(parseRate('8bit/s'), 1);
+  assert.equal(parseRate('1Gbps'), 125e6);
+  assert.equal(parseRate('20Mbps'), 2.5e6);
+  assert.equal(parseRate('1Mibit'), 1024 ** 2 / 8);
+  assert.equal(parseRate('2MBps'), 2e6, 'capital B: bytes');
+  assert.equal(parseRate('2MB/s'), 2e6);
+  assert.equal(parseBitRate('2MB/s'), null);
+  assert.equal(parseResourceValue('netUp', '100Mbit/s'), 12.5e6);
+  assert.throws(() => parseRate('100Mbitz'), UnitParseError);
+  assert.throws(() => parseRate('9000Tbit'), UnitParseError, 'above 1 PB/s');
+  assert.throws(() => parseRate('-1Mbit'), UnitParseError);
 });
 
 test('round-trips values per resource', () => {

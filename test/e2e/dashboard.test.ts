@@ -7,18 +7,13 @@
 // Chromium or the build is missing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createEngine, type Engine } from '../../electron/engine/index.js';
 import { startServer, type RunningServer } from '../../electron/engine/server/index.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+import { ARTIFACTS, CHROMIUM, LAUNCH_ARGS, prepareBrowserTest, waitFor } from './browser.js';
 
 let configDir = '';
 let engine: Engine | null = null;
@@ -30,18 +25,6 @@ const consoleProblems: string[] = [];
 
 async function shot(name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage });
-}
-
-/** Polls `read` until `ok` holds; the last value is in the failure message. */
-async function waitFor<T>(what: string, read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function engineApp(name: string) {
@@ -62,12 +45,7 @@ async function addAppThroughForm(fields: { command: string; name: string; args: 
 
 describe('dashboard against a real interceptor serve', { timeout: 240_000 }, () => {
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the dashboard's end-to-end test`);
-    if (!existsSync(path.join(ROOT, 'dist/renderer/index.html'))) {
-      const built = spawnSync(path.join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-      if (built.status !== 0) throw new Error('building the dashboard failed');
-    }
-    mkdirSync(ARTIFACTS, { recursive: true });
+    prepareBrowserTest();
     configDir = mkdtempSync(path.join(tmpdir(), 'interceptor-e2e-'));
     engine = await createEngine({ configDir, autostart: false });
     server = await startServer(engine, { port: 0 });

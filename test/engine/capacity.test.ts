@@ -201,7 +201,7 @@ test('engine: link speed read at start, disk not measured unasked; caps above a 
   c = await engine.invoke('setCapacity', { resource: 'netDown', bytesPerSec: 10e6 });
   assert.equal(c.netDown.source, 'owner');
   const log = await engine.invoke('getEventLog', { sinceSeq: 0 });
-  assert.ok(log.some((e) => e.kind === 'warning' && /"idle" netDown cap of 50 MB\/s is above the capacity, 10 MB\/s/.test(e.message)), 'a cap the new capacity makes unreachable is reported');
+  assert.ok(log.some((e) => e.kind === 'warning' && /The "Idle" download cap of 50 MB\/s is above the link's capacity, 10 MB\/s: it cannot be reached/.test(e.message)), 'a cap the new capacity makes unreachable is reported');
   c = await engine.invoke('setCapacity', { resource: 'netDown', bytesPerSec: null });
   assert.equal(c.netDown.method, 'eth0 link speed 1000 Mb/s');
   c = await engine.invoke('setCapacity', { resource: 'disk', bytesPerSec: null });

@@ -14,11 +14,13 @@ export function app(id: string, state: AppView['state'], name = id): AppView {
   };
 }
 
-export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null; profile?: FullState['profile'] } = {}): FullState {
+export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null; profile?: FullState['profile']; profileChoice?: FullState['profileChoice'] } = {}): FullState {
   return {
     version: '0.1.0',
     platform: { os: 'linux', cores: 2, enforcement: true, reason: null, cpu: { mechanism: 'ptrace', detail: 'ptrace stops', unavailable: null } },
     profile: partial.profile ?? 'inUse',
+    profileChoice: partial.profileChoice ?? 'auto',
+    power: null,
     profiles: { inUse: UNCAPPED, idle: UNCAPPED, battery: UNCAPPED },
     limits: UNCAPPED,
     apps: partial.apps ?? [],
@@ -38,5 +40,6 @@ export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null
       netDown: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
       disk: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
     },
+    startAtLogin: null,
   };
 }

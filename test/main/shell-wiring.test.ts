@@ -77,6 +77,8 @@ describe('main.ts wiring (fake Electron, real engine)', () => {
     assert.ok((report.eventsSent as string[]).includes('interceptor:event:state'));
     assert.equal(report.profileOnBattery, 'battery');
     assert.equal(report.profileIdle, 'idle');
+    assert.equal(report.profileByHand, 'battery', 'a pick in the tray holds against the powerMonitor');
+    assert.equal(report.profileAutoAgain, 'inUse', 'automatic again: the powerMonitor decides');
     assert.equal(report.closeHidden, true);
     assert.equal(report.secondInstanceShows, true);
     const dashboard = report.dashboard as { status: number; csp: string };

@@ -23,6 +23,28 @@ const fmt = (ms: number) => `T+${Math.round((ms - NOW) / 60_000)}m`;
 const find = (items: TrayMenuItem[], id: string) => items.find((i) => i.id === id);
 
 describe('tray model', () => {
+  it('a Profile submenu picks automatic or one profile by hand, the choice checked', () => {
+    let model = buildTrayModel({ state: fullState(), now: NOW, atCap: false, formatTime: fmt });
+    const menu = find(model.items, 'profile-choice')!;
+    assert.equal(menu.kind, 'submenu');
+    assert.deepEqual(
+      menu.submenu!.map((i) => [i.label, i.kind, i.checked, i.action]),
+      [
+        ['Automatic (idle and power)', 'radio', true, { type: 'invoke', command: 'setProfile', args: { profile: 'auto' } }],
+        ['In use', 'radio', false, { type: 'invoke', command: 'setProfile', args: { profile: 'inUse' } }],
+        ['Idle', 'radio', false, { type: 'invoke', command: 'setProfile', args: { profile: 'idle' } }],
+        ['On battery', 'radio', false, { type: 'invoke', command: 'setProfile', args: { profile: 'battery' } }],
+      ],
+    );
+    model = buildTrayModel({ state: fullState({ profile: 'battery', profileChoice: 'battery' }), now: NOW, atCap: false, formatTime: fmt });
+    assert.equal(find(model.items, 'profile')!.label, 'Profile: on battery (chosen by hand)');
+    assert.deepEqual(find(model.items, 'profile-choice')!.submenu!.filter((i) => i.checked).map((i) => i.id), ['profile-battery']);
+    const template = toMenuTemplate(model.items, () => {});
+    const sub = template.find((i) => i.id === 'profile-choice')!.submenu as Array<{ type: string; checked: boolean }>;
+    assert.deepEqual(sub.map((i) => [i.type, i.checked]), [['radio', false], ['radio', false], ['radio', false], ['radio', true]]);
+    assert.equal(find(buildTrayModel({ state: null, now: NOW, atCap: false }).items, 'profile-choice')!.enabled, false);
+  });
+
   it('shows running, with pause choices, resume disabled, a toggle per app, open and quit', () => {
     const state = fullState({ apps: [app('transmission', 'running', 'Transmission'), app('ipfs', 'paused', 'IPFS'), app('boinc', 'stopped', 'BOINC')] });
     const model = buildTrayModel({ state, now: NOW, atCap: false, formatTime: fmt });

@@ -79,9 +79,11 @@ test('policy switched to continue at run time: engine loss plus SIGHUP (dead pty
   requireBuilt();
   // setsid: the app gets its own process group (the helper's is this test runner's),
   // so "SIGHUP to the app's process group" can be sent without hitting the runner.
-  const app = await startApp('/usr/bin/setsid', ['sleep', '60'], { onEngineLoss: 'terminate' });
+  // A spinner: always runnable, so a stop really stops it (a sleeping program sleeps on
+  // through a stop), and SIGHUP at its default would kill it.
+  const app = await startApp('/usr/bin/setsid', [bin('spinner'), '1'], { onEngineLoss: 'terminate' });
   try {
-    await waitFor('sleep exec', () => app.tree.some((t) => t.event === 'exec' && t.comm === 'sleep'));
+    await waitFor('spinner exec', () => app.tree.some((t) => t.event === 'exec' && t.comm === 'spinner'));
     await assert.rejects(app.session.setOnEngineLoss('bogus' as 'continue'), RangeError);
     await app.session.setOnEngineLoss('continue');
     await app.session.setLimitMode('disk', 'credit');

@@ -22,7 +22,7 @@ export function requireFile(file: string, hint: string): void {
 
 export function requireBuilt(): void {
   requireFile(HELPER, 'build it with `make -C native`');
-  for (const p of ['io', 'spinner', 'forker', 'memhog']) requireFile(bin(p), 'build it with `make -C native`');
+  for (const p of ['io', 'spinner', 'forker', 'memhog', 'waitloop', 'wakespin']) requireFile(bin(p), 'build it with `make -C native`');
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -86,6 +86,8 @@ export interface StartOptions {
   /** Release the app at once with `cpu free` (default true). */
   free?: boolean;
   rt?: boolean;
+  /** The app's stdin: a pipe the test writes to (app.helper.stdin), or /dev/null (default). */
+  stdin?: 'pipe' | 'ignore';
 }
 
 const live = new Set<App>();
@@ -102,7 +104,7 @@ export async function startApp(command: string, args: string[], opts: StartOptio
   const helper = spawn(HELPER, argv, {
     env: { ...process.env, ...opts.env, INTERCEPTOR_HELPER_TOKEN: token },
     cwd: opts.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';

@@ -29,12 +29,15 @@ export function fullState(apps: AppView[], over: Partial<FullState> = {}): FullS
     version: '0.1.0',
     platform: { os: 'linux', cores: 2, enforcement: true, reason: null, cpu: { mechanism: 'ptrace', detail: 'ptrace stops', unavailable: null } },
     profile: 'inUse',
+    profileChoice: 'auto',
+    power: null,
     profiles: { inUse: limits(), idle: limits({ cpu: 0.9 }), battery: limits({ cpu: 0.2 }) },
     limits: limits(),
     apps,
     pause: null,
     settings: { snapshotHz: 2, cpuSliceMs: 20, onEngineLoss: 'terminate', cpuDualPriority: true, cpuMechanism: 'auto', onQuit: 'stop', idleThresholdSeconds: 300, policies: { cpu: 'pns', net: 'pns', disk: 'pns' } },
     capacity: capacities(),
+    startAtLogin: null,
     ...over,
   };
 }

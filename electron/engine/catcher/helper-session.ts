@@ -141,6 +141,9 @@ const SLICE_ENDS = ['timer', 'stop', 'exit'] as const;
 const TREE_EVENTS = ['spawn', 'exec', 'exit'] as const;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGKILL', 'SIGUSR1', 'SIGUSR2'] as const;
+/** What the helper accepts as a cgroup directory (PROTOCOL.md `cgroup`). */
+export const isCgroupPath = (p: string): boolean =>
+  p.startsWith('/sys/fs/cgroup/') && p.length < 4096 && !p.includes('..') && !p.includes('\0');
 const oneOf = <T extends string>(list: readonly T[], v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
 
 /** Validates a `hello`; returns null if it is not one. */
@@ -297,9 +300,13 @@ class HelperSessionImpl extends EventEmitter implements HelperSession {
         if (!isInt(m.id, 0, Number.MAX_SAFE_INTEGER) || !isCount(m.cpuNs) || !isCount(m.wallNs) || !oneOf(SLICE_ENDS, m.ended)) return false;
         const w = this.slices.get(m.id);
         this.slices.delete(m.id);
-        w?.resolve({ cpuNs: m.cpuNs, wallNs: m.wallNs, ended: m.ended });
+        if (m.runnable !== undefined && !isInt(m.runnable, 0, 1 << 22)) return false;
+        w?.resolve({ cpuNs: m.cpuNs, wallNs: m.wallNs, ended: m.ended, runnable: m.runnable ?? null });
         return true;
       }
+      case 'wake':
+        this.emit('wake');
+        return true;
       case 'denied':
         if (m.resource !== 'mem' || !isStr(m.syscall, 64) || !isCount(m.bytes) || !isInt(m.pid, 1, PID_MAX)) return false;
         this.emit('denied', { resource: 'mem', syscall: m.syscall, bytes: m.bytes, pid: m.pid });
@@ -400,6 +407,13 @@ class HelperSessionImpl extends EventEmitter implements HelperSession {
   setOnEngineLoss(policy: 'terminate' | 'continue'): Promise<void> {
     if (policy !== 'terminate' && policy !== 'continue') return Promise.reject(new RangeError('policy must be terminate or continue'));
     return this.command({ type: 'config', onEngineLoss: policy }).done;
+  }
+
+  setCgroup(app: string, parent: string): Promise<void> {
+    for (const dir of [app, parent]) {
+      if (!isCgroupPath(dir)) return Promise.reject(new RangeError(`not a cgroup directory: ${dir}`));
+    }
+    return this.command({ type: 'cgroup', app, parent }).done;
   }
 
   requestUsage(): Promise<void> {

@@ -44,14 +44,19 @@ export interface HelperUsage {
 }
 
 export interface SliceResult {
+  /** CPU the tree used since the previous slice or stop ended (all threads, all cores). */
   cpuNs: number;
   wallNs: number;
   ended: 'timer' | 'stop' | 'exit';
+  /** Threads still runnable when the slice was stopped; 0 = the whole tree was asleep (blocked). null: not reported. */
+  runnable: number | null;
 }
 
 export interface HelperEvents {
   usage: (usage: HelperUsage) => void;
   demand: (resource: CreditResource, bytes: number) => void;
+  /** A thread of the stopped tree woke up and wants the CPU (once per stop). */
+  wake: () => void;
   denied: (info: { resource: 'mem'; syscall: string; bytes: number; pid: number }) => void;
   tree: (info: { event: 'spawn' | 'exec' | 'exit'; pid: number; ppid: number; comm: string }) => void;
   log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
@@ -83,6 +88,12 @@ export interface HelperSession {
   /** What the helper does when the engine goes away (socket EOF, or SIGHUP of its pty):
    *  'terminate' stops the app, 'continue' lifts every limit and leaves it running. */
   setOnEngineLoss(policy: 'terminate' | 'continue'): Promise<void>;
+  /**
+   * The app runs in cgroup `app` under Interceptor's parent `parent` (kernel CPU bandwidth
+   * control): if the engine goes away the helper lifts the parent's quota (onEngineLoss
+   * continue) and removes the cgroups it can once the app is gone.
+   */
+  setCgroup(app: string, parent: string): Promise<void>;
   requestUsage(): Promise<void>;
   signal(name: 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGKILL' | 'SIGUSR1' | 'SIGUSR2'): Promise<void>;
   terminate(graceMs: number): Promise<void>;

@@ -21,9 +21,17 @@
 // on two cores would split the budget equally whatever their shares. Work conservation:
 // when the bucket is full (the level apps cannot use the budget) the next apps run too.
 //
-// Blocking: an app whose slice used less than `blockedCpuFraction` (0.25) of one core is taken
-// as blocked on I/O: it is reported blocked() to the policy and re-readied after
-// `blockedRetryMs`; its lower Done lets it catch up later (bounded if the policy says so).
+// No app starves: the policy's shares are the nominal shares plus an equal part of what they
+// leave of the cap, and at least `minShareOfCap` of the cap each, so an app with share 0 (which
+// "gets what the others leave") is still a PNS client with a Done of its own: an I/O-bound app
+// that uses little stays behind in Done and goes first whenever it wakes.
+//
+// Blocking: the helper reports how many threads were still runnable when a slice ended
+// (transparent stops: sleeping threads are never stopped, see native/src/stops.c); none means
+// the app is blocked: it is reported blocked() to the policy until the helper says a thread
+// woke (`wake`), or `idleRetryMs` passed. A helper that does not report it is judged by the CPU
+// it used: less than `blockedCpuFraction` (0.25) of one core means blocked, retried after
+// `blockedRetryMs`. Its lower Done lets it catch up later (bounded if the policy says so).
 //
 // Cap null: apps run free (session.free()), nothing is dispatched. Removing an app,
 // setting the cap to null or disposing the scheduler never leaves an app stopped, except
@@ -32,6 +40,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { HelperSession } from '../catcher/session.js';
 import type { Policy } from '../policies/policy.js';
 import { PnsPolicy } from '../policies/pns.js';
+import { checkShare, policyShares } from './shares.js';
 import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
 
 export interface CpuSchedulerOptions {
@@ -54,6 +63,10 @@ export interface CpuSchedulerOptions {
   blockedCpuFraction?: number;
   /** How long a blocked app waits before it is offered the CPU again (default 2 slices). */
   blockedRetryMs?: number;
+  /** The same when the helper reports runnable threads and wakes (default 1000 ms: a safety net). */
+  idleRetryMs?: number;
+  /** The least part of the cap each app's policy share is (default 0.02), whatever its nominal share. */
+  minShareOfCap?: number;
   /** Minimum interval between two limitHit events of one app (default 1000 ms). */
   limitHitIntervalMs?: number;
   /** Bucket capacity in CPU-ms (default sliceMs × ncpu). */
@@ -77,10 +90,12 @@ interface CpuApp {
   blockedTimer: TimerHandle | null;
   /** Blocked on I/O by our detection (policy told blocked()). */
   ioBlocked: boolean;
+  /** When it last became ready or was last dispatched (for `waitingMs`). */
+  lastServedOrReady: number;
   lastLimitHit: number;
   cpuNs: number; // charged so far
   slices: number;
-  listeners: { exit: () => void; close: () => void };
+  listeners: { exit: () => void; close: () => void; wake: () => void };
 }
 
 export interface CpuSchedulerStats {
@@ -101,6 +116,8 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
   private readonly clock: Clock;
   private readonly blockedCpuFraction: number;
   private readonly blockedRetryMs: number;
+  private readonly idleRetryMs: number;
+  private readonly minShareOfCap: number;
   private readonly limitHitIntervalMs: number;
   private readonly bucketMs: number;
   private readonly apps = new Map<string, CpuApp>();
@@ -122,6 +139,9 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     if (!(this.sliceMs > 0)) throw new RangeError('sliceMs must be > 0');
     this.blockedCpuFraction = options.blockedCpuFraction ?? 0.25;
     this.blockedRetryMs = options.blockedRetryMs ?? 2 * this.sliceMs;
+    this.idleRetryMs = options.idleRetryMs ?? 1000;
+    this.minShareOfCap = options.minShareOfCap ?? 0.02;
+    if (!(this.minShareOfCap >= 0 && this.minShareOfCap <= 1)) throw new RangeError('minShareOfCap must be in [0, 1]');
     this.limitHitIntervalMs = options.limitHitIntervalMs ?? 1000;
     this.bucketMs = options.bucketMs ?? this.sliceMs * this.ncpu;
     this.lastRefill = this.clock.now();
@@ -132,19 +152,20 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     if (this.apps.has(appId)) throw new Error(`cpu: app ${appId} already added`);
     const app: CpuApp = {
       id: appId, session, share: checkShare(share), paused: false, gone: session.closed, inFlight: false, gen: 0, reserved: 0,
-      cores: 1, blockedTimer: null, ioBlocked: false, lastLimitHit: -Infinity, cpuNs: 0, slices: 0,
-      listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId) },
+      cores: 1, blockedTimer: null, ioBlocked: false, lastServedOrReady: this.clock.now(), lastLimitHit: -Infinity, cpuNs: 0, slices: 0,
+      listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId), wake: () => this.onWake(appId) },
     };
     this.apps.set(appId, app);
     session.on('exit', app.listeners.exit);
     session.on('close', app.listeners.close);
+    session.on('wake', app.listeners.wake);
     this.policy.add(appId, 0);
     this.renormalise();
     if (app.gone) return;
     if (this.cap === null) {
       ignore(session.free());
     } else {
-      this.policy.ready(appId);
+      this.makeReady(app);
       this.pump();
     }
   }
@@ -157,6 +178,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     app.blockedTimer?.cancel();
     app.session.off('exit', app.listeners.exit);
     app.session.off('close', app.listeners.close);
+    app.session.off('wake', app.listeners.wake);
     this.policy.remove(appId);
     // Never leave an app stopped behind us.
     if (!app.gone && !app.session.closed) ignore(app.session.free());
@@ -194,7 +216,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
       for (const app of this.apps.values()) {
         if (app.gone || app.paused) continue;
         ignore(app.session.stop());
-        if (!app.ioBlocked) this.policy.ready(app.id);
+        if (!app.ioBlocked) this.makeReady(app);
       }
     }
     this.pump();
@@ -218,7 +240,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     if (this.cap === null) {
       ignore(app.session.free());
     } else {
-      this.policy.ready(appId);
+      this.makeReady(app);
       this.pump();
     }
   }
@@ -227,9 +249,10 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     const app = this.apps.get(appId);
     const st = this.policy.status(appId);
     if (!app || !st) return null;
+    const waiting = st.ready && !app.inFlight && !app.paused && !app.gone && this.cap !== null;
     return {
       share: app.share, allocations: st.received, done: st.done, rem: st.rem,
-      waiting: st.ready && !app.inFlight, paused: app.paused, ceiling: null,
+      waiting, waitingMs: waiting ? this.clock.now() - app.lastServedOrReady : 0, paused: app.paused, ceiling: null,
     };
   }
 
@@ -255,6 +278,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
       app.blockedTimer?.cancel();
       app.session.off('exit', app.listeners.exit);
       app.session.off('close', app.listeners.close);
+    app.session.off('wake', app.listeners.wake);
       if (!app.gone && !app.paused && !app.session.closed) ignore(app.session.free());
     }
     this.apps.clear();
@@ -263,12 +287,16 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
 
   // ---- internals ----
 
-  /** Policy shares are the nominal shares normalised to the P2P budget, so an epoch is C allocations of it. */
+  /** The policy's shares (see policyShares): nominal shares, the spare and a floor, normalised to the cap. */
   private renormalise(): void {
-    let sum = 0;
-    for (const a of this.apps.values()) sum += a.share;
-    const base = Math.max(this.cap ?? 0, sum);
-    for (const a of this.apps.values()) this.policy.setShare(a.id, base > 0 ? a.share / base : 0);
+    const nominal = new Map([...this.apps.values()].map((a) => [a.id, a.share]));
+    for (const [id, share] of policyShares(nominal, this.cap, this.minShareOfCap)) this.policy.setShare(id, share);
+  }
+
+  /** The policy learns that the app asks for the CPU. */
+  private makeReady(app: CpuApp): void {
+    if (!this.policy.status(app.id)?.ready) app.lastServedOrReady = this.clock.now();
+    this.policy.ready(app.id);
   }
 
   private refill(): void {
@@ -317,16 +345,18 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
   private dispatch(app: CpuApp): void {
     const gen = app.gen;
     app.inFlight = true;
+    app.lastServedOrReady = this.clock.now();
     app.reserved = this.sliceMs * Math.min(this.ncpu, Math.max(0.05, app.cores));
     this.tokens -= app.reserved;
     app.session.runSlice(this.sliceMs).then(
-      (r) => this.sliceEnded(app, gen, r.cpuNs, r.wallNs, r.ended),
-      () => this.sliceEnded(app, gen, 0, 0, 'exit'),
+      (r) => this.sliceEnded(app, gen, r.cpuNs, r.wallNs, r.ended, r.runnable),
+      () => this.sliceEnded(app, gen, 0, 0, 'exit', null),
     );
   }
 
-  private sliceEnded(app: CpuApp, gen: number, cpuNs: number, wallNs: number, ended: 'timer' | 'stop' | 'exit'): void {
+  private sliceEnded(app: CpuApp, gen: number, cpuNs: number, wallNs: number, ended: 'timer' | 'stop' | 'exit', runnable: number | null): void {
     app.inFlight = false;
+    app.lastServedOrReady = this.clock.now();
     if (this.disposed) return;
     this.refill();
     // Charge the measurement (even for a slice cut short by pause or cap removal: it ran).
@@ -349,21 +379,31 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
       return;
     }
     const ranMs = wallNs > 0 ? Math.min(wallNs / 1e6, this.sliceMs) : this.sliceMs;
-    if (ended === 'timer' && cpu / 1e6 < this.blockedCpuFraction * ranMs) {
-      // Used much less than one core: blocked on I/O (or sleeping). Let others run; offer
-      // the CPU again shortly. Its Done stays where it is, so it catches up later.
+    // Asleep at the end of its slice (or, from a helper that cannot say, used much less than
+    // one core): blocked on I/O or sleeping. Let others run; it is offered the CPU again when
+    // it wakes. Its Done stays where it is, so it catches up later.
+    const blocked = runnable !== null ? runnable === 0 : cpu / 1e6 < this.blockedCpuFraction * ranMs;
+    if (ended === 'timer' && blocked) {
       app.ioBlocked = true;
       app.cores = Math.max(app.cores, 0.05);
       this.policy.blocked(app.id);
       app.blockedTimer?.cancel();
       app.blockedTimer = this.clock.setTimeout(() => {
         app.blockedTimer = null;
-        if (!app.ioBlocked || app.paused || app.gone || this.apps.get(app.id) !== app) return;
-        app.ioBlocked = false;
-        if (this.cap !== null) this.policy.ready(app.id);
-        this.pump();
-      }, this.blockedRetryMs);
+        this.onWake(app.id);
+      }, runnable !== null ? this.idleRetryMs : this.blockedRetryMs);
     }
+    this.pump();
+  }
+
+  /** A blocked app wants the CPU again (the helper's `wake`, or the retry timer). */
+  private onWake(appId: string): void {
+    const app = this.apps.get(appId);
+    if (!app || !app.ioBlocked || app.paused || app.gone) return;
+    app.ioBlocked = false;
+    app.blockedTimer?.cancel();
+    app.blockedTimer = null;
+    if (this.cap !== null) this.makeReady(app);
     this.pump();
   }
 
@@ -404,9 +444,4 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     this.timer = null;
     this.timerAt = Infinity;
   }
-}
-
-function checkShare(share: number): number {
-  if (!Number.isFinite(share) || share < 0) throw new RangeError(`share must be a finite number ≥ 0, got ${share}`);
-  return share;
 }

@@ -2,12 +2,15 @@
 // builds the five of them from EngineSettings-like options.
 import type { Clock } from '../clock.js';
 import { createPolicy, type PolicyName, type PolicyOptions } from '../policies/index.js';
+import type { CgroupTree } from '../cgroups/tree.js';
 import { ByteScheduler } from './bytes.js';
 import { CpuScheduler } from './cpu.js';
+import { CgroupCpuScheduler } from './cpu-cgroup.js';
 import { MemoryScheduler } from './memory.js';
 
 export type { ResourceScheduler, SchedulerEvents, SchedulerAppStatus, SchedulerResource } from './types.js';
 export { CpuScheduler, type CpuSchedulerOptions, type CpuSchedulerStats } from './cpu.js';
+export { CgroupCpuScheduler, type CgroupCpuSchedulerOptions } from './cpu-cgroup.js';
 export { ByteScheduler, type ByteSchedulerOptions, type ByteSchedulerStats } from './bytes.js';
 export { MemoryScheduler, type MemorySchedulerOptions } from './memory.js';
 
@@ -22,6 +25,10 @@ export interface SchedulerSetOptions {
   catchUpEpochs?: number | null;
   /** PNS epoch length C in allocations (default SCHEDULER_EPOCH = 20). */
   epoch?: number;
+  /** Enforce the CPU with this cgroup tree (kernel bandwidth control) instead of ptrace slices. */
+  cgroupTree?: CgroupTree | null;
+  /** The paper's dual priority: with cgroups, the parent's weight is the kernel's highest (default true). */
+  dualPriority?: boolean;
 }
 
 /**
@@ -33,7 +40,7 @@ export interface SchedulerSetOptions {
 export const SCHEDULER_EPOCH = 20;
 
 export interface SchedulerSet {
-  cpu: CpuScheduler;
+  cpu: CpuScheduler | CgroupCpuScheduler;
   netUp: ByteScheduler;
   netDown: ByteScheduler;
   disk: ByteScheduler;
@@ -45,7 +52,12 @@ export function createSchedulers(options: SchedulerSetOptions): SchedulerSet {
   // Allocations are measured (CPU time, bytes), so same-Done apps are multiplexed by use.
   const base: PolicyOptions = { epoch: options.epoch ?? SCHEDULER_EPOCH, catchUpEpochs: options.catchUpEpochs ?? null, tieBreak: 'leastUsed' };
   return {
-    cpu: new CpuScheduler({ clock: options.clock, ncpu: options.ncpu, sliceMs: options.cpuSliceMs, policy: createPolicy(p.cpu ?? 'pns', base) }),
+    cpu: options.cgroupTree
+      ? new CgroupCpuScheduler({
+        clock: options.clock, ncpu: options.ncpu, sliceMs: options.cpuSliceMs, tree: options.cgroupTree,
+        policy: createPolicy(p.cpu ?? 'pns', base), dualPriority: options.dualPriority,
+      })
+      : new CpuScheduler({ clock: options.clock, ncpu: options.ncpu, sliceMs: options.cpuSliceMs, policy: createPolicy(p.cpu ?? 'pns', base) }),
     netUp: new ByteScheduler('netUp', { clock: options.clock, policy: createPolicy(p.net ?? 'pns', base) }),
     netDown: new ByteScheduler('netDown', { clock: options.clock, policy: createPolicy(p.net ?? 'pns', base) }),
     disk: new ByteScheduler('disk', { clock: options.clock, policy: createPolicy(p.disk ?? 'pns', base) }),

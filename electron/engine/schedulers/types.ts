@@ -23,8 +23,10 @@ export interface SchedulerAppStatus {
   /** PNS Done / Rem (null for other policies or for memory). */
   done: number | null;
   rem: number | null;
-  /** Wants the resource now (CPU: runnable; bytes: a call is held for credit). */
+  /** Wants the resource now (CPU: runnable, not dispatched; bytes: a call is held for credit). */
   waiting: boolean;
+  /** CPU: for how long it has been waiting without being dispatched (ms; 0 when not waiting). */
+  waitingMs?: number;
   paused: boolean;
   /** Memory: the ceiling in force (bytes); others: null. */
   ceiling: number | null;

@@ -15,6 +15,9 @@ import {
 import { WS_PATH } from './server.js';
 
 export interface RemoteEngine extends InterceptorApi {
+  /** http://HOST:PORT of the server. */
+  readonly origin: string;
+  readonly token: string;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,8 @@ export async function connectRemote(origin: string, token: string, options: { ti
     pending.clear();
   });
   return {
+    origin: base.origin,
+    token,
     invoke<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<CommandResult<N>> {
       return new Promise((resolve, reject) => {
         if (ws.readyState !== WebSocket.OPEN) return reject(new CommandError('unavailable', 'not connected'));

@@ -162,11 +162,18 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     if (presented.via === 'query') {
       // keep the token out of the address bar and history: cookie, then redirect
       url.searchParams.delete('token');
-      res.writeHead(303, {
-        ...headers,
-        'Set-Cookie': `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname + url.search,
-      });
+      const cookie = `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      const location = url.pathname + url.search;
+      if (req.headers['sec-fetch-site'] === 'cross-site' || req.headers['sec-fetch-site'] === 'same-site') {
+        // Arrived from another site (`interceptor open`'s launcher page): a redirect would
+        // stay cross-site and the browser would not send the Strict cookie; a page of
+        // ours that moves on makes the next request same-site.
+        const target = location.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+        res.writeHead(200, { ...headers, 'Set-Cookie': cookie, 'Content-Type': 'text/html; charset=utf-8' });
+        res.end(`<!doctype html><meta http-equiv="refresh" content="0;url=${target}"><title>Interceptor</title><a href="${target}">Open the dashboard</a>\n`);
+        return;
+      }
+      res.writeHead(303, { ...headers, 'Set-Cookie': cookie, Location: location });
       res.end();
       return;
     }

@@ -4,7 +4,7 @@
 // writes everything the engine says into the store, and offers the commands the
 // components use. No other module touches transport.
 import type { CommandArgs, CommandName, CommandResult } from '../../../electron/common/contract.js';
-import type { AppDefinitionInput, AppPatch, AppView, Capacities, OwnerLimits, ProfileName } from '../../../electron/common/model.js';
+import type { AppDefinitionInput, AppPatch, AppView, Capacities, EngineSettings, OwnerLimits, ProfileChoice, ProfileName } from '../../../electron/common/model.js';
 import type { AppStore } from '../store/store.js';
 import { electronTransport, preloadApi } from './electron.js';
 import { BridgeError, type Transport } from './transport.js';
@@ -115,6 +115,16 @@ export class Bridge {
   }
   async resumeAll(): Promise<void> {
     this.applyState(await this.call('resumeAll', {}));
+  }
+  /** The owner picks a profile by hand, or "auto". */
+  async setProfile(profile: ProfileChoice): Promise<void> {
+    this.applyState(await this.call('setProfile', { profile }));
+  }
+  async updateSettings(patch: Partial<EngineSettings>): Promise<void> {
+    this.applyState(await this.call('updateSettings', patch));
+  }
+  async setStartAtLogin(enabled: boolean): Promise<void> {
+    this.applyState(await this.call('setStartAtLogin', { enabled }));
   }
   checkExecutable(command: string, cwd?: string) {
     return this.call('checkExecutable', cwd ? { command, cwd } : { command });

@@ -7,6 +7,7 @@ import { Overview } from './Overview.js';
 import { AppsView } from './AppsView.js';
 import { EventLog } from './EventLog.js';
 import { AppEditor } from './AppEditor.js';
+import { SettingsView } from './SettingsView.js';
 import { resolvedTheme } from './TerminalView.js';
 
 const THEME_KEY = 'interceptor.theme';
@@ -51,6 +52,7 @@ export function App() {
         {view === 'overview' && <Overview />}
         {view === 'apps' && <AppsView />}
         {view === 'events' && <EventLog />}
+        {view === 'settings' && <SettingsView />}
       </main>
       <AppEditor />
     </div>

@@ -7,6 +7,7 @@ import { appStore, useStore } from '../store/index.js';
 import { selectShareEntries } from '../store/selectors.js';
 import { maxShare, strictestCap } from '../lib/constraints.js';
 import { readForm, type EditorForm, type Errors } from '../lib/appForm.js';
+import { commandLineOffer, type CommandLineOffer } from '../lib/commandLine.js';
 import { formatValue, RESOURCE_LABELS, RESOURCE_UNITS, RESOURCES, UNIT_EXAMPLES, type Resource } from '../lib/units.js';
 
 function emptyForm(): EditorForm {
@@ -30,7 +31,7 @@ function formFor(id: string): EditorForm {
   };
 }
 
-function Field(props: { label: string; error?: string | undefined; hint?: string; children: (id: string, describedBy: string | undefined) => ReactNode }) {
+function Field(props: { label: string; error?: string | undefined; hint?: string; after?: ReactNode; children: (id: string, describedBy: string | undefined) => ReactNode }) {
   const id = useId();
   const msgId = `${id}-msg`;
   return (
@@ -40,6 +41,31 @@ function Field(props: { label: string; error?: string | undefined; hint?: string
       <p className={`field__msg${props.error ? ' is-error' : ''}`} id={msgId}>
         {props.error ?? props.hint ?? '\u00a0'}
       </p>
+      {props.after}
+    </div>
+  );
+}
+
+/** The offer under Command when a whole command line was pasted there. */
+function CommandLineOfferView({ offer, onAccept }: { offer: CommandLineOffer; onAccept: (o: Extract<CommandLineOffer, { command: string }>) => void }) {
+  if (offer.kind === 'cannot') {
+    return (
+      <p className="command-offer" role="status" data-testid="command-offer">
+        This looks like a command line, but it cannot be split: {offer.reason}
+      </p>
+    );
+  }
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const text =
+    offer.kind === 'shell'
+      ? `This line needs a shell (it uses ${offer.syntax}), and apps run without one.`
+      : `This is a whole command line: the program ${offer.command} with ${count(offer.args.length, 'argument')}${offer.env.length ? ` and ${count(offer.env.length, 'environment variable')}` : ''}.`;
+  return (
+    <div className="command-offer" role="status" data-testid="command-offer">
+      <span>{text}</span>
+      <button type="button" className="btn btn--small" onClick={() => onAccept(offer)} data-testid="command-offer-accept">
+        {offer.kind === 'shell' ? 'Run it with sh -c' : 'Split into program and arguments'}
+      </button>
     </div>
   );
 }
@@ -74,14 +100,26 @@ export function AppEditor() {
   const cap = (r: Resource) => (profiles ? strictestCap(r, profiles) : null);
   const set = <K extends keyof EditorForm>(key: K, value: EditorForm[K]) => setForm((f) => ({ ...f, [key]: value }));
 
-  async function checkCommand(): Promise<boolean> {
-    const command = form.command.trim();
+  const offer = resolved ? null : commandLineOffer(form.command);
+  const commandInput = useRef<HTMLInputElement>(null);
+  /** Only the latest check may write its answer (a split re-checks while the blur's check is out). */
+  const checkSeq = useRef(0);
+
+  /** `typed`: the Command field's text (the form's, unless a split just replaced it). */
+  async function checkCommand(typed = form.command): Promise<boolean> {
+    const command = typed.trim();
     if (!command) return false;
+    const seq = ++checkSeq.current;
     try {
       const result = await bridge().checkExecutable(command, form.cwd.trim() || undefined);
+      if (seq !== checkSeq.current) return result.ok;
       if (!result.ok) {
         setResolved(null);
-        const message = result.error ?? `No executable "${command}" found.`;
+        const pasted = commandLineOffer(command);
+        const message =
+          pasted && pasted.kind !== 'cannot'
+            ? 'This is a whole command line, not a program: split it as offered below, or type only the program.'
+            : (result.error ?? `No executable "${command}" found.`);
         // A bad working directory is the directory's fault, not the command's.
         if (/^working directory/.test(message)) setErrors((e) => ({ ...e, cwd: message, command: undefined }));
         else setErrors((e) => ({ ...e, command: message, cwd: undefined }));
@@ -94,6 +132,15 @@ export function AppEditor() {
       setErrors((e) => ({ ...e, command: errorMessage(err) }));
       return false;
     }
+  }
+
+  /** Program to Command, the rest to Arguments (before any already there), NAME=value to Environment. */
+  function acceptOffer(o: Extract<CommandLineOffer, { command: string }>): void {
+    const prepend = (lines: readonly string[], text: string) => [...lines, ...(text.trim() ? [text] : [])].join('\n');
+    setForm((f) => ({ ...f, command: o.command, args: prepend(o.args, f.args), env: prepend(o.kind === 'split' ? o.env : [], f.env) }));
+    setErrors((e) => ({ ...e, command: undefined }));
+    commandInput.current?.focus();
+    void checkCommand(o.command);
   }
 
   async function submit(event: FormEvent): Promise<void> {
@@ -143,9 +190,15 @@ export function AppEditor() {
               </p>
             )}
             <div className="editor__grid">
-              <Field label="Command" error={errors.command} hint={resolved ? `Found: ${resolved}` : 'The program to run, by name or path.'}>
+              <Field
+                label="Command"
+                error={errors.command}
+                hint={resolved ? `Found: ${resolved}` : 'The program, by name or path. A whole command line pasted here can be split into program and arguments.'}
+                after={offer && <CommandLineOfferView offer={offer} onAccept={acceptOffer} />}
+              >
                 {(id, d) => (
                   <input
+                    ref={commandInput}
                     id={id}
                     name="command"
                     aria-describedby={d}
@@ -158,7 +211,10 @@ export function AppEditor() {
                       set('command', e.currentTarget.value);
                       setResolved(null);
                     }}
-                    onBlur={() => void checkCommand()}
+                    // a pasted command line is explained by its offer: no "not found" under it
+                    onBlur={() => {
+                      if (!offer || offer.kind === 'cannot') void checkCommand();
+                    }}
                     autoFocus
                   />
                 )}

@@ -6,8 +6,8 @@ import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import type { ThemeChoice, View } from '../store/ui.js';
 import { formatDuration, formatTime } from '../lib/units.js';
+import { PROFILE_LABELS } from '../lib/profiles.js';
 
-export const PROFILE_LABELS: Record<ProfileName, string> = { inUse: 'In use', idle: 'Idle', battery: 'On battery' };
 const PROFILE_HINTS: Record<ProfileName, string> = {
   inUse: 'You are using this computer: the "In use" caps are in force.',
   idle: 'This computer is idle: the "Idle" caps are in force.',
@@ -16,10 +16,12 @@ const PROFILE_HINTS: Record<ProfileName, string> = {
 
 function ProfileBadge() {
   const profile = useStore((s) => s.profile);
+  const byHand = useStore((s) => s.profileChoice !== 'auto');
   const loaded = useStore((s) => s.loaded);
   if (!loaded) return null;
+  const hint = `${PROFILE_HINTS[profile]}${byHand ? ' Chosen by hand (Settings).' : ''}`;
   return (
-    <div className="profile-badge" title={PROFILE_HINTS[profile]} data-testid="profile">
+    <div className="profile-badge" title={hint} data-testid="profile" data-choice={byHand ? 'manual' : 'auto'}>
       <span className="profile-badge__label">Profile</span>
       <span className={`profile-badge__value profile--${profile}`}>{PROFILE_LABELS[profile]}</span>
     </div>
@@ -117,6 +119,7 @@ const VIEWS: Array<{ id: View; label: string }> = [
   { id: 'overview', label: 'Overview' },
   { id: 'apps', label: 'Apps' },
   { id: 'events', label: 'Events' },
+  { id: 'settings', label: 'Settings' },
 ];
 
 function ViewTabs() {
@@ -142,6 +145,7 @@ function ViewTabs() {
   );
 }
 
+/** Brand, views, the controls (profile, pause all) and the status (connection, theme); the CSS lays them out in one row on wide windows, two or three on narrower ones. */
 export function Header() {
   return (
     <header className="header">
@@ -150,9 +154,11 @@ export function Header() {
         <span className="header__title">Interceptor</span>
       </div>
       <ViewTabs />
-      <div className="header__right">
+      <div className="header__controls">
         <ProfileBadge />
         <PauseControl />
+      </div>
+      <div className="header__status">
         <ConnectionDot />
         <ThemeToggle />
       </div>

@@ -2,18 +2,17 @@
 // cap, with a slider to set the cap; then the charts of the last five minutes.
 import { memo, useState } from 'react';
 import type { ProfileName } from '../../../electron/common/model.js';
-import { PROFILE_NAMES_UI } from '../lib/profiles.js';
+import { PROFILE_LABELS, PROFILE_NAMES_UI } from '../lib/profiles.js';
 import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import { selectCap, selectCapacity, selectEditProfile, selectShareEntries } from '../store/selectors.js';
-import { capacityLimit, capSliderMax, describeCapacity, formatCapacity, formatCapShare, parseCapacity } from '../lib/capacity.js';
+import { capacityLimit, capacityWords, capSliderMax, formatCapShare, parseCapacity, usageBarScale } from '../lib/capacity.js';
 import { MACHINE_MAX, minCap } from '../lib/constraints.js';
 import { appColor } from '../lib/colors.js';
 import { formatValue, RESOURCE_LABELS, RESOURCES, type Resource } from '../lib/units.js';
 import { TypedValueInput, ValueSlider } from './ValueSlider.js';
 import { UsageCharts } from './UsageCharts.js';
 import { FirstRun } from './EmptyState.js';
-import { PROFILE_LABELS } from './Header.js';
 import { RecentEvents } from './EventLog.js';
 
 const DEFAULT_CAP: Record<Resource, number> = { cpu: 0.5, netUp: 1e6, netDown: 5e6, disk: 10e6, mem: 2e9 };
@@ -26,28 +25,27 @@ const CAP_HINT: Record<Resource, string> = {
 };
 
 /** The bar of one resource: each app's part of the total in its colour, and the cap as a mark. */
-const UsageBar = memo(function UsageBar({ resource }: { resource: Resource }) {
+const UsageBar = memo(function UsageBar({ resource, cap }: { resource: Resource; cap: number | null }) {
   const latest = useStore((s) => s.latest);
   const appIds = useStore((s) => s.appIds);
-  const effectiveCap = latest?.limits[resource] ?? null;
+  const capacity = useStore(selectCapacity(resource));
   const total = latest?.total[resource].recent ?? 0;
-  // Against the cap; with no cap the bar only shows who takes what (faded, full width).
-  const scale = effectiveCap === null ? (resource === 'cpu' ? 1 : total) || 1 : Math.max(effectiveCap, total) || 1;
-  const parts = latest ? latest.apps.map((a) => ({ id: a.id, value: Math.max(0, a.resources[resource].recent) })) : [];
-  const over = effectiveCap !== null && total > effectiveCap * 1.02;
+  const scale = usageBarScale(resource, cap, total, capacity);
+  const parts = latest && scale !== null ? latest.apps.map((a) => ({ id: a.id, value: Math.max(0, a.resources[resource].recent) })) : [];
+  const over = cap !== null && total > cap * 1.02;
   return (
-    <div className={`usage-bar${effectiveCap === null && resource !== 'cpu' ? ' is-uncapped' : ''}`} aria-hidden="true">
+    <div className={`usage-bar${scale === null ? ' is-unmeasured' : ''}`} aria-hidden="true" data-testid={`usage-bar-${resource}`}>
       <div className="usage-bar__track">
         {parts.map((p) =>
           p.value > 0 ? (
             <span
               key={p.id}
               className="usage-bar__part"
-              style={{ width: `${Math.min(100, (p.value / scale) * 100)}%`, backgroundColor: appColor(appIds.indexOf(p.id)) }}
+              style={{ width: `${Math.min(100, (p.value / scale!) * 100)}%`, backgroundColor: appColor(appIds.indexOf(p.id)) }}
             />
           ) : null,
         )}
-        {effectiveCap !== null && <span className={`usage-bar__cap${over ? ' is-over' : ''}`} style={{ left: `${Math.min(100, (effectiveCap / scale) * 100)}%` }} />}
+        {cap !== null && scale !== null && <span className={`usage-bar__cap${over ? ' is-over' : ''}`} style={{ left: `${Math.min(100, (cap / scale) * 100)}%` }} />}
       </div>
     </div>
   );
@@ -62,7 +60,7 @@ function CapacityRow({ resource }: { resource: CapacityResource }) {
   const [text, setText] = useState<string | null>(null); // non-null while the owner types one
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const what = resource === 'disk' ? 'Disk' : 'Link';
+  const words = capacityWords(resource, capacity);
   const label = `${RESOURCE_LABELS[resource]} capacity`;
 
   async function act(fn: () => Promise<unknown>): Promise<boolean> {
@@ -91,15 +89,27 @@ function CapacityRow({ resource }: { resource: CapacityResource }) {
   return (
     <div className="capacity-row" data-testid={`capacity-${resource}`}>
       <p className="capacity-row__line">
-        <span className="capacity-row__label">{what} capacity </span>
-        <span className="capacity-row__value" data-testid={`capacity-value-${resource}`}>
-          {formatCapacity(resource, capacity)}
-        </span>
-        <span className="capacity-row__source" data-testid={`capacity-source-${resource}`}>
-          {' '}
-          ({describeCapacity(capacity)})
-        </span>
+        <span className="capacity-row__label">{words.label}</span>
+        {words.value !== null && (
+          <>
+            {' '}
+            <span className="capacity-row__value" data-testid={`capacity-value-${resource}`}>
+              {words.value}
+            </span>
+          </>
+        )}
+        {words.source !== null && (
+          <span className="capacity-row__source" data-testid={`capacity-source-${resource}`}>
+            {' '}
+            ({words.source})
+          </span>
+        )}
       </p>
+      {words.action && text === null && (
+        <p className="capacity-row__action" data-testid={`capacity-action-${resource}`}>
+          {words.action}
+        </p>
+      )}
       {text !== null ? (
         <form
           className="capacity-row__form"
@@ -185,7 +195,12 @@ function CapCard({ resource, profile }: { resource: Resource; profile: ProfileNa
   const entries = useStore(selectShareEntries);
   const activeProfile = useStore((s) => s.profile);
   const used = useStore((s) => formatValue(resource, s.latest?.total[resource].recent));
-  const effective = useStore((s) => (s.latest ? s.latest.limits[resource] : s.limits ? s.limits[resource] : undefined));
+  // A pause of all apps makes the caps in force 0: the card keeps showing the cap, and says paused.
+  const paused = useStore((s) => s.pause !== null) && resource !== 'mem';
+  const effective = useStore((s) => {
+    if (paused) return s.profiles ? s.profiles[s.profile][resource] : undefined;
+    return s.latest ? s.latest.limits[resource] : s.limits ? s.limits[resource] : undefined;
+  });
   const low = minCap(resource, entries);
   const label = `${RESOURCE_LABELS[resource]} cap`;
   return (
@@ -198,13 +213,14 @@ function CapCard({ resource, profile }: { resource: Resource; profile: ProfileNa
         <span className="cap-card__used" data-testid={`used-${resource}`}>
           {used}
         </span>
-        <span className="cap-card__of">
+        <span className="cap-card__of" data-testid={`cap-of-${resource}`}>
           {' '}
           of {effective === undefined ? '–' : formatValue(resource, effective)}
           {profile !== activeProfile ? ' now' : ''}
+          {paused && <span className="cap-card__paused"> · paused</span>}
         </span>
       </p>
-      <UsageBar resource={resource} />
+      <UsageBar resource={resource} cap={effective ?? null} />
       <ValueSlider
         resource={resource}
         label={`${label}, ${PROFILE_LABELS[profile]} profile`}

@@ -4,7 +4,7 @@
 // electron/common/model.ts (the renderer may import only types from there).
 import type { Capacity } from '../../../electron/common/model.js';
 import { MACHINE_MAX } from './constraints.js';
-import { formatTime, formatValue, parseValue, type Resource } from './units.js';
+import { formatTime, formatValue, MAX_BYTES, parseValue, type Resource } from './units.js';
 
 /** Same prefix as PEAK_OBSERVED_METHOD of the model: such a capacity is a lower bound only. */
 export const PEAK_OBSERVED_METHOD = 'peak observed';
@@ -30,13 +30,31 @@ export function capShare(cap: number | null | undefined, c: Capacity | undefined
   return cap / c.bytesPerSec;
 }
 
-/** "40% of link" / "≤ 40% of link" (a lower bound makes the share an upper estimate). */
+/**
+ * "40% of link", or "≤ 40% of link" against a lower bound (the share is at most that).
+ * Null when it would mislead: no capacity, or a cap above a lower bound — an idle link's
+ * peak of 3 kB/s says nothing of a 1 MB/s cap (it would read "≤ 33333% of link").
+ */
 export function formatCapShare(resource: Resource, cap: number | null | undefined, c: Capacity | undefined): string | null {
   const share = capShare(cap, c);
   if (share === null) return null;
+  if (isLowerBound(c) && share > 1) return null;
   const pct = share * 100;
   const text = pct >= 10 ? pct.toFixed(0) : pct >= 1 ? pct.toFixed(1).replace(/\.0$/, '') : pct.toFixed(2).replace(/\.?0+$/, '') || '0';
-  return `${isLowerBound(c) ? '≤ ' : ''}${text}% of ${resource === 'disk' ? 'disk' : 'link'}`;
+  return `${isLowerBound(c) ? '≤ ' : ''}${text}% of ${thing(resource)}`;
+}
+
+const thing = (resource: Resource) => (resource === 'disk' ? 'disk' : 'link');
+
+/**
+ * What a resource's usage bar measures against: the cap; with no cap, the whole machine
+ * for the CPU or a known link or disk capacity; otherwise nothing (null), so an uncapped
+ * disk or memory is not drawn as a full bar.
+ */
+export function usageBarScale(resource: Resource, cap: number | null, total: number, c: Capacity | undefined): number | null {
+  const against = cap ?? (resource === 'cpu' ? 1 : capacityLimit(c));
+  if (against === null) return null;
+  return Math.max(against, total) || 1;
 }
 
 /** What the owner typed as a capacity: a positive rate ("12.5MB/s", "100 MB/s"). */
@@ -44,15 +62,41 @@ export function parseCapacity(resource: Resource, input: string): { ok: true; va
   const parsed = parseValue(resource, input);
   if (!parsed.ok) return parsed;
   if (!(parsed.value > 0)) return { ok: false, error: 'Type a rate above zero, such as 12.5MB/s.' };
+  if (parsed.value > MAX_BYTES) return { ok: false, error: `At most ${formatValue(resource, MAX_BYTES)}.` };
   return parsed;
 }
 
-/** Where the capacity came from: "given by you", "measured: eth0 link speed 1000 Mb/s, 14:05:09", "unknown". */
-export function describeCapacity(c: Capacity | undefined, now = Date.now()): string {
-  if (!c || c.source === 'unknown') return 'unknown';
-  if (c.source === 'owner') return 'given by you';
+/** A capacity in words: what it is called, its value, where it came from, and what to do when it is not known. */
+export interface CapacityWords {
+  label: string;
+  /** "125 MB/s", "≥ 2.13 kB/s"; null when unknown (the label then ends in "unknown"). */
+  value: string | null;
+  /** "given by you", "measured: eth0 link speed 1000 Mb/s, 14:05:09", "the most seen on eth0 so far". */
+  source: string | null;
+  /** The action that makes the caps readable as a share, said once, when the capacity is not known. */
+  action: string | null;
+}
+
+/** Said once: "Disk capacity unknown" + what to do; never "unknown (unknown)". */
+export function capacityWords(resource: Resource, c: Capacity | undefined, now = Date.now()): CapacityWords {
+  const what = thing(resource);
+  const label = `${what === 'disk' ? 'Disk' : 'Link'} capacity`;
+  if (!c || c.bytesPerSec === null || c.source === 'unknown') {
+    const action = what === 'disk' ? 'Measure it, or set it, to see the cap as a share of the disk.' : "Set your link's speed to see the cap as a share of it.";
+    return { label: `${label} unknown`, value: null, source: null, action };
+  }
+  if (isLowerBound(c)) {
+    const iface = (c.method ?? '').slice(PEAK_OBSERVED_METHOD.length).replace(/^ on /, '').trim();
+    return {
+      label: 'Link speed',
+      value: formatCapacity(resource, c),
+      source: `the most seen${iface ? ` on ${iface}` : ''} so far`,
+      action: 'The link may be faster: set its speed to see the cap as a share of it.',
+    };
+  }
+  if (c.source === 'owner') return { label, value: formatCapacity(resource, c), source: 'given by you', action: null };
   const when = c.measuredAt !== null ? `, ${formatTime(c.measuredAt, now)}` : '';
-  return `measured: ${c.method ?? 'unknown method'}${when}`;
+  return { label, value: formatCapacity(resource, c), source: `measured: ${c.method ?? 'unknown method'}${when}`, action: null };
 }
 
 export function formatCapacity(resource: Resource, c: Capacity | undefined): string {

@@ -34,7 +34,11 @@ const MULTIPLIERS: Record<string, number> = {
 
 export type Parsed = { ok: true; value: number } | { ok: false; error: string };
 
-/** Parse what the owner typed for resource τ: "25%", "500kB/s", "2 MB/s", "1.5GB". */
+/**
+ * Parse what the owner typed for resource τ: "25%", "500kB/s", "2 MB/s", "1.5GB". A size
+ * or rate is not bounded here: each caller refuses what is past its own limit and says
+ * that limit ("At most 1 GB/s"), not the arithmetic one of 1 PB.
+ */
 export function parseValue(resource: Resource, input: string): Parsed {
   const text = input.trim();
   if (RESOURCE_UNITS[resource] === 'fraction') {
@@ -44,13 +48,23 @@ export function parseValue(resource: Resource, input: string): Parsed {
     return { ok: true, value };
   }
   const rate = RESOURCE_UNITS[resource] === 'bytesPerSecond';
+  const bits = rate ? parseBitRate(text) : null;
+  if (bits !== null) return bits <= MAX_BYTES ? { ok: true, value: bits } : { ok: false, error: 'Type a rate such as 500kB/s or 2MB/s (below 1 PB/s).' };
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(rate ? text.replace(/\s*(\/s|ps)$/i, '') : text);
   const mult = m ? MULTIPLIERS[m[2]!.toLowerCase()] : undefined;
   const example = rate ? 'a rate such as 500kB/s or 2MB/s' : 'a size such as 512MB or 2GB';
   if (!m || mult === undefined) return { ok: false, error: `Type ${example}.` };
   const value = Math.round(Number(m[1]) * mult);
-  if (value > MAX_BYTES) return { ok: false, error: `Type ${example} (below 1 PB).` };
+  if (!Number.isFinite(value)) return { ok: false, error: `Type ${example}.` };
   return { ok: true, value };
+}
+
+const BIT_PREFIXES: Record<string, number> = { '': 1, k: 1e3, ki: 1024, m: 1e6, mi: 1024 ** 2, g: 1e9, gi: 1024 ** 3, t: 1e12, ti: 1024 ** 4 };
+
+/** "100Mbit", "100Mbit/s", "512 kbit", "20Mbps" → bytes per second; null when no bit unit is named (as resources.ts parseBitRate). */
+function parseBitRate(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?)?bits?(?:\/s|ps)?$/i.exec(text) ?? /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?bps$/.exec(text);
+  return m ? Math.round((Number(m[1]) * BIT_PREFIXES[(m[2] ?? '').toLowerCase()]!) / 8) : null;
 }
 
 function trim(v: number): string {
@@ -80,13 +94,24 @@ export function formatValue(resource: Resource, value: number | null | undefined
   }
 }
 
-/** A signed difference (allocation lag) in τ's unit: "+2%", "−300 kB/s". */
-export function formatSigned(resource: Resource, value: number | undefined): string {
-  if (value === undefined || !Number.isFinite(value)) return '–';
-  const text = formatValue(resource, Math.abs(value));
-  if (/^0(\s|%|$)/.test(text)) return text.replace(/^/, '±');
-  return (value < 0 ? '−' : '+') + text;
+/**
+ * The allocation lag R − S (received since start minus the nominal share) in an owner's
+ * words. Negative while calls wait for credit: the app is "owed" that much and catches up;
+ * negative without waiting: it needed less, the rest is "unused"; positive: it is "ahead",
+ * having used capacity the others left. Memory is a level, not a flow: over or under share.
+ */
+export function lagWords(resource: Resource, lag: number | undefined, waiting: boolean): { text: string; tone: 'owed' | 'ahead' | 'even' | 'unused' } {
+  if (lag === undefined || !Number.isFinite(lag)) return { text: '–', tone: 'even' };
+  const amount = formatValue(resource, Math.abs(lag));
+  if (/^0(\s|%|$)/.test(amount)) return { text: 'on share', tone: 'even' };
+  if (resource === 'mem') return lag > 0 ? { text: `${amount} over share`, tone: 'ahead' } : { text: `${amount} under share`, tone: 'unused' };
+  if (lag > 0) return { text: `${amount} ahead`, tone: 'ahead' };
+  return waiting ? { text: `owed ${amount}`, tone: 'owed' } : { text: `${amount} unused`, tone: 'unused' };
 }
+
+/** What lagWords' words mean, with the paper's term: shown as a tooltip. */
+export const LAG_TOOLTIP =
+  'Allocation lag (the paper\'s term): what the app received since it started minus its nominal share. Owed: it waited for credit and will catch up. Unused: it needed less than its share. Ahead: it used capacity the other apps left.';
 
 /** Compact value for a chart axis. */
 export function formatAxis(resource: Resource, value: number): string {

@@ -1,6 +1,6 @@
 // Limits: the owner's caps per profile, the effective caps, the active profile, the
 // pause-all lease, the link and disk capacity and the engine's platform and settings. Written by the bridge.
-import type { Capacities, EngineSettings, FullState, OwnerLimits, PauseLease, ProfileName } from '../../../electron/common/model.js';
+import type { Capacities, EngineSettings, FullState, OwnerLimits, PauseLease, PowerState, ProfileChoice, ProfileName, StartAtLogin } from '../../../electron/common/model.js';
 import { keepIfEqual, type Slice } from './types.js';
 
 export interface LimitsSlice {
@@ -9,6 +9,12 @@ export interface LimitsSlice {
   version: string;
   platform: FullState['platform'] | null;
   profile: ProfileName;
+  /** The owner's choice: "auto" or a profile picked by hand. */
+  profileChoice: ProfileChoice;
+  /** Idle and power state behind "auto"; null where the engine has no source of it. */
+  power: PowerState | null;
+  /** Start at login; null where this engine's host cannot. */
+  startAtLogin: StartAtLogin | null;
   profiles: Record<ProfileName, OwnerLimits> | null;
   limits: OwnerLimits | null;
   pause: PauseLease | null;
@@ -25,6 +31,9 @@ export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
   version: '',
   platform: null,
   profile: 'inUse',
+  profileChoice: 'auto',
+  power: null,
+  startAtLogin: null,
   profiles: null,
   limits: null,
   pause: null,
@@ -36,6 +45,9 @@ export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
       version: state.version,
       platform: keepIfEqual(s.platform ?? undefined, state.platform),
       profile: state.profile,
+      profileChoice: state.profileChoice ?? 'auto',
+      power: state.power ? keepIfEqual(s.power ?? undefined, state.power) : null,
+      startAtLogin: state.startAtLogin ? keepIfEqual(s.startAtLogin ?? undefined, state.startAtLogin) : null,
       profiles: keepIfEqual(s.profiles ?? undefined, state.profiles),
       limits: keepIfEqual(s.limits ?? undefined, state.limits),
       pause: state.pause ? keepIfEqual(s.pause ?? undefined, state.pause) : null,

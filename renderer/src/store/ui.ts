@@ -4,7 +4,7 @@ import type { ProfileName } from '../../../electron/common/model.js';
 import type { ConnectionInfo } from '../bridge/transport.js';
 import type { Slice } from './types.js';
 
-export type View = 'overview' | 'apps' | 'events';
+export type View = 'overview' | 'apps' | 'events' | 'settings';
 export type ThemeChoice = 'system' | 'light' | 'dark';
 export type Editor = { mode: 'add' } | { mode: 'edit'; id: string } | null;
 

@@ -1,95 +1,79 @@
-// `interceptor serve` as a real process, and `interceptor status | pause | resume`
-// talking to it; bad flags exit 2. Runs the built CLI (bin/interceptor.js → dist/).
+// `interceptor serve` as a real process: the same URL (port and token) after a restart,
+// the token only in a private file (never in a process's arguments), profiles that
+// follow a fake /sys/class/power_supply without Electron. Runs the built CLI.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test, before } from 'node:test';
-import { ROOT, tempDir, ensureBuilt } from '../helpers.js';
-
-const BIN = path.join(ROOT, 'bin/interceptor.js');
+import { before, test } from 'node:test';
+import { ensureBuilt, tempDir, until } from '../helpers.js';
+import { writeSupply } from '../power/fakes.js';
+import { cli, startServe, userDirs } from './cli-helpers.js';
 
 before(ensureBuilt);
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+test('the URL is the same after a restart; the token is in a 0600 file and in no process\'s arguments', async (t) => {
+  const { env, stateDir } = userDirs(t);
+  const first = await startServe(t, [], env);
+  const tokenFile = path.join(stateDir, 'token');
+  assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
+  assert.equal(statSync(stateDir).mode & 0o777, 0o700);
+  const token = readFileSync(tokenFile, 'utf8').trim();
+  assert.equal(new URL(first.url).searchParams.get('token'), token);
+  assert.ok(!readFileSync(`/proc/${first.proc.pid}/cmdline`, 'utf8').includes(token), 'not in serve\'s own arguments');
+  const endpoint = JSON.parse(readFileSync(path.join(stateDir, 'server.json'), 'utf8'));
+  assert.deepEqual(endpoint, { host: '127.0.0.1', port: Number(new URL(first.url).port), pid: first.proc.pid });
+  // a bookmark: the URL without the token answers with the cookie the first visit set
+  const visit = await fetch(first.url, { redirect: 'manual' });
+  const cookie = visit.headers.get('set-cookie')!.split(';')[0]!;
+  await visit.body?.cancel();
+  assert.equal(await first.stop(), 0);
+  assert.equal(JSON.parse(readFileSync(path.join(stateDir, 'server.json'), 'utf8')).pid, null, 'stopped: the port is kept, the pid cleared');
 
-async function startServe(t: { after: (fn: () => unknown) => void }, configDir: string): Promise<{ proc: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--config-dir', configDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  t.after(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      await exited;
-    }
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL: ${out}`)), 15_000);
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.once('exit', () => reject(new Error(`serve exited: ${out}`)));
-  });
-  return { proc, url, exited };
-}
-
-test('bad flags and unknown commands exit 2 with a clear message', () => {
-  for (const args of [['run', '--cpu', '150%', '--', 'true'], ['run', '--mem', 'lots', '--', 'true'], ['run', '--up', '-1', '--', 'true'], ['run', '--bogus', 'x', '--', 'true'], ['run', '--cpu'], ['run'], ['frobnicate'], ['pause', '--for', 'soon'], ['serve', '--port', '99999']]) {
-    const r = cli(args);
-    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, /^interceptor: /, args.join(' '));
-  }
-  assert.match(cli(['run', '--cpu', '150%', '--', 'true']).stderr, /150%/);
-  assert.match(cli(['run']).stderr, /missing command/);
+  const second = await startServe(t, [], env);
+  assert.equal(second.url, first.url, 'same port and token');
+  const again = await fetch(new URL('/', first.url), { headers: { cookie } });
+  assert.equal(again.status, 200, 'the old cookie still opens the dashboard');
+  await again.body?.cancel();
+  assert.equal(await second.stop(), 0);
 });
 
-test('status, pause and resume talk to a running serve; server.json is private and removed on exit', async (t) => {
-  const { dir, cleanup } = tempDir();
+test('a token file others can read is refused, not used', async (t) => {
+  const { env, stateDir } = userDirs(t);
+  const s = await startServe(t, ['--port', '0'], env);
+  await s.stop();
+  const tokenFile = path.join(stateDir, 'token');
+  const { chmodSync } = await import('node:fs');
+  chmodSync(tokenFile, 0o644);
+  const r = cli(['serve', '--port', '0'], env);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /can be read by other users/);
+  const s2 = cli(['status'], env);
+  assert.equal(s2.code, 1);
+  assert.match(s2.stderr, /can be read by other users/);
+});
+
+test('headless profiles: unplugging a fake laptop switches to the battery profile and back', async (t) => {
+  const { env } = userDirs(t);
+  const { dir: sys, cleanup } = tempDir();
   t.after(cleanup);
-  const { proc, url, exited } = await startServe(t, dir);
-  const serverFile = path.join(dir, 'server.json');
-  assert.ok(existsSync(serverFile));
-  assert.equal(statSync(serverFile).mode & 0o777, 0o600);
-  const info = JSON.parse(readFileSync(serverFile, 'utf8'));
-  assert.equal(info.url, url);
-
-  let r = cli(['status', '--config-dir', dir]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /profile inUse/);
-  assert.match(r.stdout, /No apps/);
-  assert.match(r.stdout, /^Capacity: Upload .+, Download .+, Disk unknown$/m, 'the link and disk capacity (the disk is never measured unasked)');
-
-  r = cli(['pause', '--for', '15m', '--config-dir', dir]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /paused until/);
-  r = cli(['status', '--json', '--config-dir', dir]);
-  const s = JSON.parse(r.stdout);
-  assert.ok(s.state.pause.until - Date.now() > 14 * 60_000 && s.state.pause.until - Date.now() <= 15 * 60_000);
-  // the lease was persisted by the server
-  assert.ok(JSON.parse(readFileSync(path.join(dir, 'settings.json'), 'utf8')).pause);
-
-  r = cli(['resume', '--url', url]);
-  assert.equal(r.code, 0, r.stderr);
-  r = cli(['status', '--json', '--config-dir', dir]);
-  assert.equal(JSON.parse(r.stdout).state.pause, null);
-
-  // a wrong token is refused
-  r = cli(['status', '--url', url.replace(/token=.*/, 'token=' + '0'.repeat(64))]);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /401/);
-
-  proc.kill('SIGTERM');
-  assert.equal(await exited, 0);
-  assert.ok(!existsSync(serverFile), 'server.json removed on exit');
-  r = cli(['status', '--config-dir', dir]);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /no running server/);
+  writeSupply(sys, 'AC', { type: 'Mains', online: '1' });
+  writeSupply(sys, 'BAT0', { type: 'Battery', status: 'Charging' });
+  const runEnv = { ...env, INTERCEPTOR_SYS_ROOT: sys, INTERCEPTOR_POWER_POLL_MS: '100' };
+  await startServe(t, ['--port', '0'], runEnv);
+  const profile = () => JSON.parse(cli(['profile', '--json'], runEnv).stdout) as { profile: string; profileChoice: string; power: { onBattery: boolean; sources: string[] } };
+  assert.equal(profile().profile, 'inUse');
+  assert.ok(profile().power.sources.includes('sysfs power_supply'));
+  assert.equal(cli(['caps', 'set', '--profile', 'battery', '--cpu', '10%'], runEnv).code, 0);
+  writeFileSync(path.join(sys, 'class/power_supply/AC/online'), '0\n');
+  await until(() => profile().profile === 'battery', 10_000, 'battery profile');
+  const status = JSON.parse(cli(['status', '--json'], runEnv).stdout);
+  assert.equal(status.state.limits.cpu, 0.1, 'the battery caps are in force');
+  // picked by hand, it holds when the power comes back; auto follows again
+  assert.equal(cli(['profile', 'set', 'idle'], runEnv).code, 0);
+  writeFileSync(path.join(sys, 'class/power_supply/AC/online'), '1\n');
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual([profile().profile, profile().profileChoice], ['idle', 'idle']);
+  const auto = cli(['profile', 'set', 'auto'], runEnv);
+  assert.match(auto.stdout, /^Profile: in use \(chosen automatically\)$/m);
+  assert.match(auto.stdout, /^Power: on mains, .* from sysfs power_supply/m);
 });

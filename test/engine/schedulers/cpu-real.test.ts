@@ -1,25 +1,39 @@
-// The CPU scheduler on real processes under the real native helper (no fakes):
-// two CPU-bound apps with nominal shares 0.2 and 0.1 under S(P2P, CPU) = 0.3 receive
-// 0.2 ± 0.01 and 0.1 ± 0.01 of the machine over 10 s while a CPU-bound owner process
-// runs; then a cap change mid-run takes effect. Shares are measured from the kernel's
-// per-process CPU clocks (/proc/<pid>/stat), independently of the scheduler's accounting.
+// Both CPU mechanisms on real processes under the real native helper (no fakes): ptrace
+// slices (CpuScheduler) and the kernel's bandwidth control (CgroupCpuScheduler on this
+// machine's cgroups). Two CPU-bound apps with nominal shares 0.2 and 0.1 under
+// S(P2P, CPU) = 0.3 receive 0.2 ± 0.01 and 0.1 ± 0.01 of the machine over 10 s while a
+// CPU-bound owner process runs; then a cap change mid-run takes effect. Shares are measured
+// from the kernel's per-process CPU clocks (/proc/<pid>/stat), independently of the
+// scheduler's accounting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { probeCgroupTree, type CgroupTree } from '../../../electron/engine/cgroups/tree.js';
 import { realClock } from '../../../electron/engine/clock.js';
 import { CpuScheduler } from '../../../electron/engine/schedulers/cpu.js';
+import { CgroupCpuScheduler } from '../../../electron/engine/schedulers/cpu-cgroup.js';
 import { HelperLauncher, procCpuNs, requireHelper } from '../../../bench/lib/helper-apps.js';
 
 const SPIN = ['-c', 'while :; do :; done'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('real processes: shares 0.2 / 0.1 under a CPU cap of 0.3 with a CPU-bound owner, then a cap change', { timeout: 40_000 }, async () => {
+for (const mechanism of ['ptrace', 'cgroup'] as const) {
+test(`real processes (${mechanism}): shares 0.2 / 0.1 under a CPU cap of 0.3 with a CPU-bound owner, then a cap change`, { timeout: 40_000 }, async () => {
   requireHelper(); // fails with a clear message when the helper is not built
   const ncpu = os.cpus().length;
-  const launcher = await HelperLauncher.create({ rt: process.env.INTERCEPTOR_NO_RT !== "1" });
+  let tree: CgroupTree | null = null;
+  if (mechanism === 'cgroup') {
+    const probe = probeCgroupTree();
+    assert.ok(probe.ok, `no cgroup on this machine: ${probe.ok ? '' : probe.reason}`);
+    tree = probe.tree;
+  }
+  // SCHED_RR would escape a cgroup's quota: there dual priority is the parent's weight
+  const launcher = await HelperLauncher.create({ rt: mechanism === 'ptrace' && process.env.INTERCEPTOR_NO_RT !== '1' });
   const owner = spawn('/bin/sh', SPIN, { stdio: 'ignore' });
-  const cpu = new CpuScheduler({ clock: realClock, ncpu, sliceMs: 20 });
+  const cpu = tree ? new CgroupCpuScheduler({ clock: realClock, ncpu, tree }) : new CpuScheduler({ clock: realClock, ncpu, sliceMs: 20 });
   try {
     const a = await launcher.launch('/bin/sh', SPIN);
     const b = await launcher.launch('/bin/sh', SPIN);
@@ -28,6 +42,10 @@ test('real processes: shares 0.2 / 0.1 under a CPU cap of 0.3 with a CPU-bound o
     cpu.setCap(0.3);
     cpu.addApp('a', a.session, 0.2);
     cpu.addApp('b', b.session, 0.1);
+    if (tree) {
+      const own = readFileSync(`/proc/${a.session.hello.appPid}/cgroup`, 'utf8');
+      assert.ok(own.includes(`${path.basename(tree.dir)}/a`), `the app is not in its cgroup: ${own}`);
+    }
     const pids = [a.session.hello.appPid, b.session.hello.appPid, owner.pid!];
     const sample = async () => Promise.all(pids.map(async (p) => (await procCpuNs(p)) ?? NaN));
     await sleep(1000); // warm-up
@@ -72,3 +90,4 @@ test('real processes: shares 0.2 / 0.1 under a CPU cap of 0.3 with a CPU-bound o
     await launcher.close();
   }
 });
+}

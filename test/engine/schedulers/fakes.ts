@@ -58,6 +58,8 @@ export class FakeSession extends EventEmitter implements HelperSession {
   readonly log: string[] = [];
   /** Cores the app uses while it runs (e.g. 1 for a single-threaded spinner, 0.05 for an I/O-bound app). */
   cores = 1;
+  /** Threads runnable at the end of each slice (a helper with transparent stops reports it); null = not reported. */
+  runnable: number | null = null;
   cpuState: 'stopped' | 'running' | 'free' = 'stopped';
   private cpuBase = 0;
   /** CPU used so far (ns), including the current free run. */
@@ -134,7 +136,21 @@ export class FakeSession extends EventEmitter implements HelperSession {
     const cpuNs = wallMs * 1e6 * this.cores;
     this.cpuBase += cpuNs;
     if (this.cpuState === 'running') this.cpuState = 'stopped';
-    s.resolve({ cpuNs, wallNs: wallMs * 1e6, ended });
+    s.resolve({ cpuNs, wallNs: wallMs * 1e6, ended, runnable: this.runnable });
+  }
+
+  /** The app starts using `cores` from now on (what it used so far stays as it was). */
+  setCores(cores: number): void {
+    if (this.freeSince !== null) {
+      this.accrueFree();
+      this.freeSince = this.clock.now();
+    }
+    this.cores = cores;
+  }
+
+  /** A thread of the stopped app woke up (the helper's `wake`). */
+  wake(): void {
+    this.emit('wake');
   }
 
   /** The app exits. */
@@ -174,6 +190,11 @@ export class FakeSession extends EventEmitter implements HelperSession {
   }
 
   setOnEngineLoss(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  setCgroup(app: string, parent: string): Promise<void> {
+    this.log.push(`cgroup ${app} ${parent}`);
     return Promise.resolve();
   }
 

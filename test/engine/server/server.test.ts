@@ -107,6 +107,12 @@ test('the token on the page URL becomes an HttpOnly SameSite=Strict cookie; secu
   assert.match(cookie, new RegExp(`^${cookieName(server.port)}=${server.token};`));
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Strict/);
+  // from another site (interceptor open's launcher page): a page of ours moves on, so the Strict cookie goes along
+  const cross = await get(server, `/?token=${server.token}&x=1`, { 'Sec-Fetch-Site': 'cross-site' });
+  assert.equal(cross.status, 200);
+  assert.equal(String(cross.headers['set-cookie']), cookie);
+  assert.match(cross.body, /<meta http-equiv="refresh" content="0;url=\/\?x=1">/);
+  assert.ok(!cross.body.includes(server.token));
   const c = { Cookie: `${cookieName(server.port)}=${server.token}` };
   const page = await get(server, '/', c);
   assert.equal(page.status, 200);

@@ -118,6 +118,16 @@ try {
   fake.powerMonitor.emit('on-ac');
   await wait('idle profile', () => /idle/.test(findItem(tray.menu, 'profile')?.label ?? ''));
   report.profileIdle = (await getState(trusted, {})).result.profile;
+  // The owner picks "On battery" by hand in the tray; the powerMonitor no longer decides.
+  items(tray.menu).find((i) => i.id === 'profile-choice').submenu.find((i) => i.id === 'profile-battery').click();
+  await wait('battery chosen by hand', () => /on battery \(chosen by hand\)/.test(findItem(tray.menu, 'profile')?.label ?? ''));
+  fake.powerMonitor.idle = 0;
+  fake.powerMonitor.emit('user-did-become-active');
+  await new Promise((r) => setTimeout(r, 200));
+  report.profileByHand = (await getState(trusted, {})).result.profile;
+  items(tray.menu).find((i) => i.id === 'profile-choice').submenu.find((i) => i.id === 'profile-auto').click();
+  await wait('automatic again', () => /Profile: in use$/.test(findItem(tray.menu, 'profile')?.label ?? ''));
+  report.profileAutoAgain = (await getState(trusted, {})).result.profile;
 
   // Closing the window hides it; a second instance shows it again.
   report.closeHidden = !win.close() && !win.visible && !win.isDestroyed();

@@ -1,0 +1,124 @@
+// The help of every command: `interceptor --help`, `interceptor CMD --help`, `interceptor help CMD`.
+import { CONNECT_HELP } from './remote.js';
+
+const RATES = 'Rates: 500kB/s, 2MB/s, 100Mbit/s (or 100Mbit, 20Mbps); sizes: 512MB, 2GiB; CPU: percent of the whole machine.';
+
+export const USAGE = `Usage: interceptor COMMAND [OPTIONS]
+
+Run P2P and volunteer-computing apps under owner-set CPU, network, disk and memory caps.
+
+Commands:
+  serve                 run the engine headless; serve the dashboard and the API
+  open                  open the running server's dashboard in the browser
+  run -- CMD [ARGS]     run one program in the foreground under caps
+  status                show the running server's profile, caps, apps and figures
+  apps list|add|rm|start|stop|pause|resume
+                        manage the apps of the running server
+  caps show|set         show or set the caps of a profile
+  profile show|set      show the profile in force, or pick one (or auto)
+  pause [--for 15m]     pause all apps (until resumed, or for a while)
+  resume                end a pause of all apps
+  service install|uninstall|status|print
+                        start \`interceptor serve\` at login (systemd user unit)
+  help [COMMAND]        show the help of a command
+
+Options: -h, --help  help (also after any command);  -V, --version  the version.
+Exit status: 0 done, 1 failed, 2 usage error (run: the program's own exit status).
+`;
+
+export const HELP: Record<string, string> = {
+  main: USAGE,
+  serve: `Usage: interceptor serve [--port N] [--host ADDR] [--config-dir DIR] [--state-dir DIR] [--no-autostart]
+
+Run the engine headless and serve the dashboard and the API on http://127.0.0.1:7329
+(or the port given). The port and the token stay the same across restarts: the token
+is created once in <state-dir>/token (mode 0600); the port, if 7329 was busy, is the one
+picked then. Profiles switch from idle (logind) and battery (/sys/class/power_supply).
+
+  -p, --port N          listen on port N (0: any free port)
+      --host ADDR       listen on ADDR (default 127.0.0.1; others are warned about)
+      --config-dir DIR  settings and apps (default $XDG_CONFIG_HOME/interceptor)
+      --state-dir DIR   token and port (default $XDG_STATE_HOME/interceptor)
+      --no-autostart    do not start the apps marked autostart
+`,
+  open: `Usage: interceptor open [--print] [connection options]
+
+Open the running server's dashboard in the browser ($BROWSER, else xdg-open). The token
+goes through a private launcher page, never on a command line.
+
+      --print           print the URL with its token instead (to copy by hand)
+${CONNECT_HELP}
+`,
+  run: `Usage: interceptor run [--cpu 25%] [--up RATE] [--down RATE] [--disk RATE] [--mem SIZE] [-q] -- CMD [ARGS...]
+
+Run one program in the foreground under these caps: its output on stdout, live figures
+on stderr, its exit status as ours. Without \`--\`, the first word that is not an option
+starts the program.
+
+      --cpu PERCENT     CPU, percent of the whole machine
+      --up RATE         upload; or a percent of the link's speed (--up 50%)
+      --down RATE       download; or a percent of the link's speed
+      --disk RATE       disk reads + writes; or a percent of the disk's speed (measured now)
+      --mem SIZE        memory
+  -q, --quiet           no live figures
+${RATES}
+`,
+  status: `Usage: interceptor status [--json] [connection options]
+
+Show the running server's profile and why, the caps, the capacity and every app with
+its figures. --json prints {state, snapshot} as the API returns them.
+${CONNECT_HELP}
+`,
+  apps: `Usage: interceptor apps list [--json]
+       interceptor apps add [--name NAME] [--cwd DIR] [--env NAME=VALUE]... [--autostart]
+                            [--cpu 10%] [--up RATE] [--down RATE] [--disk RATE] [--mem SIZE] -- CMD [ARGS...]
+       interceptor apps rm|start|stop|pause|resume ID
+
+Manage the apps of the running server. \`add\` prints the new app's id; the share
+options are the app's nominal share of each cap. ${RATES}
+${CONNECT_HELP}
+`,
+  caps: `Usage: interceptor caps show [--profile NAME]
+       interceptor caps set [--profile NAME] [--cpu PERCENT|none] [--up RATE|none] [--down RATE|none]
+                            [--disk RATE|none] [--mem SIZE|none]
+
+Show or set the owner's caps of a profile (in-use, idle, battery; default: the one in
+force). "none" removes a cap. ${RATES}
+${CONNECT_HELP}
+`,
+  profile: `Usage: interceptor profile [show] [--json]
+       interceptor profile set auto|in-use|idle|battery
+
+Show the profile in force and why, or pick one by hand: it stays until you set
+another, or \`auto\` (chosen from idle time and battery).
+${CONNECT_HELP}
+`,
+  pause: `Usage: interceptor pause [--for DURATION] [connection options]
+
+Pause all apps until resumed, or for a while (90s, 15m, 1h, 2d; at most 30 days).
+The pause survives a restart of the server.
+${CONNECT_HELP}
+`,
+  resume: `Usage: interceptor resume [connection options]
+
+End a pause of all apps.
+${CONNECT_HELP}
+`,
+  service: `Usage: interceptor service install [--no-start] [--config-dir DIR] [--state-dir DIR]
+       interceptor service uninstall [--no-start]
+       interceptor service status
+       interceptor service print
+
+Run \`interceptor serve\` at login as a systemd user unit
+($XDG_CONFIG_HOME/systemd/user/interceptor.service). install writes and enables it
+and starts it now (--no-start: at the next login); uninstall stops, disables and
+removes it; status exits 0 when it runs, 3 when not, 4 when systemd cannot tell;
+print shows the unit. To run it at boot without logging in: loginctl enable-linger.
+`,
+};
+for (const verb of ['list', 'add', 'rm', 'start', 'stop', 'pause', 'resume']) HELP[`apps ${verb}`] = HELP.apps!;
+for (const verb of ['show', 'set']) {
+  HELP[`caps ${verb}`] = HELP.caps!;
+  HELP[`profile ${verb}`] = HELP.profile!;
+}
+for (const verb of ['install', 'uninstall', 'status', 'print']) HELP[`service ${verb}`] = HELP.service!;

@@ -1,0 +1,198 @@
+// `interceptor run [caps] -- CMD ARGS`: one program in the foreground under caps, like
+// cpulimit, trickle and systemd-run together; its exit code is ours.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CommandError } from '../../common/contract.js';
+import type { AppSnapshot, FullState, OwnerLimits } from '../../common/model.js';
+import { formatBytes, formatFraction, formatRate, parseBytes, parseFraction, parseRate, type ByteRateResource } from '../../common/resources.js';
+import { DEFAULT_DISK_PROBE_BYTES, DiskMeasureError, REAL_ROOTS, detectLinkCapacity, measureDisk, type SystemRoots } from '../capacity.js';
+import { createEngine, type Engine } from '../index.js';
+import { defaultConfigDir } from '../settings.js';
+import { UsageError, parseCommandLine, str, type OptionSpec } from './args.js';
+
+export interface RunCaps {
+  cpu: number | null;
+  netUp: number | null;
+  netDown: number | null;
+  disk: number | null;
+  mem: number | null;
+}
+
+const RATE_FLAGS: Record<ByteRateResource, string> = { netUp: 'up', netDown: 'down', disk: 'disk' };
+
+/** A rate flag: an absolute rate ("1MB/s") or a percent of the capacity ("50%"). */
+function parseRateOrPercent(text: string): { rate: number } | { fraction: number } {
+  if (/%\s*$/.test(text)) return { fraction: parseFraction(text) };
+  return { rate: parseRate(text) };
+}
+
+export const RUN_OPTIONS: OptionSpec = { cpu: { type: 'string' }, up: { type: 'string' }, down: { type: 'string' }, disk: { type: 'string' }, mem: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } };
+
+export function parseRunArgs(argv: string[]): {
+  caps: RunCaps;
+  /** Caps given as a fraction of the link's or the disk's capacity, resolved before the run. */
+  relative: Partial<Record<ByteRateResource, number>>;
+  quiet: boolean;
+  command: string;
+  args: string[];
+  help: boolean;
+} {
+  const p = parseCommandLine(argv, RUN_OPTIONS, { command: true });
+  const get = (name: string) => str(p.values[name]);
+  const caps: RunCaps = {
+    cpu: get('cpu') !== undefined ? parseFraction(get('cpu')!) : null,
+    netUp: null,
+    netDown: null,
+    disk: null,
+    mem: get('mem') !== undefined ? parseBytes(get('mem')!) : null,
+  };
+  const relative: Partial<Record<ByteRateResource, number>> = {};
+  for (const r of ['netUp', 'netDown', 'disk'] as const) {
+    const text = get(RATE_FLAGS[r]);
+    if (text === undefined) continue;
+    const v = parseRateOrPercent(text);
+    if ('rate' in v) caps[r] = v.rate;
+    else relative[r] = v.fraction;
+  }
+  const [command, ...args] = p.command;
+  if (p.help) return { caps, relative, quiet: false, command: command ?? '', args, help: true };
+  if (caps.cpu === 0) throw new UsageError('--cpu 0% would never let the program run');
+  if (!command) throw new UsageError('missing command: interceptor run [caps] -- CMD [ARGS...]');
+  return { caps, relative, quiet: p.values.quiet === true, command, args, help: false };
+}
+
+/** procfs/sysfs roots for the link capacity; INTERCEPTOR_PROC_ROOT and INTERCEPTOR_SYS_ROOT exist for tests. */
+export function systemRootsFromEnv(env: NodeJS.ProcessEnv = process.env): SystemRoots {
+  return { proc: env.INTERCEPTOR_PROC_ROOT || REAL_ROOTS.proc, sys: env.INTERCEPTOR_SYS_ROOT || REAL_ROOTS.sys };
+}
+
+/**
+ * Turn "--up 50%" into a rate: the network from the default-route link's speed (read
+ * now), the disk from a measurement now (one line says so). No capacity: a clear error.
+ */
+async function resolveRelativeCaps(
+  caps: RunCaps,
+  relative: Partial<Record<ByteRateResource, number>>,
+  opts: { roots: SystemRoots; diskDir: string; say: (line: string) => void },
+): Promise<void> {
+  const flag = (r: ByteRateResource) => `--${RATE_FLAGS[r]} ${formatFraction(relative[r]!)}`;
+  const net = (['netUp', 'netDown'] as const).filter((r) => relative[r] !== undefined);
+  if (net.length) {
+    const link = detectLinkCapacity(opts.roots);
+    if (!link.ok) {
+      throw new CommandError(
+        'unavailable',
+        `${net.map(flag).join(' and ')} need the link's capacity, but ${link.reason}; give an absolute rate instead, such as --${RATE_FLAGS[net[0]!]} 1MB/s`,
+      );
+    }
+    for (const r of net) caps[r] = Math.round(relative[r]! * link.capacity.bytesPerSec!);
+  }
+  if (relative.disk !== undefined) {
+    let m;
+    try {
+      m = await measureDisk(opts.diskDir, { bytes: DEFAULT_DISK_PROBE_BYTES, timeoutMs: 60_000 });
+    } catch (error) {
+      const why = error instanceof DiskMeasureError ? error.message : (error as Error).message;
+      throw new CommandError('unavailable', `${flag('disk')} needs the disk's capacity, but measuring it in ${opts.diskDir} failed (${why}); give an absolute rate instead, such as --disk 10MB/s`);
+    }
+    caps.disk = Math.round(relative.disk * m.bytesPerSec);
+    opts.say(`[interceptor] disk capacity measured now in ${opts.diskDir}: ${formatRate(m.bytesPerSec)} (${m.method}); ${flag('disk')} = ${formatRate(caps.disk)}\n`);
+  }
+}
+
+export async function run(argv: string[], help: () => number): Promise<number> {
+  const { caps, relative, quiet, command, args, help: wantsHelp } = parseRunArgs(argv);
+  if (wantsHelp) return help();
+  const roots = systemRootsFromEnv();
+  await resolveRelativeCaps(caps, relative, { roots, diskDir: defaultConfigDir(), say: (line) => process.stderr.write(line) });
+  const configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'interceptor-run-'));
+  let engine: Engine | null = null;
+  const statusTty = process.stderr.isTTY === true;
+  try {
+    engine = await createEngine({ configDir, autostart: false, terminal: 'inherit', stopGraceMs: 3000, systemRoots: roots, sampleNetwork: false });
+    const state = await engine.invoke('getState', {});
+    if (!state.platform.enforcement) {
+      process.stderr.write(`interceptor: cannot enforce caps here: ${state.platform.reason}\n`);
+      return 1;
+    }
+    const exe = await engine.invoke('checkExecutable', { command, cwd: process.cwd() });
+    if (!exe.ok) {
+      process.stderr.write(`interceptor: ${exe.error}\n`);
+      return 127;
+    }
+    await engine.invoke('updateSettings', { snapshotHz: statusTty ? 2 : 1, onQuit: 'stop' });
+    await engine.invoke('setOwnerLimits', { limits: caps });
+    const env: Record<string, string> = {};
+    const app = await engine.invoke('addApp', {
+      name: path.basename(command).slice(0, 80) || 'app',
+      command,
+      args,
+      cwd: process.cwd(),
+      env,
+      autostart: false,
+      shares: { cpu: caps.cpu ?? 0, netUp: caps.netUp ?? 0, netDown: caps.netDown ?? 0, disk: caps.disk ?? 0, mem: caps.mem ?? 0 },
+    });
+    const id = app.definition.id;
+    const eng = engine;
+    let lastLineLength = 0;
+    const finished = new Promise<FullState['apps'][number]>((resolve) => {
+      eng.on('state', (s) => {
+        const a = s.apps.find((x) => x.definition.id === id);
+        if (a && (a.state === 'exited' || a.state === 'crashed' || a.state === 'stopped') && a.startedAt !== null) resolve(a);
+      });
+    });
+    if (!quiet) {
+      eng.on('snapshot', (snap) => {
+        const a = snap.apps.find((x) => x.id === id);
+        if (!a || (a.state !== 'running' && a.state !== 'waiting' && a.state !== 'held' && a.state !== 'paused')) return;
+        const line = `[interceptor] ${runFigures(a, snap.limits)}`;
+        if (statusTty) {
+          process.stderr.write(`\r\x1b[K${line}`);
+          lastLineLength = line.length;
+        } else process.stderr.write(line + '\n');
+      });
+    }
+    eng.on('log', (entry) => {
+      if (entry.kind === 'error' || entry.kind === 'memDenied' || entry.kind === 'warning') {
+        if (statusTty && lastLineLength) process.stderr.write('\r\x1b[K');
+        process.stderr.write(`[interceptor] ${entry.message}\n`);
+      }
+    });
+    let interrupted = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      interrupted++;
+      if (interrupted === 1) void eng.invoke('stopApp', { id }).catch(() => undefined);
+      else process.stderr.write(`\n[interceptor] ${sig}: already stopping\n`);
+    };
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    for (const s of signals) process.on(s, onSignal);
+    try {
+      await engine.invoke('startApp', { id });
+    } catch (error) {
+      process.stderr.write(`interceptor: ${(error as Error).message}\n`);
+      return 1;
+    }
+    const result = await finished;
+    for (const s of signals) process.off(s, onSignal);
+    if (statusTty && lastLineLength) process.stderr.write('\r\x1b[K');
+    if (result.exitCode !== null) return result.exitCode;
+    const signo = result.exitSignal ? os.constants.signals[result.exitSignal as NodeJS.Signals] : undefined;
+    return signo ? 128 + signo : 1;
+  } finally {
+    await engine?.shutdown({ leaveRunning: false }).catch(() => undefined);
+    await fs.rm(configDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function runFigures(a: AppSnapshot, limits: OwnerLimits): string {
+  const f = a.resources;
+  const parts = [`cpu ${formatFraction(f.cpu.recent)}${limits.cpu !== null ? `/${formatFraction(limits.cpu)}` : ''} (avg ${formatFraction(f.cpu.sinceStart)})`];
+  for (const r of ['netUp', 'netDown', 'disk'] as const) {
+    parts.push(`${r === 'netUp' ? 'up' : r === 'netDown' ? 'down' : 'disk'} ${formatRate(f[r].recent)}${limits[r] !== null ? `/${formatRate(limits[r]!)}` : ''}`);
+  }
+  parts.push(`mem ${formatBytes(f.mem.recent)}${limits.mem !== null ? `/${formatBytes(limits.mem)}` : ''}`);
+  if (a.state !== 'running') parts.push(a.state);
+  return parts.join('  ');
+}
+

@@ -1,0 +1,34 @@
+// What the dashboard's browser tests share: Debian's Chromium (never a downloaded
+// browser), the built dashboard, the artifacts folder, and polling with a clear failure.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+/** Screenshots kept after a run (gitignored). */
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+export const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+/** Fails (does not skip) without Chromium; builds the dashboard when it is missing; makes the artifacts folder. */
+export function prepareBrowserTest(): void {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the dashboard's end-to-end tests`);
+  if (!existsSync(path.join(ROOT, 'dist/renderer/index.html'))) {
+    const built = spawnSync(path.join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('building the dashboard failed');
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+}
+
+/** Polls `read` until `ok` holds; the last value is in the failure message. */
+export async function waitFor<T>(what: string, read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (ok(last)) return last;
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
