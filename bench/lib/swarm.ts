@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerOpen, startReaper, stopReaper, reapSync, unregisterOpen, type Closable } from './swarm/cleanup.js';
 import { CLIENT_SETUPS, type TorrentClient } from './swarm/clients.js';
-import { TransferMeter, type Direction } from './swarm/meter.js';
+import { TransferMeter, type CountAt, type Direction } from './swarm/meter.js';
 import { LoopbackNetwork, NetnsNetwork, freePort, type Host, type LinkSpec, type SwarmNetwork } from './swarm/network.js';
 import { makePayload, makeTorrent, sha256File, type Payload, type Torrent } from './swarm/payload.js';
 import { ProcessSet, exists, type Proc } from './swarm/processes.js';
@@ -29,7 +29,7 @@ import { startTracker, waitForSeeders, type Tracker } from './swarm/tracker.js';
 export { TORRENT_CLIENTS, type TorrentClient } from './swarm/clients.js';
 export { DSL, namespacesNamed, type LinkSpec } from './swarm/network.js';
 export { markedPids } from './swarm/processes.js';
-export type { Direction, SteadyRate, TransferMeter } from './swarm/meter.js';
+export type { CountAt, Direction, SteadyRate, TransferMeter } from './swarm/meter.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -201,10 +201,10 @@ export class Swarm implements Closable {
     return { sender, receiver };
   }
 
-  /** Starts metering a peer's peer-wire traffic in one direction; stopped by close(). */
-  meter(peer: Peer, direction: Direction): TransferMeter {
+  /** Starts metering a peer's peer-wire traffic in one direction, at the client or on the wire; stopped by close(). */
+  meter(peer: Peer, direction: Direction, at: CountAt = 'client'): TransferMeter {
     const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
-    const m = new TransferMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, direction, () => this.listenPorts);
+    const m = new TransferMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, direction, () => this.listenPorts, at);
     this.meters.push(m);
     return m;
   }

@@ -3,11 +3,16 @@
 // their inode and counters, and the peer's sockets are those whose inode one of its
 // processes holds open (/proc/<pid>/fd of its process tree). Only peer-wire
 // connections count: one end on a swarm peer's listen port (so tracker and control
-// traffic do not). For each socket:
-//   down: bytes_received − Recv-Q  = the bytes the client has read (what a --down cap
-//         governs; the kernel may have received more, still queued in its buffer);
-//   up:   bytes_acked + Send-Q     = the bytes the client has written (what an --up cap
-//         governs; bytes_acked alone would lag by what is still in flight).
+// traffic do not). For each socket, at the client (the default, what a cap governs):
+//   down: bytes_received − Recv-Q  = the bytes the client has read (the kernel may have
+//         received more, still queued in its buffer: up to ~0.5 MB behind a slow reader);
+//   up:   bytes_acked + Send-Q     = the bytes the client has written (bytes_acked alone
+//         would lag by what is still in flight);
+// or on the wire (what a link governs): bytes_received, bytes_acked.
+// A connection stays the client's by its address pair once one of its fds held it, so
+// the counters of a socket it closed are still read while the kernel winds it down
+// (FIN-WAIT, LAST-ACK: no inode any more); what a connection moves after the last
+// sample in which it shows is not counted (up to 100 ms of it).
 // The file on disk would not do: clients preallocate or write pieces out of order.
 // A socket keeps its last value after it closes, so the total never goes back.
 import { execFile } from 'node:child_process';
@@ -20,6 +25,8 @@ const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type Direction = 'down' | 'up';
+/** Count what the client read/wrote ('client') or what crossed its link ('wire'). */
+export type CountAt = 'client' | 'wire';
 
 export interface Sample {
   /** performance.now() in ms, the middle of the sample. */
@@ -56,7 +63,9 @@ const OVERHEAD_EXES = new Set(['node', 'interceptor-helper']);
 
 export class TransferMeter {
   readonly samples: Sample[] = [];
-  private readonly perSocket = new Map<number, number>();
+  /** Bytes per connection ("local>peer"), and the connections that are the client's. */
+  private readonly perConnection = new Map<string, number>();
+  private readonly owned = new Set<string>();
   private stopped = false;
   private readonly loop: Promise<void>;
 
@@ -64,6 +73,7 @@ export class TransferMeter {
     private readonly target: MeterTarget,
     readonly direction: Direction,
     private readonly peerPorts: () => ReadonlySet<number>,
+    readonly at: CountAt = 'client',
     private readonly periodMs = 100,
   ) {
     this.loop = this.run();
@@ -132,12 +142,15 @@ export class TransferMeter {
     const t = (start + performance.now()) / 2;
     const ports = this.peerPorts();
     for (const s of parseSs(stdout)) {
-      if (!inodes.has(s.inode) || !(ports.has(s.localPort) || ports.has(s.peerPort))) continue;
-      const moved = this.direction === 'down' ? s.bytesReceived - s.recvQ : s.bytesAcked + s.sendQ;
-      this.perSocket.set(s.inode, Math.max(this.perSocket.get(s.inode) ?? 0, moved));
+      const key = `${s.local}>${s.peer}`;
+      if (inodes.has(s.inode)) this.owned.add(key);
+      if (!this.owned.has(key) || !(ports.has(s.localPort) || ports.has(s.peerPort))) continue;
+      const queued = this.at === 'client' ? (this.direction === 'down' ? -s.recvQ : s.sendQ) : 0;
+      const moved = (this.direction === 'down' ? s.bytesReceived : s.bytesAcked) + queued;
+      this.perConnection.set(key, Math.max(this.perConnection.get(key) ?? 0, moved));
     }
     let bytes = 0;
-    for (const v of this.perSocket.values()) bytes += v;
+    for (const v of this.perConnection.values()) bytes += v;
     const last = this.samples.at(-1);
     this.samples.push({ t, bytes, overheadTicks: Math.max(overheadTicks, last?.overheadTicks ?? 0), othersTicks });
   }
@@ -147,6 +160,8 @@ export interface SsSocket {
   state: string;
   recvQ: number;
   sendQ: number;
+  local: string;
+  peer: string;
   localPort: number;
   peerPort: number;
   inode: number;
@@ -166,13 +181,15 @@ export function parseSs(text: string): SsSocket[] {
         state: head[1]!,
         recvQ: Number(head[2]),
         sendQ: Number(head[3]),
+        local: head[4]!,
+        peer: head[5]!,
         localPort: port(head[4]!),
         peerPort: port(head[5]!),
         inode: Number(/\bino:(\d+)/.exec(line)?.[1] ?? 0),
         bytesAcked: 0,
         bytesReceived: 0,
       };
-      if (cur.inode) out.push(cur);
+      out.push(cur);
     } else if (cur) {
       cur.bytesAcked = Number(/\bbytes_acked:(\d+)/.exec(line)?.[1] ?? cur.bytesAcked);
       cur.bytesReceived = Number(/\bbytes_received:(\d+)/.exec(line)?.[1] ?? cur.bytesReceived);
