@@ -1,0 +1,278 @@
+// A real swarm on this machine, in seconds, for tests and benchmarks (after
+// P2PLab: many peers on one machine, each behind its own emulated link):
+//
+//   const swarm = await Swarm.create({ payloadBytes: 8e6 });            // or { netns: true }
+//   await swarm.addPeer({ client: 'aria2c', role: 'seeder' });           // returns once the tracker lists it
+//   const dl = await swarm.addPeer({ client: 'rtorrent', role: 'leecher', wrap: interceptorRun({ down: '2MB/s' }) });
+//   const meter = swarm.meter(dl, 'down');                               // kernel TCP counters, every 100 ms
+//   await dl.completed();  assert(await dl.verify());
+//   meter.steadyRate(swarm.payload.bytes);                               // bytes/s over 25–75 % of the payload
+//   await swarm.close();                                                 // every process, namespace and file
+//
+// A Syncthing pair shares the payload as a folder: `swarm.addSyncthingPair()`.
+// `wrap` is a command prefix for one peer (interceptor run, trickle, ...); peers run
+// in their own directory, so it must name files by absolute paths.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { registerOpen, startReaper, stopReaper, reapSync, unregisterOpen, type Closable } from './swarm/cleanup.js';
+import { CLIENT_SETUPS, type TorrentClient } from './swarm/clients.js';
+import { TransferMeter, type CountAt, type Direction } from './swarm/meter.js';
+import { LoopbackNetwork, NetnsNetwork, freePort, type Host, type LinkSpec, type SwarmNetwork } from './swarm/network.js';
+import { makePayload, makeTorrent, sha256File, type Payload, type Torrent } from './swarm/payload.js';
+import { ProcessSet, exists, type Proc } from './swarm/processes.js';
+import { prepareSyncthingPair, type FolderStatus, type SyncthingInstance } from './swarm/syncthing.js';
+import { startTracker, waitForSeeders, type Tracker } from './swarm/tracker.js';
+
+export { TORRENT_CLIENTS, type TorrentClient } from './swarm/clients.js';
+export { DSL, namespacesNamed, type LinkSpec } from './swarm/network.js';
+export { markedPids } from './swarm/processes.js';
+export type { CountAt, Direction, SteadyRate, TransferMeter } from './swarm/meter.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `node bin/interceptor.js run [caps] --`, as a wrap prefix. Caps as the CLI takes them ('2MB/s', '50%'). */
+export function interceptorRun(caps: { down?: string; up?: string; cpu?: string; disk?: string } = {}): string[] {
+  const flags = Object.entries(caps).flatMap(([k, v]) => (v ? [`--${k}`, v] : []));
+  return [process.execPath, path.join(REPO, 'bin', 'interceptor.js'), 'run', ...flags, '--'];
+}
+
+/** `trickle -s` as a wrap prefix; rates in bytes/s (trickle's KB are 1024 bytes). */
+export function trickleWrap(rates: { downBytesPerSecond?: number; upBytesPerSecond?: number }): string[] {
+  const kb = (b: number) => String(Math.max(1, Math.round(b / 1024)));
+  return ['trickle', '-s', ...(rates.downBytesPerSecond ? ['-d', kb(rates.downBytesPerSecond)] : []), ...(rates.upBytesPerSecond ? ['-u', kb(rates.upBytesPerSecond)] : [])];
+}
+
+export interface SwarmOptions {
+  payloadBytes: number;
+  /** Each host in its own network namespace behind its own link (needs root); else all on 127.0.0.1. */
+  netns?: boolean;
+}
+
+export interface PeerOptions {
+  client: TorrentClient;
+  role: 'seeder' | 'leecher';
+  name?: string;
+  wrap?: readonly string[];
+  /** Its access link (netns mode only). */
+  link?: LinkSpec;
+}
+
+export interface SidePeerOptions {
+  wrap?: readonly string[];
+  link?: LinkSpec;
+}
+
+/** Where a peer lives: its host (address, namespace), listen port and directories. */
+interface PeerPlace {
+  name: string;
+  host: Host;
+  /** Its peer-wire listen port. */
+  port: number;
+  /** Its own directory: configuration, log, state. */
+  dir: string;
+  /** Where the payload is (a seeder) or lands (a leecher). */
+  dataDir: string;
+}
+
+export class Peer {
+  readonly name: string;
+  readonly host: Host;
+  readonly port: number;
+  readonly dir: string;
+  /** Where its copy of the payload is. */
+  readonly file: string;
+  /** performance.now() when it was started. */
+  readonly startedAt = performance.now();
+  private readonly sha256: string;
+  private doneAt: number | null = null;
+
+  constructor(
+    place: PeerPlace,
+    readonly client: TorrentClient | 'syncthing',
+    readonly role: 'seeder' | 'leecher',
+    payload: Payload,
+    readonly proc: Proc,
+    private readonly isDone: () => Promise<boolean>,
+  ) {
+    this.name = place.name;
+    this.host = place.host;
+    this.port = place.port;
+    this.dir = place.dir;
+    this.file = path.join(place.dataDir, payload.name);
+    this.sha256 = payload.sha256;
+  }
+
+  /** Resolves with performance.now() at which its download was seen complete (polled every 50 ms). */
+  async completed(timeoutMs = 60_000): Promise<number> {
+    const end = performance.now() + timeoutMs;
+    while (this.doneAt === null) {
+      if (await this.isDone().catch(() => false)) this.doneAt = performance.now();
+      else if (!this.proc.running()) throw new Error(`${this.name} exited before completing:\n${this.proc.logTail()}`);
+      else if (performance.now() > end) throw new Error(`${this.name} did not complete in ${timeoutMs} ms:\n${this.proc.logTail()}`);
+      else await sleep(50);
+    }
+    return this.doneAt;
+  }
+
+  /** Whether its copy has the payload's SHA-256. */
+  async verify(): Promise<boolean> {
+    return exists(this.file) && (await sha256File(this.file)) === this.sha256;
+  }
+}
+
+export class Swarm implements Closable {
+  readonly peers: Peer[] = [];
+  /** Every port this swarm took, and those of them that peers listen on for peer-wire connections. */
+  private readonly usedPorts = new Set<number>();
+  private readonly listenPorts = new Set<number>();
+  private readonly meters: TransferMeter[] = [];
+  private tracker: Promise<{ tracker: Tracker; torrent: Torrent }> | null = null;
+  private seeders = 0;
+  private closed: Promise<void> | null = null;
+
+  private constructor(
+    readonly id: string,
+    /** The swarm's directory: payload, tracker, one directory per peer. */
+    readonly root: string,
+    readonly processes: ProcessSet,
+    private readonly reaper: number,
+    readonly network: SwarmNetwork,
+    readonly payload: Payload,
+  ) {}
+
+  static async create(opts: SwarmOptions): Promise<Swarm> {
+    const id = randomBytes(3).toString('hex');
+    const root = mkdtempSync(path.join(os.tmpdir(), `interceptor-swarm-${id}-`));
+    chmodSync(root, 0o755); // opentracker reads its directory as `nobody`
+    const reaper = startReaper(id, root);
+    let network: SwarmNetwork | null = null;
+    try {
+      network = opts.netns ? await NetnsNetwork.create(id, root) : new LoopbackNetwork();
+      mkdirSync(path.join(root, 'payload'));
+      const swarm = new Swarm(id, root, new ProcessSet(id), reaper, network, makePayload(path.join(root, 'payload'), opts.payloadBytes));
+      registerOpen(swarm);
+      return swarm;
+    } catch (e) {
+      await network?.close();
+      reapSync(id, root);
+      stopReaper(reaper);
+      throw e;
+    }
+  }
+
+  /** The .torrent of the payload (starts the tracker on first use). */
+  async torrent(): Promise<Torrent> {
+    return (await this.startTracker()).torrent;
+  }
+
+  /** Listen ports of every peer: what makes a connection peer-wire traffic. */
+  get peerPorts(): ReadonlySet<number> {
+    return this.listenPorts;
+  }
+
+  async addPeer(opts: PeerOptions): Promise<Peer> {
+    const { tracker, torrent } = await this.startTracker();
+    const place = await this.peerPlace(opts.name ?? `${opts.client}-${opts.role}-${this.peers.length + 1}`, opts.link);
+    if (opts.role === 'seeder') copyFileSync(this.payload.path, path.join(place.dataDir, this.payload.name));
+    const doneMarker = path.join(place.dir, 'done');
+    const launch = await CLIENT_SETUPS[opts.client]({ ...place, torrent, role: opts.role, doneMarker, freePort: () => this.newPort() });
+    const isDone = async () => opts.role === 'seeder' || exists(doneMarker);
+    const peer = this.startPeer(place, opts.client, opts.role, [...(opts.wrap ?? []), ...launch.argv], { tty: launch.tty }, isDone);
+    if (opts.role === 'seeder') await whileRunning(peer.proc, waitForSeeders(tracker, torrent.infoHash, ++this.seeders, 60_000));
+    return peer;
+  }
+
+  /** Two Syncthing instances sharing the payload's folder: the sender has it, the receiver syncs it. */
+  async addSyncthingPair(opts: { sender?: SidePeerOptions; receiver?: SidePeerOptions } = {}): Promise<{ sender: Peer; receiver: Peer }> {
+    const n = this.peers.length;
+    const s = await this.peerPlace(`syncthing-sender-${n + 1}`, opts.sender?.link);
+    const r = await this.peerPlace(`syncthing-receiver-${n + 2}`, opts.receiver?.link);
+    copyFileSync(this.payload.path, path.join(s.dataDir, this.payload.name));
+    const [senderRun, receiverRun] = await prepareSyncthingPair(s, r);
+    const start = (place: PeerPlace, run: SyncthingInstance, role: 'seeder' | 'leecher', wrap: readonly string[] = [], done: (st: FolderStatus) => boolean) =>
+      this.startPeer(place, 'syncthing', role, [...wrap, ...run.argv], { env: run.env }, async () => done(await run.rest.folderStatus()));
+    const sender = start(s, senderRun, 'seeder', opts.sender?.wrap, (st) => st.state === 'idle' && st.localFiles >= 1);
+    await sender.completed(60_000); // its folder is scanned: it has something to send
+    const receiver = start(r, receiverRun, 'leecher', opts.receiver?.wrap, (st) => st.state === 'idle' && st.globalBytes >= this.payload.bytes && st.needTotalItems === 0);
+    return { sender, receiver };
+  }
+
+  /** Starts metering a peer's peer-wire traffic in one direction, at the client or on the wire; stopped by close(). */
+  meter(peer: Peer, direction: Direction, at: CountAt = 'client'): TransferMeter {
+    const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
+    const m = new TransferMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, direction, () => this.listenPorts, at);
+    this.meters.push(m);
+    return m;
+  }
+
+  /** Stops every process (TERM, then KILL, then whatever carries the swarm's mark), deletes the namespaces and the directory. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await Promise.all(this.meters.map((m) => m.stop()));
+      await this.processes.stopAll();
+      await this.network.close();
+      rmSync(this.root, { recursive: true, force: true });
+      stopReaper(this.reaper);
+      unregisterOpen(this);
+    })();
+    return this.closed;
+  }
+
+  closeSync(): void {
+    reapSync(this.id, this.root);
+    stopReaper(this.reaper);
+  }
+
+  private startTracker(): Promise<{ tracker: Tracker; torrent: Torrent }> {
+    this.tracker ??= (async () => {
+      const host = await this.network.addHost('tracker');
+      const [tcpPort, udpPort] = [await this.newPort(), await freePort('udp')];
+      const torrent = await makeTorrent(this.payload, `http://${host.address}:${tcpPort}/announce`, path.join(this.root, 'payload', 'payload.torrent'));
+      const tracker = await startTracker({ host, dir: path.join(this.root, 'tracker'), infoHashes: [torrent.infoHash], tcpPort, udpPort, processes: this.processes });
+      return { tracker, torrent };
+    })();
+    return this.tracker;
+  }
+
+  private async peerPlace(name: string, link: LinkSpec | undefined): Promise<PeerPlace> {
+    if (this.peers.some((p) => p.name === name)) throw new Error(`a peer named ${name} already exists`);
+    const host = await this.network.addHost(name, link);
+    const port = await this.newPort();
+    this.listenPorts.add(port);
+    const dir = path.join(this.root, 'peers', name);
+    const dataDir = path.join(dir, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    return { name, host, port, dir, dataDir };
+  }
+
+  /** Runs `argv` on the place's host (its log in client.log), as a peer of this swarm. */
+  private startPeer(place: PeerPlace, client: Peer['client'], role: Peer['role'], argv: string[], opts: { tty?: boolean; env?: Record<string, string> }, isDone: () => Promise<boolean>): Peer {
+    const proc = this.processes.spawn(place.name, [...place.host.prefix, ...argv], { cwd: place.dir, log: path.join(place.dir, 'client.log'), ...opts });
+    const peer = new Peer(place, client, role, this.payload, proc, isDone);
+    this.peers.push(peer);
+    return peer;
+  }
+
+  /** A free TCP port not yet used by this swarm. */
+  private async newPort(): Promise<number> {
+    for (;;) {
+      const p = await freePort('tcp');
+      if (!this.usedPorts.has(p)) {
+        this.usedPorts.add(p);
+        return p;
+      }
+    }
+  }
+}
+
+/** `work`, or the process's exit as an error with its log, whichever comes first. */
+async function whileRunning<T>(proc: Proc, work: Promise<T>): Promise<T> {
+  const died = proc.exited.then((s) => {
+    throw new Error(`${proc.name} exited (${s.code ?? s.signal}):\n${proc.logTail()}`);
+  });
+  return Promise.race([work, died]);
+}

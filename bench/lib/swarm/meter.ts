@@ -1,0 +1,218 @@
+// The transfer rate of one peer, taken from outside it, from the kernel's TCP
+// counters: every 100 ms, `ss -tie` (in the peer's namespace) lists the sockets with
+// their inode and counters, and the peer's sockets are those whose inode one of its
+// processes holds open (/proc/<pid>/fd of its process tree). Only peer-wire
+// connections count: one end on a swarm peer's listen port (so tracker and control
+// traffic do not). For each socket, at the client (the default, what a cap governs):
+//   down: bytes_received − Recv-Q  = the bytes the client has read (the kernel may have
+//         received more, still queued in its buffer: up to ~0.5 MB behind a slow reader);
+//   up:   bytes_acked + Send-Q     = the bytes the client has written (bytes_acked alone
+//         would lag by what is still in flight);
+// or on the wire (what a link governs): bytes_received, bytes_acked.
+// A connection stays the client's by its address pair once one of its fds held it, so
+// the counters of a socket it closed are still read while the kernel winds it down
+// (FIN-WAIT, LAST-ACK: no inode any more); what a connection moves after the last
+// sample in which it shows is not counted (up to 100 ms of it).
+// The file on disk would not do: clients preallocate or write pieces out of order.
+// A socket keeps its last value after it closes, so the total never goes back.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { CLK_TCK } from '../helper-apps.js';
+import { cpuTicks, exeName, processTree, socketInodes } from './processes.js';
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export type Direction = 'down' | 'up';
+/** Count what the client read/wrote ('client') or what crossed its link ('wire'). */
+export type CountAt = 'client' | 'wire';
+
+export interface Sample {
+  /** performance.now() in ms, the middle of the sample. */
+  t: number;
+  /** Bytes moved so far in the meter's direction. */
+  bytes: number;
+  /** CPU ticks so far of the wrapper's own processes (node, interceptor-helper) in the peer's tree. */
+  overheadTicks: number;
+  /** CPU ticks so far of the whole machine less the swarm's processes and this one: other people's load. */
+  othersTicks: number;
+}
+
+export interface SteadyRate {
+  bytesPerSecond: number;
+  /** performance.now() at which the counted bytes crossed the window's ends. */
+  fromMs: number;
+  toMs: number;
+  /** CPU seconds of the wrapper's processes per MB (10^6 B) moved in the window. */
+  overheadCpuSecondsPerMB: number;
+  /** Cores that processes outside the swarm used during the window (a busy machine starves the cap's enforcement). */
+  othersCores: number;
+}
+
+export interface MeterTarget {
+  /** The root of the peer's process tree, while it runs. */
+  pid: number;
+  netns: string | null;
+  /** Roots of every process tree of the swarm (to tell its CPU from others'). */
+  swarmRoots: () => number[];
+}
+
+/** Executables whose CPU counts as the wrapper's overhead, not the client's. */
+const OVERHEAD_EXES = new Set(['node', 'interceptor-helper']);
+
+export class TransferMeter {
+  readonly samples: Sample[] = [];
+  /** Bytes per connection ("local>peer"), and the connections that are the client's. */
+  private readonly perConnection = new Map<string, number>();
+  private readonly owned = new Set<string>();
+  private stopped = false;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    private readonly target: MeterTarget,
+    readonly direction: Direction,
+    private readonly peerPorts: () => ReadonlySet<number>,
+    readonly at: CountAt = 'client',
+    private readonly periodMs = 100,
+  ) {
+    this.loop = this.run();
+  }
+
+  /** Bytes moved so far. */
+  get bytes(): number {
+    return this.samples.at(-1)?.bytes ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+
+  /** Resolves once `bytes` have been counted. */
+  async waitFor(bytes: number, timeoutMs: number): Promise<void> {
+    const end = performance.now() + timeoutMs;
+    while (this.bytes < bytes) {
+      if (performance.now() > end) throw new Error(`timed out: ${this.bytes} of ${bytes} bytes ${this.direction}`);
+      await sleep(this.periodMs);
+    }
+  }
+
+  /** The rate between the moments `from` and `to` of `totalBytes` were counted (25–75 % by default). */
+  steadyRate(totalBytes: number, from = 0.25, to = 0.75): SteadyRate | null {
+    const a = crossing(this.samples, from * totalBytes);
+    const b = crossing(this.samples, to * totalBytes);
+    if (!a || !b || b.t <= a.t) return null;
+    const seconds = (b.t - a.t) / 1000;
+    const bytes = (to - from) * totalBytes;
+    return {
+      bytesPerSecond: bytes / seconds,
+      fromMs: a.t,
+      toMs: b.t,
+      overheadCpuSecondsPerMB: (b.overheadTicks - a.overheadTicks) / CLK_TCK / (bytes / 1e6),
+      othersCores: (b.othersTicks - a.othersTicks) / CLK_TCK / seconds,
+    };
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const start = performance.now();
+      try {
+        await this.sample(start);
+      } catch {
+        /* the peer is gone or ss failed once: the next sample tells */
+      }
+      await sleep(Math.max(0, start + this.periodMs - performance.now()));
+    }
+  }
+
+  private async sample(start: number): Promise<void> {
+    const inodes = new Set<number>();
+    let overheadTicks = 0;
+    for (const pid of processTree(this.target.pid)) {
+      socketInodes(pid, inodes);
+      if (OVERHEAD_EXES.has(exeName(pid) ?? '')) overheadTicks += cpuTicks(pid) ?? 0;
+    }
+    let swarmTicks = cpuTicks(process.pid) ?? 0;
+    for (const root of this.target.swarmRoots()) for (const pid of processTree(root)) swarmTicks += cpuTicks(pid) ?? 0;
+    const othersTicks = machineBusyTicks() - swarmTicks;
+    const prefix = this.target.netns ? ['ip', 'netns', 'exec', this.target.netns] : [];
+    const argv = [...prefix, 'ss', '-tieHn'];
+    const { stdout } = await run(argv[0]!, argv.slice(1), { maxBuffer: 16 << 20 });
+    const t = (start + performance.now()) / 2;
+    const ports = this.peerPorts();
+    for (const s of parseSs(stdout)) {
+      const key = `${s.local}>${s.peer}`;
+      if (inodes.has(s.inode)) this.owned.add(key);
+      if (!this.owned.has(key) || !(ports.has(s.localPort) || ports.has(s.peerPort))) continue;
+      const queued = this.at === 'client' ? (this.direction === 'down' ? -s.recvQ : s.sendQ) : 0;
+      const moved = (this.direction === 'down' ? s.bytesReceived : s.bytesAcked) + queued;
+      this.perConnection.set(key, Math.max(this.perConnection.get(key) ?? 0, moved));
+    }
+    let bytes = 0;
+    for (const v of this.perConnection.values()) bytes += v;
+    const last = this.samples.at(-1);
+    this.samples.push({ t, bytes, overheadTicks: Math.max(overheadTicks, last?.overheadTicks ?? 0), othersTicks });
+  }
+}
+
+export interface SsSocket {
+  state: string;
+  recvQ: number;
+  sendQ: number;
+  local: string;
+  peer: string;
+  localPort: number;
+  peerPort: number;
+  inode: number;
+  bytesAcked: number;
+  bytesReceived: number;
+}
+
+/** Parses `ss -tieHn`: a line per socket, then indented lines of TCP info. */
+export function parseSs(text: string): SsSocket[] {
+  const out: SsSocket[] = [];
+  let cur: SsSocket | null = null;
+  const port = (addr: string) => Number(addr.slice(addr.lastIndexOf(':') + 1));
+  for (const line of text.split('\n')) {
+    const head = /^(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)/.exec(line);
+    if (head) {
+      cur = {
+        state: head[1]!,
+        recvQ: Number(head[2]),
+        sendQ: Number(head[3]),
+        local: head[4]!,
+        peer: head[5]!,
+        localPort: port(head[4]!),
+        peerPort: port(head[5]!),
+        inode: Number(/\bino:(\d+)/.exec(line)?.[1] ?? 0),
+        bytesAcked: 0,
+        bytesReceived: 0,
+      };
+      out.push(cur);
+    } else if (cur) {
+      cur.bytesAcked = Number(/\bbytes_acked:(\d+)/.exec(line)?.[1] ?? cur.bytesAcked);
+      cur.bytesReceived = Number(/\bbytes_received:(\d+)/.exec(line)?.[1] ?? cur.bytesReceived);
+    }
+  }
+  return out;
+}
+
+/** Busy CPU ticks of the whole machine (all cores) since boot: /proc/stat less idle and iowait. */
+function machineBusyTicks(): number {
+  const v = readFileSync('/proc/stat', 'latin1').slice(0, 200).split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return v.reduce((x, y) => x + y, 0) - v[3]! - v[4]!;
+}
+
+/** The sample, interpolated linearly, at which `level` bytes were reached. */
+function crossing(samples: readonly Sample[], level: number): Sample | null {
+  for (let i = 1; i < samples.length; i++) {
+    const a = samples[i - 1]!;
+    const b = samples[i]!;
+    if (b.bytes < level || a.bytes >= level) continue;
+    const f = (level - a.bytes) / (b.bytes - a.bytes);
+    const at = (k: 'overheadTicks' | 'othersTicks') => a[k] + f * (b[k] - a[k]);
+    return { t: a.t + f * (b.t - a.t), bytes: level, overheadTicks: at('overheadTicks'), othersTicks: at('othersTicks') };
+  }
+  return null;
+}

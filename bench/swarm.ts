@@ -1,0 +1,179 @@
+// Real P2P clients under Interceptor, side by side in one run, on the swarm test bed
+// (bench/lib/swarm.ts). Per client:
+//   - uncapped: completion time of a download natively and under `interceptor run`
+//     (ratio native/interceptor; the product targets >= 0.95x);
+//   - capped: the steady rate (25–75 % of the payload, from the kernel's TCP
+//     counters) under --down and --up caps, with `interceptor run` and with `trickle`
+//     as the peer tool; error against the cap (the product targets ±2 %);
+//   - the CPU that the helper and the engine used per MB moved, from /proc.
+// Every run is a fresh swarm. A down run: the client under test downloads from a
+// native aria2c seeder; an up run: the client under test seeds to a native aria2c
+// leecher (Syncthing: the receiving / the sending instance). Beside each rate, the
+// cores that other processes used meanwhile: figures taken on a busy machine are
+// not the product's.
+//
+//   node --import tsx bench/swarm.ts [--quick] [--clients=aria2c,qbittorrent,transmission,rtorrent,syncthing]
+//        [--caps=0.5,2,8] [--seconds=6] [--uncapped-mb=200] [--repeat=1] [--netns]
+//
+// --quick: one client (the first of --clients, aria2c by default), one cap (2 MB/s),
+// small payloads. --repeat=N: each cell is the median of N runs. Writes the tables to
+// bench/results/swarm-output.txt.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Swarm, TORRENT_CLIENTS, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
+import { requireHelper } from './lib/helper-apps.js';
+
+type Client = TorrentClient | 'syncthing';
+type Tool = 'native' | 'interceptor' | 'trickle';
+
+const args = process.argv.slice(2);
+const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const quick = args.includes('--quick');
+const netns = args.includes('--netns');
+const allClients = (opt('clients') ?? [...TORRENT_CLIENTS, 'syncthing'].join(',')).split(',') as Client[];
+const clients = quick ? allClients.slice(0, 1) : allClients;
+const caps = quick ? [2] : (opt('caps') ?? '0.5,2,8').split(',').map(Number);
+const windowSeconds = Number(opt('seconds') ?? (quick ? 3 : 6));
+const uncappedBytes = Number(opt('uncapped-mb') ?? (quick ? 40 : 200)) * 1e6;
+const repeat = Math.max(1, Number(opt('repeat') ?? 1));
+const MB = 1e6;
+
+interface RunResult {
+  /** From the start of the peer that downloads to its completion. */
+  completionMs: number;
+  /** From its first payload byte (as the meter saw it) to its completion; null if the meter saw none. */
+  transferMs: number | null;
+  rate: SteadyRate | null;
+}
+
+/** One fresh swarm: the client under test in `direction`, wrapped by `wrap`, against a native aria2c peer. */
+async function runOnce(client: Client, direction: Direction, wrap: string[], payloadBytes: number): Promise<RunResult> {
+  const swarm = await Swarm.create({ payloadBytes, netns });
+  try {
+    let measured: Peer;
+    let finisher: Peer;
+    if (client === 'syncthing') {
+      const pair = await swarm.addSyncthingPair(direction === 'down' ? { receiver: { wrap } } : { sender: { wrap } });
+      [measured, finisher] = [direction === 'down' ? pair.receiver : pair.sender, pair.receiver];
+    } else if (direction === 'down') {
+      await swarm.addPeer({ client: 'aria2c', role: 'seeder', name: 'seeder' });
+      measured = finisher = await swarm.addPeer({ client, role: 'leecher', name: 'under-test', wrap });
+    } else {
+      measured = await swarm.addPeer({ client, role: 'seeder', name: 'under-test', wrap });
+      finisher = await swarm.addPeer({ client: 'aria2c', role: 'leecher', name: 'leecher' });
+    }
+    const meter = swarm.meter(measured, direction);
+    const capSeconds = payloadBytes / (0.3 * MB); // the slowest cap, with room to spare
+    const doneAt = await finisher.completed(60_000 + capSeconds * 1000);
+    if (!(await finisher.verify())) throw new Error(`${finisher.name}: the copy does not have the payload's hash`);
+    const firstByte = meter.samples.find((x) => x.bytes > 0);
+    const transferMs = measured === finisher && firstByte ? doneAt - firstByte.t : null;
+    return { completionMs: doneAt - finisher.startedAt, transferMs, rate: meter.steadyRate(payloadBytes) };
+  } finally {
+    await swarm.close();
+  }
+}
+
+/** `repeat` runs of `fn`: the one with the median `key`; a failure only if every run failed. */
+async function median(what: string, key: (r: RunResult) => number, fn: () => Promise<RunResult>): Promise<RunResult | string> {
+  const done: RunResult[] = [];
+  let failure = '';
+  for (let i = 0; i < repeat; i++) {
+    const r = await attempt(what, fn);
+    if (typeof r === 'string') failure = r;
+    else done.push(r);
+  }
+  done.sort((a, b) => key(a) - key(b));
+  return done[Math.floor(done.length / 2)] ?? failure;
+}
+
+async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T | string> {
+  try {
+    return await fn();
+  } catch (e) {
+    const message = (e as Error).message;
+    console.error(`  ${what}: failed: ${message.slice(0, 2000)}`);
+    return /did not complete/.test(message) ? 'stalled (no completion)' : /exited/.test(message) ? 'client exited' : `failed: ${message.split('\n')[0]!.slice(0, 20)}`;
+  }
+}
+
+const lines: string[] = [];
+const say = (line: string) => {
+  console.log(line);
+  lines.push(line);
+};
+const pad = (s: string, n: number) => s.padEnd(n);
+const cpuMsPerMB = (r: SteadyRate | null) => (r ? (r.overheadCpuSecondsPerMB * 1000).toFixed(1) : '-');
+
+function wrapFor(tool: Tool, direction: Direction, capMBs: number | null): string[] {
+  if (tool === 'native') return [];
+  const bytes = capMBs === null ? undefined : capMBs * MB;
+  if (tool === 'trickle') return trickleWrap(direction === 'down' ? { downBytesPerSecond: bytes } : { upBytesPerSecond: bytes });
+  const cap = capMBs === null ? undefined : `${capMBs}MB/s`;
+  return interceptorRun(direction === 'down' ? { down: cap } : { up: cap });
+}
+
+async function uncapped(client: Client): Promise<void> {
+  const run = (tool: Tool) => median(`${client} uncapped ${tool}`, (r) => r.completionMs, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes));
+  const native = await run('native');
+  const intercepted = await run('interceptor');
+  const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(3)}x` : '-');
+  const [n, i] = [typeof native === 'string' ? null : native, typeof intercepted === 'string' ? null : intercepted];
+  const cells = [
+    typeof native === 'string' ? native : seconds(n?.completionMs),
+    typeof intercepted === 'string' ? intercepted : seconds(i?.completionMs),
+    ratio(n?.completionMs, i?.completionMs),
+    seconds(n?.transferMs),
+    seconds(i?.transferMs),
+    ratio(n?.transferMs, i?.transferMs),
+    i ? cpuMsPerMB(i.rate) : '-',
+  ];
+  say(`${pad(client, 13)} ${cells.map((c) => c.padStart(12)).join(' ')}`);
+}
+
+async function capped(client: Client, direction: Direction, capMBs: number): Promise<void> {
+  const payload = Math.max(4 * MB, Math.round((capMBs * MB * windowSeconds) / 0.5));
+  const cell = (r: RunResult | string) => {
+    if (typeof r === 'string') return pad(r.slice(0, 29), 30);
+    if (!r.rate) return pad('no steady rate measured', 30);
+    const mbs = r.rate.bytesPerSecond / MB;
+    return pad(`${mbs.toFixed(3)} (${((mbs / capMBs - 1) * 100).toFixed(1)} %)`, 22) + pad(`${r.rate.othersCores.toFixed(2)}`, 8);
+  };
+  const results: Record<'interceptor' | 'trickle', RunResult | string> = { interceptor: '', trickle: '' };
+  for (const tool of ['interceptor', 'trickle'] as const) {
+    const what = `${client} ${direction} ${capMBs} MB/s ${tool}`;
+    results[tool] = await median(what, (r) => r.rate?.bytesPerSecond ?? 0, () => runOnce(client, direction, wrapFor(tool, direction, capMBs), payload));
+  }
+  const cpu = typeof results.interceptor === 'string' ? '-' : cpuMsPerMB(results.interceptor.rate);
+  say(`${pad(client, 13)} ${pad(direction, 5)} ${capMBs.toFixed(1).padStart(5)}  ${cell(results.interceptor)} ${cell(results.trickle)} ${cpu.padStart(9)}`);
+}
+
+async function main(): Promise<void> {
+  requireHelper();
+  const started = new Date();
+  say(`swarm benchmark ${started.toISOString()}: clients ${clients.join(', ')}; ${netns ? 'each peer in its own network namespace' : 'loopback'}`);
+  say(`rates in MB/s (10^6 B/s), steady = 25–75 % of the payload (window ≈ ${windowSeconds} s at the cap), from the kernel's TCP counters of the client under test`);
+  say('others = cores used by processes outside the swarm during the window (the machine has to be quiet for the figures to be the product\'s)');
+  say('');
+  say(`uncapped download of ${uncappedBytes / MB} MB from a native aria2c seeder: completion time (s)`);
+  say('(completion: from the client\'s start, startup included; transfer: from its first payload byte)');
+  say(`${pad('client', 13)} ${['native s', 'intercepted s', 'ratio', 'transfer nat.', 'transfer int.', 'ratio', 'h+e ms/MB'].map((h) => h.padStart(12)).join(' ')}`);
+  for (const c of clients) await uncapped(c);
+  say('');
+  say('capped: steady rate under `interceptor run --down/--up CAP` and under `trickle -s -d/-u CAP`');
+  say(`client        dir    cap   ${pad('interceptor', 22)}${pad('others', 8)} ${pad('trickle', 22)}${pad('others', 8)} h+e ms/MB`);
+  for (const c of clients) for (const direction of ['down', 'up'] as const) for (const cap of caps) await capped(c, direction, cap);
+  say('');
+  say(`took ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min`);
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'swarm-output.txt'), lines.join('\n') + '\n');
+  console.log(`wrote ${path.join(dir, 'swarm-output.txt')}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
