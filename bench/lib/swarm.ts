@@ -35,7 +35,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `node bin/interceptor.js run [caps] --`, as a wrap prefix. Caps as the CLI takes them ('2MB/s', '50%'). */
-export function interceptorRun(caps: { down?: string; up?: string; cpu?: string; disk?: string } = {}): string[] {
+export function interceptorRun(caps: { down?: string; up?: string; cpu?: string; disk?: string; 'cpu-mechanism'?: 'auto' | 'cgroup' | 'ptrace' } = {}): string[] {
   const flags = Object.entries(caps).flatMap(([k, v]) => (v ? [`--${k}`, v] : []));
   return [process.execPath, path.join(REPO, 'bin', 'interceptor.js'), 'run', ...flags, '--'];
 }

@@ -60,6 +60,9 @@ starts the program.
       --down RATE       download; or a percent of the link's speed
       --disk RATE       disk reads + writes; or a percent of the disk's speed (measured now)
       --mem SIZE        memory
+      --cpu-mechanism auto|cgroup|ptrace
+                        how the CPU cap is enforced: the kernel's bandwidth control (a
+                        cgroup) where this system allows it, else ptrace stops (auto)
   -q, --quiet           no live figures
 ${RATES}
 `,

@@ -27,13 +27,19 @@ function parseRateOrPercent(text: string): { rate: number } | { fraction: number
   return { rate: parseRate(text) };
 }
 
-export const RUN_OPTIONS: OptionSpec = { cpu: { type: 'string' }, up: { type: 'string' }, down: { type: 'string' }, disk: { type: 'string' }, mem: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } };
+export const RUN_OPTIONS: OptionSpec = {
+  cpu: { type: 'string' }, up: { type: 'string' }, down: { type: 'string' }, disk: { type: 'string' }, mem: { type: 'string' },
+  'cpu-mechanism': { type: 'string' }, quiet: { type: 'boolean', short: 'q' },
+};
+const CPU_MECHANISM_CHOICES = ['auto', 'cgroup', 'ptrace'] as const;
+type CpuMechanismChoice = (typeof CPU_MECHANISM_CHOICES)[number];
 
 export function parseRunArgs(argv: string[]): {
   caps: RunCaps;
   /** Caps given as a fraction of the link's or the disk's capacity, resolved before the run. */
   relative: Partial<Record<ByteRateResource, number>>;
   quiet: boolean;
+  cpuMechanism: CpuMechanismChoice;
   command: string;
   args: string[];
   help: boolean;
@@ -55,11 +61,13 @@ export function parseRunArgs(argv: string[]): {
     if ('rate' in v) caps[r] = v.rate;
     else relative[r] = v.fraction;
   }
+  const mechanism = get('cpu-mechanism') ?? 'auto';
   const [command, ...args] = p.command;
-  if (p.help) return { caps, relative, quiet: false, command: command ?? '', args, help: true };
+  if (p.help) return { caps, relative, quiet: false, cpuMechanism: 'auto', command: command ?? '', args, help: true };
+  if (!(CPU_MECHANISM_CHOICES as readonly string[]).includes(mechanism)) throw new UsageError(`--cpu-mechanism must be one of ${CPU_MECHANISM_CHOICES.join(', ')}`);
   if (caps.cpu === 0) throw new UsageError('--cpu 0% would never let the program run');
   if (!command) throw new UsageError('missing command: interceptor run [caps] -- CMD [ARGS...]');
-  return { caps, relative, quiet: p.values.quiet === true, command, args, help: false };
+  return { caps, relative, quiet: p.values.quiet === true, cpuMechanism: mechanism as CpuMechanismChoice, command, args, help: false };
 }
 
 /** procfs/sysfs roots for the link capacity; INTERCEPTOR_PROC_ROOT and INTERCEPTOR_SYS_ROOT exist for tests. */
@@ -102,7 +110,7 @@ async function resolveRelativeCaps(
 }
 
 export async function run(argv: string[], help: () => number): Promise<number> {
-  const { caps, relative, quiet, command, args, help: wantsHelp } = parseRunArgs(argv);
+  const { caps, relative, quiet, cpuMechanism, command, args, help: wantsHelp } = parseRunArgs(argv);
   if (wantsHelp) return help();
   const roots = systemRootsFromEnv();
   await resolveRelativeCaps(caps, relative, { roots, diskDir: defaultConfigDir(), say: (line) => process.stderr.write(line) });
@@ -121,7 +129,14 @@ export async function run(argv: string[], help: () => number): Promise<number> {
       process.stderr.write(`interceptor: ${exe.error}\n`);
       return 127;
     }
-    await engine.invoke('updateSettings', { snapshotHz: statusTty ? 2 : 1, onQuit: 'stop' });
+    await engine.invoke('updateSettings', { snapshotHz: statusTty ? 2 : 1, onQuit: 'stop', cpuMechanism });
+    if (caps.cpu !== null && cpuMechanism === 'cgroup') {
+      const cpu = (await engine.invoke('getState', {})).platform.cpu;
+      if (cpu.mechanism !== 'cgroup') {
+        process.stderr.write(`interceptor: --cpu-mechanism cgroup: ${cpu.unavailable}\n`);
+        return 1;
+      }
+    }
     await engine.invoke('setOwnerLimits', { limits: caps });
     const env: Record<string, string> = {};
     const app = await engine.invoke('addApp', {
