@@ -81,6 +81,9 @@ const LENDER_WEIGHT = 1000;
 const LENDER_BURST = 4;
 /** The quota period of an app using more than its part (µs; longer when its quota would be under 1 ms). */
 const BORROWER_PERIOD_US = 10_000;
+/** The kernel's bounds on a quota and its period (µs). */
+const MIN_QUOTA_US = 1000;
+const MAX_QUOTA_PERIOD_US = 1_000_000;
 const BORROWER_SCALE = 0.1;
 
 export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceScheduler {
@@ -342,8 +345,9 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
       // Beside lenders, a borrower's quota comes in shorter periods, so it uses the parent's
       // quota evenly and leaves some of every parent period to them (in long ones it would take
       // its all at the start of each, and a lender waking later would wait for the next)
-      const short = anyLender && !lender && cores > 0;
-      const ownPeriodUs = short ? Math.min(periodUs, Math.max(BORROWER_PERIOD_US, 1000 / cores)) : periodUs;
+      // (and never a quota under the kernel's 1 ms: a longer period for a small part)
+      const base = anyLender && !lender ? Math.min(periodUs, BORROWER_PERIOD_US) : periodUs;
+      const ownPeriodUs = cores > 0 ? Math.min(MAX_QUOTA_PERIOD_US, Math.max(base, Math.ceil(MIN_QUOTA_US / cores))) : periodUs;
       // (never above the parent's: cgroup v1 would refuse it)
       const quota = capped ? Math.floor(cores * ownPeriodUs + 1e-6) : null;
       const relative = lender ? LENDER_WEIGHT : claim.weight * BORROWER_SCALE;

@@ -199,3 +199,23 @@ test('splitBudget: a catch-up boost takes from what others leave unused, never f
   assert.ok(Math.abs(m.get('printer')! - 0.066) < 1e-9, `printer keeps its part: ${JSON.stringify([...m])}`);
   assert.ok(Math.abs(m.get('hog')! - (0.6 - 0.06)) < 1e-9, `the hog gets what the others leave: ${JSON.stringify([...m])}`);
 });
+
+test('small parts get longer periods, never a quota under the kernel\'s 1 ms (ten apps at 1 % each)', async () => {
+  const clock = new VirtualClock();
+  const { tree, dir, cleanup } = fixtureTree();
+  const cpu = new CgroupCpuScheduler({ clock, ncpu: 2, tree });
+  const apps = Array.from({ length: 10 }, (_, i) => new FakeSession(clock, 2, `a${i}`));
+  try {
+    cpu.setCap(0.1);
+    apps.forEach((s, i) => cpu.addApp(`a${i}`, s, 0.01));
+    for (let i = 0; i < 10; i++) {
+      const [quota, period] = read(dir, `a${i}`, 'cpu.max').split(' ').map(Number);
+      assert.ok(quota! >= 1000, `a${i}: quota ${quota}`);
+      assert.ok(Math.abs(quota! / period! - 0.02) < 1e-3, `a${i}: ${quota}/${period} is not its 0.02 cores`);
+    }
+  } finally {
+    apps.forEach((s) => s.close());
+    cpu.dispose();
+    cleanup();
+  }
+});
