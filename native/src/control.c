@@ -210,6 +210,19 @@ static int resource_of(const struct jfield *f)
     return -1;
 }
 
+/* The engine's granting rate, smoothed over half-second windows (sockets.c sizes windows with it). */
+static void note_grant(struct credit_state *cs, uint64_t bytes)
+{
+    uint64_t now = now_ns();
+    if (!cs->rate_t0) cs->rate_t0 = now;
+    cs->rate_bytes += bytes;
+    if (now - cs->rate_t0 < 500000000ull) return;
+    double rate = cs->rate_bytes / ((now - cs->rate_t0) / 1e9);
+    cs->grant_rate = cs->grant_rate ? 0.5 * cs->grant_rate + 0.5 * rate : rate;
+    cs->rate_t0 = now;
+    cs->rate_bytes = 0;
+}
+
 static bool num_in(const struct jfield *f, double lo, double hi)
 {
     return f && f->type == J_NUM && f->num >= lo && f->num <= hi;
@@ -242,6 +255,7 @@ void control_handle_line(char *line, size_t len)
         if (r < 0) { send_reply(id, false, "unknown resource"); return; }
         if (!num_in(b, 0, 1e15)) { send_reply(id, false, "bytes must be a number in [0, 1e15]"); return; }
         H.cr[r].credit += (int64_t)floor(b->num);
+        note_grant(&H.cr[r], (uint64_t)floor(b->num));
         send_reply(id, true, NULL);
         credit_release(r);
         return;
@@ -493,9 +507,10 @@ void send_hello(void)
     snprintf(line, sizeof line,
              "{\"type\":\"hello\",\"version\":%d,\"token\":\"%s\",\"helperPid\":%d,\"appPid\":%d,"
              "\"features\":{\"seccomp\":true,\"ptraceSeize\":true,\"userNotif\":%s,\"rt\":%s,\"pidfd\":%s,"
-             "\"notifPath\":%s,\"notifSyncWake\":%s},"
+             "\"notifPath\":%s,\"notifSyncWake\":%s,\"sockNotif\":%s},"
              "\"ncpu\":%ld,\"clockTicks\":%ld}",
              PROTOCOL_VERSION, tok, getpid(), H.app_pid, unotif ? "true" : "false", H.rt ? "true" : "false",
-             pidfd ? "true" : "false", H.notif_fd >= 0 ? "true" : "false", H.notif_sync ? "true" : "false", ncpu, tck);
+             pidfd ? "true" : "false", H.notif_fd >= 0 ? "true" : "false", H.notif_sync ? "true" : "false",
+             H.notif_fd >= 0 && H.sock_notif ? "true" : "false", ncpu, tck);
     control_send(line, false);
 }

@@ -20,6 +20,9 @@
 
 /* ---- fd classes: what a byte call on the fd is charged to ---- */
 enum fd_class { FD_UNKNOWN = 0, FD_NET = 1, FD_DISK = 2, FD_OTHER = 3 };
+/* flags kept with an fd's class (forgotten with it when the fd changes) */
+#define FD_CLASS_MASK 0x0f
+enum fd_flag { FDF_RCVBUF = 0x10 /* its receive buffer was sized for a cap (sockets.c) */ };
 
 /* ---- credit resources (PROTOCOL.md "grant") ---- */
 enum resource { R_NETUP = 0, R_NETDOWN = 1, R_DISK = 2, R_COUNT = 3 };
@@ -46,6 +49,7 @@ struct proc {
     uint64_t vmdata;     /* cached committed private writable bytes (upper estimate) */
     uint64_t brk_cur;    /* current program break, 0 = unknown */
     bool is_main;
+    int pidfd;           /* for pidfd_getfd (sockets.c), -1 until needed */
     char comm[32];       /* for the tree exit event */
     struct proc *next;
 };
@@ -58,6 +62,7 @@ struct call {
     struct side side[2];
     uint64_t want;       /* requested bytes (reserved from credit in credit mode) */
     unsigned long a0, a1; /* fd / msgvec pointer needed at exit */
+    bool peek;           /* MSG_PEEK: the bytes stay queued, nothing is charged */
 };
 
 enum exit_kind { EX_NONE = 0, EX_BYTES, EX_BRK, EX_FDTAB };
@@ -96,6 +101,11 @@ struct thread {
     bool held_notif;
     uint64_t notif_id;
     int notif_side;           /* 0 read, 1 write */
+    bool held_sock;           /* the held notification is a socket call (sockets.c): notif_data */
+    struct seccomp_data notif_data;
+    /* a notification moved to the ptrace path, or restarted (see handoff()) */
+    int handoff;
+    uint64_t handoff_id;
     int exit_kind;            /* what to do at the syscall-exit stop */
     struct call call;
     int fdop_fd, fdop_nr;     /* EX_FDTAB: which fd / call */
@@ -117,6 +127,8 @@ enum { WS_CLOSE = 0, WS_FLUSH, WS_IDLE };
 struct credit_state {
     int mode;              /* 0 unlimited, 1 credit */
     int64_t credit;
+    double grant_rate;     /* bytes/s the engine has been granting (smoothed) */
+    uint64_t rate_t0, rate_bytes;
     struct thread *qhead, *qtail;
     uint64_t held_bytes;
     int held_calls;
@@ -131,6 +143,9 @@ struct helper {
     bool rt_on;             /* the tree's threads are SCHED_RR now (cpu.c) */
     bool no_windows;        /* INTERCEPTOR_HELPER_NO_WINDOWS=1: always use exit stops (benchmark/tests) */
     bool no_unotif;         /* INTERCEPTOR_HELPER_NO_UNOTIF=1: read/write family via ptrace too */
+    bool no_socknotif;      /* INTERCEPTOR_HELPER_NO_SOCKNOTIF=1: send/recv family via ptrace (benchmark) */
+    bool sock_notif;        /* send/recv family on the notification path (killable notifications) */
+    bool handoff_pending;   /* threads wait for handoffs_run (tracer thread) */
     int stop_mode;          /* INTERCEPTOR_HELPER_STOPS (stops.c): how a CPU stop treats sleeping threads */
     int notif_fd;           /* seccomp listener of the app's filter, -1 = ptrace path only */
     bool notif_sync;        /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set on it */
@@ -159,6 +174,7 @@ struct helper {
     bool wake_sent;          /* a `wake` went out during this stop */
     uint64_t watch_cpu;      /* tree CPU at the last watch check (control thread, under the lock) */
     int watch_quiet;         /* watch checks in a row without CPU growth: the watch backs off */
+    bool watch_armed;        /* shared (atomic): the watch timer runs */
     int slice_runnable;      /* threads found runnable by the stop that ended the slice */
     bool cpu_base_valid;     /* cpu_base is the tree CPU at the end of the last slice or stop */
     uint64_t cpu_base;
@@ -191,6 +207,7 @@ void lift_all_limits(void);
 int fcntl_nonblock(int fd);
 bool probe_user_notif(void);
 bool probe_pidfd(void);
+bool probe_killable_notif(void);
 
 /* The helper lock: all tracing state is shared by the tracer thread (held
  * around each wait status and event batch) and the notifier thread (around
@@ -215,6 +232,8 @@ void io_windows_flush(void);
 struct thread *thread_find(pid_t tid);
 void pause_one(struct thread *t, void *arg);
 int classify_fd(struct proc *p, pid_t tid, int fd);
+bool fdtab_flag(const struct fdtab *f, int fd, int flag);
+void fdtab_set_flag(struct fdtab *f, int fd, int flag, bool on);
 void credit_release(int res);
 void tracer_stop_complete_check(void);
 const char *signame(int sig);
@@ -228,12 +247,30 @@ void window_settle(struct thread *t, int how);
 void credits_reclaim(void);
 void release_pending_credit(void);
 uint64_t iov_sum(pid_t pid, unsigned long iov, unsigned long cnt);
+/* A byte call at its entry (seccomp stop, or a handoff's syscall-entry stop): charged, held or let go. */
+void bytes_call_entry(struct thread *t, struct user_regs_struct *r);
 
 /* notify.c */
 void notify_start(int listener);
 void notif_admit(struct thread *t);
 void notif_ungate(struct thread *t);
 bool notif_answer_continue(uint64_t id);
+/* A notification answered with a restart of its call (any thread; the
+ * tracer thread does it: it needs ptrace): HO_PTRACE to run the restarted call
+ * on the ptrace path, HO_RESTART to let it come back as a new notification
+ * (a held call with a signal pending). */
+enum { HO_NONE = 0, HO_PENDING_PTRACE, HO_PENDING_RESTART, HO_TRAP_PTRACE, HO_TRAP_RESTART, HO_ENTRY, HO_CONTINUE };
+void handoff(struct thread *t, uint64_t id, bool to_ptrace);
+void handoffs_run(void);
+bool handoff_on_stop(struct thread *t, int ev, int sig);
+
+/* sockets.c: the send/recv family on the notification path */
+bool sock_call(int nr);
+void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d);
+int dup_socket(struct proc *p, int fd);
+/* tracer.c: a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */
+bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
+bool task_file(const struct thread *t, const char *name, char *buf, size_t cap);
 
 /* stops.c: transparent CPU stops. The other modes exist to measure why (bench, tests):
  * STOP_ALL interrupts sleeping threads too (their EINTR rewound, timeouts restart
@@ -245,6 +282,7 @@ void tracer_pause_all(void);
 void tracer_unpause_all(void);
 void stops_note_wake(void);
 void stops_watch_check(void);
+void stops_watch_arm(void);
 void stops_watch_scan(void);
 void stops_on_interrupt_stop(struct thread *t);
 void stops_on_signal_stop(struct thread *t, int sig, bool discarded);

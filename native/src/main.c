@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -45,6 +46,8 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "seccomp_compat.h"
 
 struct helper H;
 
@@ -104,6 +107,23 @@ bool probe_user_notif(void)
 {
     unsigned action = SECCOMP_RET_USER_NOTIF;
     return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+/* Linux 5.19+: notifications wait killable once received (a throwaway
+ * child installs such a filter and reports). */
+bool probe_killable_notif(void)
+{
+    pid_t c = fork();
+    if (c < 0) return false;
+    if (c == 0) {
+        struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        struct sock_fprog prog = { .len = 1, .filter = &allow };
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        _exit(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                      SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog) < 0);
+    }
+    int st;
+    return waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 bool probe_pidfd(void)
@@ -342,6 +362,9 @@ int main(int argc, char **argv)
     const char *nu = getenv("INTERCEPTOR_HELPER_NO_UNOTIF");
     H.no_unotif = nu && !strcmp(nu, "1");
     unsetenv("INTERCEPTOR_HELPER_NO_UNOTIF");
+    const char *ns = getenv("INTERCEPTOR_HELPER_NO_SOCKNOTIF");
+    H.no_socknotif = ns && !strcmp(ns, "1");
+    unsetenv("INTERCEPTOR_HELPER_NO_SOCKNOTIF");
     const char *sm = getenv("INTERCEPTOR_HELPER_STOPS");
     if (sm && !strcmp(sm, "all")) H.stop_mode = STOP_ALL;
     else if (sm && !strcmp(sm, "plain")) H.stop_mode = STOP_PLAIN;
@@ -402,6 +425,7 @@ int main(int argc, char **argv)
         if (H.app_exited && H.nprocs == 0) finish(); /* exits: the notifier goes with us */
         if (__atomic_load_n(&ev_pending, __ATOMIC_ACQUIRE)) drain_events();
         release_pending_credit();
+        handoffs_run();
         helper_unlock();
         int status;
         pid_t pid = waitpid(-1, &status, __WALL);
@@ -419,6 +443,7 @@ int main(int argc, char **argv)
             tracer_handle(pid, status);
         }
         release_pending_credit();
+        handoffs_run();
         helper_unlock();
     }
 }

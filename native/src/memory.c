@@ -27,14 +27,8 @@ static uint64_t pgup(uint64_t v) { return (v + PAGE - 1) & ~(PAGE - 1); }
 
 uint64_t read_vmdata(pid_t pid)
 {
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = 0;
+    char buf[4096];
+    if (!proc_file(pid, "status", buf, sizeof buf)) return 0;
     char *p = strstr(buf, "\nVmData:");
     if (!p) return 0;
     return strtoull(p + 8, NULL, 10) * 1024ull;

@@ -80,6 +80,12 @@ static void admit(struct thread *t, uint64_t id, int res, int side, uint64_t wan
 /* Tracer thread, from credit_release: a held notification's turn came. */
 void notif_admit(struct thread *t)
 {
+    if (t->held_sock) {
+        uint64_t id = t->notif_id;
+        struct seccomp_data d = t->notif_data;
+        sock_decide(t, id, &d); /* (takes the thread out of the queue itself) */
+        return;
+    }
     uint64_t id = t->notif_id, want = t->held_want;
     int res = t->held_res, side = t->notif_side;
     queue_remove(t);
@@ -92,6 +98,10 @@ void notif_admit(struct thread *t)
 static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
 {
     static bool logged_io;
+    if (sock_call(d->nr)) {
+        sock_decide(t, id, d);
+        return;
+    }
     int side = is_write(d->nr) ? 1 : 0;
     int cls = classify_fd(t->proc, t->tid, (int)d->args[0]);
     int res = cls == FD_NET ? (side ? R_NETUP : R_NETDOWN) : cls == FD_DISK ? R_DISK : -1;
@@ -156,13 +166,33 @@ static void on_notif(const struct seccomp_notif *n)
         return;
     }
     stops_forget_rewind(t);
+    if (t->handoff == HO_CONTINUE) {
+        /* a call moved to the ptrace path: its exit stop counts it */
+        t->handoff = HO_NONE;
+        notif_answer_continue(n->id);
+        return;
+    }
+    t->handoff = HO_NONE; /* (a handoff a signal overtook: this call starts afresh) */
     if (H.paused && !H.terminating) {
         t->gate_id = n->id;
         t->gate_data = n->data;
         stops_note_wake();
+        stops_watch_arm(); /* (signals for it) */
         return;
     }
     decide(t, n->id, &n->data);
+}
+
+/* Hands notification id of t over: answered with a restart of its call (the
+ * tracer thread interrupts the thread first, so that the kernel restarts it),
+ * the restarted call taking the ptrace path or coming back as a new
+ * notification. */
+void handoff(struct thread *t, uint64_t id, bool to_ptrace)
+{
+    t->handoff = to_ptrace ? HO_PENDING_PTRACE : HO_PENDING_RESTART;
+    t->handoff_id = id;
+    H.handoff_pending = true;
+    if (on_tracer_thread()) handoffs_run();
 }
 
 /* Tracer thread, when the tree runs again: the call that waited at its gate. */
@@ -198,6 +228,7 @@ static void *notifier_main(void *arg)
         on_notif(n);
         bool post = false;
         for (int r = 0; r < R_COUNT; r++) post |= H.release_pending[r];
+        post |= H.handoff_pending;
         helper_unlock();
         if (post) post_event(EV_RELEASE, 0, NULL, 0);
     }

@@ -33,25 +33,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <unistd.h>
+
+#include "seccomp_compat.h"
+
+#ifndef ERESTARTNOINTR
+#define ERESTARTNOINTR 513 /* the kernel's: restart the call whatever the signal handler says */
+#endif
 
 /* The watch starts checking every 2 ms and backs off to 32 ms while the
  * tree stays quiet (an app paused for hours costs next to nothing). */
 #define WATCH_MIN_NS 2000000ull
 #define WATCH_MAX_SHIFT 4
+/* How soon a signal reaches a thread waiting in a held or gated notification. */
+#define SIGNAL_WATCH_NS 20000000ull
 
 /* A thread's scheduler state from /proc (R, S, D, t, Z, ...), 0 if unknown. */
 static char sched_state(struct thread *t)
 {
-    char path[80], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", t->proc ? t->proc->pid : t->tid, t->tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = 0;
+    char buf[512];
+    if (!task_file(t, "stat", buf, sizeof buf)) return 0;
     char *paren = strrchr(buf, ')'); /* comm may contain anything, even ')' */
     return paren && paren[1] == ' ' ? paren[2] : 0;
 }
@@ -122,8 +125,7 @@ void tracer_pause_all(void)
     for_each_thread(pause_one, NULL);
     if (H.watched > 0) {
         H.watch_cpu = tree_cpu_ns();
-        H.watch_quiet = 0;
-        arm_timer(H.watch_tfd, WATCH_MIN_NS, 0);
+        stops_watch_arm();
     }
 }
 
@@ -143,7 +145,6 @@ void tracer_unpause_all(void)
 {
     H.paused = false;
     H.interrupts_pending = 0;
-    arm_timer(H.watch_tfd, 0, 0);
     for_each_thread(unpause_one, NULL);
     H.watched = 0;
     /* grants that came during the stop */
@@ -160,22 +161,50 @@ void stops_note_wake(void)
     control_send("{\"type\":\"wake\"}", false);
 }
 
-/* Control thread, at the watch timer: a cheap look at the tree's CPU clock;
- * only when it moved does the tracer thread look at each watched thread. */
+static void count_waits(struct thread *t, void *arg)
+{
+    if ((t->notif_id && t->held_notif) || t->gate_id || (t->held && !t->held_notif)) ++*(int *)arg;
+}
+
+/* Threads waiting in a notification we have not answered (held for credit,
+ * or gated by a stop), or held for credit in a ptrace stop: the kernel lets
+ * no signal through to them, so we do (release_for_signal). */
+static int held_waits(void)
+{
+    int n = 0;
+    for_each_thread(count_waits, &n);
+    return n;
+}
+
+/* Any thread: starts the watch if it is not running (stops_watch_check keeps
+ * it running while there is something to watch). */
+void stops_watch_arm(void)
+{
+    if (__atomic_exchange_n(&H.watch_armed, true, __ATOMIC_ACQ_REL)) return;
+    H.watch_quiet = 0;
+    arm_timer(H.watch_tfd, WATCH_MIN_NS, 0);
+}
+
+/* Control thread, at the watch timer: a cheap look at the tree's CPU clock,
+ * and whether a notification waits; only then does the tracer thread look at
+ * each thread (EV_WATCH: stops_watch_scan). */
 void stops_watch_check(void)
 {
     helper_lock();
-    bool grew = false;
-    if (H.paused && H.watched > 0) {
-        uint64_t cpu = tree_cpu_ns();
-        grew = cpu > H.watch_cpu;
-        H.watch_cpu = cpu;
+    bool grew = false, cpu = H.paused && H.watched > 0, waits = held_waits() > 0;
+    uint64_t next = SIGNAL_WATCH_NS;
+    if (cpu) {
+        uint64_t c = tree_cpu_ns();
+        grew = c > H.watch_cpu;
+        H.watch_cpu = c;
         H.watch_quiet = grew ? 0 : H.watch_quiet + 1;
         int shift = H.watch_quiet < WATCH_MAX_SHIFT ? H.watch_quiet : WATCH_MAX_SHIFT;
-        arm_timer(H.watch_tfd, WATCH_MIN_NS << shift, 0);
+        if ((WATCH_MIN_NS << shift) < next) next = WATCH_MIN_NS << shift;
     }
+    if (cpu || waits) arm_timer(H.watch_tfd, next, 0);
+    else __atomic_store_n(&H.watch_armed, false, __ATOMIC_RELEASE);
     helper_unlock();
-    if (grew) post_event(EV_WATCH, 0, NULL, 0);
+    if (grew || waits) post_event(EV_WATCH, 0, NULL, 0);
 }
 
 static void scan_one(struct thread *t, void *arg)
@@ -188,11 +217,54 @@ static void scan_one(struct thread *t, void *arg)
     stops_note_wake();
 }
 
-/* Tracer thread: a watched thread that is running now is stopped. Its wait
- * (if any) is over: the interrupt cannot cost it a timeout. */
+/* Signals pending for t and not blocked by it (/proc status). */
+static bool signal_pending_for(struct thread *t)
+{
+    char b[2048];
+    if (!task_file(t, "status", b, sizeof b)) return false;
+    char *pnd = strstr(b, "\nSigPnd:"), *shd = strstr(b, "\nShdPnd:"), *blk = strstr(b, "\nSigBlk:");
+    if (!pnd || !shd || !blk) return false;
+    unsigned long long pending = strtoull(pnd + 8, NULL, 16) | strtoull(shd + 8, NULL, 16);
+    return (pending & ~strtoull(blk + 8, NULL, 16)) != 0;
+}
+
+/* A thread waiting in a held or gated call with a signal pending: its call
+ * is restarted, so the signal is handled (or the stop
+ * taken) as if the call had been an ordinary sleeping one; the restarted call
+ * comes back and takes its place again. */
+static void release_for_signal(struct thread *t, void *arg)
+{
+    (void)arg;
+    if (t->held && !t->held_notif) {
+        /* Held in a ptrace stop before its call ran: the call is skipped and
+         * its syscall instruction made to run again, so the signal is taken
+         * as at any syscall boundary and the call then comes back for credit. */
+        struct user_regs_struct r;
+        if (H.paused || t->state != TS_STOPPED || t->handoff != HO_NONE || !signal_pending_for(t)) return;
+        if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) return;
+        r.rax = r.orig_rax;
+        r.orig_rax = (unsigned long long)-1;
+        r.rip -= 2; /* the `syscall` instruction */
+        if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) != 0) return;
+        queue_remove(t);
+        t->exit_kind = EX_NONE;
+        resume_thread(t, PTRACE_CONT, 0);
+        return;
+    }
+    uint64_t id = t->gate_id ? t->gate_id : (t->held_notif ? t->notif_id : 0);
+    if (!id || t->handoff != HO_NONE || !signal_pending_for(t)) return;
+    if (t->gate_id) t->gate_id = 0;
+    else t->notif_id = 0; /* (the queue entry stays: the restart takes it over) */
+    handoff(t, id, false);
+}
+
+/* Tracer thread: a watched thread that is running now is stopped (its wait,
+ * if any, is over: the interrupt cannot cost it a timeout), and waiting
+ * notifications with a signal pending are released. */
 void stops_watch_scan(void)
 {
     if (H.paused && H.watched > 0) for_each_thread(scan_one, NULL);
+    for_each_thread(release_for_signal, NULL);
 }
 
 static bool rewind_call(struct thread *t, struct user_regs_struct *r)
@@ -240,14 +312,8 @@ bool stops_take_stop(struct thread *t)
 /* Whether the app's process ignores sig (so natively it would interrupt nothing). */
 static bool ignored_by_app(struct thread *t, int sig)
 {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/status", t->proc ? t->proc->pid : t->tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return false;
-    buf[n] = 0;
+    char buf[2048];
+    if (!proc_file(t->proc ? t->proc->pid : t->tid, "status", buf, sizeof buf)) return false;
     char *ign = strstr(buf, "\nSigIgn:"), *cgt = strstr(buf, "\nSigCgt:");
     if (!ign || !cgt) return false;
     unsigned long long bit = 1ull << (sig - 1);
@@ -281,4 +347,65 @@ void stops_on_signal_stop(struct thread *t, int sig, bool discarded)
     }
     /* the kernel woke a wait for a signal the app ignores: natively it would sleep on */
     if (ignored && (long)r.orig_rax >= 0 && (long)r.rax == -EINTR) rewind_call(t, &r);
+}
+
+/* ---- handoffs (notify.c's handoff()) ---- */
+
+static void run_one(struct thread *t, void *arg)
+{
+    (void)arg;
+    if (t->handoff != HO_PENDING_PTRACE && t->handoff != HO_PENDING_RESTART) return;
+    bool to_ptrace = t->handoff == HO_PENDING_PTRACE;
+    /* The interrupt makes the kernel look at the thread's signals when the
+     * call returns, and so restart it: ERESTARTNOINTR always restarts. */
+    if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0) {
+        t->handoff = HO_NONE; /* gone */
+        return;
+    }
+    union { struct seccomp_notif_resp r; char pad[256]; } u;
+    memset(&u, 0, sizeof u);
+    u.r.id = t->handoff_id;
+    u.r.error = -ERESTARTNOINTR;
+    ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_SEND, &u.r);
+    t->handoff = to_ptrace ? HO_TRAP_PTRACE : HO_TRAP_RESTART;
+}
+
+/* Tracer thread. */
+void handoffs_run(void)
+{
+    if (!H.handoff_pending) return;
+    H.handoff_pending = false;
+    for_each_thread(run_one, NULL);
+}
+
+/* At any ptrace stop of t: true if it belonged to a handoff (and t was resumed
+ * for it). The interrupt's stop resumes the thread so that its restarted call
+ * stops at syscall entry (the ptrace path) or simply runs; at that entry the
+ * call is taken as the ptrace path takes its calls, and the notification it
+ * then sends is answered CONTINUE (notify.c). A signal delivered first
+ * cancels it: the restart after the handler is an ordinary notification. */
+bool handoff_on_stop(struct thread *t, int ev, int sig)
+{
+    if (t->handoff == HO_NONE) return false;
+    if (ev == PTRACE_EVENT_STOP && !(sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)) {
+        if (t->handoff == HO_TRAP_PTRACE) {
+            t->handoff = HO_ENTRY;
+            resume_thread(t, PTRACE_SYSCALL, 0);
+            return true;
+        }
+        if (t->handoff == HO_TRAP_RESTART) {
+            t->handoff = HO_NONE;
+            resume_thread(t, PTRACE_CONT, 0);
+            return true;
+        }
+    }
+    if (sig == (SIGTRAP | 0x80) && t->handoff == HO_ENTRY) {
+        t->handoff = HO_CONTINUE;
+        struct user_regs_struct r;
+        if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) { resume_thread(t, PTRACE_CONT, 0); return true; }
+        bytes_call_entry(t, &r);
+        return true;
+    }
+    if (ev == 0 && sig != (SIGTRAP | 0x80) && t->handoff != HO_CONTINUE) t->handoff = HO_NONE; /* a signal came first */
+    return false;
 }

@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "seccomp_compat.h"
+
 #ifndef PTRACE_EVENT_STOP
 #define PTRACE_EVENT_STOP 128
 #endif
@@ -136,10 +138,10 @@ static void fdtab_clear(struct fdtab *f)
     if (f && f->cap) memset(f->cls, 0, (size_t)f->cap);
 }
 
-/* Classifies fd of task tid: sockets of the inet families are network,
- * regular files and block devices are disk, everything else (pipes, ttys,
- * eventfds, AF_UNIX/netlink sockets) is not charged. */
-static int classify_uncached(pid_t tid, int fd)
+/* Classifies fd of task tid (of process p): sockets of the inet families are
+ * network, regular files and block devices are disk, everything else (pipes,
+ * ttys, eventfds, AF_UNIX/netlink sockets) is not charged. */
+static int classify_uncached(struct proc *p, pid_t tid, int fd)
 {
     char path[64];
     struct stat st;
@@ -147,12 +149,11 @@ static int classify_uncached(pid_t tid, int fd)
     if (stat(path, &st) != 0) return -1; /* not open (EBADF will follow) */
     if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) return FD_DISK;
     if (!S_ISSOCK(st.st_mode)) return FD_OTHER;
-    /* Socket family: borrow a duplicate of the tracee's fd (we are its
-     * tracer, so pidfd_getfd is permitted) and ask SO_DOMAIN. */
-    int pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
-    if (pidfd < 0) return FD_NET;
-    int dup = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-    close(pidfd);
+    /* Socket family: borrow a duplicate of the tracee's fd and ask SO_DOMAIN.
+     * (Through the process's pidfd: pidfd_open refuses a thread that does not
+     * lead its group, and every socket of a multi-threaded app's other
+     * threads would then have been taken for the network.) */
+    int dup = p ? dup_socket(p, fd) : -1;
     if (dup < 0) return FD_NET;
     int dom = 0;
     socklen_t len = sizeof dom;
@@ -162,13 +163,25 @@ static int classify_uncached(pid_t tid, int fd)
     return (dom == AF_INET || dom == AF_INET6) ? FD_NET : FD_OTHER;
 }
 
+bool fdtab_flag(const struct fdtab *f, int fd, int flag)
+{
+    return f && fd >= 0 && fd < f->cap && !f->flux_all && f->flux[fd] == 0 && (f->cls[fd] & flag);
+}
+
+void fdtab_set_flag(struct fdtab *f, int fd, int flag, bool on)
+{
+    if (!f || fd < 0 || fd >= f->cap || f->flux_all || f->flux[fd]) return;
+    if (on) f->cls[fd] |= (uint8_t)flag;
+    else f->cls[fd] &= (uint8_t)~flag;
+}
+
 int classify_fd(struct proc *p, pid_t tid, int fd)
 {
     if (fd < 0) return FD_OTHER;
     struct fdtab *f = p ? p->fdt : NULL;
     bool cacheable = f && !f->flux_all && fdtab_reserve(f, fd) && f->flux[fd] == 0;
-    if (cacheable && f->cls[fd] != FD_UNKNOWN) return f->cls[fd];
-    int c = classify_uncached(tid, fd);
+    if (cacheable && (f->cls[fd] & FD_CLASS_MASK) != FD_UNKNOWN) return f->cls[fd] & FD_CLASS_MASK;
+    int c = classify_uncached(p, tid, fd);
     if (c < 0) return FD_OTHER;
     if (cacheable) f->cls[fd] = (uint8_t)c;
     return c;
@@ -184,6 +197,7 @@ static struct proc *proc_new(pid_t pid, pid_t ppid)
     if (!p) return NULL;
     p->pid = pid;
     p->ppid = ppid;
+    p->pidfd = -1;
     p->next = H.procs;
     H.procs = p;
     H.nprocs++;
@@ -232,7 +246,37 @@ static void proc_gone(struct proc *p)
     if (*pp) *pp = p->next;
     H.nprocs--;
     fdtab_put(p->fdt);
+    if (p->pidfd >= 0) close(p->pidfd);
     free(p);
+}
+
+/* A duplicate of process p's fd (we are its tracer, so pidfd_getfd is
+ * permitted), or -1. The caller closes it. */
+bool proc_file(pid_t pid, const char *name, char *buf, size_t cap)
+{
+    char path[80];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n <= 0) return false;
+    buf[n] = 0;
+    return true;
+}
+
+bool task_file(const struct thread *t, const char *name, char *buf, size_t cap)
+{
+    char rel[64];
+    snprintf(rel, sizeof rel, "task/%d/%s", t->tid, name);
+    return proc_file(t->proc ? t->proc->pid : t->tid, rel, buf, cap);
+}
+
+int dup_socket(struct proc *p, int fd)
+{
+    if (p->pidfd < 0) p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+    if (p->pidfd < 0) return -1;
+    return (int)syscall(SYS_pidfd_getfd, p->pidfd, fd, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -267,6 +311,7 @@ void queue_remove(struct thread *t)
     cs->held_calls--;
     t->held = false;
     t->held_notif = false;
+    t->held_sock = false;
     t->notif_id = 0;
     t->held_want = 0;
     t->qnext = NULL;
@@ -290,6 +335,7 @@ void queue_hold(struct thread *t, int res, uint64_t want, bool demand)
     cs->qtail = t;
     cs->held_bytes += want;
     cs->held_calls++;
+    stops_watch_arm(); /* (signals for it) */
     if (!demand) return;
     char line[160];
     snprintf(line, sizeof line, "{\"type\":\"demand\",\"resource\":\"%s\",\"bytes\":%llu}",
@@ -518,14 +564,8 @@ static bool rw_family(long nr) { return IN_LIST(rw_calls, nr); }
  * the helper lock in the notifier. */
 static bool maybe_in_rw_call(struct thread *t)
 {
-    char path[80], buf[32];
-    snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", t->proc ? t->proc->pid : t->tid, t->tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return true;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return true;
-    buf[n] = 0;
+    char buf[32];
+    if (!task_file(t, "syscall", buf, sizeof buf)) return true;
     if (!strncmp(buf, "running", 7)) return true; /* on a CPU: maybe in the kernel doing it */
     long nr = strtol(buf, NULL, 10);
     return nr >= 0 && rw_family(nr);
@@ -572,7 +612,7 @@ static bool try_window(struct thread *t, struct call *c, int cls)
     return true;
 }
 
-static void on_bytes_entry(struct thread *t, struct user_regs_struct *r)
+void bytes_call_entry(struct thread *t, struct user_regs_struct *r)
 {
     struct call *c = &t->call;
     memset(c, 0, sizeof *c);
@@ -601,6 +641,9 @@ static void on_bytes_entry(struct thread *t, struct user_regs_struct *r)
         add_side(c, classify_fd(p, t->tid, (int)r->rdx), true);
         break;
     }
+    /* (as on the notification path: a peek is read again by the call that takes it) */
+    c->peek = ((c->nr == SYS_recvfrom || c->nr == SYS_recvmmsg) && (r->r10 & MSG_PEEK)) ||
+              (c->nr == SYS_recvmsg && (r->rdx & MSG_PEEK));
     if (try_window(t, c, cls)) return;
     if (c->nsides == 0) { resume_thread(t, PTRACE_CONT, 0); return; }
 
@@ -638,6 +681,7 @@ static void on_bytes_exit(struct thread *t)
     if (errno) rax = 0;
     uint64_t bytes = rax > 0 ? (uint64_t)rax : 0;
     if ((c->nr == SYS_sendmmsg || c->nr == SYS_recvmmsg) && rax > 0) bytes = mmsg_done(t->tid, c->a1, rax);
+    if (c->peek) bytes = 0;
     bool refunded[R_COUNT] = { false };
     for (int i = 0; i < c->nsides; i++) {
         struct side *s = &c->side[i];
@@ -701,11 +745,10 @@ static void on_fdtab_exit(struct thread *t)
 /* ------------------------------------------------------------------ */
 /* seccomp filter                                                      */
 
-/* the byte calls besides the read/write family (rw_calls) */
-static const int other_byte_calls[] = {
-    SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg,
-    SYS_sendfile, SYS_splice, SYS_copy_file_range,
-};
+/* the send/recv family: the notification path performs them (sockets.c) */
+static const int sock_calls[] = { SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg };
+/* the byte calls between two fds: always the ptrace path */
+static const int pipe_calls[] = { SYS_sendfile, SYS_splice, SYS_copy_file_range };
 static const int fdtab_calls[] = { SYS_close, SYS_dup2, SYS_dup3, SYS_close_range };
 static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
 /* exec: the kernel's reads of the new image count in rchar: settle first */
@@ -715,7 +758,7 @@ static const int exec_calls[] = { SYS_execve, SYS_execveat };
  * saves a PTRACE_GETEVENTMSG on every stop. */
 static int category_of(long nr)
 {
-    if (IN_LIST(rw_calls, nr) || IN_LIST(other_byte_calls, nr)) return CAT_BYTES;
+    if (IN_LIST(rw_calls, nr) || IN_LIST(sock_calls, nr) || IN_LIST(pipe_calls, nr)) return CAT_BYTES;
     if (IN_LIST(fdtab_calls, nr)) return CAT_FDTAB;
     if (IN_LIST(mem_calls, nr)) return CAT_MEM;
     if (IN_LIST(exec_calls, nr)) return CAT_EXEC;
@@ -751,7 +794,12 @@ static int install_filter(bool unotif)
     } else {
         ADD(rw_calls, CAT_BYTES)
     }
-    ADD(other_byte_calls, CAT_BYTES)
+    if (unotif && H.sock_notif) {
+        ADD_RET(sock_calls, SECCOMP_RET_USER_NOTIF)
+    } else {
+        ADD(sock_calls, CAT_BYTES)
+    }
+    ADD(pipe_calls, CAT_BYTES)
     ADD(fdtab_calls, CAT_FDTAB)
     ADD(mem_calls, CAT_MEM)
     ADD(exec_calls, CAT_EXEC)
@@ -759,8 +807,9 @@ static int install_filter(bool unotif)
 #undef ADD_RET
     f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
-    if (unotif)
-        return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog) < 0 ? -1 : 0;
+    /* killable once received: sockets.c answers with data it took off a socket */
+    unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | (H.sock_notif ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0);
+    if (unotif) return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0 ? -1 : 0;
     return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 }
 
@@ -808,6 +857,7 @@ static int grab_listener(pid_t pid)
 pid_t tracer_create(char **argv)
 {
     bool try_notif = !H.no_unotif && !H.no_windows && probe_user_notif() && probe_pidfd();
+    H.sock_notif = try_notif && !H.no_socknotif && probe_killable_notif();
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) die("fork");
@@ -1030,7 +1080,7 @@ static void on_seccomp_stop(struct thread *t)
     if (t->held) queue_remove(t);
     if (!t->proc || ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) { resume_thread(t, PTRACE_CONT, 0); return; }
     switch (category_of((long)r.orig_rax)) {
-    case CAT_BYTES: on_bytes_entry(t, &r); return;
+    case CAT_BYTES: bytes_call_entry(t, &r); return;
     case CAT_FDTAB: on_fdtab_entry(t, &r); return;
     case CAT_EXEC:
         window_settle(t, WS_CLOSE);
@@ -1100,6 +1150,7 @@ static void handle_status(pid_t tid, int status)
     bool ours = stops_take_stop(t);
     t->state = TS_STOPPED;
     int sig = WSTOPSIG(status), ev = status >> 16;
+    if (handoff_on_stop(t, ev, sig)) return;
     if (sig == (SIGTRAP | 0x80)) {
         stops_forget_rewind(t);
         on_syscall_stop(t);

@@ -164,6 +164,7 @@ export function parseHello(m: unknown): (HelperHello & { token: string }) | null
     // added in the notification fast path; an older helper lacks them (= ptrace only)
     notifPath: f.notifPath === true,
     notifSyncWake: f.notifSyncWake === true,
+    sockNotif: f.sockNotif === true,
   };
   return { version: m.version, token: m.token, helperPid: m.helperPid, appPid: m.appPid, features, ncpu: m.ncpu };
 }

@@ -15,6 +15,8 @@ export interface HelperFeatures {
   notifPath: boolean;
   /** the notification listener wakes the helper on the app's CPU (Linux 6.6+). */
   notifSyncWake: boolean;
+  /** send/recv-family calls are performed by the helper on the notification path (Linux 5.19+). */
+  sockNotif: boolean;
 }
 
 export interface HelperHello {
