@@ -20,7 +20,6 @@ import {
 } from './model.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES } from './resources.js';
 
-export const CONTRACT_VERSION = 1;
 /** Prefix of every Electron IPC channel of the contract. */
 export const IPC_PREFIX = 'interceptor:';
 export const IPC_EVENT_CHANNEL = `${IPC_PREFIX}event`;
@@ -146,11 +145,6 @@ export function isCommandName(name: unknown): name is CommandName {
 //   client → server  { "id": 1, "cmd": "getState", "args": {} }
 //   server → client  { "id": 1, "ok": true, "result": ... } | { "id": 1, "ok": false, "error": { "code", "message" } }
 //   server → client  { "event": "snapshot", "payload": ... }
-export interface WireRequest {
-  id: number;
-  cmd: CommandName;
-  args: unknown;
-}
 export type WireResponse =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { code: ErrorCode; message: string } };

@@ -7,9 +7,8 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as NodePty from 'node-pty';
-import type { HelperSession } from './catcher/session.js';
+import { CatcherServer, helperArgs, helperBinaryPath, type HelperSession } from './catcher/index.js';
 import type { FlowSource } from './terminal.js';
-import { loadCatcher, type CatcherModule, type CatcherServerLike } from './catcher-link.js';
 
 export interface LaunchOptions {
   appId: string;
@@ -72,9 +71,7 @@ export async function createCreator(options: CreatorOptions): Promise<Creator> {
   if (process.platform !== 'linux') {
     return unavailable(`enforcement needs Linux (ptrace + seccomp-bpf); this is ${process.platform}`);
   }
-  const catcher = await loadCatcher();
-  if ('error' in catcher) return unavailable(catcher.error);
-  const helperPath = options.helperPath ?? catcher.helperBinaryPath();
+  const helperPath = options.helperPath ?? helperBinaryPath();
   try {
     await fs.access(helperPath, fsConstants.X_OK);
   } catch {
@@ -89,34 +86,35 @@ export async function createCreator(options: CreatorOptions): Promise<Creator> {
       return unavailable(`node-pty could not be loaded: ${(error as Error).message}`);
     }
   }
-  let server: CatcherServerLike;
+  let server: CatcherServer;
   try {
-    server = await catcher.createServer();
+    server = await CatcherServer.listen();
   } catch (error) {
     return unavailable(`the control socket could not be opened: ${(error as Error).message}`);
   }
-  return new HelperCreator(catcher, server, helperPath, pty);
+  return new HelperCreator(server, helperPath, pty);
+}
+
+/** The helper this launch waits for: its one-time token, its session, and giving up on it. */
+interface ExpectedHelper {
+  token: string;
+  session: Promise<HelperSession>;
+  cancel(): void;
 }
 
 class HelperCreator implements Creator {
   readonly available = { ok: true, reason: null };
 
   constructor(
-    private readonly catcher: CatcherModule,
-    private readonly server: CatcherServerLike,
+    private readonly server: CatcherServer,
     private readonly helperPath: string,
     private readonly pty: PtyModule | null,
   ) {}
 
   launch(o: LaunchOptions): LaunchedApp {
-    const expected = this.server.expect();
-    const argv = this.catcher.helperArgs({
-      controlPath: this.server.path,
-      onEngineLoss: o.onEngineLoss,
-      rt: o.dualPriority,
-      command: o.command,
-      args: o.args,
-    });
+    const { token, session } = this.server.expect();
+    const expected: ExpectedHelper = { token, session, cancel: () => this.server.cancel(token, 'the helper exited before connecting') };
+    const argv = helperArgs({ controlPath: this.server.path, onEngineLoss: o.onEngineLoss, usagePeriodMs: 100, rt: o.dualPriority }, o.command, o.args);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, o.env, { INTERCEPTOR_HELPER_TOKEN: expected.token });
@@ -124,7 +122,7 @@ class HelperCreator implements Creator {
     return this.pty ? this.launchPty(o, argv, env, expected) : this.launchInherit(o, argv, env, expected);
   }
 
-  private launchPty(o: LaunchOptions, argv: string[], env: Record<string, string>, expected: { token: string; session: Promise<HelperSession>; cancel?: () => void }): LaunchedApp {
+  private launchPty(o: LaunchOptions, argv: string[], env: Record<string, string>, expected: ExpectedHelper): LaunchedApp {
     const p = this.pty!.spawn(this.helperPath, argv, { name: env.TERM ?? 'xterm-256color', cols: o.cols, rows: o.rows, cwd: o.cwd, env });
     let resolveExit!: (s: ExitStatus) => void;
     const exited = new Promise<ExitStatus>((r) => (resolveExit = r));
@@ -166,7 +164,7 @@ class HelperCreator implements Creator {
     };
   }
 
-  private launchInherit(o: LaunchOptions, argv: string[], env: Record<string, string>, expected: { token: string; session: Promise<HelperSession>; cancel?: () => void }): LaunchedApp {
+  private launchInherit(o: LaunchOptions, argv: string[], env: Record<string, string>, expected: ExpectedHelper): LaunchedApp {
     const child = spawn(this.helperPath, argv, { cwd: o.cwd, env, stdio: 'inherit' });
     const exited = new Promise<ExitStatus>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -194,11 +192,11 @@ class HelperCreator implements Creator {
   }
 }
 
-function raceExit(expected: { session: Promise<HelperSession>; cancel?: () => void }, exited: Promise<ExitStatus>): Promise<HelperSession> {
+function raceExit(expected: ExpectedHelper, exited: Promise<ExitStatus>): Promise<HelperSession> {
   const session = Promise.race([
     expected.session,
     exited.then((s) => {
-      expected.cancel?.();
+      expected.cancel();
       throw new Error(`the helper exited before connecting (${s.signal ? `signal ${s.signal}` : `exit code ${s.code}`})`);
     }),
   ]);

@@ -51,7 +51,6 @@ import { AutoProfile } from './power/index.js';
 /** Order in which an app is handed to the schedulers (see startApp). */
 const ADD_ORDER: readonly Resource[] = ['mem', 'netUp', 'netDown', 'disk', 'cpu'];
 const ACTIVE_STATES: ReadonlySet<string> = new Set(['starting', 'running']);
-const SESSION_TIMEOUT_MS = 15_000;
 const HISTORY_SECONDS = 600;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Runnable but not dispatched for this long: the app is shown "waiting for CPU", not running. */
@@ -843,7 +842,7 @@ export class EngineImpl implements Engine {
 
     let session: HelperSession;
     try {
-      session = await withTimeout(launched.session, SESSION_TIMEOUT_MS, 'the helper did not connect');
+      session = await launched.session; // fails after HELPER_CONNECT_TIMEOUT_MS, or when the helper exits first
     } catch (error) {
       // the helper died before (or without) connecting: its diagnostics are in the terminal
       launched.kill('SIGKILL');

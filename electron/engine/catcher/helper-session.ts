@@ -28,6 +28,8 @@ import type {
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_LINE_BYTES = 65536;
+/** How long a launched helper may take to connect and say hello before its launch fails. */
+export const HELPER_CONNECT_TIMEOUT_MS = 15_000;
 
 // ---------------------------------------------------------------------------
 // helper binary and argv
@@ -492,7 +494,7 @@ export class CatcherServer {
   /**
    * Prepare for one helper: returns the token to hand it (env
    * INTERCEPTOR_HELPER_TOKEN) and the session it will open. The promise rejects
-   * after `timeoutMs` (default 30 s) or when cancelled / the server closes.
+   * after `timeoutMs` (default HELPER_CONNECT_TIMEOUT_MS) or when cancelled / the server closes.
    */
   expect(opts: { timeoutMs?: number } = {}): { token: string; session: Promise<HelperSession> } {
     const token = randomBytes(32).toString('hex');
@@ -504,7 +506,7 @@ export class CatcherServer {
       const timer = setTimeout(() => {
         this.expected.delete(token);
         reject(new Error('helper did not connect in time'));
-      }, opts.timeoutMs ?? 30000);
+      }, opts.timeoutMs ?? HELPER_CONNECT_TIMEOUT_MS);
       timer.unref();
       this.expected.set(token, { token: Buffer.from(token), resolve, reject, timer });
     });

@@ -37,12 +37,9 @@ export interface Policy {
    */
   order(): { id: ClientId; concurrentWithHead: boolean }[];
   status(id: ClientId): ClientStatus | null;
-  /** Ids of every client (ready or not), in insertion order. */
-  clients(): ClientId[];
 }
 
 export type PolicyName = 'pns' | 'stride';
-export const POLICY_NAMES: readonly PolicyName[] = ['pns', 'stride'];
 
 export interface PolicyOptions {
   /** PNS: the epoch length C in allocations (Av = C·S(Pi)). Default 100 (the paper's figures). */

@@ -93,8 +93,6 @@ interface CpuApp {
   /** When it last became ready or was last dispatched (for `waitingMs`). */
   lastServedOrReady: number;
   lastLimitHit: number;
-  cpuNs: number; // charged so far
-  slices: number;
   listeners: { exit: () => void; close: () => void; wake: () => void };
 }
 
@@ -152,7 +150,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     if (this.apps.has(appId)) throw new Error(`cpu: app ${appId} already added`);
     const app: CpuApp = {
       id: appId, session, share: checkShare(share), paused: false, gone: session.closed, inFlight: false, gen: 0, reserved: 0,
-      cores: 1, blockedTimer: null, ioBlocked: false, lastServedOrReady: this.clock.now(), lastLimitHit: -Infinity, cpuNs: 0, slices: 0,
+      cores: 1, blockedTimer: null, ioBlocked: false, lastServedOrReady: this.clock.now(), lastLimitHit: -Infinity,
       listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId), wake: () => this.onWake(appId) },
     };
     this.apps.set(appId, app);
@@ -264,11 +262,6 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     return { cap: this.cap, tokensMs: this.tokens, bucketMs: this.bucketMs, inFlight, chargedNs: this.chargedNs, slices: this.slices };
   }
 
-  /** Measured CPU charged to one app while capped (ns). */
-  chargedCpuNs(appId: string): number {
-    return this.apps.get(appId)?.cpuNs ?? 0;
-  }
-
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -363,8 +356,6 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     const cpu = Math.max(0, Number.isFinite(cpuNs) ? cpuNs : 0);
     this.tokens += app.reserved - cpu / 1e6;
     app.reserved = 0;
-    app.cpuNs += cpu;
-    app.slices++;
     this.chargedNs += cpu;
     this.slices++;
     const stillHere = this.apps.get(app.id) === app;
