@@ -220,6 +220,12 @@ export const EngineSettingsSchema = z
     /** What quitting Interceptor does with running apps. */
     onQuit: z.enum(['stop', 'leaveRunning']).default('stop'),
     idleThresholdSeconds: z.number().int().min(30).max(86400).default(300),
+    /**
+     * PNS's bound on catch-up, in epochs: an app that wakes more than this many epochs behind
+     * the others (in PNS's Done) is moved up to that distance and forfeits the rest of what it
+     * missed. null: unbounded, as in the paper (an app that blocked gets back all it missed).
+     */
+    catchUpEpochs: z.number().int().min(0).max(1000).nullable().default(null),
     policies: z
       .object({
         cpu: z.enum(['pns', 'stride']).default('pns'),

@@ -41,7 +41,7 @@ import { ChildStartDigest, EventLog, Throttle } from './event-log.js';
 import * as text from '../common/event-text.js';
 import type { Engine, EngineOptions } from './index.js';
 import { assertCapsWithinCapacity, assertSharesFit, capsAboveCapacity, effectiveLimits, findApp, makeAppId, pauseActive } from './limits.js';
-import { createSchedulerSet, type SchedulerSet } from './scheduling.js';
+import { createSchedulerSet, type SchedulerSet } from './schedulers/set.js';
 import { SETTINGS_FILE, SettingsStore, defaultConfigDir, loadSettings, type SettingsData } from './settings.js';
 import { SnapshotHistory, UsageTracker, emptyFigures, totalFigures } from './snapshots.js';
 import { TerminalChannel } from './terminal.js';
@@ -533,6 +533,7 @@ export class EngineImpl implements Engine {
       before.cpuSliceMs !== merged.data.cpuSliceMs ||
       before.cpuMechanism !== merged.data.cpuMechanism ||
       before.cpuDualPriority !== merged.data.cpuDualPriority ||
+      before.catchUpEpochs !== merged.data.catchUpEpochs ||
       JSON.stringify(before.policies) !== JSON.stringify(merged.data.policies);
     if (schedulingChanged && this.schedulers) {
       if ([...this.runtimes.values()].some((rt) => rt.active)) {

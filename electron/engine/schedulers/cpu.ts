@@ -39,7 +39,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { HelperSession } from '../catcher/session.js';
 import type { Policy } from '../policies/policy.js';
-import { PnsPolicy } from '../policies/pns.js';
+import { schedulerPolicy } from './policy.js';
 import { checkShare, policyShares } from './shares.js';
 import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
 
@@ -48,7 +48,7 @@ export interface CpuSchedulerOptions {
   /** Cores of the machine (the cap is a fraction of all of them). */
   ncpu: number;
   /**
-   * Default: PNS with epoch 20 (see SCHEDULER_EPOCH in index.ts) and tieBreak 'leastUsed': CPU allocations are charged as
+   * Default: schedulerPolicy() (PNS, epoch SCHEDULER_EPOCH, tieBreak 'leastUsed'): CPU allocations are charged as
    * measured (a 2-thread slice costs 2, a slice that blocked early costs less), so apps
    * with the same Done are multiplexed by CPU used, not by number of slices.
    */
@@ -132,7 +132,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     super();
     this.clock = options.clock;
     this.ncpu = Math.max(1, Math.floor(options.ncpu));
-    this.policy = options.policy ?? new PnsPolicy({ epoch: 20, tieBreak: 'leastUsed' });
+    this.policy = options.policy ?? schedulerPolicy();
     this.sliceMs = options.sliceMs ?? 20;
     if (!(this.sliceMs > 0)) throw new RangeError('sliceMs must be > 0');
     this.blockedCpuFraction = options.blockedCpuFraction ?? 0.25;
