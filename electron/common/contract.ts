@@ -1,7 +1,8 @@
 // The one typed contract between the engine and every UI. Both bridges implement
 // it: Electron IPC (preload + ipcMain) and the local WebSocket of `interceptor serve`.
 // Argument schemas are runtime values (the engine validates with them); results and
-// events are types. The renderer imports this file with `import type` only.
+// events are types. The dashboard imports this file with `import type` only (zod stays out
+// of its bundle); the errors are in ./errors.ts and the WebSocket wire format in ./wire.ts.
 import { z } from 'zod';
 import {
   AppDefinitionInputSchema,
@@ -18,7 +19,10 @@ import {
   type OwnerLimits,
   type Snapshot,
 } from './model.js';
+import { CommandError, type ErrorCode } from './errors.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES } from './resources.js';
+
+export { CommandError, ERROR_CODES, type ErrorCode } from './errors.js';
 
 /** Prefix of every Electron IPC channel of the contract. */
 export const IPC_PREFIX = 'interceptor:';
@@ -104,19 +108,6 @@ export interface EventPayloads {
 export type EventName = keyof EventPayloads;
 export const EVENT_NAMES: EventName[] = ['snapshot', 'state', 'terminalData', 'log'];
 
-export const ERROR_CODES = ['invalid', 'notFound', 'conflict', 'sharesExceedCap', 'capExceedsCapacity', 'unavailable', 'unauthorized', 'internal'] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
-/** The error every surface reports: a code a program can test and a message a person can read. */
-export class CommandError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CommandError';
-  }
-}
 
 /** What both bridges give a UI: invoke a command, subscribe to an event. */
 export interface InterceptorApi {

@@ -2,7 +2,8 @@
 // `interceptor serve`. Reconnects after a loss with a growing delay; requests made
 // while the connection is down fail at once with "unavailable" instead of hanging.
 import type { CommandArgs, CommandName, CommandResult, EventName, EventPayloads, WireEvent, WireResponse } from '../../../electron/common/contract.js';
-import { BridgeError, type ConnectionInfo, type Transport } from './transport.js';
+import { CommandError, errorFromReply } from '../../../electron/common/errors.js';
+import type { ConnectionInfo, Transport } from './transport.js';
 
 /** The part of the WebSocket API used here (the browser's, or the `ws` package's in tests). */
 export interface WebSocketLike {
@@ -63,13 +64,13 @@ export class WsTransport implements Transport {
   invoke<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<CommandResult<N>> {
     const socket = this.socket;
     if (!socket || socket.readyState !== OPEN || this.info.status !== 'open') {
-      return Promise.reject(new BridgeError('unavailable', 'Not connected to the Interceptor engine.'));
+      return Promise.reject(new CommandError('unavailable', 'Not connected to the Interceptor engine.'));
     }
     const id = this.nextId++;
     return new Promise<CommandResult<N>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new BridgeError('unavailable', `The engine did not answer "${name}" in time.`));
+        reject(new CommandError('unavailable', `The engine did not answer "${name}" in time.`));
       }, this.requestTimeoutMs);
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
       try {
@@ -77,7 +78,7 @@ export class WsTransport implements Transport {
       } catch (error) {
         clearTimeout(timer);
         this.pending.delete(id);
-        reject(new BridgeError('unavailable', `Could not send "${name}": ${String(error)}`));
+        reject(new CommandError('unavailable', `Could not send "${name}": ${String(error)}`));
       }
     });
   }
@@ -182,7 +183,7 @@ export class WsTransport implements Transport {
   private failPending(message: string): void {
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(new BridgeError('unavailable', message));
+      p.reject(new CommandError('unavailable', message));
       this.pending.delete(id);
     }
   }
@@ -215,7 +216,7 @@ export class WsTransport implements Transport {
     clearTimeout(p.timer);
     const response = message as WireResponse;
     if (response.ok) p.resolve(response.result);
-    else p.reject(new BridgeError(response.error?.code ?? 'internal', response.error?.message ?? 'The engine reported an error.'));
+    else p.reject(errorFromReply(response.error));
   }
 }
 
