@@ -4,7 +4,7 @@
 // zod stays out of its bundle).
 import { z } from 'zod';
 import { CAPACITY_SOURCES, MAX_CAPACITY_METHOD } from './capacity.js';
-import { PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
+import { IDLE_MAX_SECONDS, IDLE_MIN_SECONDS, PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES, type ByteRateResource, type Resource } from './resources.js';
 
 // The vocabulary that needs no schema lives in modules of its own (pure, the dashboard
@@ -209,7 +209,7 @@ export const EngineSettingsSchema = z
     cpuMechanism: z.enum(['auto', 'cgroup', 'ptrace']).default('auto'),
     /** What quitting Interceptor does with running apps. */
     onQuit: z.enum(['stop', 'leaveRunning']).default('stop'),
-    idleThresholdSeconds: z.number().int().min(30).max(86400).default(300),
+    idleThresholdSeconds: z.number().int().min(IDLE_MIN_SECONDS).max(IDLE_MAX_SECONDS).default(300),
     /**
      * PNS's bound on catch-up, in epochs: an app that wakes more than this many epochs behind
      * the others (in PNS's Done) is moved up to that distance and forfeits the rest of what it

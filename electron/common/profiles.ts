@@ -11,3 +11,7 @@ export type ProfileChoice = (typeof PROFILE_CHOICES)[number];
 
 /** The profiles as the dashboard, the tray and the event log name them. */
 export const PROFILE_LABELS: Record<ProfileName, string> = { inUse: 'In use', idle: 'Idle', battery: 'On battery' };
+
+/** How long without input before the automatic choice takes the idle profile: the owner's setting stays within these. */
+export const IDLE_MIN_SECONDS = 30;
+export const IDLE_MAX_SECONDS = 86_400;
