@@ -19,7 +19,7 @@ import {
   type OwnerLimits,
   type Snapshot,
 } from './model.js';
-import { CommandError, type ErrorCode } from './errors.js';
+import { CommandError } from './errors.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES } from './resources.js';
 
 export { CommandError, ERROR_CODES, type ErrorCode } from './errors.js';
@@ -131,16 +131,3 @@ export function parseCommandArgs<N extends CommandName>(name: N, args: unknown):
 export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commandArgSchemas, name);
 }
-
-// WebSocket wire format (JSON text frames):
-//   client → server  { "id": 1, "cmd": "getState", "args": {} }
-//   server → client  { "id": 1, "ok": true, "result": ... } | { "id": 1, "ok": false, "error": { "code", "message" } }
-//   server → client  { "event": "snapshot", "payload": ... }
-export type WireResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { code: ErrorCode; message: string } };
-export interface WireEvent {
-  event: EventName;
-  payload: unknown;
-}
-export const MAX_WIRE_MESSAGE = 256 * 1024;

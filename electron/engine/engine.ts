@@ -14,6 +14,9 @@ import {
   type EventPayloads,
   type ParsedCommandArgs,
 } from '../common/contract.js';
+import { toCommandError } from '../common/errors.js';
+import { Listeners } from '../common/rpc.js';
+import type { ContractEventArgs } from '../common/wire.js';
 import {
   AppDefinitionSchema,
   EngineSettingsSchema,
@@ -56,8 +59,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Runnable but not dispatched for this long: the app is shown "waiting for CPU", not running. */
 const WAITING_AFTER_MS = 500;
 
-type Listener = (payload: never) => void;
-
 class AppRuntime {
   base: 'stopped' | 'starting' | 'running' | 'exited' | 'crashed' = 'stopped';
   pid: number | null = null;
@@ -95,7 +96,8 @@ export class EngineImpl implements Engine {
   private readonly clock: Clock;
   private readonly cores: number;
   private readonly store: SettingsStore;
-  private readonly listeners = new Map<EventName, Set<Listener>>();
+  /** The contract's events; a faulty listener must not break the engine. */
+  private readonly listeners = new Listeners<ContractEventArgs>(() => undefined);
   private readonly log: EventLog;
   private readonly runtimes = new Map<string, AppRuntime>();
   private readonly history = new SnapshotHistory(HISTORY_SECONDS * 2);
@@ -126,7 +128,7 @@ export class EngineImpl implements Engine {
     this.clock = options.clock ?? realClock;
     this.cores = Math.max(1, Math.floor(options.cores ?? os.availableParallelism()));
     this.store = new SettingsStore(this.settingsPath);
-    this.log = new EventLog((entry) => this.emit('log', entry));
+    this.log = new EventLog((entry) => this.listeners.emit('log', entry));
     this.roots = { ...REAL_ROOTS, ...options.systemRoots };
   }
 
@@ -228,8 +230,7 @@ export class EngineImpl implements Engine {
     try {
       return (await this.dispatch(name, parsed)) as CommandResult<N>;
     } catch (error) {
-      if (error instanceof CommandError) throw error;
-      throw new CommandError('internal', (error as Error)?.message ?? String(error));
+      throw toCommandError(error);
     }
   }
 
@@ -314,10 +315,7 @@ export class EngineImpl implements Engine {
   }
 
   on<E extends EventName>(event: E, listener: (p: EventPayloads[E]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as Listener);
-    return () => set!.delete(listener as Listener);
+    return this.listeners.on(event, listener);
   }
 
   holdTerminalOutput(source: string, held: boolean): void {
@@ -378,24 +376,12 @@ export class EngineImpl implements Engine {
 
   // ───────────────────────────── state & events ─────────────────────────────
 
-  private emit<E extends EventName>(event: E, payload: EventPayloads[E]): void {
-    const set = this.listeners.get(event);
-    if (!set) return;
-    for (const listener of [...set]) {
-      try {
-        (listener as (p: EventPayloads[E]) => void)(payload);
-      } catch {
-        // a faulty listener must not break the engine
-      }
-    }
-  }
-
   private stateChanged(): void {
     if (this.statePending) return;
     this.statePending = true;
     queueMicrotask(() => {
       this.statePending = false;
-      this.emit('state', this.fullState());
+      this.listeners.emit('state', this.fullState());
     });
   }
 
@@ -457,7 +443,7 @@ export class EngineImpl implements Engine {
   }
 
   private newRuntime(def: AppDefinition): AppRuntime {
-    const terminal = new TerminalChannel((data) => this.emit('terminalData', { id: def.id, data }), {
+    const terminal = new TerminalChannel((data) => this.listeners.emit('terminalData', { id: def.id, data }), {
       maxBytesPerSecond: this.options.terminalMaxBytesPerSecond,
     });
     terminal.setHeld(this.holds.size > 0);
@@ -1054,7 +1040,7 @@ export class EngineImpl implements Engine {
       try {
         const snap = this.snapshot();
         this.history.push(snap);
-        this.emit('snapshot', snap);
+        this.listeners.emit('snapshot', snap);
       } catch (error) {
         if (this.throttle.allow('snapshot-error')) this.log.add('error', `snapshot failed: ${(error as Error).message}`);
       }

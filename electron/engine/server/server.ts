@@ -12,13 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  CommandError,
-  EVENT_NAMES,
-  MAX_WIRE_MESSAGE,
-  isCommandName,
-  type WireResponse,
-} from '../../common/contract.js';
+import { EVENT_NAMES, isCommandName } from '../../common/contract.js';
+import { errorReply } from '../../common/errors.js';
+import { MAX_WIRE_MESSAGE, type WireResponse } from '../../common/wire.js';
 import type { Engine } from '../index.js';
 import { packageRoot } from '../paths.js';
 import { contentTypeFor } from '../../common/content-types.js';
@@ -289,10 +285,7 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
       }
       engine.invoke(msg.cmd, msg.args ?? {}).then(
         (result) => send({ id, ok: true, result } satisfies WireResponse),
-        (error: unknown) => {
-          const e = error instanceof CommandError ? error : new CommandError('internal', (error as Error)?.message ?? String(error));
-          send({ id, ok: false, error: { code: e.code, message: e.message } } satisfies WireResponse);
-        },
+        (error: unknown) => send({ id, ok: false, error: errorReply(error) } satisfies WireResponse),
       );
     });
     const cleanup = () => {
