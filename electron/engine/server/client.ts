@@ -4,7 +4,7 @@
 import WebSocket from 'ws';
 import { CommandError, type CommandArgs, type CommandName, type CommandResult, type EventName, type EventPayloads, type InterceptorApi } from '../../common/contract.js';
 import { ContractClient } from '../../common/wire.js';
-import { WS_PATH } from './server.js';
+import { WS_PATH } from './socket.js';
 
 export interface RemoteEngine extends InterceptorApi {
   /** http://HOST:PORT of the server. */
