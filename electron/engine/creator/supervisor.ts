@@ -12,6 +12,7 @@ import { withTimeout } from '../clock.js';
 import type { EngineContext } from '../context.js';
 import type { Enforcement } from '../enforcement.js';
 import { ChildStartDigest } from '../event-log.js';
+import type { AppNow } from '../snapshots/snapshots.js';
 import { UsageTracker } from '../snapshots/usage.js';
 import type { Creator, ExitStatus } from './creator.js';
 import { checkExecutable } from './executable.js';
@@ -107,6 +108,12 @@ export class AppSupervisor {
     if ((cpu?.waitingMs ?? 0) >= WAITING_AFTER_MS) return 'waiting';
     if ((rt.run?.tracker?.last?.heldCalls ?? 0) > 0) return 'held';
     return 'running';
+  }
+
+  /** What a snapshot reads of the app now. */
+  now(id: string): AppNow {
+    const rt = this.runtime(id);
+    return { state: this.state(rt), active: rt.active, tracker: rt.run?.tracker ?? null };
   }
 
   view(rt: AppRuntime): AppView {

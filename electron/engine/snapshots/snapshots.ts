@@ -7,13 +7,21 @@ import type { AppSnapshot, AppState, OwnerLimits, Snapshot } from '../../common/
 import { RESOURCES, type Resource } from '../../common/resources.js';
 import type { TimerHandle } from '../clock.js';
 import type { EngineContext } from '../context.js';
-import type { AppSupervisor } from '../creator/supervisor.js';
 import type { Enforcement } from '../enforcement.js';
 import { SnapshotHistory } from './history.js';
-import { emptyFigures, totalFigures } from './usage.js';
+import { emptyFigures, totalFigures, type UsageTracker } from './usage.js';
 
 /** How far back the history goes. */
 const HISTORY_SECONDS = 600;
+
+/** What a snapshot reads of one app (the supervisor's figuresOf). */
+export interface AppNow {
+  state: AppState;
+  /** Its process tree is alive. */
+  active: boolean;
+  /** Its figures since its helper connected; null before. */
+  tracker: UsageTracker | null;
+}
 
 export class Snapshots {
   private readonly history = new SnapshotHistory(HISTORY_SECONDS * 2);
@@ -23,7 +31,7 @@ export class Snapshots {
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly apps: AppSupervisor,
+    private readonly apps: { now(id: string): AppNow },
     private readonly enforcement: Enforcement,
     /** The caps in force now (active profile, pause-all applied). */
     private readonly limitsNow: () => OwnerLimits,
@@ -69,12 +77,10 @@ export class Snapshots {
     let stateMoved = false;
     const shareSum: Record<Resource, number> = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };
     for (const def of ctx.data.apps) {
-      const rt = this.apps.runtime(def.id);
-      const state = this.apps.state(rt);
+      const { state, active: alive, tracker } = this.apps.now(def.id);
       const caps: Record<Resource, number | null> = { ...limits };
-      const tracker = rt.run?.tracker;
       let resources;
-      if (rt.active && tracker) {
+      if (alive && tracker) {
         for (const r of RESOURCES) shareSum[r] += def.shares[r];
         const waiting = state !== 'paused' && (schedulers?.get('cpu').appStatus(def.id)?.waiting ?? false);
         const ceiling = schedulers?.get('mem').appStatus(def.id)?.ceiling;
@@ -86,7 +92,7 @@ export class Snapshots {
       }
       const snap: AppSnapshot = { id: def.id, state, resources };
       apps.push(snap);
-      if (rt.active) active.push(snap);
+      if (alive) active.push(snap);
       states.set(def.id, state);
       if (this.lastStates.get(def.id) !== state) stateMoved = true;
     }
