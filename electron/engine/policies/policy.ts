@@ -1,4 +1,5 @@
-// The policy interface of DESIGN.md: pure, deterministic, no I/O and no timers.
+// The policy interface (docs/ARCHITECTURE.md, "Mechanisms and policies"): pure,
+// deterministic, no I/O and no timers.
 // A scheduler (mechanism) tells the policy what happened; the policy decides who
 // gets the next allocation. Swapping PNS for another policy touches nothing else.
 
