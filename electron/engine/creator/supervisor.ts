@@ -16,7 +16,7 @@ import type { AppNow } from '../snapshots/snapshots.js';
 import { UsageTracker } from '../snapshots/usage.js';
 import type { Creator, ExitStatus } from './creator.js';
 import { checkExecutable } from './executable.js';
-import { AppRun, AppRuntime } from './runtime.js';
+import { AppRun, AppRuntime, type AppPhase } from './runtime.js';
 import { TerminalChannel } from './terminal.js';
 
 /**
@@ -141,11 +141,10 @@ export class AppSupervisor {
     const exe = await checkExecutable(def.command, def.cwd);
     if (!exe.ok || !exe.resolved) throw new CommandError('invalid', `cannot start ${id}: ${exe.error}`);
 
-    rt.phase = 'starting';
     rt.pausedByOwner = false;
     rt.exitCode = null;
     rt.exitSignal = null;
-    this.ctx.stateChanged();
+    this.enter(rt, 'starting');
 
     let run: AppRun;
     try {
@@ -164,9 +163,8 @@ export class AppSupervisor {
         }),
       );
     } catch (error) {
-      rt.phase = 'crashed';
+      this.enter(rt, 'crashed');
       this.ctx.log.add('crash', `${id} could not be started: ${(error as Error).message}`, id);
-      this.ctx.stateChanged();
       throw new CommandError('internal', `cannot start ${id}: ${(error as Error).message}`);
     }
     const { launched } = run;
@@ -214,9 +212,8 @@ export class AppSupervisor {
       await this.stop(id);
       throw new CommandError('internal', `cannot schedule ${id}: ${(error as Error).message}`);
     }
-    rt.phase = 'running';
+    this.enter(rt, 'running');
     this.ctx.log.add('start', text.appStartedText(rt.def.name, rt.pid), id);
-    this.ctx.stateChanged();
     return this.view(rt);
   }
 
@@ -252,16 +249,21 @@ export class AppSupervisor {
     const id = rt.def.id;
     this.childStarts.end(id);
     if (run.stopRequested) {
-      rt.phase = 'stopped';
+      this.enter(rt, 'stopped');
       this.ctx.log.add('exit', text.appEndedText(rt.def.name, 'stopped', exit), id);
     } else if (exit.code === 0 && !exit.signal) {
-      rt.phase = 'exited';
+      this.enter(rt, 'exited');
       this.ctx.log.add('exit', text.appEndedText(rt.def.name, 'exited', exit), id);
     } else {
-      rt.phase = 'crashed';
+      this.enter(rt, 'crashed');
       const wasStarting = !run.sessionExit && !run.tracker;
       this.ctx.log.add('crash', text.appEndedText(rt.def.name, 'crashed', exit, wasStarting ? lastLine(run.lastOutput) : ''), id);
     }
+  }
+
+  /** The app moves on in its life: the UIs hear of it (an exit has no command behind it). */
+  private enter(rt: AppRuntime, phase: AppPhase): void {
+    rt.phase = phase;
     this.ctx.stateChanged();
   }
 
