@@ -6,38 +6,40 @@
 
 
 /**
- * Listeners by event; `A` gives each event's arguments as a tuple. A listener may unsubscribe
- * (itself or another) while an event is delivered. A listener that throws: with `onError`,
- * reported there and the others still hear the event; without, the throw reaches the emitter
- * (as with Node's EventEmitter).
+ * Listeners by event; `A` gives each event's arguments as a tuple. An event reaches the
+ * listeners there were when it began, also when one of them subscribes or unsubscribes
+ * another. A listener that throws: with `onError`, reported there and the others still hear the
+ * event; without, the throw reaches the emitter (as with Node's EventEmitter).
  */
 export class Listeners<A extends { [E in keyof A]: unknown[] }> {
-  private readonly byEvent = new Map<keyof A, Set<unknown>>();
+  // Copied on every change, never changed in place: emit() walks the list as it was when the
+  // event began, with no copy of its own (events are frequent, subscriptions rare).
+  private readonly byEvent = new Map<keyof A, readonly unknown[]>();
 
   constructor(private readonly onError?: (error: unknown, event: keyof A) => void) {}
 
-  /** Returns the function that unsubscribes. */
+  /** Returns the function that unsubscribes. A listener given twice is subscribed once. */
   on<E extends keyof A>(event: E, listener: (...args: A[E]) => void): () => void {
-    let set = this.byEvent.get(event);
-    if (!set) this.byEvent.set(event, (set = new Set()));
-    set.add(listener);
+    const list = this.byEvent.get(event) ?? [];
+    if (!list.includes(listener)) this.byEvent.set(event, [...list, listener]);
     return () => this.off(event, listener);
   }
 
   off<E extends keyof A>(event: E, listener: (...args: A[E]) => void): void {
-    this.byEvent.get(event)?.delete(listener);
+    const list = this.byEvent.get(event);
+    if (list?.includes(listener)) this.byEvent.set(event, list.filter((l) => l !== listener));
   }
 
   emit<E extends keyof A>(event: E, ...args: A[E]): void {
-    const set = this.byEvent.get(event);
-    if (!set || set.size === 0) return;
-    for (const listener of [...set] as Array<(...a: A[E]) => void>) {
+    const list = this.byEvent.get(event) as ReadonlyArray<(...a: A[E]) => void> | undefined;
+    if (!list) return;
+    for (let i = 0; i < list.length; i++) {
       if (!this.onError) {
-        listener(...args);
+        list[i]!(...args);
         continue;
       }
       try {
-        listener(...args);
+        list[i]!(...args);
       } catch (error) {
         this.onError(error, event);
       }
@@ -47,7 +49,7 @@ export class Listeners<A extends { [E in keyof A]: unknown[] }> {
   /** How many listeners there are, over every event. */
   get size(): number {
     let n = 0;
-    for (const set of this.byEvent.values()) n += set.size;
+    for (const list of this.byEvent.values()) n += list.length;
     return n;
   }
 
