@@ -9,7 +9,7 @@
 // linked, so trickle's LD_PRELOAD sees its calls; built with cc at start) writing as fast
 // as the socket allows; the receiver is this process. Rates in MB/s (10^6 bytes/s);
 // trickle takes KB/s (1024). trickle cannot shape UDP (it only wraps stream sockets),
-// nor Node/Go/static programs (the DESIGN's point); both are reported as measured.
+// nor Node/Go/static programs (docs/ARCHITECTURE.md, "Two interception paths"); both are reported as measured.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,8 @@
 // The one typed contract between the engine and every UI. Both bridges implement
 // it: Electron IPC (preload + ipcMain) and the local WebSocket of `interceptor serve`.
 // Argument schemas are runtime values (the engine validates with them); results and
-// events are types. The renderer imports this file with `import type` only.
+// events are types. The dashboard imports this file with `import type` only (zod stays out
+// of its bundle); the errors are in ./errors.ts and the WebSocket wire format in ./wire.ts.
 import { z } from 'zod';
 import {
   AppDefinitionInputSchema,
@@ -18,9 +19,11 @@ import {
   type OwnerLimits,
   type Snapshot,
 } from './model.js';
+import { CommandError } from './errors.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES } from './resources.js';
 
-export const CONTRACT_VERSION = 1;
+export { CommandError, ERROR_CODES, type ErrorCode } from './errors.js';
+
 /** Prefix of every Electron IPC channel of the contract. */
 export const IPC_PREFIX = 'interceptor:';
 export const IPC_EVENT_CHANNEL = `${IPC_PREFIX}event`;
@@ -105,19 +108,6 @@ export interface EventPayloads {
 export type EventName = keyof EventPayloads;
 export const EVENT_NAMES: EventName[] = ['snapshot', 'state', 'terminalData', 'log'];
 
-export const ERROR_CODES = ['invalid', 'notFound', 'conflict', 'sharesExceedCap', 'capExceedsCapacity', 'unavailable', 'unauthorized', 'internal'] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
-/** The error every surface reports: a code a program can test and a message a person can read. */
-export class CommandError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CommandError';
-  }
-}
 
 /** What both bridges give a UI: invoke a command, subscribe to an event. */
 export interface InterceptorApi {
@@ -141,21 +131,3 @@ export function parseCommandArgs<N extends CommandName>(name: N, args: unknown):
 export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commandArgSchemas, name);
 }
-
-// WebSocket wire format (JSON text frames):
-//   client → server  { "id": 1, "cmd": "getState", "args": {} }
-//   server → client  { "id": 1, "ok": true, "result": ... } | { "id": 1, "ok": false, "error": { "code", "message" } }
-//   server → client  { "event": "snapshot", "payload": ... }
-export interface WireRequest {
-  id: number;
-  cmd: CommandName;
-  args: unknown;
-}
-export type WireResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { code: ErrorCode; message: string } };
-export interface WireEvent {
-  event: EventName;
-  payload: unknown;
-}
-export const MAX_WIRE_MESSAGE = 256 * 1024;

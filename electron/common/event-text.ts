@@ -2,12 +2,13 @@
 // cards (never the internal ids netUp/netDown), apps by the name the owner gave, and a
 // limit hit that says who is at the limit — the P2P apps together at the owner's cap, or
 // one app at a ceiling of its own. Pure functions, no Node built-ins: the engine writes
-// these texts, the tests read them, and the renderer may one day word them itself.
-import { capacityIsLowerBound, type Capacity, type ProfileName } from './model.js';
+// these texts, the tests read them, and the dashboard may import them as they are.
+import { capacityIsLowerBound } from './capacity.js';
+import type { Capacity } from './model.js';
+import { PROFILE_LABELS, type ProfileName } from './profiles.js';
 import { formatBytes, formatRate, formatResourceValue, RESOURCE_LABELS, type ByteRateResource, type Resource } from './resources.js';
 
-/** The profiles as the dashboard names them (renderer's PROFILE_LABELS; a test keeps them equal). */
-export const PROFILE_LABELS: Record<ProfileName, string> = { inUse: 'In use', idle: 'Idle', battery: 'On battery' };
+export { PROFILE_LABELS } from './profiles.js';
 
 /** A resource inside a sentence: "CPU", "upload", "download", "disk", "memory". */
 export function resourceWord(resource: Resource): string {

@@ -1,8 +1,25 @@
 // The data model shared by every surface. Zod schemas are the single source of
 // truth: types are inferred from them, and the engine validates every value that
-// crosses a process boundary against them (renderer imports the types only).
+// crosses a process boundary against them (the dashboard imports the types only, so
+// zod stays out of its bundle).
 import { z } from 'zod';
+import { CAPACITY_SOURCES, MAX_CAPACITY_METHOD } from './capacity.js';
+import { IDLE_MAX_SECONDS, IDLE_MIN_SECONDS, PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES, type ByteRateResource, type Resource } from './resources.js';
+
+// The vocabulary that needs no schema lives in modules of its own (pure, the dashboard
+// imports them); re-exported here so the model reads whole.
+export {
+  CAPACITY_SOURCES,
+  MAX_CAPACITY_METHOD,
+  PEAK_OBSERVED_METHOD,
+  UNKNOWN_CAPACITY,
+  capacityIsLowerBound,
+  capacityLimit,
+  unknownCapacities,
+  type CapacitySource,
+} from './capacity.js';
+export { PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
 
 export const MAX_APPS = 64;
 export const MAX_ARGS = 256;
@@ -116,13 +133,8 @@ export interface Snapshot {
  * The capacity of a byte-rate resource: the link's speed for netUp and netDown, the
  * disk's sequential throughput for disk. Given by the owner or measured; caps are
  * absolute rates, and the capacity turns them into the paper's S(P2P, τ) as a fraction.
+ * Which capacity bounds a cap: ./capacity.ts.
  */
-export const CAPACITY_SOURCES = ['owner', 'measured', 'unknown'] as const;
-export type CapacitySource = (typeof CAPACITY_SOURCES)[number];
-/** `method` of a network capacity that is only the highest rate seen: a lower bound, not a limit. */
-export const PEAK_OBSERVED_METHOD = 'peak observed';
-export const MAX_CAPACITY_METHOD = 200;
-
 export const CapacitySchema = z
   .object({
     bytesPerSec: z.number().finite().positive().max(MAX_BYTES).nullable(),
@@ -138,30 +150,8 @@ export const CapacitiesSchema = z.object({ netUp: CapacitySchema, netDown: Capac
 export type Capacities = Record<ByteRateResource, Capacity>;
 export const CAPACITY_RESOURCES = BYTE_RATE_RESOURCES;
 
-export const UNKNOWN_CAPACITY: Capacity = { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null };
-export function unknownCapacities(): Capacities {
-  return { netUp: { ...UNKNOWN_CAPACITY }, netDown: { ...UNKNOWN_CAPACITY }, disk: { ...UNKNOWN_CAPACITY } };
-}
-
-/** A peak observed is a lower bound of the capacity: caps above it are allowed. */
-export function capacityIsLowerBound(c: Capacity): boolean {
-  return c.source === 'measured' && (c.method ?? '').startsWith(PEAK_OBSERVED_METHOD);
-}
-
-/** The capacity a cap may not exceed, or null when there is none known (unknown, or only a lower bound). */
-export function capacityLimit(c: Capacity | undefined): number | null {
-  if (!c || c.bytesPerSec === null || capacityIsLowerBound(c)) return null;
-  return c.bytesPerSec;
-}
-
-export const PROFILE_NAMES = ['inUse', 'idle', 'battery'] as const;
 export const ProfileNameSchema = z.enum(PROFILE_NAMES);
-export type ProfileName = z.infer<typeof ProfileNameSchema>;
-
-/** The owner's choice of profile: "auto" follows idle and power state; a name pins that profile. */
-export const PROFILE_CHOICES = ['auto', ...PROFILE_NAMES] as const;
 export const ProfileChoiceSchema = z.enum(PROFILE_CHOICES);
-export type ProfileChoice = z.infer<typeof ProfileChoiceSchema>;
 
 /** What the automatic profile choice saw last; null fields are unknown (no source could tell). */
 export interface PowerState {
@@ -219,7 +209,13 @@ export const EngineSettingsSchema = z
     cpuMechanism: z.enum(['auto', 'cgroup', 'ptrace']).default('auto'),
     /** What quitting Interceptor does with running apps. */
     onQuit: z.enum(['stop', 'leaveRunning']).default('stop'),
-    idleThresholdSeconds: z.number().int().min(30).max(86400).default(300),
+    idleThresholdSeconds: z.number().int().min(IDLE_MIN_SECONDS).max(IDLE_MAX_SECONDS).default(300),
+    /**
+     * PNS's bound on catch-up, in epochs: an app that wakes more than this many epochs behind
+     * the others (in PNS's Done) is moved up to that distance and forfeits the rest of what it
+     * missed. null: unbounded, as in the paper (an app that blocked gets back all it missed).
+     */
+    catchUpEpochs: z.number().int().min(0).max(1000).nullable().default(null),
     policies: z
       .object({
         cpu: z.enum(['pns', 'stride']).default('pns'),

@@ -1,5 +1,6 @@
-// Resources τ of the paper, with network split into up and down, and the units
-// the owner types them in. Pure functions: shared by engine, CLI, shell and renderer.
+// Resources τ of the paper, with network split into up and down, and the units the owner
+// types them in: one parser and one printer for the engine, the CLI, the shell and the
+// dashboard, so a value reads and prints the same everywhere. Pure: no imports at all.
 
 export const RESOURCES = ['cpu', 'netUp', 'netDown', 'disk', 'mem'] as const;
 export type Resource = (typeof RESOURCES)[number];
@@ -31,6 +32,9 @@ export const RESOURCE_UNITS: Record<Resource, ResourceUnit> = {
   mem: 'bytes',
 };
 
+/** A value of each unit as the owner would type it (placeholders, help texts). */
+export const UNIT_EXAMPLES: Record<ResourceUnit, string> = { fraction: '25%', bytesPerSecond: '2MB/s', bytes: '512MB' };
+
 /** Largest byte rate or size accepted anywhere (1 PB): keeps arithmetic exact in doubles. */
 export const MAX_BYTES = 1e15;
 
@@ -51,6 +55,81 @@ const SIZE_MULTIPLIERS: Record<string, number> = {
   tib: 1024 ** 4,
 };
 
+/** SI and binary prefixes of a bit rate ("k", "Mi", ...), lower case. */
+const BIT_PREFIXES: Record<string, number> = { '': 1, k: 1e3, ki: 1024, m: 1e6, mi: 1024 ** 2, g: 1e9, gi: 1024 ** 3, t: 1e12, ti: 1024 ** 4 };
+
+/** What a person should have typed, as every surface says it ("cannot read …: expected …", "Type … ."). */
+const EXPECTED = {
+  fraction: 'a percentage between 0% and 100%, such as 25%',
+  rate: 'a rate such as 500kB/s or 2MB/s',
+  rateBelowMax: 'a rate such as 500kB/s or 2MB/s (below 1 PB/s)',
+  size: 'a size such as 512MB or 2GB',
+  sizeBelowMax: 'a size such as 512MB or 2GB (below 1 PB)',
+} as const;
+
+/** A value read from what the owner typed, or what was expected instead. */
+export type ParsedValue = { ok: true; value: number } | { ok: false; expected: string };
+
+const read = (value: number): ParsedValue => ({ ok: true, value });
+const expected = (what: string): ParsedValue => ({ ok: false, expected: what });
+
+/**
+ * A fraction of the machine: "25%" or "0.5%"; a bare number above 1 is a percentage too
+ * ("25" = 25 %), a bare number up to 1 a fraction ("0.25" = 25 %, "1" = the whole machine).
+ */
+function readFraction(input: string): ParsedValue {
+  const match = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(input.trim());
+  if (!match) return expected(EXPECTED.fraction);
+  const number = Number(match[1]);
+  const value = match[2] === '%' || number > 1 ? number / 100 : number;
+  return value >= 0 && value <= 1 ? read(value) : expected(EXPECTED.fraction);
+}
+
+/** "512MB", "1.5 GiB", "4096" → bytes; above `limit` is refused. */
+function readBytes(input: string, limit: number): ParsedValue {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(input.trim());
+  const multiplier = match ? SIZE_MULTIPLIERS[match[2]!.toLowerCase()] : undefined;
+  if (!match || multiplier === undefined) return expected(EXPECTED.size);
+  const value = Math.round(Number(match[1]) * multiplier);
+  if (!Number.isFinite(value)) return expected(EXPECTED.size);
+  return value > limit ? expected(EXPECTED.sizeBelowMax) : read(value);
+}
+
+/** A rate in bits → bytes per second, or null when the text names no bit unit (see parseBitRate). */
+function readBitRate(input: string, limit: number): ParsedValue | null {
+  const text = input.trim();
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?)?bits?(?:\/s|ps)?$/i.exec(text) ?? /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?bps$/.exec(text);
+  if (!m) return null;
+  const value = Math.round((Number(m[1]) * BIT_PREFIXES[(m[2] ?? '').toLowerCase()]!) / 8);
+  if (!Number.isFinite(value)) return expected(EXPECTED.rate);
+  return value > limit ? expected(EXPECTED.rateBelowMax) : read(value);
+}
+
+/** A rate in bytes or bits per second; above `limit` is refused. */
+function readRate(input: string, limit: number): ParsedValue {
+  const bits = readBitRate(input, limit);
+  if (bits) return bits;
+  const bytes = readBytes(input.trim().replace(/\s*(\/s|ps)$/i, ''), limit);
+  if (bytes.ok) return bytes;
+  return expected(bytes.expected === EXPECTED.sizeBelowMax ? EXPECTED.rateBelowMax : EXPECTED.rate);
+}
+
+/**
+ * What the owner typed for resource τ in its natural unit: "25%", "500kB/s", "100Mbit/s",
+ * "1.5GB". Sizes and byte rates above `limit` (default 1 PB) are refused; a caller with a
+ * lower limit of its own passes Infinity and says that limit itself.
+ */
+export function readResourceValue(resource: Resource, input: string, limit = MAX_BYTES): ParsedValue {
+  switch (RESOURCE_UNITS[resource]) {
+    case 'fraction':
+      return readFraction(input);
+    case 'bytesPerSecond':
+      return readRate(input, limit);
+    case 'bytes':
+      return readBytes(input, limit);
+  }
+}
+
 export class UnitParseError extends Error {
   constructor(input: string, expected: string) {
     super(`cannot read "${input}": expected ${expected}`);
@@ -58,28 +137,20 @@ export class UnitParseError extends Error {
   }
 }
 
-/** "25%" or "0.25" → 0.25 (fraction of the machine). */
+function valueOrThrow(input: string, parsed: ParsedValue): number {
+  if (!parsed.ok) throw new UnitParseError(input, parsed.expected);
+  return parsed.value;
+}
+
+/** "25%", "0.25" or "25" → 0.25 (fraction of the machine; see readFraction). */
 export function parseFraction(input: string): number {
-  const text = input.trim();
-  const match = /^(\d+(?:\.\d+)?)\s*(%?)$/.exec(text);
-  if (!match) throw new UnitParseError(input, 'a percentage such as 25%');
-  const value = Number(match[1]) / (match[2] === '%' ? 100 : 1);
-  if (!(value >= 0 && value <= 1)) throw new UnitParseError(input, 'a percentage between 0% and 100%');
-  return value;
+  return valueOrThrow(input, readFraction(input));
 }
 
 /** "512MB", "1.5 GiB", "4096" → bytes. */
 export function parseBytes(input: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(input.trim());
-  const multiplier = match ? SIZE_MULTIPLIERS[match[2]!.toLowerCase()] : undefined;
-  if (!match || multiplier === undefined) throw new UnitParseError(input, 'a size such as 512MB or 2GiB');
-  const value = Math.round(Number(match[1]) * multiplier);
-  if (value > MAX_BYTES) throw new UnitParseError(input, 'a size below 1 PB');
-  return value;
+  return valueOrThrow(input, readBytes(input, MAX_BYTES));
 }
-
-/** SI and binary prefixes of a bit rate ("k", "Mi", ...), lower case. */
-const BIT_PREFIXES: Record<string, number> = { '': 1, k: 1e3, ki: 1024, m: 1e6, mi: 1024 ** 2, g: 1e9, gi: 1024 ** 3, t: 1e12, ti: 1024 ** 4 };
 
 /**
  * A rate in bits ("100Mbit", "100Mbit/s", "512 kbit", "20Mbps") → bytes per second, or
@@ -87,40 +158,23 @@ const BIT_PREFIXES: Record<string, number> = { '': 1, k: 1e3, ki: 1024, m: 1e6, 
  * "MB/s" and "MBps" stay bytes.
  */
 export function parseBitRate(input: string): number | null {
-  const text = input.trim();
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?)?bits?(?:\/s|ps)?$/i.exec(text) ?? /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]i?)?bps$/.exec(text);
-  if (!m) return null;
-  const value = Math.round((Number(m[1]) * BIT_PREFIXES[(m[2] ?? '').toLowerCase()]!) / 8);
-  if (value > MAX_BYTES) throw new UnitParseError(input, 'a rate below 1 PB/s');
-  return value;
+  const bits = readBitRate(input, MAX_BYTES);
+  return bits === null ? null : valueOrThrow(input, bits);
 }
 
 /** "1MB/s", "500 kB/s", "2M", "100Mbit/s", "20Mbps" → bytes per second. */
 export function parseRate(input: string): number {
-  const bits = parseBitRate(input);
-  if (bits !== null) return bits;
-  const text = input.trim().replace(/\s*(\/s|ps)$/i, '');
-  try {
-    return parseBytes(text);
-  } catch {
-    throw new UnitParseError(input, 'a rate such as 500kB/s, 2MB/s or 100Mbit/s');
-  }
+  return valueOrThrow(input, readRate(input, MAX_BYTES));
 }
 
 /** Parse a value typed for resource τ in its natural unit. */
 export function parseResourceValue(resource: Resource, input: string): number {
-  switch (RESOURCE_UNITS[resource]) {
-    case 'fraction':
-      return parseFraction(input);
-    case 'bytesPerSecond':
-      return parseRate(input);
-    case 'bytes':
-      return parseBytes(input);
-  }
+  return valueOrThrow(input, readResourceValue(resource, input));
 }
 
 export function formatBytes(bytes: number): string {
   const abs = Math.abs(bytes);
+  if (abs >= 1e12) return `${trim(bytes / 1e12)} TB`;
   if (abs >= 1e9) return `${trim(bytes / 1e9)} GB`;
   if (abs >= 1e6) return `${trim(bytes / 1e6)} MB`;
   if (abs >= 1e3) return `${trim(bytes / 1e3)} kB`;
@@ -135,15 +189,18 @@ export function formatFraction(fraction: number): string {
   return `${trim(fraction * 100)}%`;
 }
 
-export function formatResourceValue(resource: Resource, value: number | null): string {
+/** A value of τ in its natural unit: null is "no cap", a missing one "–", a negative one (float noise) 0. */
+export function formatResourceValue(resource: Resource, value: number | null | undefined): string {
   if (value === null) return 'no cap';
+  if (value === undefined || !Number.isFinite(value)) return '–';
+  const v = Math.max(0, value);
   switch (RESOURCE_UNITS[resource]) {
     case 'fraction':
-      return formatFraction(value);
+      return formatFraction(v);
     case 'bytesPerSecond':
-      return formatRate(value);
+      return formatRate(v);
     case 'bytes':
-      return formatBytes(value);
+      return formatBytes(v);
   }
 }
 

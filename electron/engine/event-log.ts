@@ -11,11 +11,13 @@ export class EventLog {
 
   constructor(
     private readonly onEntry: (entry: EventLogEntry) => void,
+    /** ms since the epoch: the time of an entry. */
+    private readonly now: () => number = Date.now,
     private readonly capacity = 2000,
   ) {}
 
   add(kind: EventKind, message: string, appId: AppId | null = null, resource: Resource | null = null): EventLogEntry {
-    const entry: EventLogEntry = { seq: ++this.seq, t: Date.now(), kind, appId, resource, message };
+    const entry: EventLogEntry = { seq: ++this.seq, t: this.now(), kind, appId, resource, message };
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
     this.onEntry(entry);
@@ -30,8 +32,11 @@ export class EventLog {
 /** Rate-limits repeated entries of the same key (e.g. limitHit per app and resource). */
 export class Throttle {
   private last = new Map<string, number>();
-  constructor(private readonly intervalMs: number) {}
-  allow(key: string, nowMs = Date.now()): boolean {
+  constructor(
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+  allow(key: string, nowMs = this.now()): boolean {
     const t = this.last.get(key);
     if (t !== undefined && nowMs - t < this.intervalMs) return false;
     this.last.set(key, nowMs);

@@ -2,19 +2,8 @@
 // and validating the arguments before the engine sees them; and the forwarding of
 // engine events to the window. Takes ipcMain-like objects so tests pass mocks.
 import type { IpcMainInvokeEvent } from 'electron';
-import {
-  COMMAND_NAMES,
-  CommandError,
-  ERROR_CODES,
-  EVENT_NAMES,
-  IPC_EVENT_CHANNEL,
-  IPC_PREFIX,
-  parseCommandArgs,
-  type CommandName,
-  type ErrorCode,
-  type EventName,
-  type EventPayloads,
-} from '../common/contract.js';
+import { COMMAND_NAMES, EVENT_NAMES, IPC_EVENT_CHANNEL, IPC_PREFIX, parseCommandArgs, type CommandName, type EventName, type EventPayloads } from '../common/contract.js';
+import { errorReply } from '../common/errors.js';
 import type { EngineLike } from './engine-types.js';
 import type { IpcEventMessage, IpcReply } from './ipc-protocol.js';
 import { isDashboardUrl, type DashboardOrigin } from './window-security.js';
@@ -53,14 +42,6 @@ export function createSenderCheck(options: { getWebContentsId: () => number | nu
   };
 }
 
-function toReplyError(err: unknown): { code: ErrorCode; message: string } {
-  if (err instanceof CommandError) return { code: err.code, message: err.message };
-  if (err && typeof err === 'object' && 'code' in err && (ERROR_CODES as readonly unknown[]).includes((err as { code: unknown }).code)) {
-    return { code: (err as { code: ErrorCode }).code, message: String((err as { message?: unknown }).message ?? 'error') };
-  }
-  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
-}
-
 export interface IpcHandlerOptions {
   ipcMain: IpcMainLike;
   engine: Pick<EngineLike, 'invoke'>;
@@ -91,7 +72,7 @@ export function registerIpcHandlers(options: IpcHandlerOptions): () => void {
         const result = await options.engine.invoke(name, args);
         return { ok: true, result };
       } catch (err) {
-        return { ok: false, error: toReplyError(err) };
+        return { ok: false, error: errorReply(err) };
       }
     });
     channels.push(channel);

@@ -3,8 +3,6 @@
 // without Electron; preload.ts hands it to contextBridge. Its type is derived
 // from this implementation (PreloadApi) and checked against InterceptorApi.
 import {
-  CommandError,
-  ERROR_CODES,
   EVENT_NAMES,
   IPC_EVENT_CHANNEL,
   IPC_PREFIX,
@@ -12,11 +10,13 @@ import {
   type CommandArgs,
   type CommandName,
   type CommandResult,
-  type ErrorCode,
   type EventName,
   type EventPayloads,
   type InterceptorApi,
 } from '../common/contract.js';
+import { CommandError, isErrorCode, type ErrorCode } from '../common/errors.js';
+import { Listeners } from '../common/rpc.js';
+import type { ContractEventArgs } from '../common/wire.js';
 import type { IpcReply } from '../main/ipc-protocol.js';
 
 export interface IpcRendererLike {
@@ -42,27 +42,19 @@ function isReply(value: unknown): value is IpcReply {
   if (!value || typeof value !== 'object' || !('ok' in value)) return false;
   const v = value as { ok: unknown; error?: { code?: unknown; message?: unknown } };
   if (v.ok === true) return 'result' in (value as object);
-  return v.ok === false && !!v.error && (ERROR_CODES as readonly unknown[]).includes(v.error.code) && typeof v.error.message === 'string';
+  return v.ok === false && !!v.error && isErrorCode(v.error.code) && typeof v.error.message === 'string';
 }
 
 export function createInterceptorApi(ipc: IpcRendererLike) {
-  const listeners = new Map<EventName, Set<(payload: never) => void>>();
+  const listeners = new Listeners<ContractEventArgs>((err, event) => console.error(`interceptor: a "${String(event)}" listener threw`, err));
   let subscribed = false;
 
   const onEvent = (_event: unknown, message: unknown): void => {
     if (!message || typeof message !== 'object') return;
     const { event, payload } = message as { event?: unknown; payload?: unknown };
     if (!isEventName(event)) return; // only known events are delivered
-    for (const listener of [...(listeners.get(event) ?? [])]) {
-      try {
-        (listener as (p: unknown) => void)(payload);
-      } catch (err) {
-        console.error(`interceptor: a "${event}" listener threw`, err);
-      }
-    }
+    listeners.emit(event, payload as never);
   };
-
-  const total = () => [...listeners.values()].reduce((n, s) => n + s.size, 0);
 
   const api = {
     invoke<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<CommandResult<N>> {
@@ -76,10 +68,7 @@ export function createInterceptorApi(ipc: IpcRendererLike) {
     on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
       if (!isEventName(event)) throw new CommandError('invalid', `unknown event "${String(event)}"`);
       if (typeof listener !== 'function') throw new CommandError('invalid', 'listener must be a function');
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      const entry = listener as (payload: never) => void;
-      set.add(entry);
+      listeners.on(event, listener);
       if (!subscribed) {
         ipc.on(IPC_EVENT_CHANNEL, onEvent);
         subscribed = true;
@@ -88,8 +77,8 @@ export function createInterceptorApi(ipc: IpcRendererLike) {
       return () => {
         if (!active) return;
         active = false;
-        set.delete(entry);
-        if (subscribed && total() === 0) {
+        listeners.off(event, listener);
+        if (subscribed && listeners.size === 0) {
           ipc.removeListener(IPC_EVENT_CHANNEL, onEvent);
           subscribed = false;
         }

@@ -19,7 +19,7 @@ import {
   profileInForceText,
 } from '../../electron/common/event-text.js';
 import { ChildStartDigest } from '../../electron/engine/event-log.js';
-import { PROFILE_LABELS as RENDERER_PROFILE_LABELS } from '../../renderer/src/lib/profiles.js';
+import { PROFILE_LABELS as RENDERER_PROFILE_LABELS } from '../../electron/common/profiles.js'; // the dashboard's own (Header, Overview)
 import { RESOURCE_LABELS as RENDERER_RESOURCE_LABELS } from '../../renderer/src/lib/units.js';
 
 const INTERNAL_IDS = /\b(netUp|netDown|inUse)\b/;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBitRate, parseBytes, parseFraction, parseRate, parseResourceValue, formatResourceValue, UnitParseError } from '../../electron/common/resources.js';
+import { parseBitRate, parseBytes, parseFraction, parseRate, parseResourceValue, formatResourceValue, readResourceValue, UnitParseError } from '../../electron/common/resources.js';
 
 test('parses percentages as fractions of the machine', () => {
   assert.equal(parseFraction('25%'), 0.25);
@@ -46,4 +46,16 @@ test('round-trips values per resource', () => {
   assert.equal(formatResourceValue('cpu', 0.3), '30%');
   assert.equal(formatResourceValue('netUp', 1.5e6), '1.5 MB/s');
   assert.equal(formatResourceValue('disk', null), 'no cap');
+});
+
+test('one reading everywhere: a bare number above 1 is a percentage, up to 1 a fraction; sizes print up to TB', () => {
+  assert.equal(parseFraction('25'), 0.25, 'the dashboard\'s "25" is 25 % in the engine too');
+  assert.equal(parseFraction('100'), 1);
+  assert.equal(parseFraction('0.25'), 0.25);
+  assert.throws(() => parseFraction('101'), UnitParseError);
+  assert.deepEqual(readResourceValue('cpu', '25'), { ok: true, value: 0.25 });
+  assert.deepEqual(readResourceValue('netUp', '2000 TB/s'), { ok: false, expected: 'a rate such as 500kB/s or 2MB/s (below 1 PB/s)' });
+  assert.deepEqual(readResourceValue('netUp', '2000 TB/s', Infinity), { ok: true, value: 2e15 }, 'a caller with a lower limit of its own says it');
+  assert.equal(formatResourceValue('mem', 4e12), '4 TB');
+  assert.equal(formatResourceValue('cpu', undefined), '–');
 });

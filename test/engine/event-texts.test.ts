@@ -3,11 +3,11 @@
 // with what exit code 127 usually means.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { helperBuilt, testEngine, until } from './helpers.js';
+import { requireHelper, testEngine, until } from './helpers.js';
 
-const skip = helperBuilt() ? false : 'the native helper is not built (make -C native)';
 
-test('child process starts are folded into one line; start and end are worded for the owner', { skip }, async (t) => {
+test('child process starts are folded into one line; start and end are worded for the owner', async (t) => {
+  requireHelper();
   const { engine } = await testEngine(t);
   // four children (date ×3, ls), then a command that is not found: the shell exits with 127
   await engine.invoke('addApp', { name: 'Ticker', command: 'sh', args: ['-c', 'date; date; date; ls / >/dev/null; no-such-command-interceptor'] });

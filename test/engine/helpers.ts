@@ -59,8 +59,13 @@ export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 
   }
 }
 
-export function helperBuilt(): boolean {
-  return process.platform === 'linux' && existsSync(HELPER);
+/**
+ * The real-process tests need the native helper: without it they fail at once and say how to
+ * build it (never skip), as the native suite does.
+ */
+export function requireHelper(): void {
+  if (process.platform !== 'linux') throw new Error(`prerequisite missing: the native helper runs on Linux only (this is ${process.platform})`);
+  if (!existsSync(HELPER)) throw new Error(`prerequisite missing: ${HELPER} (build it with \`make -C native\`)`);
 }
 
 export const zeroShares = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };

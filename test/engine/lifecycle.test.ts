@@ -11,9 +11,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CommandError } from '../../electron/common/contract.js';
 import type { AppView } from '../../electron/common/model.js';
 import { createEngine, type Engine } from '../../electron/engine/index.js';
-import { helperBuilt, sleep, tempDir, testEngine, until, waitFor, zeroShares } from './helpers.js';
+import { requireHelper, sleep, tempDir, testEngine, until, waitFor, zeroShares } from './helpers.js';
 
-const skip = helperBuilt() ? false : 'the native helper is not built (make -C native)';
 
 async function appState(engine: Engine, id: string): Promise<AppView> {
   const s = await engine.invoke('getState', {});
@@ -29,7 +28,8 @@ function alive(pid: number): boolean {
   }
 }
 
-test('start and stop a real app; SIGTERM ends it quickly; the exit is recorded', { skip }, async (t) => {
+test('start and stop a real app; SIGTERM ends it quickly; the exit is recorded', async (t) => {
+  requireHelper();
   const { engine } = await testEngine(t);
   await engine.invoke('addApp', { name: 'sleeper', command: 'sleep', args: ['60'] });
   const started = await engine.invoke('startApp', { id: 'sleeper' });
@@ -48,7 +48,8 @@ test('start and stop a real app; SIGTERM ends it quickly; the exit is recorded',
   assert.ok(log.some((e) => e.kind === 'exit' && e.appId === 'sleeper'));
 });
 
-test('an app that ignores SIGTERM is killed after the grace period', { skip }, async (t) => {
+test('an app that ignores SIGTERM is killed after the grace period', async (t) => {
+  requireHelper();
   const { engine } = await testEngine(t, { stopGraceMs: 1000 });
   await engine.invoke('addApp', { name: 'stubborn', command: 'sh', args: ['-c', 'trap "" TERM; echo ready; while :; do sleep 0.2; done'] });
   const ready = waitFor(engine, 'terminalData', (d) => d.id === 'stubborn' && d.data.includes('ready'));
@@ -63,7 +64,8 @@ test('an app that ignores SIGTERM is killed after the grace period', { skip }, a
   await until(() => !alive(started.pid!), 3000, 'the app is gone');
 });
 
-test('exit codes are kept: 0 → exited, non-zero → crashed; restart gives a new process', { skip }, async (t) => {
+test('exit codes are kept: 0 → exited, non-zero → crashed; restart gives a new process', async (t) => {
+  requireHelper();
   const { engine } = await testEngine(t);
   await engine.invoke('addApp', { name: 'ok', command: 'true' });
   await engine.invoke('addApp', { name: 'bad', command: 'sh', args: ['-c', 'exit 7'] });
@@ -87,7 +89,8 @@ test('exit codes are kept: 0 → exited, non-zero → crashed; restart gives a n
   assert.equal((await engine.invoke('restartApp', { id: 'again' })).state, 'running');
 });
 
-test('autostart apps start with the engine; shutdown stops them', { skip }, async (t) => {
+test('autostart apps start with the engine; shutdown stops them', async (t) => {
+  requireHelper();
   const { dir, cleanup } = tempDir();
   t.after(cleanup);
   let engine = await createEngine({ configDir: dir, autostart: false });
@@ -109,7 +112,8 @@ test('autostart apps start with the engine; shutdown stops them', { skip }, asyn
   await until(() => !alive(pid!), 5000, 'shutdown stopped the app');
 });
 
-test('terminal: output arrives as terminalData and in the backlog; input reaches the app', { skip }, async (t) => {
+test('terminal: output arrives as terminalData and in the backlog; input reaches the app', async (t) => {
+  requireHelper();
   const { engine } = await testEngine(t);
   await engine.invoke('addApp', { name: 'echo', command: 'sh', args: ['-c', 'echo hello-from-app; read line; echo "got:$line"; sleep 30'] });
   let seen = '';
@@ -125,7 +129,8 @@ test('terminal: output arrives as terminalData and in the backlog; input reaches
   assert.match(backlog, /hello-from-app[\s\S]*got:abc/);
 });
 
-test('terminal flow control: a chatty app is paused, memory stays bounded', { skip }, async (t) => {
+test('terminal flow control: a chatty app is paused, memory stays bounded', async (t) => {
+  requireHelper();
   const { engine } = await testEngine(t, { terminalMaxBytesPerSecond: 256 * 1024 });
   await engine.invoke('addApp', { name: 'chatty', command: 'yes', args: ['0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'] });
   let bytes = 0;
@@ -162,7 +167,8 @@ test('a missing command and unavailable enforcement are clear errors; nothing ru
   assert.equal((await engine.invoke('checkExecutable', { command: 'sh' })).ok, true);
 });
 
-test('starting an app whose command is missing fails clearly', { skip }, async (t) => {
+test('starting an app whose command is missing fails clearly', async (t) => {
+  requireHelper();
   const { engine } = await testEngine(t);
   await engine.invoke('addApp', { name: 'ghost', command: 'no-such-program-abc' });
   await assert.rejects(engine.invoke('startApp', { id: 'ghost' }), (e: unknown) => e instanceof CommandError && e.code === 'invalid' && /not found in PATH/.test(e.message));
@@ -170,7 +176,8 @@ test('starting an app whose command is missing fails clearly', { skip }, async (
   void zeroShares;
 });
 
-test('shutdown({leaveRunning}) with onEngineLoss "continue" leaves the app running, uncapped, never frozen', { skip }, async (t) => {
+test('shutdown({leaveRunning}) with onEngineLoss "continue" leaves the app running, uncapped, never frozen', async (t) => {
+  requireHelper();
   const { dir, cleanup } = tempDir();
   t.after(cleanup);
   const engine = await createEngine({ configDir: dir, autostart: false });
@@ -210,7 +217,8 @@ function procStat(pid: number): { state: string; ppid: number } | null {
   }
 }
 
-test('onQuit leaveRunning survives the engine PROCESS exiting (control socket EOF, pty hangup): the app runs on, not stopped', { skip }, async (t) => {
+test('onQuit leaveRunning survives the engine PROCESS exiting (control socket EOF, pty hangup): the app runs on, not stopped', async (t) => {
+  requireHelper();
   const { dir, cleanup } = tempDir();
   t.after(cleanup);
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -263,7 +271,8 @@ process.exit(0);
   assert.ok(alive(helperPid), 'the helper stays the tracer');
 });
 
-test('shutdown() stops every app, including a paused one', { skip }, async (t) => {
+test('shutdown() stops every app, including a paused one', async (t) => {
+  requireHelper();
   const { dir, cleanup } = tempDir();
   t.after(cleanup);
   const engine = await createEngine({ configDir: dir, autostart: false });

@@ -9,9 +9,8 @@ import os from 'node:os';
 import { test } from 'node:test';
 import type { Snapshot } from '../../electron/common/model.js';
 import type { Engine } from '../../electron/engine/index.js';
-import { helperBuilt, sleep, testEngine, until, waitFor, zeroShares } from './helpers.js';
+import { requireHelper, sleep, testEngine, until, waitFor, zeroShares } from './helpers.js';
 
-const skip = helperBuilt() ? false : 'the native helper is not built (make -C native)';
 const CORES = os.availableParallelism();
 const TICK = 100; // USER_HZ on Linux
 
@@ -64,7 +63,8 @@ async function startBusy(engine: Engine, id: string, cpuShare: number): Promise<
   return view.pid!;
 }
 
-test('a CPU cap holds, and a cap change mid-run takes effect', { skip }, async (t) => {
+test('a CPU cap holds, and a cap change mid-run takes effect', async (t) => {
+  requireHelper();
   const { engine } = await testEngine(t);
   await engine.invoke('setOwnerLimits', { limits: { cpu: 0.25 } });
   const pid = await startBusy(engine, 'busy', 0.25);
@@ -99,7 +99,8 @@ test('a CPU cap holds, and a cap change mid-run takes effect', { skip }, async (
   assert.ok(history.every((s: Snapshot, i) => i === 0 || s.t >= history[i - 1]!.t));
 });
 
-test('pause and resume one app; pause all is a lease that ends by itself', { skip }, async (t) => {
+test('pause and resume one app; pause all is a lease that ends by itself', async (t) => {
+  requireHelper();
   // CPU ticks (1/100 s) over 1 s: a paused app gets none; a running one some, however
   // loaded the machine is (other suites may run at the same time)
   const ticksOver = async (pid: number, ms = 1000) => {
@@ -146,7 +147,8 @@ test('pause and resume one app; pause all is a lease that ends by itself', { ski
   assert.equal(stopped.state, 'stopped');
 });
 
-test('an app started during a pause-all does not run at all until the pause ends', { skip }, async (t) => {
+test('an app started during a pause-all does not run at all until the pause ends', async (t) => {
+  requireHelper();
   const { engine } = await testEngine(t);
   await engine.invoke('pauseAll', { durationMs: null });
   await engine.invoke('addApp', { name: 'late', command: 'sh', args: ['-c', 'echo i-ran; sleep 30'] });

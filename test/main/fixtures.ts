@@ -31,6 +31,7 @@ export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null
       onEngineLoss: 'terminate',
       cpuDualPriority: true,
       cpuMechanism: 'auto',
+      catchUpEpochs: null,
       onQuit: 'stop',
       idleThresholdSeconds: 300,
       policies: { cpu: 'pns', net: 'pns', disk: 'pns' },

@@ -35,7 +35,7 @@ export function fullState(apps: AppView[], over: Partial<FullState> = {}): FullS
     limits: limits(),
     apps,
     pause: null,
-    settings: { snapshotHz: 2, cpuSliceMs: 20, onEngineLoss: 'terminate', cpuDualPriority: true, cpuMechanism: 'auto', onQuit: 'stop', idleThresholdSeconds: 300, policies: { cpu: 'pns', net: 'pns', disk: 'pns' } },
+    settings: { snapshotHz: 2, cpuSliceMs: 20, onEngineLoss: 'terminate', cpuDualPriority: true, cpuMechanism: 'auto', catchUpEpochs: null, onQuit: 'stop', idleThresholdSeconds: 300, policies: { cpu: 'pns', net: 'pns', disk: 'pns' } },
     capacity: capacities(),
     startAtLogin: null,
     ...over,

@@ -1,4 +1,4 @@
-// The renderer's unit helpers agree with electron/common/resources.ts.
+// The renderer's unit helpers agree with electron/common/resources.ts (they are its own).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatResourceValue, parseResourceValue, RESOURCE_LABELS as COMMON_LABELS, RESOURCES as COMMON_RESOURCES } from '../../electron/common/resources.js';
@@ -19,8 +19,8 @@ test('parses what the owner types like the engine does', () => {
   for (const [r, text] of cases) {
     const mine = parseValue(r, text);
     assert.ok(mine.ok, `${r} ${text}`);
-    // The engine's parseFraction reads a bare number as a fraction; the dashboard's field
-    // is in percent, so a bare "100" is 100 %.
+    // A bare number above 1 is a percentage (the dashboard's fields are in percent), so a
+    // bare "100" is 100 %; the same parser reads it in the engine.
     const expected = r === 'cpu' && !text.includes('%') ? Number(text) / 100 : parseResourceValue(r, text);
     assert.equal(mine.value, expected, `${r} ${text}`);
   }

@@ -8,13 +8,13 @@
 // each expected helper (compared in constant time). Every line is bounded
 // (64 KiB) and every message is validated (shape and ranges) before use;
 // malformed ones are dropped and logged.
-import { EventEmitter } from 'node:events';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EventSource, PendingReplies } from '../../common/rpc.js';
 import { CREDIT_RESOURCES } from './session.js';
 import type {
   CreditResource,
@@ -28,6 +28,8 @@ import type {
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_LINE_BYTES = 65536;
+/** How long a launched helper may take to connect and say hello before its launch fails. */
+export const HELPER_CONNECT_TIMEOUT_MS = 15_000;
 
 // ---------------------------------------------------------------------------
 // helper binary and argv
@@ -186,22 +188,14 @@ export function parseUsage(m: Obj): HelperUsage | null {
 // ---------------------------------------------------------------------------
 // session
 
-interface Pending {
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-interface SliceWaiter {
-  resolve: (r: SliceResult) => void;
-  reject: (e: Error) => void;
-}
-
-class HelperSessionImpl extends EventEmitter implements HelperSession {
+class HelperSessionImpl extends EventSource<HelperEvents> implements HelperSession {
   readonly hello: HelperHello;
   lastUsage: HelperUsage | null = null;
   closed = false;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly slices = new Map<number, SliceWaiter>();
+  /** Commands waiting for their `reply`, by id. */
+  private readonly replies = new PendingReplies<void>();
+  /** `cpu run` commands waiting for their `slice`, by the command's id. */
+  private readonly slices = new PendingReplies<SliceResult>();
 
   constructor(
     private readonly socket: net.Socket,
@@ -216,13 +210,6 @@ class HelperSessionImpl extends EventEmitter implements HelperSession {
     socket.on('error', () => {
       /* 'close' follows */
     });
-  }
-
-  override on<E extends keyof HelperEvents>(event: E, listener: HelperEvents[E]): this {
-    return super.on(event, listener as (...a: unknown[]) => void);
-  }
-  override off<E extends keyof HelperEvents>(event: E, listener: HelperEvents[E]): this {
-    return super.off(event, listener as (...a: unknown[]) => void);
   }
 
   private warn(msg: string): void {
@@ -273,16 +260,12 @@ class HelperSessionImpl extends EventEmitter implements HelperSession {
           this.warn(`helper refused a message: ${String(m.error ?? '')}`);
           return true;
         }
-        const p = this.pending.get(m.id);
-        if (!p) return true; // late reply after close/timeout: harmless
-        this.pending.delete(m.id);
-        if (m.ok) p.resolve();
+        // a late reply (after close) finds nothing waiting: harmless
+        if (m.ok) this.replies.resolve(m.id, undefined);
         else {
-          const slice = this.slices.get(m.id);
-          this.slices.delete(m.id);
           const err = new Error(`helper: ${String(m.error ?? 'command failed')}`);
-          slice?.reject(err);
-          p.reject(err);
+          this.slices.reject(m.id, err);
+          this.replies.reject(m.id, err);
         }
         return true;
       }
@@ -299,10 +282,11 @@ class HelperSessionImpl extends EventEmitter implements HelperSession {
         return true;
       case 'slice': {
         if (!isInt(m.id, 0, Number.MAX_SAFE_INTEGER) || !isCount(m.cpuNs) || !isCount(m.wallNs) || !oneOf(SLICE_ENDS, m.ended)) return false;
-        const w = this.slices.get(m.id);
-        this.slices.delete(m.id);
-        if (m.runnable !== undefined && !isInt(m.runnable, 0, 1 << 22)) return false;
-        w?.resolve({ cpuNs: m.cpuNs, wallNs: m.wallNs, ended: m.ended, runnable: m.runnable ?? null });
+        if (m.runnable !== undefined && !isInt(m.runnable, 0, 1 << 22)) {
+          this.slices.reject(m.id, new Error('helper: invalid slice message'));
+          return false;
+        }
+        this.slices.resolve(m.id, { cpuNs: m.cpuNs, wallNs: m.wallNs, ended: m.ended, runnable: m.runnable ?? null });
         return true;
       }
       case 'wake':
@@ -348,19 +332,16 @@ class HelperSessionImpl extends EventEmitter implements HelperSession {
     if (this.closed) return;
     this.closed = true;
     const err = new Error('helper connection closed');
-    for (const p of this.pending.values()) p.reject(err);
-    for (const s of this.slices.values()) s.reject(err);
-    this.pending.clear();
-    this.slices.clear();
+    this.replies.rejectAll(err);
+    this.slices.rejectAll(err);
     this.emit('close');
   }
 
   private command(fields: Record<string, string | number | boolean | null>): { id: number; done: Promise<void> } {
-    const id = this.nextId++;
-    if (this.closed) return { id, done: Promise.reject(new Error('helper connection closed')) };
-    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    if (this.closed) return { id: 0, done: Promise.reject(new Error('helper connection closed')) };
+    const { id, reply } = this.replies.open();
     this.socket.write(JSON.stringify({ ...fields, id }) + '\n');
-    return { id, done };
+    return { id, done: reply };
   }
 
   grant(resource: CreditResource, bytes: number): Promise<void> {
@@ -384,12 +365,11 @@ class HelperSessionImpl extends EventEmitter implements HelperSession {
 
   runSlice(ms: number): Promise<SliceResult> {
     if (!Number.isFinite(ms) || ms < 1 || ms > 3600000) return Promise.reject(new RangeError('ms must be in [1, 3600000]'));
+    if (this.closed) return Promise.reject(new Error('helper connection closed'));
     const { id, done } = this.command({ type: 'cpu', action: 'run', ms });
-    const result = new Promise<SliceResult>((resolve, reject) => this.slices.set(id, { resolve, reject }));
-    // A refused `run` rejects `result` (see dispatch); `done` itself needs no handler then.
+    // A refused `run` rejects the slice too (see dispatch); `done` itself needs no handler then.
     done.catch(() => undefined);
-    if (this.closed) this.slices.delete(id);
-    return this.closed ? Promise.reject(new Error('helper connection closed')) : result;
+    return this.slices.await(id);
   }
 
   stop(): Promise<void> {
@@ -493,7 +473,7 @@ export class CatcherServer {
   /**
    * Prepare for one helper: returns the token to hand it (env
    * INTERCEPTOR_HELPER_TOKEN) and the session it will open. The promise rejects
-   * after `timeoutMs` (default 30 s) or when cancelled / the server closes.
+   * after `timeoutMs` (default HELPER_CONNECT_TIMEOUT_MS) or when cancelled / the server closes.
    */
   expect(opts: { timeoutMs?: number } = {}): { token: string; session: Promise<HelperSession> } {
     const token = randomBytes(32).toString('hex');
@@ -505,7 +485,7 @@ export class CatcherServer {
       const timer = setTimeout(() => {
         this.expected.delete(token);
         reject(new Error('helper did not connect in time'));
-      }, opts.timeoutMs ?? 30000);
+      }, opts.timeoutMs ?? HELPER_CONNECT_TIMEOUT_MS);
       timer.unref();
       this.expected.set(token, { token: Buffer.from(token), resolve, reject, timer });
     });

@@ -5,6 +5,7 @@ export {
   destroySession,
   helperArgs,
   helperBinaryPath,
+  HELPER_CONNECT_TIMEOUT_MS,
   MAX_LINE_BYTES,
   parseHello,
   parseUsage,

@@ -13,6 +13,7 @@
 // Anything else is refused with a reason a person can act on.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../process.js';
 
 export type CgroupVersion = 1 | 2;
 
@@ -378,15 +379,6 @@ function removeDir(dir: string): boolean {
     }
   }
   return false;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function isSelfOrDescendant(p: number, self: number): boolean {

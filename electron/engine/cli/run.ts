@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CommandError } from '../../common/contract.js';
 import type { AppSnapshot, FullState, OwnerLimits } from '../../common/model.js';
 import { formatBytes, formatFraction, formatRate, parseBytes, parseFraction, parseRate, type ByteRateResource } from '../../common/resources.js';
-import { DEFAULT_DISK_PROBE_BYTES, DiskMeasureError, REAL_ROOTS, detectLinkCapacity, measureDisk, type SystemRoots } from '../capacity.js';
+import { DEFAULT_DISK_PROBE_BYTES, DiskMeasureError, REAL_ROOTS, detectLinkCapacity, measureDisk, type SystemRoots } from '../capacity/measure.js';
 import { createEngine, type Engine } from '../index.js';
 import { defaultConfigDir } from '../settings.js';
 import { UsageError, parseCommandLine, str, type OptionSpec } from './args.js';

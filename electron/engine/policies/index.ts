@@ -5,7 +5,6 @@ import { StridePolicy } from './stride.js';
 import type { Policy, PolicyName, PolicyOptions } from './policy.js';
 
 export type { ClientId, ClientStatus, Policy, PolicyName, PolicyOptions } from './policy.js';
-export { POLICY_NAMES } from './policy.js';
 export { PnsPolicy, DEFAULT_EPOCH } from './pns.js';
 export { StridePolicy } from './stride.js';
 

@@ -131,10 +131,6 @@ export class PnsPolicy implements Policy {
     return { id, share: e.share, ready: e.ready, received: e.received, done: e.done, rem: e.rem };
   }
 
-  clients(): ClientId[] {
-    return [...this.entries.keys()];
-  }
-
   /** The PNS queue order: class, Done ascending, then the tie-break, then insertion. */
   private compare(a: Entry, b: Entry): number {
     const ca = cls(a);

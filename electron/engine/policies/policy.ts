@@ -1,4 +1,5 @@
-// The policy interface of DESIGN.md: pure, deterministic, no I/O and no timers.
+// The policy interface (docs/ARCHITECTURE.md, "Mechanisms and policies"): pure,
+// deterministic, no I/O and no timers.
 // A scheduler (mechanism) tells the policy what happened; the policy decides who
 // gets the next allocation. Swapping PNS for another policy touches nothing else.
 
@@ -37,12 +38,9 @@ export interface Policy {
    */
   order(): { id: ClientId; concurrentWithHead: boolean }[];
   status(id: ClientId): ClientStatus | null;
-  /** Ids of every client (ready or not), in insertion order. */
-  clients(): ClientId[];
 }
 
 export type PolicyName = 'pns' | 'stride';
-export const POLICY_NAMES: readonly PolicyName[] = ['pns', 'stride'];
 
 export interface PolicyOptions {
   /** PNS: the epoch length C in allocations (Av = C·S(Pi)). Default 100 (the paper's figures). */

@@ -98,10 +98,6 @@ export class StridePolicy implements Policy {
     return { id, share: e.share, ready: e.ready, received: e.received, done: null, rem: null };
   }
 
-  clients(): ClientId[] {
-    return [...this.entries.keys()];
-  }
-
   private minReadyPass(except?: ClientId): number | null {
     let min = Infinity;
     for (const e of this.entries.values()) if (e.ready && e.share > 0 && e.id !== except) min = Math.min(min, e.pass);

@@ -27,12 +27,12 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { CreditResource, HelperSession, HelperUsage } from '../catcher/session.js';
 import type { Policy } from '../policies/policy.js';
-import { PnsPolicy } from '../policies/pns.js';
+import { schedulerPolicy } from './policy.js';
 import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
 
 export interface ByteSchedulerOptions {
   clock: Clock;
-  /** Default: PNS, epoch 20 chunks, multiplexed by bytes (tieBreak 'leastUsed'). */
+  /** Default: schedulerPolicy(): PNS, epoch SCHEDULER_EPOCH chunks, multiplexed by bytes (tieBreak 'leastUsed'). */
   policy?: Policy;
   /** Pacing tick in ms (default 10). */
   tickMs?: number;
@@ -95,7 +95,7 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
     super();
     this.resource = resource;
     this.clock = options.clock;
-    this.policy = options.policy ?? new PnsPolicy({ epoch: 20, tieBreak: 'leastUsed' });
+    this.policy = options.policy ?? schedulerPolicy();
     this.tickMs = options.tickMs ?? 10;
     this.chunkBytes = options.chunkBytes ?? 64 * 1024;
     this.burstTicks = options.burstTicks ?? 2;

@@ -23,7 +23,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { HelperSession } from '../catcher/session.js';
 import type { CgroupTree } from '../cgroups/tree.js';
 import type { Policy } from '../policies/policy.js';
-import { PnsPolicy } from '../policies/pns.js';
+import { schedulerPolicy } from './policy.js';
 import { checkShare, policyShares, splitBudget, type BudgetClaim } from './shares.js';
 import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
 
@@ -111,7 +111,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     this.clock = options.clock;
     this.ncpu = Math.max(1, Math.floor(options.ncpu));
     this.tree = options.tree;
-    this.policy = options.policy ?? new PnsPolicy({ epoch: 20, tieBreak: 'leastUsed' });
+    this.policy = options.policy ?? schedulerPolicy();
     this.sliceMs = options.sliceMs ?? 20;
     this.periodMs = options.periodMs ?? 20;
     this.tickMs = options.tickMs ?? 100;

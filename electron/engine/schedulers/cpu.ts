@@ -39,7 +39,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { HelperSession } from '../catcher/session.js';
 import type { Policy } from '../policies/policy.js';
-import { PnsPolicy } from '../policies/pns.js';
+import { schedulerPolicy } from './policy.js';
 import { checkShare, policyShares } from './shares.js';
 import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
 
@@ -48,7 +48,7 @@ export interface CpuSchedulerOptions {
   /** Cores of the machine (the cap is a fraction of all of them). */
   ncpu: number;
   /**
-   * Default: PNS with epoch 20 (see SCHEDULER_EPOCH in index.ts) and tieBreak 'leastUsed': CPU allocations are charged as
+   * Default: schedulerPolicy() (PNS, epoch SCHEDULER_EPOCH, tieBreak 'leastUsed'): CPU allocations are charged as
    * measured (a 2-thread slice costs 2, a slice that blocked early costs less), so apps
    * with the same Done are multiplexed by CPU used, not by number of slices.
    */
@@ -93,8 +93,6 @@ interface CpuApp {
   /** When it last became ready or was last dispatched (for `waitingMs`). */
   lastServedOrReady: number;
   lastLimitHit: number;
-  cpuNs: number; // charged so far
-  slices: number;
   listeners: { exit: () => void; close: () => void; wake: () => void };
 }
 
@@ -134,7 +132,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     super();
     this.clock = options.clock;
     this.ncpu = Math.max(1, Math.floor(options.ncpu));
-    this.policy = options.policy ?? new PnsPolicy({ epoch: 20, tieBreak: 'leastUsed' });
+    this.policy = options.policy ?? schedulerPolicy();
     this.sliceMs = options.sliceMs ?? 20;
     if (!(this.sliceMs > 0)) throw new RangeError('sliceMs must be > 0');
     this.blockedCpuFraction = options.blockedCpuFraction ?? 0.25;
@@ -152,7 +150,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     if (this.apps.has(appId)) throw new Error(`cpu: app ${appId} already added`);
     const app: CpuApp = {
       id: appId, session, share: checkShare(share), paused: false, gone: session.closed, inFlight: false, gen: 0, reserved: 0,
-      cores: 1, blockedTimer: null, ioBlocked: false, lastServedOrReady: this.clock.now(), lastLimitHit: -Infinity, cpuNs: 0, slices: 0,
+      cores: 1, blockedTimer: null, ioBlocked: false, lastServedOrReady: this.clock.now(), lastLimitHit: -Infinity,
       listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId), wake: () => this.onWake(appId) },
     };
     this.apps.set(appId, app);
@@ -264,11 +262,6 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     return { cap: this.cap, tokensMs: this.tokens, bucketMs: this.bucketMs, inFlight, chargedNs: this.chargedNs, slices: this.slices };
   }
 
-  /** Measured CPU charged to one app while capped (ns). */
-  chargedCpuNs(appId: string): number {
-    return this.apps.get(appId)?.cpuNs ?? 0;
-  }
-
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -363,8 +356,6 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     const cpu = Math.max(0, Number.isFinite(cpuNs) ? cpuNs : 0);
     this.tokens += app.reserved - cpu / 1e6;
     app.reserved = 0;
-    app.cpuNs += cpu;
-    app.slices++;
     this.chargedNs += cpu;
     this.slices++;
     const stillHere = this.apps.get(app.id) === app;

@@ -1,8 +1,8 @@
-// What the engine core needs from the resource schedulers (mechanism side of
-// DESIGN.md). Implementations: cpu.ts, bytes.ts (netUp, netDown, disk), memory.ts,
+// What the engine core needs from the resource schedulers (the mechanism side, see
+// docs/ARCHITECTURE.md). Implementations: cpu.ts, bytes.ts (netUp, netDown, disk), memory.ts,
 // exported from ./index.ts. Each takes a Clock and a Policy so it runs on a
 // virtual clock against fake helpers in unit tests and on real helpers in production.
-import { EventEmitter } from 'node:events';
+import { EventSource } from '../../common/rpc.js';
 import type { HelperSession, CreditResource } from '../catcher/session.js';
 
 export type SchedulerResource = 'cpu' | CreditResource | 'mem';
@@ -49,29 +49,8 @@ export interface ResourceScheduler {
   dispose(): void;
 }
 
-// A tiny typed wrapper over node:events for the scheduler events.
-
-export class SchedulerEmitter {
-  private readonly emitter = new EventEmitter();
-
-  on<E extends keyof SchedulerEvents>(event: E, listener: SchedulerEvents[E]): this {
-    this.emitter.on(event, listener as (...args: unknown[]) => void);
-    return this;
-  }
-
-  off<E extends keyof SchedulerEvents>(event: E, listener: SchedulerEvents[E]): this {
-    this.emitter.off(event, listener as (...args: unknown[]) => void);
-    return this;
-  }
-
-  protected emit<E extends keyof SchedulerEvents>(event: E, ...args: Parameters<SchedulerEvents[E]>): void {
-    this.emitter.emit(event, ...args);
-  }
-
-  protected removeAllListeners(): void {
-    this.emitter.removeAllListeners();
-  }
-}
+/** The base of every scheduler: its events (SchedulerEvents) with Node's on/off shape. */
+export class SchedulerEmitter extends EventSource<SchedulerEvents> {}
 
 /** Swallow a rejected helper command (the session closed under us); never an unhandled rejection. */
 export function ignore(p: Promise<unknown>): void {

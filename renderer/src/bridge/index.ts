@@ -7,10 +7,11 @@ import type { CommandArgs, CommandName, CommandResult } from '../../../electron/
 import type { AppDefinitionInput, AppPatch, AppView, Capacities, EngineSettings, OwnerLimits, ProfileChoice, ProfileName } from '../../../electron/common/model.js';
 import type { AppStore } from '../store/store.js';
 import { electronTransport, preloadApi } from './electron.js';
-import { BridgeError, type Transport } from './transport.js';
+import { CommandError } from '../../../electron/common/errors.js';
+import type { Transport } from './transport.js';
 import { WsTransport, wsUrlFromLocation } from './ws.js';
 
-export { errorMessage, errorCode, BridgeError } from './transport.js';
+export { errorMessage, errorCode } from './transport.js';
 export type { ConnectionInfo, ConnectionStatus } from './transport.js';
 
 export const HISTORY_SECONDS = 300;
@@ -210,6 +211,6 @@ export function startBridge(store: AppStore, transport: Transport = createTransp
 
 /** The running bridge, for components. */
 export function bridge(): Bridge {
-  if (!current) throw new BridgeError('unavailable', 'The bridge has not started.');
+  if (!current) throw new CommandError('unavailable', 'The bridge has not started.');
   return current;
 }

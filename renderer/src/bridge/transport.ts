@@ -1,7 +1,8 @@
 // What the rest of the bridge needs from a transport: the contract's InterceptorApi
 // plus the state of the connection. Two implementations: Electron's preload API and
 // the WebSocket of `interceptor serve`.
-import type { ErrorCode, InterceptorApi } from '../../../electron/common/contract.js';
+import type { InterceptorApi } from '../../../electron/common/contract.js';
+import { ERROR_CODES, isErrorCode, type ErrorCode } from '../../../electron/common/errors.js';
 
 export type ConnectionStatus =
   | 'connecting' // first attempt
@@ -28,28 +29,17 @@ export interface Transport extends InterceptorApi {
   close(): void;
 }
 
-/** A failed command: the engine's error code and a message a person can read. */
-export class BridgeError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BridgeError';
-  }
-}
-
 /** A message fit for the screen, from whatever a transport threw. */
 export function errorMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   // Electron wraps handler errors: "Error invoking remote method 'x': CommandError: msg".
-  return text.replace(/^Error invoking remote method '[^']*':\s*/, '').replace(/^(Command|Bridge)?Error:\s*/, '');
+  return text.replace(/^Error invoking remote method '[^']*':\s*/, '').replace(/^(Command)?Error:\s*/, '');
 }
 
+/** The contract's code of a failed command; from the message when only a message crossed (Electron IPC). */
+const CODE_IN_MESSAGE = new RegExp(`\\b(${ERROR_CODES.join('|')})\\b`);
 export function errorCode(error: unknown): ErrorCode | null {
-  if (error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'string') {
-    return (error as { code: ErrorCode }).code;
-  }
-  const m = /\b(invalid|notFound|conflict|sharesExceedCap|capExceedsCapacity|unavailable|unauthorized|internal)\b/.exec(errorMessage(error));
-  return m ? (m[1] as ErrorCode) : null;
+  if (error && typeof error === 'object' && 'code' in error && isErrorCode(error.code)) return error.code;
+  const m = CODE_IN_MESSAGE.exec(errorMessage(error));
+  return m && isErrorCode(m[1]) ? m[1] : null;
 }

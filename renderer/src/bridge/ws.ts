@@ -1,8 +1,10 @@
-// The WebSocket transport: the contract's wire format (JSON text frames) to
-// `interceptor serve`. Reconnects after a loss with a growing delay; requests made
-// while the connection is down fail at once with "unavailable" instead of hanging.
-import type { CommandArgs, CommandName, CommandResult, EventName, EventPayloads, WireEvent, WireResponse } from '../../../electron/common/contract.js';
-import { BridgeError, type ConnectionInfo, type Transport } from './transport.js';
+// The WebSocket transport: the contract's client (electron/common/wire.ts, the same as the
+// CLI's) on a socket to `interceptor serve`. Reconnects after a loss with a growing delay;
+// requests made while the connection is down fail at once with "unavailable" instead of hanging.
+import type { CommandArgs, CommandName, CommandResult, EventName, EventPayloads } from '../../../electron/common/contract.js';
+import { CommandError } from '../../../electron/common/errors.js';
+import { ContractClient } from '../../../electron/common/wire.js';
+import type { ConnectionInfo, Transport } from './transport.js';
 
 /** The part of the WebSocket API used here (the browser's, or the `ws` package's in tests). */
 export interface WebSocketLike {
@@ -33,60 +35,37 @@ const OPEN = 1;
 /** Close codes by which a server says the credentials are wrong (policy violation, app-defined 4401/4403). */
 const AUTH_CLOSE_CODES = new Set([1008, 4001, 4401, 4403]);
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 export class WsTransport implements Transport {
   readonly kind = 'websocket' as const;
   private socket: WebSocketLike | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly listeners = new Map<EventName, Set<(payload: never) => void>>();
+  private readonly client: ContractClient;
   private readonly connectionListeners = new Set<(info: ConnectionInfo) => void>();
   private info: ConnectionInfo = { status: 'connecting', attempt: 0, retryAt: null, detail: null };
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private readonly retryDelays: number[];
-  private readonly requestTimeoutMs: number;
   private readonly createSocket: WebSocketFactory;
 
   constructor(private readonly options: WsOptions) {
     this.retryDelays = options.retryDelays ?? [500, 1000, 2000, 4000, 5000];
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike);
+    this.client = new ContractClient((frame) => this.send(frame), {
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      onListenerError: (error, event) => console.error(`interceptor: "${event}" listener failed`, error),
+    });
     this.connect();
   }
 
   invoke<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<CommandResult<N>> {
     const socket = this.socket;
     if (!socket || socket.readyState !== OPEN || this.info.status !== 'open') {
-      return Promise.reject(new BridgeError('unavailable', 'Not connected to the Interceptor engine.'));
+      return Promise.reject(new CommandError('unavailable', 'Not connected to the Interceptor engine.'));
     }
-    const id = this.nextId++;
-    return new Promise<CommandResult<N>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new BridgeError('unavailable', `The engine did not answer "${name}" in time.`));
-      }, this.requestTimeoutMs);
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      try {
-        socket.send(JSON.stringify({ id, cmd: name, args: args ?? {} }));
-      } catch (error) {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(new BridgeError('unavailable', `Could not send "${name}": ${String(error)}`));
-      }
-    });
+    return this.client.invoke(name, args);
   }
 
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (payload: never) => void);
-    return () => set.delete(listener as (payload: never) => void);
+    return this.client.on(event, listener);
   }
 
   onConnection(listener: (info: ConnectionInfo) => void): () => void {
@@ -116,7 +95,7 @@ export class WsTransport implements Transport {
         /* already closed */
       }
     }
-    this.failPending('The dashboard closed the connection.');
+    this.client.fail('The dashboard closed the connection.');
     this.setInfo({ status: 'closed', attempt: 0, retryAt: null, detail: null });
   }
 
@@ -140,14 +119,14 @@ export class WsTransport implements Transport {
       opened = true;
       this.setInfo({ status: 'open', attempt: 0, retryAt: null, detail: null });
     };
-    socket.onmessage = (ev) => this.receive(ev.data);
+    socket.onmessage = (ev) => this.client.receive(ev.data);
     socket.onerror = () => {
       /* onclose follows and decides */
     };
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      this.failPending('The connection to the engine was lost.');
+      this.client.fail('The connection to the engine was lost.');
       if (AUTH_CLOSE_CODES.has(ev.code)) {
         this.setInfo({ status: 'unauthorized', attempt: this.info.attempt, retryAt: null, detail: ev.reason || 'The engine refused the token.' });
         return;
@@ -179,43 +158,9 @@ export class WsTransport implements Transport {
     }, delay);
   }
 
-  private failPending(message: string): void {
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new BridgeError('unavailable', message));
-      this.pending.delete(id);
-    }
-  }
-
-  private receive(data: unknown): void {
-    if (typeof data !== 'string') return; // the contract sends text frames only
-    let message: Partial<WireResponse & WireEvent>;
-    try {
-      message = JSON.parse(data) as Partial<WireResponse & WireEvent>;
-    } catch {
-      return;
-    }
-    if (typeof message.event === 'string') {
-      const set = this.listeners.get(message.event);
-      if (set) {
-        for (const listener of [...set]) {
-          try {
-            (listener as (payload: unknown) => void)(message.payload);
-          } catch (error) {
-            console.error(`interceptor: "${message.event}" listener failed`, error);
-          }
-        }
-      }
-      return;
-    }
-    if (typeof message.id !== 'number') return;
-    const p = this.pending.get(message.id);
-    if (!p) return;
-    this.pending.delete(message.id);
-    clearTimeout(p.timer);
-    const response = message as WireResponse;
-    if (response.ok) p.resolve(response.result);
-    else p.reject(new BridgeError(response.error?.code ?? 'internal', response.error?.message ?? 'The engine reported an error.'));
+  private send(frame: string): void {
+    if (!this.socket) throw new Error('the socket is closed');
+    this.socket.send(frame);
   }
 }
 

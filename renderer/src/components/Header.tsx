@@ -6,7 +6,7 @@ import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import type { ThemeChoice, View } from '../store/ui.js';
 import { formatDuration, formatTime } from '../lib/units.js';
-import { PROFILE_LABELS } from '../lib/profiles.js';
+import { PROFILE_LABELS } from '../../../electron/common/profiles.js';
 
 const PROFILE_HINTS: Record<ProfileName, string> = {
   inUse: 'You are using this computer: the "In use" caps are in force.',

@@ -2,7 +2,7 @@
 // cap, with a slider to set the cap; then the charts of the last five minutes.
 import { memo, useState } from 'react';
 import type { ProfileName } from '../../../electron/common/model.js';
-import { PROFILE_LABELS, PROFILE_NAMES_UI } from '../lib/profiles.js';
+import { PROFILE_LABELS, PROFILE_NAMES } from '../../../electron/common/profiles.js';
 import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import { selectCap, selectCapacity, selectEditProfile, selectShareEntries } from '../store/selectors.js';
@@ -252,7 +252,7 @@ function ProfilePicker() {
   const setEditProfile = useStore((s) => s.setEditProfile);
   return (
     <div className="segmented" role="radiogroup" aria-label="Caps of the profile">
-      {PROFILE_NAMES_UI.map((p) => (
+      {PROFILE_NAMES.map((p) => (
         <button
           key={p}
           type="button"

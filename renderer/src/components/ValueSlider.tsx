@@ -133,7 +133,7 @@ export function ValueSlider(props: ValueSliderProps) {
       send(null);
       return;
     }
-    const parsed = parseValue(resource, trimmed);
+    const parsed = parseValue(resource, trimmed, Infinity); // past `max`, said as that limit
     if (!parsed.ok) {
       setError(parsed.error);
       return;

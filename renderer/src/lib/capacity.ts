@@ -1,23 +1,13 @@
 // Link and disk capacity in the dashboard, as pure functions: a cap as a share of
 // the capacity (the paper's S(P2P, τ) as a fraction), the slider's range, a typed
-// capacity, and where a capacity came from in words. Mirrors capacityLimit() of
-// electron/common/model.ts (the renderer may import only types from there).
+// capacity, and where a capacity came from in words. Which capacity bounds a cap is the
+// engine's own rule (electron/common/capacity.ts).
+import { PEAK_OBSERVED_METHOD, capacityIsLowerBound as isLowerBound, capacityLimit } from '../../../electron/common/capacity.js';
 import type { Capacity } from '../../../electron/common/model.js';
 import { MACHINE_MAX } from './constraints.js';
 import { formatTime, formatValue, MAX_BYTES, parseValue, type Resource } from './units.js';
 
-/** Same prefix as PEAK_OBSERVED_METHOD of the model: such a capacity is a lower bound only. */
-export const PEAK_OBSERVED_METHOD = 'peak observed';
-
-export function isLowerBound(c: Capacity | undefined): boolean {
-  return !!c && c.source === 'measured' && (c.method ?? '').startsWith(PEAK_OBSERVED_METHOD);
-}
-
-/** The capacity a cap may not exceed, or null (unknown, or only a lower bound). */
-export function capacityLimit(c: Capacity | undefined): number | null {
-  if (!c || c.bytesPerSec === null || isLowerBound(c)) return null;
-  return c.bytesPerSec;
-}
+export { PEAK_OBSERVED_METHOD, capacityLimit, isLowerBound };
 
 /** The cap slider's upper end: the capacity when it is known, otherwise the usual range. */
 export function capSliderMax(resource: Resource, c: Capacity | undefined): number {
@@ -59,7 +49,7 @@ export function usageBarScale(resource: Resource, cap: number | null, total: num
 
 /** What the owner typed as a capacity: a positive rate ("12.5MB/s", "100 MB/s"). */
 export function parseCapacity(resource: Resource, input: string): { ok: true; value: number } | { ok: false; error: string } {
-  const parsed = parseValue(resource, input);
+  const parsed = parseValue(resource, input, Infinity); // past MAX_BYTES, said as that limit
   if (!parsed.ok) return parsed;
   if (!(parsed.value > 0)) return { ok: false, error: 'Type a rate above zero, such as 12.5MB/s.' };
   if (parsed.value > MAX_BYTES) return { ok: false, error: `At most ${formatValue(resource, MAX_BYTES)}.` };

@@ -1,9 +1,7 @@
 // Pure helpers of the settings screen: the idle threshold as a person types it, and
 // what the automatic profile sees, in words.
 import type { PowerState } from '../../../electron/common/model.js';
-
-export const IDLE_MIN_SECONDS = 30;
-export const IDLE_MAX_SECONDS = 86_400;
+import { IDLE_MAX_SECONDS, IDLE_MIN_SECONDS } from '../../../electron/common/profiles.js';
 
 /** "5 min", "90 s", "1 h" — the threshold as shown in its field. */
 export function idleThresholdText(seconds: number): string {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { before, test, type TestContext } from 'node:test';
 import { DSL, Swarm, TORRENT_CLIENTS, interceptorRun, markedPids, namespacesNamed, type Peer, type TorrentClient } from '../../../bench/lib/swarm.js';
 import { NO_NETEM } from '../../../bench/lib/swarm/network.js';
-import { ROOT, ensureBuilt, helperBuilt, sleep, until } from '../../engine/helpers.js';
+import { ROOT, ensureBuilt, requireHelper, sleep, until } from '../../engine/helpers.js';
 
 const PACKAGES: Record<string, string> = {
   aria2c: 'aria2',
@@ -42,7 +42,6 @@ const CAP = 2 * MB;
 const CAP_TOLERANCE = 0.02;
 /** Other processes' load (cores) above which the machine is too busy to expect the cap's lower bound. */
 const QUIET_OTHERS_CORES = 0.5;
-const noHelper = helperBuilt() ? false : 'the native helper is not built (make -C native)';
 
 before(ensureBuilt);
 
@@ -83,7 +82,8 @@ test('one seeder, a leecher of every client: all complete, each with the payload
   });
 });
 
-test("the meter is the same from both ends: a capped seeder's upload is its leecher's download", { skip: noHelper, timeout: 60_000 }, async (t) => {
+test("the meter is the same from both ends: a capped seeder's upload is its leecher's download", { timeout: 60_000 }, async (t) => {
+  requireHelper();
   requirePrograms('aria2c');
   await withSwarm({ payloadBytes: 8 * MB }, async (swarm) => {
     const seeder = await swarm.addPeer({ client: 'aria2c', role: 'seeder', wrap: interceptorRun({ up: '2MB/s' }) });
@@ -223,7 +223,8 @@ async function cappedDownload(t: TestContext, name: TorrentClient | 'syncthing',
 }
 
 for (const client of TORRENT_CLIENTS) {
-  test(`${client} under interceptor run --down 2MB/s completes at the cap`, { skip: noHelper, timeout: 90_000 }, async (t) => {
+  test(`${client} under interceptor run --down 2MB/s completes at the cap`, { timeout: 90_000 }, async (t) => {
+    requireHelper();
     requirePrograms('aria2c', EXECUTABLE[client]);
     await cappedDownload(t, client, async (swarm) => {
       await swarm.addPeer({ client: 'aria2c', role: 'seeder' });
@@ -232,7 +233,8 @@ for (const client of TORRENT_CLIENTS) {
   });
 }
 
-test('syncthing under interceptor run --down 2MB/s syncs at the cap', { skip: noHelper, timeout: 90_000 }, async (t) => {
+test('syncthing under interceptor run --down 2MB/s syncs at the cap', { timeout: 90_000 }, async (t) => {
+  requireHelper();
   requirePrograms('syncthing');
   await cappedDownload(t, 'syncthing', async (swarm) => (await swarm.addSyncthingPair({ receiver: { wrap: interceptorRun({ down: '2MB/s' }) } })).receiver);
 });

@@ -8,10 +8,9 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { ROOT, helperBuilt, sleep, until, ensureBuilt } from '../helpers.js';
+import { ROOT, requireHelper, sleep, until, ensureBuilt } from '../helpers.js';
 
 const BIN = path.join(ROOT, 'bin/interceptor.js');
-const skip = helperBuilt() ? false : 'the native helper is not built (make -C native)';
 const CORES = os.availableParallelism();
 
 before(ensureBuilt);
@@ -27,7 +26,8 @@ function machineBusy(): { busy: number; total: number } {
   return { busy: total - v[3]! - v[4]!, total };
 }
 
-test('run --cpu 25% gives a CPU-bound program about 25% of the machine', { skip }, (t) => {
+test('run --cpu 25% gives a CPU-bound program about 25% of the machine', (t) => {
+  requireHelper();
   // the program measures itself: CPU seconds used / wall seconds, over 4 s
   const prog = '$s=time; $x++ while time-$s<4; @t=times; printf "cores %.4f\\n", ($t[0]+$t[1])/(time-$s)';
   const m0 = machineBusy();
@@ -48,7 +48,8 @@ test('run --cpu 25% gives a CPU-bound program about 25% of the machine', { skip 
   assert.match(lines[lines.length - 1]!, /cpu \d+(\.\d+)?%\/25%/);
 });
 
-test('the exit code of the app is the exit code of the CLI', { skip }, () => {
+test('the exit code of the app is the exit code of the CLI', () => {
+  requireHelper();
   let r = run(['--', 'sh', '-c', 'echo out-line; echo err-line >&2; exit 3']);
   assert.equal(r.code, 3);
   assert.match(r.stdout, /^out-line$/m);
@@ -65,10 +66,9 @@ test('the exit code of the app is the exit code of the CLI', { skip }, () => {
 
 test('a missing command is a clear error (127); bad flags exit 2', () => {
   let r = run(['--', 'no-such-command-xyz']);
-  if (helperBuilt()) {
-    assert.equal(r.code, 127);
-    assert.match(r.stderr, /"no-such-command-xyz" was not found in PATH/);
-  }
+  requireHelper();
+  assert.equal(r.code, 127);
+  assert.match(r.stderr, /"no-such-command-xyz" was not found in PATH/);
   r = run(['--cpu', '25%', '--down', 'fast', '--', 'true']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /fast/);
@@ -77,7 +77,8 @@ test('a missing command is a clear error (127); bad flags exit 2', () => {
   assert.match(r.stderr, /missing command/);
 });
 
-test('Ctrl-C (SIGINT to the CLI) stops the app cleanly', { skip }, async () => {
+test('Ctrl-C (SIGINT to the CLI) stops the app cleanly', async () => {
+  requireHelper();
   const proc = spawn(process.execPath, [BIN, 'run', '--quiet', '--', 'sh', '-c', 'echo pid:$$; exec sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
@@ -100,7 +101,8 @@ test('Ctrl-C (SIGINT to the CLI) stops the app cleanly', { skip }, async () => {
   }
 });
 
-test('run --mem caps memory: allocations past the ceiling are refused and reported', { skip }, () => {
+test('run --mem caps memory: allocations past the ceiling are refused and reported', () => {
+  requireHelper();
   const memhog = path.join(ROOT, 'native/build/test/memhog');
   const r = run(['--mem', '64MB', '--', memhog, 'mmap', '16', '10']);
   assert.equal(r.code, 0, 'the app survives a denied allocation');
@@ -110,7 +112,8 @@ test('run --mem caps memory: allocations past the ceiling are refused and report
   assert.match(r.stderr, /was refused .* more memory: it is at its memory ceiling/);
 });
 
-test('run --disk 1MB/s paces a 3 MB write to about 3 s', { skip }, async () => {
+test('run --disk 1MB/s paces a 3 MB write to about 3 s', async () => {
+  requireHelper();
   const { mkdtempSync, rmSync } = await import('node:fs');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'interceptor-disk-'));
   try {
@@ -124,7 +127,8 @@ test('run --disk 1MB/s paces a 3 MB write to about 3 s', { skip }, async () => {
   }
 });
 
-test('run --down 1MB/s paces a loopback TCP download', { skip }, async () => {
+test('run --down 1MB/s paces a loopback TCP download', async () => {
+  requireHelper();
   const net = await import('node:net');
   const payload = Buffer.alloc(2_000_000, 7);
   const server = net.createServer((s) => s.end(payload));
@@ -189,7 +193,8 @@ test('run --up 50%: no link capacity is a clear error that suggests an absolute 
   assert.match(r.stderr, /between 0% and 100%/);
 });
 
-test('run --up 50% --down 20%: percents of the link speed', { skip }, (t) => {
+test('run --up 50% --down 20%: percents of the link speed', (t) => {
+  requireHelper();
   const fx = capacityFixture(DEFAULT_ROUTE, '1000');
   t.after(fx.cleanup);
   const r = runEnv(['--up', '50%', '--down', '20%', '--', 'sh', '-c', 'sleep 2.5'], fx.env);
@@ -215,7 +220,8 @@ test('run --disk 10%: the disk is measured now (one line says so) in the config 
   assert.deepEqual(fsModule.readdirSync(m[1]), []);
 });
 
-test('run --up 200MB/s on a 1000 Mb/s link is refused: above the capacity', { skip }, (t) => {
+test('run --up 200MB/s on a 1000 Mb/s link is refused: above the capacity', (t) => {
+  requireHelper();
   const fx = capacityFixture(DEFAULT_ROUTE, '1000');
   t.after(fx.cleanup);
   const r = runEnv(['--up', '200MB/s', '--', 'true'], fx.env);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { ensureBuilt, helperBuilt } from '../helpers.js';
+import { ensureBuilt, requireHelper } from '../helpers.js';
 import { cli, startServe, userDirs } from './cli-helpers.js';
 
 before(ensureBuilt);
@@ -107,13 +107,12 @@ test('apps, caps, profile, status, pause and resume against a real serve', async
   assert.equal(tooBig.code, 1);
   assert.match(tooBig.stderr, /^interceptor: nominal netUp shares would sum to/);
 
-  if (helperBuilt()) {
-    assert.equal(ok(['apps', 'start', id]), 'sleeper: running\n');
-    assert.equal(ok(['apps', 'pause', id]), 'sleeper: paused\n');
-    assert.equal(ok(['apps', 'resume', id]), 'sleeper: running\n');
-    assert.match(ok(['status']), /^ {2}sleeper\s+running\s+pid \d+$/m);
-    assert.equal(ok(['apps', 'stop', id]), 'sleeper: stopped\n');
-  }
+  requireHelper();
+  assert.equal(ok(['apps', 'start', id]), 'sleeper: running\n');
+  assert.equal(ok(['apps', 'pause', id]), 'sleeper: paused\n');
+  assert.equal(ok(['apps', 'resume', id]), 'sleeper: running\n');
+  assert.match(ok(['status']), /^ {2}sleeper\s+running\s+pid \d+$/m);
+  assert.equal(ok(['apps', 'stop', id]), 'sleeper: stopped\n');
   const missing = cli(['apps', 'start', 'nosuch'], env);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no app with id "nosuch"/);

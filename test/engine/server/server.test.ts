@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import WebSocket from 'ws';
 import { startServer, connectRemote, cookieName, type RunningServer } from '../../../electron/engine/server/index.js';
 import { CommandError } from '../../../electron/common/contract.js';
-import { helperBuilt, testEngine, tempDir, until, zeroShares } from '../helpers.js';
+import { requireHelper, testEngine, tempDir, until, zeroShares } from '../helpers.js';
 
 interface Res {
   status: number;
@@ -193,7 +193,8 @@ test('malformed frames get an error, not a crash', async (t) => {
   assert.deepEqual(replies.map((r) => [r.id, r.ok, r.error?.code]), [[0, false, 'invalid'], [5, false, 'invalid'], [6, true, undefined]]);
 });
 
-test('a real app over the WebSocket: start, terminal output and input, stop', { skip: helperBuilt() ? false : 'the native helper is not built' }, async (t) => {
+test('a real app over the WebSocket: start, terminal output and input, stop', async (t) => {
+  requireHelper();
   const { server } = await setup(t);
   const remote = await connectRemote(server.origin, server.token);
   t.after(() => remote.close());

@@ -1,11 +1,12 @@
-// One scheduler per resource (cpu, netUp, netDown, disk, mem), built by the schedulers
-// module with the policies and the CPU mechanism chosen in the settings: the kernel's CPU
-// bandwidth control (a cgroup per app) where the system allows it, else ptrace stops.
-import type { CpuEnforcement, EngineSettings } from '../common/model.js';
-import type { Resource } from '../common/resources.js';
-import { probeCgroupTree, removeStaleParents, type CgroupProbe } from './cgroups/tree.js';
-import type { Clock } from './clock.js';
-import { createSchedulers, type ResourceScheduler, type SchedulerEvents } from './schedulers/index.js';
+// The engine's set of schedulers: one per resource (cpu, netUp, netDown, disk, mem), with the
+// policies and the CPU mechanism chosen in the settings: the kernel's CPU bandwidth control (a
+// cgroup per app) where the system allows it, else ptrace stops.
+import type { CpuEnforcement, EngineSettings } from '../../common/model.js';
+import type { Resource } from '../../common/resources.js';
+import { probeCgroupTree, removeStaleParents, type CgroupProbe } from '../cgroups/tree.js';
+import type { Clock } from '../clock.js';
+import { createSchedulers, type Schedulers } from './index.js';
+import type { ResourceScheduler, SchedulerEvents } from './types.js';
 
 export interface SchedulerSet {
   get(resource: Resource): ResourceScheduler;
@@ -39,13 +40,14 @@ export async function createSchedulerSet(options: SchedulerSetOptions): Promise<
       cpu = { ...cpu, unavailable: probe.reason };
     }
   }
-  let set: Record<Resource, ResourceScheduler>;
+  let set: Schedulers;
   try {
     set = createSchedulers({
       clock: options.clock,
       ncpu: options.cores,
       cpuSliceMs: settings.cpuSliceMs,
       policies: settings.policies,
+      catchUpEpochs: settings.catchUpEpochs,
       cgroupTree: tree,
       dualPriority: settings.cpuDualPriority,
     });

@@ -1,4 +1,4 @@
-// Link and disk capacity (electron/engine/capacity.ts) and its use by the engine:
+// Link and disk capacity (electron/engine/capacity/) and its use by the engine:
 // the default-route interface and its link speed from fixture procfs/sysfs trees
 // (wired, wireless with speed -1, no default route, loopback), the peak observed
 // from /proc/net/dev, a real disk measurement in a temp dir (no file left behind,
@@ -18,10 +18,10 @@ import {
   measureDisk,
   readNetDev,
   type SystemRoots,
-} from '../../electron/engine/capacity.js';
-import { CommandError } from '../../electron/common/contract.js';
-import { createEngine } from '../../electron/engine/index.js';
-import { sleep, tempDir, testEngine, until } from './helpers.js';
+} from '../../../electron/engine/capacity/measure.js';
+import { CommandError } from '../../../electron/common/contract.js';
+import { createEngine } from '../../../electron/engine/index.js';
+import { sleep, tempDir, testEngine, until } from '../helpers.js';
 
 const ROUTE_HEADER = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT';
 /** A /proc/net/route line; dest/mask 00000000 = the default route. */

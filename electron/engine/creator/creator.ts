@@ -5,11 +5,9 @@
 import { spawn } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type * as NodePty from 'node-pty';
-import type { HelperSession } from './catcher/session.js';
+import { CatcherServer, helperArgs, helperBinaryPath, type HelperSession } from '../catcher/index.js';
 import type { FlowSource } from './terminal.js';
-import { loadCatcher, type CatcherModule, type CatcherServerLike } from './catcher-link.js';
 
 export interface LaunchOptions {
   appId: string;
@@ -72,9 +70,7 @@ export async function createCreator(options: CreatorOptions): Promise<Creator> {
   if (process.platform !== 'linux') {
     return unavailable(`enforcement needs Linux (ptrace + seccomp-bpf); this is ${process.platform}`);
   }
-  const catcher = await loadCatcher();
-  if ('error' in catcher) return unavailable(catcher.error);
-  const helperPath = options.helperPath ?? catcher.helperBinaryPath();
+  const helperPath = options.helperPath ?? helperBinaryPath();
   try {
     await fs.access(helperPath, fsConstants.X_OK);
   } catch {
@@ -89,34 +85,35 @@ export async function createCreator(options: CreatorOptions): Promise<Creator> {
       return unavailable(`node-pty could not be loaded: ${(error as Error).message}`);
     }
   }
-  let server: CatcherServerLike;
+  let server: CatcherServer;
   try {
-    server = await catcher.createServer();
+    server = await CatcherServer.listen();
   } catch (error) {
     return unavailable(`the control socket could not be opened: ${(error as Error).message}`);
   }
-  return new HelperCreator(catcher, server, helperPath, pty);
+  return new HelperCreator(server, helperPath, pty);
+}
+
+/** The helper this launch waits for: its one-time token, its session, and giving up on it. */
+interface ExpectedHelper {
+  token: string;
+  session: Promise<HelperSession>;
+  cancel(): void;
 }
 
 class HelperCreator implements Creator {
   readonly available = { ok: true, reason: null };
 
   constructor(
-    private readonly catcher: CatcherModule,
-    private readonly server: CatcherServerLike,
+    private readonly server: CatcherServer,
     private readonly helperPath: string,
     private readonly pty: PtyModule | null,
   ) {}
 
   launch(o: LaunchOptions): LaunchedApp {
-    const expected = this.server.expect();
-    const argv = this.catcher.helperArgs({
-      controlPath: this.server.path,
-      onEngineLoss: o.onEngineLoss,
-      rt: o.dualPriority,
-      command: o.command,
-      args: o.args,
-    });
+    const { token, session } = this.server.expect();
+    const expected: ExpectedHelper = { token, session, cancel: () => this.server.cancel(token, 'the helper exited before connecting') };
+    const argv = helperArgs({ controlPath: this.server.path, onEngineLoss: o.onEngineLoss, usagePeriodMs: 100, rt: o.dualPriority }, o.command, o.args);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, o.env, { INTERCEPTOR_HELPER_TOKEN: expected.token });
@@ -124,7 +121,7 @@ class HelperCreator implements Creator {
     return this.pty ? this.launchPty(o, argv, env, expected) : this.launchInherit(o, argv, env, expected);
   }
 
-  private launchPty(o: LaunchOptions, argv: string[], env: Record<string, string>, expected: { token: string; session: Promise<HelperSession>; cancel?: () => void }): LaunchedApp {
+  private launchPty(o: LaunchOptions, argv: string[], env: Record<string, string>, expected: ExpectedHelper): LaunchedApp {
     const p = this.pty!.spawn(this.helperPath, argv, { name: env.TERM ?? 'xterm-256color', cols: o.cols, rows: o.rows, cwd: o.cwd, env });
     let resolveExit!: (s: ExitStatus) => void;
     const exited = new Promise<ExitStatus>((r) => (resolveExit = r));
@@ -166,7 +163,7 @@ class HelperCreator implements Creator {
     };
   }
 
-  private launchInherit(o: LaunchOptions, argv: string[], env: Record<string, string>, expected: { token: string; session: Promise<HelperSession>; cancel?: () => void }): LaunchedApp {
+  private launchInherit(o: LaunchOptions, argv: string[], env: Record<string, string>, expected: ExpectedHelper): LaunchedApp {
     const child = spawn(this.helperPath, argv, { cwd: o.cwd, env, stdio: 'inherit' });
     const exited = new Promise<ExitStatus>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -194,11 +191,11 @@ class HelperCreator implements Creator {
   }
 }
 
-function raceExit(expected: { session: Promise<HelperSession>; cancel?: () => void }, exited: Promise<ExitStatus>): Promise<HelperSession> {
+function raceExit(expected: ExpectedHelper, exited: Promise<ExitStatus>): Promise<HelperSession> {
   const session = Promise.race([
     expected.session,
     exited.then((s) => {
-      expected.cancel?.();
+      expected.cancel();
       throw new Error(`the helper exited before connecting (${s.signal ? `signal ${s.signal}` : `exit code ${s.code}`})`);
     }),
   ]);
@@ -213,52 +210,4 @@ function statusFrom(exitCode: number, signal: number | null): ExitStatus {
     return { code: null, signal: name };
   }
   return { code: exitCode, signal: null };
-}
-
-/** Resolve a command as the app would be started: through PATH (or relative to cwd), and check it can be executed. */
-export async function checkExecutable(
-  command: string,
-  cwd?: string,
-): Promise<{ ok: boolean; resolved: string | null; error: string | null }> {
-  if (command.includes('\0')) return { ok: false, resolved: null, error: 'the command contains a NUL byte' };
-  const base = cwd ? path.resolve(cwd) : process.cwd();
-  if (cwd) {
-    try {
-      const st = await fs.stat(base);
-      if (!st.isDirectory()) return { ok: false, resolved: null, error: `working directory ${base} is not a directory` };
-    } catch {
-      return { ok: false, resolved: null, error: `working directory ${base} does not exist` };
-    }
-  }
-  const candidates = command.includes('/')
-    ? [path.resolve(base, command)]
-    : (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
-        .split(':')
-        .filter(Boolean)
-        .map((dir) => path.resolve(base, dir, command));
-  let firstProblem: string | null = null;
-  for (const candidate of candidates) {
-    try {
-      const st = await fs.stat(candidate);
-      if (!st.isFile()) {
-        firstProblem ??= `${candidate} is not a regular file`;
-        continue;
-      }
-      try {
-        await fs.access(candidate, fsConstants.X_OK);
-      } catch {
-        firstProblem ??= `${candidate} is not executable (no execute permission)`;
-        continue;
-      }
-      return { ok: true, resolved: candidate, error: null };
-    } catch {
-      // not here
-    }
-  }
-  if (firstProblem) return { ok: false, resolved: null, error: firstProblem };
-  return {
-    ok: false,
-    resolved: null,
-    error: command.includes('/') ? `${candidates[0]} does not exist` : `"${command}" was not found in PATH`,
-  };
 }

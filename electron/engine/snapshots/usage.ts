@@ -2,9 +2,9 @@
 // R(Pi, T, τ) = used / T since the app started, the rate over the last second,
 // the allocation lag R − S, and the demand being held. CPU is a fraction of the
 // whole machine: cpuNs / (T · cores).
-import type { HelperUsage } from './catcher/session.js';
-import type { AppSnapshot, OwnerLimits, ResourceFigure, ResourceFigures, Snapshot } from '../common/model.js';
-import { RESOURCES, type Resource } from '../common/resources.js';
+import type { HelperUsage } from '../catcher/session.js';
+import type { AppSnapshot, OwnerLimits, ResourceFigure, ResourceFigures } from '../../common/model.js';
+import { RESOURCES, type Resource } from '../../common/resources.js';
 
 interface Sample {
   t: number; // engine ms (monotonic)
@@ -89,23 +89,4 @@ export function totalFigures(apps: readonly AppSnapshot[], limits: OwnerLimits, 
     out[r].lag = out[r].sinceStart - out[r].nominal;
   }
   return out;
-}
-
-/** Bounded history of snapshots for the charts. */
-export class SnapshotHistory {
-  private ring: Snapshot[] = [];
-  constructor(private capacity: number) {}
-  setCapacity(capacity: number): void {
-    this.capacity = Math.max(1, capacity);
-    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
-  }
-  push(s: Snapshot): void {
-    this.ring.push(s);
-    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
-  }
-  since(tMs: number): Snapshot[] {
-    let i = this.ring.length;
-    while (i > 0 && this.ring[i - 1]!.t >= tMs) i--;
-    return this.ring.slice(i);
-  }
 }

@@ -2,8 +2,8 @@
 // (the source is paused past the rate and while a consumer holds, resumed after).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TerminalChannel } from '../../electron/engine/terminal.js';
-import { sleep } from './helpers.js';
+import { TerminalChannel } from '../../../electron/engine/creator/terminal.js';
+import { sleep } from '../helpers.js';
 
 test('output is batched into few events and kept in a bounded scrollback', async () => {
   const events: string[] = [];

@@ -1,4 +1,4 @@
-// Link and disk capacity (issue #4, "Model"): the owner's caps for net-up, net-down and
+// Measuring link and disk capacity: the owner's caps for net-up, net-down and
 // disk are absolute rates; the capacity makes them the paper's S(P2P, τ) as a fraction.
 //  - network: the interface of the default route (/proc/net/route, loopback never counts);
 //    its link speed from /sys/class/net/<if>/speed (Mb/s, when > 0) for both directions;
@@ -8,8 +8,10 @@
 // The procfs and sysfs roots are injectable so tests use fixture directories. Plain Node.
 import { promises as fs, constants as fsConstants, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { PEAK_OBSERVED_METHOD, type Capacity } from '../common/model.js';
-import { formatRate } from '../common/resources.js';
+import { PEAK_OBSERVED_METHOD } from '../../common/capacity.js';
+import type { Capacity } from '../../common/model.js';
+import { formatRate } from '../../common/resources.js';
+import { processAlive } from '../process.js';
 
 export interface SystemRoots {
   /** Default '/proc'. */
@@ -203,16 +205,6 @@ function removeStaleProbes(dir: string): void {
     const full = path.join(dir, name);
     const pid = Number(name.slice(DISK_PROBE_PREFIX.length).split('-')[0]);
     if (pid === process.pid ? !activeProbes.has(full) : !processAlive(pid)) rmSync(full, { force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -3,6 +3,8 @@
 // then blocks in write(2), nothing is buffered here) when the app writes faster
 // than maxBytesPerSecond or when a consumer (a WebSocket, the IPC bridge) reports
 // that it is backed up; it is resumed when the window rolls over or the consumer drains.
+import { realClock, type Clock, type TimerHandle } from '../clock.js';
+
 export interface FlowSource {
   pause(): void;
   resume(): void;
@@ -13,16 +15,18 @@ export interface TerminalOptions {
   batchMs?: number; // default 16
   maxBytesPerSecond?: number; // default 2 MiB/s
   maxBatchChars?: number; // default 64 Ki: flush early past this
+  clock?: Clock; // default: the real one
 }
 
 export class TerminalChannel {
   private backlog: string[] = [];
   private backlogChars = 0;
   private batch = '';
-  private batchTimer: NodeJS.Timeout | null = null;
-  private windowStart = Date.now();
+  private batchTimer: TimerHandle | null = null;
+  private readonly clock: Clock;
+  private windowStart: number;
   private windowBytes = 0;
-  private rateTimer: NodeJS.Timeout | null = null;
+  private rateTimer: TimerHandle | null = null;
   private rateLimited = false;
   private held = false;
   private sourcePaused = false;
@@ -42,13 +46,15 @@ export class TerminalChannel {
     this.batchMs = options.batchMs ?? 16;
     this.maxBytesPerSecond = options.maxBytesPerSecond ?? 2 * 1024 * 1024;
     this.maxBatchChars = options.maxBatchChars ?? 64 * 1024;
+    this.clock = options.clock ?? realClock;
+    this.windowStart = this.clock.now();
   }
 
   attach(source: FlowSource | null): void {
     this.source = source;
     this.sourcePaused = false;
     this.rateLimited = false;
-    this.windowStart = Date.now();
+    this.windowStart = this.clock.now();
     this.windowBytes = 0;
     this.applyFlow();
   }
@@ -59,8 +65,8 @@ export class TerminalChannel {
     this.appendBacklog(data);
     this.batch += data;
     if (this.batch.length >= this.maxBatchChars) this.flush();
-    else if (!this.batchTimer) this.batchTimer = setTimeout(() => this.flush(), this.batchMs);
-    const now = Date.now();
+    else if (!this.batchTimer) this.batchTimer = this.clock.setTimeout(() => this.flush(), this.batchMs);
+    const now = this.clock.now();
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.windowBytes = 0;
@@ -69,10 +75,10 @@ export class TerminalChannel {
     if (this.windowBytes > this.maxBytesPerSecond && !this.rateLimited) {
       this.rateLimited = true;
       this.applyFlow();
-      this.rateTimer = setTimeout(() => {
+      this.rateTimer = this.clock.setTimeout(() => {
         this.rateTimer = null;
         this.rateLimited = false;
-        this.windowStart = Date.now();
+        this.windowStart = this.clock.now();
         this.windowBytes = 0;
         this.applyFlow();
       }, Math.max(1, 1000 - (now - this.windowStart)));
@@ -92,7 +98,7 @@ export class TerminalChannel {
 
   flush(): void {
     if (this.batchTimer) {
-      clearTimeout(this.batchTimer);
+      this.batchTimer.cancel();
       this.batchTimer = null;
     }
     if (!this.batch) return;
@@ -103,7 +109,7 @@ export class TerminalChannel {
 
   dispose(): void {
     this.flush();
-    if (this.rateTimer) clearTimeout(this.rateTimer);
+    this.rateTimer?.cancel();
     this.rateTimer = null;
     this.source = null;
   }
