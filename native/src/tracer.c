@@ -220,11 +220,6 @@ static void proc_read_cpu(struct proc *p)
     }
 }
 
-void tree_refresh_cpu(void)
-{
-    for (struct proc *p = H.procs; p; p = p->next) proc_read_cpu(p);
-}
-
 uint64_t tree_cpu_ns(void)
 {
     uint64_t sum = H.exited_cpu;
