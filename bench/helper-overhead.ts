@@ -85,12 +85,20 @@ async function main(): Promise<void> {
       await s.setLimitMode('disk', 'credit');
       await s.grant('disk', 1e15); // ample: every call reserves and settles, none is held
     };
+    const netCredit: Setup = async (s) => {
+      await s.setLimitMode('netUp', 'credit');
+      await s.grant('netUp', 1e15);
+    };
+    const NO_SOCK = { INTERCEPTOR_HELPER_NO_SOCKNOTIF: '1' };
     const kinds = [
       ['file', 'pwrite(1 B) to a regular file: charged to disk', '2'],
       ['null', 'write(1 B) to /dev/null: intercepted, not charged', '1'],
+      ['send', 'sendto(1 B) on a loopback UDP socket: charged to netUp', '2'],
+      ['recv', 'recvfrom(MSG_DONTWAIT) on an empty UDP socket (EAGAIN): charged to netDown', '2'],
     ] as const;
     for (const [kind, label, stops] of kinds) {
-      const m: Record<string, number[]> = { nat: [], sync: [], plain: [], bare: [], helper: [], old: [], credit: [], exitStop: [] };
+      const m: Record<string, number[]> = { nat: [], sync: [], plain: [], bare: [], helper: [], old: [], credit: [], exitStop: [], sockPtrace: [] };
+      const sock = kind === 'send' || kind === 'recv';
       const lat = ['lat', kind, String(CALLS)];
       for (let r = 0; r < ROUNDS; r++) {
         m.nat!.push(latUs(await runNative(lat)));
@@ -103,6 +111,8 @@ async function main(): Promise<void> {
           m.credit!.push(latUs(await runHelper(lat, {}, creditMode)));
           m.exitStop!.push(latUs(await runHelper(lat, { INTERCEPTOR_HELPER_NO_WINDOWS: '1' })));
         }
+        if (kind === 'send') m.credit!.push(latUs(await runHelper(lat, {}, netCredit)));
+        if (sock) m.sockPtrace!.push(latUs(await runHelper(lat, NO_SOCK)));
       }
       const n = median(m.nat!);
       const add = (k: string) => median(m[k]!) - n;
@@ -114,9 +124,13 @@ async function main(): Promise<void> {
       console.log(`     ${'(b) user-notif + sync wake-up, added'.padEnd(38)} ${f.toFixed(2).padStart(7)} µs   (the floor)`);
       line("(b') user-notif, no sync wake-up", 'plain');
       line(`(c) bare ptrace, ${stops} stop(s)`, 'bare', '  (the old mechanism alone)');
-      line('helper, uncapped', 'helper', '  (target <= 2x)  [notification + I/O window]');
+      if (!sock) line('helper, uncapped', 'helper', '  (target <= 2x)  [notification + I/O window]');
+      else line('helper, uncapped', 'helper', '  (target <= 2x)  [notification; the helper makes the call]');
       if (kind === 'file') line('helper, credit mode', 'credit', '  [notification + reservation]');
-      line('helper, ptrace path (NO_UNOTIF)', 'old', '  [1 ptrace stop + I/O window]');
+      if (kind === 'send') line('helper, credit mode', 'credit', '  [notification; the helper makes the call]');
+      if (sock) line('helper, socket ptrace path (NO_SOCKNOTIF)', 'sockPtrace', '  [2 ptrace stops: entry + exit]');
+      if (!sock) line('helper, ptrace path (NO_UNOTIF)', 'old', '  [1 ptrace stop + I/O window]');
+      else line('helper, everything ptrace (NO_UNOTIF)', 'old', '  [2 ptrace stops]');
       if (kind === 'file') line('helper, exit-stop path (NO_WINDOWS)', 'exitStop', '  [2 stops: the old credit mode]');
     }
     console.log('');

@@ -24,7 +24,7 @@ import { LoopbackNetwork, NetnsNetwork, freePort, type Host, type LinkSpec, type
 import { makePayload, makeTorrent, sha256File, type Payload, type Torrent } from './swarm/payload.js';
 import { ProcessSet, exists, type Proc } from './swarm/processes.js';
 import { prepareSyncthingPair, type FolderStatus, type SyncthingInstance } from './swarm/syncthing.js';
-import { startTracker, waitForSeeders, type Tracker } from './swarm/tracker.js';
+import { startTracker, waitForPeers, waitForSeeders, type Tracker } from './swarm/tracker.js';
 
 export { TORRENT_CLIENTS, type TorrentClient } from './swarm/clients.js';
 export { DSL, namespacesNamed, type LinkSpec } from './swarm/network.js';
@@ -184,6 +184,12 @@ export class Swarm implements Closable {
     const peer = this.startPeer(place, opts.client, opts.role, [...(opts.wrap ?? []), ...launch.argv], { tty: launch.tty }, isDone);
     if (opts.role === 'seeder') await whileRunning(peer.proc, waitForSeeders(tracker, torrent.infoHash, ++this.seeders, 60_000));
     return peer;
+  }
+
+  /** Resolves once the tracker has seen at least `count` leechers announce (each is up and listening). */
+  async leechersAnnounced(count: number, timeoutMs = 60_000): Promise<void> {
+    const { tracker, torrent } = await this.startTracker();
+    await waitForPeers(tracker, torrent.infoHash, 'incomplete', count, timeoutMs);
   }
 
   /** Two Syncthing instances sharing the payload's folder: the sender has it, the receiver syncs it. */

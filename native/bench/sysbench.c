@@ -26,6 +26,7 @@
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,29 +67,50 @@ static int cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A loopback UDP socket connected to itself: "send" sends it 1 B (dropped
+ * when its queue is full, the send succeeds anyway), "recv" finds it empty. */
+static int udp_self(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(s, (struct sockaddr *)&a, &al) != 0 ||
+        connect(s, (struct sockaddr *)&a, sizeof a) != 0) return -1;
+    return s;
+}
+
 static int open_target(const char *kind)
 {
     if (!strcmp(kind, "null")) return open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (!strcmp(kind, "send") || !strcmp(kind, "recv")) return udp_self();
     char path[] = "/tmp/sysbench-XXXXXX";
     int fd = mkstemp(path);
     if (fd >= 0) unlink(path);
     return fd;
 }
 
+/* One call of the kind; false if it did not do what it should. */
+static bool one_call(const char *kind, int fd)
+{
+    char c = 'x';
+    switch (kind[0]) {
+    case 'n': return write(fd, &c, 1) == 1;                                /* null */
+    case 's': return sendto(fd, &c, 1, 0, NULL, 0) == 1;                   /* send */
+    case 'r': return recvfrom(fd, &c, 1, MSG_DONTWAIT, NULL, NULL) == -1 && errno == EAGAIN; /* recv */
+    default: return pwrite(fd, &c, 1, 0) == 1;                             /* file */
+    }
+}
+
 static void latency(const char *kind, int n)
 {
     int fd = open_target(kind);
     if (fd < 0) { perror("open"); exit(1); }
-    int file = strcmp(kind, "null") != 0;
     long long *t = malloc(sizeof *t * (size_t)n);
-    char c = 'x';
-    for (int i = 0; i < n / 10; i++) /* warm-up: fills the helper's fd cache, faults pages */
-        if ((file ? pwrite(fd, &c, 1, 0) : write(fd, &c, 1)) != 1) { perror("warm"); exit(1); }
-    for (int i = 0; i < n; i++) {
+    for (int i = -n / 10; i < n; i++) { /* warm-up first: fills the helper's fd cache, faults pages */
         long long a = nsnow();
-        ssize_t r = file ? pwrite(fd, &c, 1, 0) : write(fd, &c, 1);
-        t[i] = nsnow() - a;
-        if (r != 1) { perror("call"); exit(1); }
+        bool ok = one_call(kind, fd);
+        if (i >= 0) t[i] = nsnow() - a;
+        if (!ok) { perror(kind); exit(1); }
     }
     qsort(t, (size_t)n, sizeof *t, cmp);
     printf("%lld %lld %lld\n", t[n / 2], t[n / 10], t[n * 9 / 10]);
@@ -125,7 +147,7 @@ static void *supervisor(void *arg)
 static void supervise(int sync)
 {
     static const int calls[] = { SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
-                                 SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2 };
+                                 SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2, SYS_sendto, SYS_recvfrom };
     enum { NC = sizeof calls / sizeof calls[0] };
     struct sock_filter f[NC + 3];
     int k = 0;
@@ -171,8 +193,10 @@ static void minimal_tracer(int stops, const char *kind, int n, char *self)
     if (p == 0) {
         struct sock_filter f[] = {
             BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 2, 0),
-            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pwrite64, 1, 0),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 4, 0),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pwrite64, 3, 0),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 2, 0),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_recvfrom, 1, 0),
             BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
             BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
         };

@@ -56,10 +56,15 @@ export async function startTracker(opts: { host: Host; dir: string; infoHashes: 
 }
 
 /** Waits until the tracker lists at least `seeders` complete peers for the torrent. */
-export async function waitForSeeders(tracker: Tracker, infoHash: string, seeders: number, timeoutMs = 30_000): Promise<void> {
+export function waitForSeeders(tracker: Tracker, infoHash: string, seeders: number, timeoutMs = 30_000): Promise<void> {
+  return waitForPeers(tracker, infoHash, 'complete', seeders, timeoutMs);
+}
+
+/** Resolves once the tracker has seen at least `count` peers announce as seeders (complete) or leechers (incomplete). */
+export async function waitForPeers(tracker: Tracker, infoHash: string, kind: 'complete' | 'incomplete', count: number, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while ((await tracker.scrape(infoHash)).complete < seeders) {
-    if (Date.now() > end) throw new Error(`the tracker saw fewer than ${seeders} seeder(s) after ${timeoutMs} ms`);
+  while ((await tracker.scrape(infoHash))[kind] < count) {
+    if (Date.now() > end) throw new Error(`the tracker saw fewer than ${count} ${kind === 'complete' ? 'seeder' : 'leecher'}(s) after ${timeoutMs} ms`);
     await sleep(100);
   }
 }

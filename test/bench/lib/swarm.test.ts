@@ -2,7 +2,7 @@
 // each BitTorrent client downloads from an aria2c seeder on loopback, a Syncthing
 // pair syncs a folder, a leecher behind a tbf link in its own namespace gets the
 // link's rate, nothing is left after close(), an interrupt or a kill; and each
-// client runs under `interceptor run --down 2MB/s` with its steady rate measured
+// client runs under `interceptor run --down`, `--up` and `--disk 2MB/s` with its steady rate measured
 // from the kernel's TCP counters. Missing programs FAIL with a clear message.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -193,48 +193,69 @@ for (const [how, signal] of [
   });
 }
 
-// ——— under `interceptor run --down 2MB/s` ———
+// ——— under `interceptor run --down / --up / --disk 2MB/s` ———
 
-/** Clients whose steady rate under the cap misses ±2 %, with the figures measured (see the report). */
-const KNOWN_MISSES: Partial<Record<TorrentClient | 'syncthing', string>> = {
-  qbittorrent:
-    'misses the cap in 9 of 11 runs: 2.37, 2.39, 2.42, 2.06, 2.14, 2.15, 2.23, 2.13 MB/s (+3 % to +21 %), 1.82 (−9 %, others at 0.7 cores); ' +
-    'within it twice (2.00, 2.00). libtorrent reads a socket with recvfrom() calls of up to 3.2 MB; under the cap its reads come as ~2.1 MB bursts about once a second',
+type Capped = 'down' | 'up' | 'disk';
+
+/** Clients whose steady rate under a cap misses ±2 %, with the reason (see the README's limits). */
+const KNOWN_MISSES: Partial<Record<`${TorrentClient | 'syncthing'} ${Capped}`, string>> = {
+  // libtorrent (qBittorrent) and libtorrent-rakshasa (rtorrent) write pieces through mmap'd
+  // files: page faults and writeback, no write call for the helper to charge or hold
+  'qbittorrent disk': 'writes through mmap (libtorrent 2.0): no system call to charge',
+  'rtorrent disk': 'writes through mmap (libtorrent-rakshasa): no system call to charge',
+  // Transmission 3.00 seeds in 3000-byte writev() rounds; under any credit-mode up cap it
+  // reaches ~0.39 of the cap (0.78 MB/s at 2, 1.53 at 4, 3.0 at 100 vs 6.1 uncapped, 8.1 native),
+  // on either interception path and whatever the bucket size: not yet explained
+  'transmission up': 'seeds at ~0.39 of any up cap (0.78 MB/s under 2 MB/s): not yet explained',
 };
 
-async function cappedDownload(t: TestContext, name: TorrentClient | 'syncthing', start: (swarm: Swarm) => Promise<Peer>): Promise<void> {
+/** The client under test downloads (down, disk) from or seeds (up) to a native aria2c peer, capped at 2 MB/s. */
+async function cappedTransfer(t: TestContext, name: TorrentClient | 'syncthing', capped: Capped, start: (swarm: Swarm) => Promise<{ measured: Peer; finisher: Peer }>): Promise<void> {
   await withSwarm({ payloadBytes: 12 * MB }, async (swarm) => {
-    const leecher = await start(swarm);
-    const meter = swarm.meter(leecher, 'down');
-    await assertComplete(leecher, 60_000);
+    const { measured, finisher } = await start(swarm);
+    // the disk cap shows in the download: every payload byte is written at least once
+    const meter = swarm.meter(measured, capped === 'up' ? 'up' : 'down');
+    await assertComplete(finisher, 60_000);
     const rate = meter.steadyRate(swarm.payload.bytes);
     assert.ok(rate, `${name}: a steady rate over 25–75 % of the payload was measured (${meter.samples.length} samples)`);
     const error = rate.bytesPerSecond / CAP - 1;
-    const figures = `${(rate.bytesPerSecond / MB).toFixed(4)} MB/s under a 2 MB/s cap (${(error * 100).toFixed(2)} %)`;
+    const figures = `${(rate.bytesPerSecond / MB).toFixed(4)} MB/s under a 2 MB/s ${capped} cap (${(error * 100).toFixed(2)} %)`;
     t.diagnostic(`${name}: steady ${figures}; helper+engine ${rate.overheadCpuSecondsPerMB.toFixed(4)} CPU s/MB; other processes ${rate.othersCores.toFixed(2)} cores`);
-    await t.test(`steady rate within ±${CAP_TOLERANCE * 100} % of the cap`, { todo: KNOWN_MISSES[name] }, (st) => {
+    await t.test(`steady rate within ±${CAP_TOLERANCE * 100} % of the cap`, { todo: KNOWN_MISSES[`${name} ${capped}`] }, (st) => {
       assert.ok(error <= CAP_TOLERANCE, `${name}: ${figures}`);
       // a machine busy with other people's work starves the engine, never speeds it up:
       // the lower bound holds only when the cores were there for it (as in the CLI's --cpu test)
-      if (rate.othersCores <= QUIET_OTHERS_CORES) assert.ok(error >= -CAP_TOLERANCE, `${name}: ${figures}`);
+      // (the disk cap counts reads too: a client that reads pieces back to check them downloads slower)
+      if (capped === 'disk') st.diagnostic('disk: only the upper bound is checked');
+      else if (rate.othersCores <= QUIET_OTHERS_CORES) assert.ok(error >= -CAP_TOLERANCE, `${name}: ${figures}`);
       else st.diagnostic(`lower bound not checked: other processes used ${rate.othersCores.toFixed(2)} of ${os.availableParallelism()} cores`);
     });
   });
 }
 
-for (const client of TORRENT_CLIENTS) {
-  test(`${client} under interceptor run --down 2MB/s completes at the cap`, { timeout: 90_000 }, async (t) => {
+for (const capped of ['down', 'up', 'disk'] as const) {
+  const wrap = interceptorRun({ [capped]: '2MB/s' });
+  for (const client of TORRENT_CLIENTS) {
+    test(`${client} under interceptor run --${capped} 2MB/s completes at the cap`, { timeout: 90_000 }, async (t) => {
+      requireHelper();
+      requirePrograms('aria2c', EXECUTABLE[client]);
+      await cappedTransfer(t, client, capped, async (swarm) => {
+        if (capped === 'up') {
+          const measured = await swarm.addPeer({ client, role: 'seeder', wrap });
+          return { measured, finisher: await swarm.addPeer({ client: 'aria2c', role: 'leecher' }) };
+        }
+        await swarm.addPeer({ client: 'aria2c', role: 'seeder' });
+        const leecher = await swarm.addPeer({ client, role: 'leecher', wrap });
+        return { measured: leecher, finisher: leecher };
+      });
+    });
+  }
+  test(`syncthing under interceptor run --${capped} 2MB/s syncs at the cap`, { timeout: 90_000 }, async (t) => {
     requireHelper();
-    requirePrograms('aria2c', EXECUTABLE[client]);
-    await cappedDownload(t, client, async (swarm) => {
-      await swarm.addPeer({ client: 'aria2c', role: 'seeder' });
-      return swarm.addPeer({ client, role: 'leecher', wrap: interceptorRun({ down: '2MB/s' }) });
+    requirePrograms('syncthing');
+    await cappedTransfer(t, 'syncthing', capped, async (swarm) => {
+      const pair = await swarm.addSyncthingPair(capped === 'up' ? { sender: { wrap } } : { receiver: { wrap } });
+      return { measured: capped === 'up' ? pair.sender : pair.receiver, finisher: pair.receiver };
     });
   });
 }
-
-test('syncthing under interceptor run --down 2MB/s syncs at the cap', { timeout: 90_000 }, async (t) => {
-  requireHelper();
-  requirePrograms('syncthing');
-  await cappedDownload(t, 'syncthing', async (swarm) => (await swarm.addSyncthingPair({ receiver: { wrap: interceptorRun({ down: '2MB/s' }) } })).receiver);
-});

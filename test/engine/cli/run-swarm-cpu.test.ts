@@ -19,11 +19,15 @@ for (const mechanism of ['ptrace', 'cgroup'] as const) {
     test(`aria2c, Transmission and qBittorrent complete a download under --cpu ${cpu} (${mechanism})`, { timeout: 150_000 }, async (t) => {
       const swarm = await Swarm.create({ payloadBytes: 8 * MB });
       try {
-        await swarm.addPeer({ client: 'aria2c', role: 'seeder' });
         const leechers = [];
         for (const client of CLIENTS) {
           leechers.push(await swarm.addPeer({ client, role: 'leecher', wrap: interceptorRun({ cpu, 'cpu-mechanism': mechanism }) }));
         }
+        // The seeder comes once every leecher is up: a client starting at 10 % of a core can
+        // take seconds to answer a handshake, and a seeder that gave up on it (aria2c keeps
+        // such a peer out for minutes) would leave it without a source, natively as well.
+        await swarm.leechersAnnounced(CLIENTS.length);
+        await swarm.addPeer({ client: 'aria2c', role: 'seeder' });
         for (const peer of leechers) {
           const at = await peer.completed(120_000);
           assert.ok(await peer.verify(), `${peer.name}: the payload's hash`);
