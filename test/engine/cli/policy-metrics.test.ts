@@ -77,7 +77,7 @@ test('apply a file twice (the second changes nothing), export round-trips, error
   }
 
   // without Sleeper: kept, unless --prune
-  writeFileSync(file, POLICY.replace(/  - name: Sleeper[^]*$/, ''));
+  writeFileSync(file, POLICY.replace(/ {2}- name: Sleeper[^]*$/, ''));
   assert.match(cli(['apply', '-f', file], env).stdout, /^= app sleeper: Sleeper \(not in the file; kept/m);
   const pruned = cli(['apply', '-f', file, '--prune'], env);
   assert.match(pruned.stdout, /^- app sleeper: Sleeper$/m);
