@@ -121,11 +121,15 @@ export function parseCommandArgs<N extends CommandName>(name: N, args: unknown):
   if (!schema) throw new CommandError('invalid', `unknown command "${String(name)}"`);
   const result = schema.safeParse(args ?? {});
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new CommandError('invalid', `${String(name)}: ${where}${issue.message}`);
+    throw new CommandError('invalid', `${String(name)}: ${issueText(result.error.issues[0]!)}`);
   }
   return result.data as ParsedCommandArgs<N>;
+}
+
+/** One validation issue for a person, led by the field's path: `apps[2].shares.netDown: expected …`. */
+export function issueText(issue: z.ZodIssue): string {
+  const where = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  return where ? `${where}: ${issue.message}` : issue.message;
 }
 
 export function isCommandName(name: unknown): name is CommandName {

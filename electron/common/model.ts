@@ -109,6 +109,8 @@ export interface ResourceFigure {
   sinceStart: number; // R(Pi, T, τ): average since creation
   lag: number; // R − S (received minus nominal), same unit
   held: number; // demand waiting: bytes held (net/disk), 1/0 for cpu ready-but-not-dispatched
+  used: number; // received since the app started: CPU seconds (cpu), bytes moved (net, disk); bytes now (mem)
+  denials: number; // since the engine started: limit hits (a call held at the cap; cpu, net, disk), growths refused (mem)
 }
 
 export type ResourceFigures = Record<Resource, ResourceFigure>;

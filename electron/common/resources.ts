@@ -130,6 +130,11 @@ export function readResourceValue(resource: Resource, input: string, limit = MAX
   }
 }
 
+/** The words that lift a cap where a value is typed ("none", "off", "no"). */
+export function isNoCapWord(input: string): boolean {
+  return /^(none|off|no)$/i.test(input.trim());
+}
+
 export class UnitParseError extends Error {
   constructor(input: string, expected: string) {
     super(`cannot read "${input}": expected ${expected}`);

@@ -4,13 +4,15 @@
 // app may start.
 import * as text from '../common/event-text.js';
 import type { CpuEnforcement } from '../common/model.js';
-import { RESOURCES } from '../common/resources.js';
+import { RESOURCES, type Resource } from '../common/resources.js';
 import type { EngineContext } from './context.js';
 import { createSchedulerSet, type SchedulerSet } from './schedulers/set.js';
 
 export class Enforcement {
   private set: SchedulerSet | null = null;
   private status: { ok: boolean; reason: string | null } = { ok: false, reason: 'not initialised' };
+  /** Denials per app since the engine started: limit hits (cpu, net, disk), memory growths refused. */
+  private readonly denials = new Map<string, Record<Resource, number>>();
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -47,6 +49,17 @@ export class Enforcement {
     return this.set?.cpu ?? { mechanism: 'ptrace', detail: 'none: enforcement unavailable', unavailable: this.status.reason };
   }
 
+  /** How often each resource of an app was denied since the engine started (ResourceFigure.denials). */
+  denialsOf(appId: string): Readonly<Record<Resource, number>> | undefined {
+    return this.denials.get(appId);
+  }
+
+  private deny(appId: string, resource: Resource): void {
+    let counts = this.denials.get(appId);
+    if (!counts) this.denials.set(appId, (counts = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 }));
+    counts[resource]++;
+  }
+
   /** The schedulers get the active profile's caps; a pause-all is applied as per-app pauses. */
   applyCaps(): void {
     if (!this.set) return;
@@ -78,9 +91,11 @@ export class Enforcement {
     this.set = set;
     const appName = (id: string) => ctx.data.apps.find((d) => d.id === id)?.name ?? id;
     set.on('limitHit', (appId, resource) => {
+      this.deny(appId, resource);
       if (ctx.throttle.allow(`limit:${appId}:${resource}`)) ctx.log.add('limitHit', text.limitHitText(appName(appId), resource), appId, resource);
     });
     set.on('memDenied', (appId, bytes) => {
+      this.deny(appId, 'mem');
       if (ctx.throttle.allow(`mem:${appId}`)) ctx.log.add('memDenied', text.memDeniedText(appName(appId), bytes), appId, 'mem');
     });
     this.applyCaps();

@@ -13,7 +13,7 @@ const entry = (kind: EventLogEntry['kind'], t: number, appId: string | null = 't
   resource,
   message,
 });
-const fig = (held: number, recent = 0, cap: number | null = null): ResourceFigure => ({ nominal: 0, cap, recent, sinceStart: 0, lag: 0, held });
+const fig = (held: number, recent = 0, cap: number | null = null): ResourceFigure => ({ nominal: 0, cap, recent, sinceStart: 0, lag: 0, held, used: 0, denials: 0 });
 const snapshot = (t: number, held: number): Snapshot => ({
   t,
   profile: 'inUse',

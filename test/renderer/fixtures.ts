@@ -43,7 +43,7 @@ export function fullState(apps: AppView[], over: Partial<FullState> = {}): FullS
 }
 
 function figures(recent: number): ResourceFigures {
-  const f = { nominal: 0, cap: null, recent, sinceStart: recent, lag: recent, held: 0 };
+  const f = { nominal: 0, cap: null, recent, sinceStart: recent, lag: recent, held: 0, used: 0, denials: 0 };
   return { cpu: { ...f }, netUp: { ...f }, netDown: { ...f }, disk: { ...f }, mem: { ...f } };
 }
 

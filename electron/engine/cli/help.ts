@@ -18,6 +18,8 @@ Commands:
   profile show|set      show the profile in force, or pick one (or auto)
   pause [--for 15m]     pause all apps (until resumed, or for a while)
   resume                end a pause of all apps
+  apply -f FILE         make the server's caps, profile and apps those of a policy file
+  export                print the server's caps, profile and apps as a policy file
   service install|uninstall|status|print
                         start \`interceptor serve\` at login (systemd user unit)
   help [COMMAND]        show the help of a command
@@ -105,6 +107,37 @@ ${CONNECT_HELP}
   resume: `Usage: interceptor resume [connection options]
 
 End a pause of all apps.
+${CONNECT_HELP}
+`,
+  apply: `Usage: interceptor apply -f FILE|- [--dry-run] [--prune] [--format json|yaml] [connection options]
+
+Make the running server's policy that of FILE (JSON or YAML; - reads stdin): the profile
+choice, the caps of each profile, the apps with their nominal shares. Prints every item:
++ added, ~ changed, - removed, = unchanged. Applying the same file again changes nothing.
+Parts the file leaves out are not touched; an app is matched by its id, else its name.
+
+  -f, --file FILE       the policy (.json is JSON, anything else YAML)
+      --dry-run         print what would change, change nothing
+      --prune           remove (stopping them) the apps that are not in the file
+      --format F        json or yaml, whatever the file's name (default for stdin: yaml)
+
+A policy (the same as \`interceptor export\` prints):
+  profile: auto                      # or inUse, idle, battery
+  caps:
+    inUse: { cpu: 50%, netUp: 8Mbit/s, netDown: 2MB/s, disk: none, mem: 2GB }
+  apps:
+    - name: Syncthing
+      command: syncthing
+      args: [serve, --no-browser]
+      shares: { cpu: 10%, netUp: 1MB/s }   # absent resources: 0
+${RATES}
+${CONNECT_HELP}
+`,
+  export: `Usage: interceptor export [--format json|yaml] [connection options]
+
+Print the running server's policy — the profile choice, the caps of every profile, every
+app — in the format \`interceptor apply -f\` reads (default yaml), so that
+\`interceptor export | interceptor apply -f -\` changes nothing.
 ${CONNECT_HELP}
 `,
   service: `Usage: interceptor service install [--no-start] [--config-dir DIR] [--state-dir DIR]

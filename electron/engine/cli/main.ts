@@ -6,6 +6,7 @@ import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, UsageError, parseCommandLine, type OptionSpec, type Parsed } from './args.js';
 import { HELP, USAGE } from './help.js';
 import { OPEN_OPTIONS, open } from './open.js';
+import { APPLY_OPTIONS, EXPORT_OPTIONS, apply, exportPolicy } from './policy.js';
 import { CONNECT_OPTIONS, apps, caps, pause, profile, resume, status } from './remote.js';
 import { run } from './run.js';
 import { SERVE_OPTIONS, serve } from './serve.js';
@@ -28,6 +29,8 @@ const simple: Record<string, { spec: OptionSpec; positionals?: number; run: (p: 
   status: { spec: { ...CONNECT_OPTIONS, json: { type: 'boolean' } }, run: status },
   pause: { spec: { ...CONNECT_OPTIONS, for: { type: 'string' } }, run: pause },
   resume: { spec: CONNECT_OPTIONS, run: resume },
+  apply: { spec: APPLY_OPTIONS, run: apply },
+  export: { spec: EXPORT_OPTIONS, run: exportPolicy },
 };
 
 async function dispatch(command: string | undefined, rest: string[]): Promise<number> {

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CommandError } from '../../common/contract.js';
 import { AppIdSchema, PROFILE_CHOICES, PROFILE_NAMES, type AppShares, type OwnerLimits, type ProfileChoice, type ProfileName } from '../../common/model.js';
-import { parseBytes, parseFraction, parseRate, type Resource } from '../../common/resources.js';
+import { isNoCapWord, parseBytes, parseFraction, parseRate, type Resource } from '../../common/resources.js';
 import { connectRemote, type RemoteEngine } from '../server/client.js';
 import { DEFAULT_PORT, TOKEN_PATTERN, defaultStateDir, endpointOrigin, readEndpoint, readToken } from '../server/endpoint.js';
 import { UsageError, parseCommandLine, parseDuration, str, type OptionSpec, type Parsed } from './args.js';
@@ -195,7 +195,7 @@ export async function caps(argv: string[], help: (verb?: string) => number): Pro
     const text = str(p.values[FLAG_OF[r]]);
     if (text === undefined) continue;
     if (verb === 'show') throw new UsageError(`caps show takes no --${FLAG_OF[r]}`);
-    limits[r] = /^(none|off|no)$/i.test(text.trim()) ? null : PARSE[r](text);
+    limits[r] = isNoCapWord(text) ? null : PARSE[r](text);
   }
   if (verb === 'set' && Object.keys(limits).length === 0) throw new UsageError('caps set: give at least one of --cpu --up --down --disk --mem (a value, or "none")');
   return withRemote(p.values, async (remote) => {

@@ -1,11 +1,13 @@
 // The HTTP side of `interceptor serve`: the built dashboard's files (client-side routes fall
-// back to its page), /api/state, and the token's hand-off from the first page's URL to a
+// back to its page), /api/state, /metrics (Prometheus, docs/metrics.md), and the token's hand-off from the first page's URL to a
 // cookie; every answer with a strict Content-Security-Policy and the usual hardening headers.
 import { createReadStream, promises as fs } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { contentTypeFor } from '../../common/content-types.js';
 import type { Engine } from '../api.js';
+import { EXPOSITION_CONTENT_TYPE, renderExposition } from '../metrics/exposition.js';
+import type { MetricsSource } from '../metrics/metrics.js';
 import { cookieName, type RequestGuard } from './guard.js';
 
 type Headers = Record<string, string>;
@@ -40,7 +42,7 @@ export function reply(res: http.ServerResponse, status: number, text: string, he
 }
 
 /** The handler of every HTTP request (not the WebSocket upgrade). */
-export function httpHandler(engine: Engine, guard: RequestGuard, staticDir: string): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+export function httpHandler(engine: Engine, guard: RequestGuard, staticDir: string, metrics: MetricsSource): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const hostHeader = req.headers.host;
     if (!guard.hostOk(hostHeader)) return reply(res, 403, 'Forbidden: unexpected Host header');
@@ -59,6 +61,13 @@ export function httpHandler(engine: Engine, guard: RequestGuard, staticDir: stri
       });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'Method not allowed', { ...headers, Allow: 'GET, HEAD' });
+    if (url.pathname === '/metrics') {
+      // Prometheus: the token as a bearer header (or ?token=, answered here, never handed to a cookie)
+      const text = renderExposition(await metrics.families());
+      res.writeHead(200, { ...headers, 'Content-Type': EXPOSITION_CONTENT_TYPE });
+      res.end(req.method === 'HEAD' ? undefined : text);
+      return;
+    }
     if (presented.via === 'query') return handOffToken(req, res, url, headers);
     if (url.pathname === '/api/state') {
       const state = await engine.invoke('getState', {});

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Engine } from '../api.js';
 import { packageRoot } from '../paths.js';
 import { RequestGuard, isLoopback } from './guard.js';
+import { MetricsSource } from '../metrics/metrics.js';
 import { httpHandler } from './http.js';
 import { serveContract } from './socket.js';
 
@@ -49,7 +50,8 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     );
   }
   const guard = new RequestGuard(host, token);
-  const server = http.createServer(httpHandler(engine, guard, staticDir));
+  const metrics = new MetricsSource(engine);
+  const server = http.createServer(httpHandler(engine, guard, staticDir, metrics));
   const contract = serveContract(server, engine, guard);
 
   await new Promise<void>((resolve, reject) => {
@@ -73,6 +75,7 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
     close() {
       closing ??= new Promise<void>((resolve) => {
         contract.close();
+        metrics.close();
         server.close(() => resolve());
         server.closeAllConnections?.();
       });

@@ -90,6 +90,8 @@ export class Snapshots {
         resources = emptyFigures(def.shares, caps);
         for (const r of RESOURCES) resources[r].lag = 0;
       }
+      const denials = this.enforcement.denialsOf(def.id);
+      if (denials) for (const r of RESOURCES) resources[r].denials = denials[r];
       const snap: AppSnapshot = { id: def.id, state, resources };
       apps.push(snap);
       if (alive) active.push(snap);

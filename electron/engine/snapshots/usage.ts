@@ -14,7 +14,7 @@ interface Sample {
   disk: number;
 }
 
-const zeroFigure = (nominal: number, cap: number | null): ResourceFigure => ({ nominal, cap, recent: 0, sinceStart: 0, lag: -nominal, held: 0 });
+const zeroFigure = (nominal: number, cap: number | null): ResourceFigure => ({ nominal, cap, recent: 0, sinceStart: 0, lag: -nominal, held: 0, used: 0, denials: 0 });
 
 export function emptyFigures(nominal: Record<Resource, number>, caps: Record<Resource, number | null>): ResourceFigures {
   const out = {} as ResourceFigures;
@@ -61,14 +61,17 @@ export class UsageTracker {
     out.cpu.recent = cpuFrac(latest.cpuNs - ref.cpuNs, dt);
     out.cpu.sinceStart = cpuFrac(latest.cpuNs, T);
     out.cpu.held = cpuWaiting ? 1 : 0;
+    out.cpu.used = latest.cpuNs / 1e9;
     for (const r of ['netUp', 'netDown', 'disk'] as const) {
       out[r].recent = (latest[r] - ref[r]) / dt;
       out[r].sinceStart = latest[r] / T;
+      out[r].used = latest[r];
     }
     out.netUp.held = u.heldNetUp;
     out.netDown.held = u.heldNetDown;
     out.disk.held = u.heldDisk;
     out.mem.recent = u.memBytes;
+    out.mem.used = u.memBytes;
     const integral = this.memIntegral + (this.memLast ? this.memLast.bytes * (now - this.memLast.t) : 0);
     out.mem.sinceStart = integral / Math.max(1, now - this.startedAt);
     for (const r of RESOURCES) out[r].lag = out[r].sinceStart - out[r].nominal;
@@ -85,6 +88,8 @@ export function totalFigures(apps: readonly AppSnapshot[], limits: OwnerLimits, 
       out[r].recent += a.resources[r].recent;
       out[r].sinceStart += a.resources[r].sinceStart;
       out[r].held += a.resources[r].held;
+      out[r].used += a.resources[r].used;
+      out[r].denials += a.resources[r].denials;
     }
     out[r].lag = out[r].sinceStart - out[r].nominal;
   }
