@@ -222,31 +222,57 @@ void post_event(int kind, int arg, const char *line, size_t len);
 size_t event_backlog_bytes(void);
 void wake_control_thread(void);
 
-/* tracer.c */
+/* tracer.c: the tree's processes and threads, their lifecycle, and the
+ * dispatch of every wait status */
 pid_t tracer_create(char **argv);
 void tracer_handle(pid_t pid, int status);
 void tracer_kill_tree(int sig);
 uint64_t tree_cpu_ns(void);
-void io_windows_flush(void);
 struct thread *thread_find(pid_t tid);
+void for_each_thread(void (*fn)(struct thread *, void *), void *arg);
+void tracer_stop_complete_check(void);
 void pause_one(struct thread *t, void *arg);
+const char *signame(int sig);
+int signum_from_name(const char *name);
+
+/* filter.c: the seccomp filter. Its RET_TRACE data says which handler a stop
+ * belongs to (category_of derives it from the call number). */
+enum { CAT_BYTES = 1, CAT_FDTAB = 2, CAT_MEM = 3, CAT_EXEC = 4 };
+int install_filter(bool unotif);
+int category_of(long nr);
+bool rw_family(long nr);
+
+/* fds.c: fd classes, the fd-table cache and the fd-table calls */
+struct fdtab *fdtab_new(void);
+struct fdtab *fdtab_copy(const struct fdtab *src);
+void fdtab_put(struct fdtab *f);
 int classify_fd(struct proc *p, pid_t tid, int fd);
 bool fdtab_flag(const struct fdtab *f, int fd, int flag);
 void fdtab_set_flag(struct fdtab *f, int fd, int flag, bool on);
-void credit_release(int res);
-void tracer_stop_complete_check(void);
-const char *signame(int sig);
-int signum_from_name(const char *name);
-void for_each_thread(void (*fn)(struct thread *, void *), void *arg);
+void on_fdtab_entry(struct thread *t, struct user_regs_struct *r);
+void on_fdtab_exit(struct thread *t);
+int dup_socket(struct proc *p, int fd);
+/* a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */
+bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
+bool task_file(const struct thread *t, const char *name, char *buf, size_t cap);
+
+/* credit.c: credit queues, and byte calls on the ptrace path */
 bool is_credit(int res);
 void queue_hold(struct thread *t, int res, uint64_t want, bool demand);
 void queue_remove(struct thread *t);
-bool window_open(struct thread *t, int cls);
-void window_settle(struct thread *t, int how);
+void credit_release(int res);
 void release_pending_credit(void);
+ssize_t tracee_peek(pid_t pid, unsigned long addr, void *buf, size_t len);
 uint64_t iov_sum(pid_t pid, unsigned long iov, unsigned long cnt);
 /* A byte call at its entry (seccomp stop, or a handoff's syscall-entry stop): charged, held or let go. */
 void bytes_call_entry(struct thread *t, struct user_regs_struct *r);
+void bytes_call_exit(struct thread *t);
+
+/* windows.c: I/O windows (uncapped read/write family without exit stops) */
+bool window_open(struct thread *t, int cls);
+void window_settle(struct thread *t, int how);
+bool try_window(struct thread *t, struct call *c, int cls);
+void io_windows_flush(void);
 
 /* notify.c */
 void notify_start(int listener);
@@ -265,10 +291,6 @@ bool handoff_on_stop(struct thread *t, int ev, int sig);
 /* sockets.c: the send/recv family on the notification path */
 bool sock_call(int nr);
 void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d);
-int dup_socket(struct proc *p, int fd);
-/* tracer.c: a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */
-bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
-bool task_file(const struct thread *t, const char *name, char *buf, size_t cap);
 
 /* stops.c: transparent CPU stops. The other modes exist to measure why (bench, tests):
  * STOP_ALL interrupts sleeping threads too (their EINTR rewound, timeouts restart
