@@ -134,23 +134,33 @@ struct credit_state {
     int held_calls;
 };
 
+/* The helper's state. Three threads share it (PROTOCOL.md "threads"): the
+ * tracer (main: waitpid, every ptrace request, every command), the control
+ * thread (socket bytes, signals, timers) and the notifier (seccomp
+ * notifications). Each group below says who may touch its fields. */
 struct helper {
-    /* options */
+    /* -- Set by main before the control and notifier threads start, read-only
+     *    afterwards (pthread_create orders the writes before their reads). */
     const char *control_path;
-    bool on_loss_continue;
-    int usage_period_ms;
     bool want_rt, rt;
-    bool rt_on;             /* the tree's threads are SCHED_RR now (cpu.c) */
     bool no_windows;        /* INTERCEPTOR_HELPER_NO_WINDOWS=1: always use exit stops (benchmark/tests) */
     bool no_unotif;         /* INTERCEPTOR_HELPER_NO_UNOTIF=1: read/write family via ptrace too */
     bool no_socknotif;      /* INTERCEPTOR_HELPER_NO_SOCKNOTIF=1: send/recv family via ptrace (benchmark) */
     bool sock_notif;        /* send/recv family on the notification path (killable notifications) */
-    bool handoff_pending;   /* threads wait for handoffs_run (tracer thread) */
     int stop_mode;          /* INTERCEPTOR_HELPER_STOPS (stops.c): how a CPU stop treats sleeping threads */
     int notif_fd;           /* seccomp listener of the app's filter, -1 = ptrace path only */
     bool notif_sync;        /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set on it */
-    bool release_pending[3]; /* credit came back while calls are queued: tracer thread runs credit_release */
     char token[260];
+    int sigfd, slice_tfd, usage_tfd, kill_tfd, watch_tfd, ctl_fd, wake_fd;
+
+    /* -- Under the tracing lock (main.c): the tracer thread holds it around
+     *    each wait status and event batch, the notifier around each
+     *    notification, the control thread around each watch check. */
+    bool on_loss_continue;  /* (`config` may change it) */
+    int usage_period_ms;
+    bool rt_on;             /* the tree's threads are SCHED_RR now (cpu.c) */
+    bool handoff_pending;   /* threads wait for handoffs_run (tracer thread) */
+    bool release_pending[3]; /* credit came back while calls are queued: tracer thread runs credit_release */
     /* app */
     pid_t app_pid;
     bool app_exited;
@@ -172,9 +182,8 @@ struct helper {
     uint64_t pause_started;  /* when the current stop was requested */
     int watched;             /* threads sleeping through the stop (stops.c) */
     bool wake_sent;          /* a `wake` went out during this stop */
-    uint64_t watch_cpu;      /* tree CPU at the last watch check (control thread, under the lock) */
+    uint64_t watch_cpu;      /* tree CPU at the last watch check */
     int watch_quiet;         /* watch checks in a row without CPU growth: the watch backs off */
-    bool watch_armed;        /* shared (atomic): the watch timer runs */
     int slice_runnable;      /* threads found runnable by the stop that ended the slice */
     bool cpu_base_valid;     /* cpu_base is the tree CPU at the end of the last slice or stop */
     uint64_t cpu_base;
@@ -184,15 +193,20 @@ struct helper {
     const char *slice_end;  /* reason once ending */
     double stop_reply_ids[64];
     int stop_replies;
-    /* fds */
-    int sigfd, slice_tfd, usage_tfd, kill_tfd, watch_tfd, ctl_fd, wake_fd;
-    bool ctl_open;              /* shared: under control.c's out_lock */
-    int timer_pending[3];       /* shared (atomic): slice, usage, kill timer expiry queued */
-    pid_t doorbell;
     bool terminating;
-    int hup_seen;               /* shared (atomic): SIGHUP reached the helper (set before it is read) */
-    /* usage change detection */
-    char last_usage_sig[512];
+    char last_usage_sig[512]; /* usage change detection */
+
+    /* -- Under out_lock (control.c, with the output buffer): written by the
+     *    tracer thread only, which may read it without the lock. */
+    bool ctl_open;
+
+    /* -- Atomic (__atomic_*): flags one thread raises for another without
+     *    taking a lock (the control thread must never wait for the tracing
+     *    lock to keep the socket and timers moving). */
+    int timer_pending[3];   /* slice, usage, kill timer expiry queued (control thread sets, tracer clears) */
+    bool watch_armed;       /* the watch timer runs (set by whoever arms it, cleared by the watch) */
+    int hup_seen;           /* SIGHUP reached the helper (control thread sets before the tracer reads) */
+    pid_t doorbell;         /* tracer thread (re)spawns it; any thread rings it (post_event) */
 };
 
 extern struct helper H;
@@ -209,11 +223,12 @@ bool probe_user_notif(void);
 bool probe_pidfd(void);
 bool probe_killable_notif(void);
 
-/* The helper lock: all tracing state is shared by the tracer thread (held
- * around each wait status and event batch) and the notifier thread (around
- * each notification). */
-void helper_lock(void);
-void helper_unlock(void);
+/* The tracing lock guards all tracing state (struct helper's second group,
+ * every struct thread/proc/fdtab): the tracer thread holds it around each
+ * wait status and event batch, the notifier around each notification, the
+ * control thread around each watch check. */
+void tracing_lock(void);
+void tracing_unlock(void);
 bool on_tracer_thread(void);
 
 /* events from the control/notifier threads to the tracer thread (main.c) */

@@ -266,7 +266,7 @@ pid_t tracer_create(char **argv)
         if (ev == 0 && sig != SIGSTOP && sig != SIGCONT && sig != (SIGTRAP | 0x80)) inject = sig;
         ptrace(PTRACE_CONT, pid, 0, (void *)(long)inject);
     }
-    helper_lock();
+    tracing_lock();
     struct proc *p = proc_new(pid, getpid());
     struct thread *t = thread_new(pid);
     if (!p || !t) { kill(pid, SIGKILL); errno = ENOMEM; die("setup"); }
@@ -283,7 +283,7 @@ pid_t tracer_create(char **argv)
     t->parked = true;
     t->park_how = PTRACE_CONT;
     t->park_sig = 0;
-    helper_unlock();
+    tracing_unlock();
     return pid;
 }
 

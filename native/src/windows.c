@@ -87,7 +87,7 @@ void window_settle(struct thread *t, int how)
 
 /* Whether t may be inside a read/write-family call (its latest admitted one
  * still in flight). Its next one cannot start meanwhile: it would wait for
- * the helper lock in the notifier. */
+ * the tracing lock in the notifier. */
 static bool maybe_in_rw_call(struct thread *t)
 {
     char buf[32];
