@@ -41,12 +41,13 @@ if (files.length === 0) {
 
 // The native suite runs once more against each sanitizer build of the helper
 // (native/Makefile `sanitizers`; the harness fails a test on any report).
-const runs = [{ label: '', files, env: {} }];
+const runs = [{ label: '', files, env: {}, flags: [] }];
 const nativeFiles = files.filter((f) => path.relative(root, f).startsWith('test/native/'));
 if (process.platform === 'linux' && nativeFiles.length > 0) {
   for (const san of ['asan', 'tsan']) {
     const helper = path.join(root, 'native', `build-${san}`, 'interceptor-helper');
-    runs.push({ label: `native suite, ${san} helper`, files: nativeFiles, env: { INTERCEPTOR_HELPER: helper } });
+    // (force-exit: a helper halted by a report can leave a failed test's servers open)
+    runs.push({ label: `native suite, ${san} helper`, files: nativeFiles, env: { INTERCEPTOR_HELPER: helper }, flags: ['--test-force-exit'] });
   }
 }
 
@@ -59,6 +60,7 @@ for (const run of runs) {
     [
       '--import', 'tsx',
       '--test',
+      ...run.flags,
       '--test-concurrency=1', // real-process suites measure CPU shares: never run them side by side
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=' + path.join(root, 'scripts/count-reporter.mjs'), '--test-reporter-destination=' + countsFile,

@@ -143,6 +143,16 @@ export async function startApp(command: string, args: string[], opts: StartOptio
     await server.close();
     throw e;
   }
+  // A helper that dies without its `exit` event (a crash, a sanitizer report) fails a
+  // test awaiting `exited` instead of hanging it; tests that kill the helper on
+  // purpose never await it, hence the no-op catch.
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
+    session.on('exit', resolve);
+    void helperExited.then((st) =>
+      setTimeout(() => reject(new Error(`helper exited (${JSON.stringify(st)}) without an exit event: ${err.slice(0, 4000)}`)), 1000).unref(),
+    );
+  });
+  exited.catch(() => {});
   const app: App = {
     server,
     session,
@@ -154,7 +164,7 @@ export async function startApp(command: string, args: string[], opts: StartOptio
     logs: [],
     stdout: () => out,
     stderr: () => err,
-    exited: new Promise((resolve) => session.on('exit', resolve)),
+    exited,
     helperExited,
     usage: async () => {
       await session.requestUsage();
@@ -192,7 +202,10 @@ export async function startApp(command: string, args: string[], opts: StartOptio
 
 /** For test.after(): kill whatever a failed test left behind. */
 export async function cleanupAll(): Promise<void> {
-  for (const a of [...live]) await a.cleanup();
+  // every app, even when one's cleanup fails (a sanitizer report): then fail after
+  const errors: unknown[] = [];
+  for (const a of [...live]) await a.cleanup().catch((e: unknown) => errors.push(e));
+  if (errors.length > 0) throw errors[0];
 }
 
 export function tmpDir(): { dir: string; remove: () => void } {
