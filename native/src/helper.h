@@ -196,8 +196,10 @@ struct helper {
     bool terminating;
     char last_usage_sig[512]; /* usage change detection */
 
-    /* -- Under out_lock (control.c, with the output buffer): written by the
-     *    tracer thread only, which may read it without the lock. */
+    /* -- out_lock (control.c) guards it with the output buffer. Only the
+     *    tracer thread writes it, holding the tracing lock too, so it may be
+     *    read under either lock (the control thread takes out_lock, the
+     *    notifier holds the tracing lock) or on the tracer thread. */
     bool ctl_open;
 
     /* -- Atomic (__atomic_*): flags one thread raises for another without
