@@ -38,6 +38,8 @@ if (want('native')) {
     process.exit(1);
   } else {
     run('native helper', 'make', ['-C', 'native', '--no-print-directory']);
+    // the test suite also runs the helper's ASan+UBSan and TSan builds
+    run('native helper, sanitizer builds', 'make', ['-C', 'native', '--no-print-directory', 'sanitizers']);
   }
 }
 if (want('node')) run('engine, CLI and shell (tsc)', bin('tsc'), ['-p', 'tsconfig.node.json']);

@@ -39,27 +39,47 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const countsFile = path.join(mkdtempSync(path.join(tmpdir(), 'interceptor-tests-')), 'counts.json');
-const result = spawnSync(
-  process.execPath,
-  [
-    '--import', 'tsx',
-    '--test',
-    '--test-concurrency=1', // real-process suites measure CPU shares: never run them side by side
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=' + path.join(root, 'scripts/count-reporter.mjs'), '--test-reporter-destination=' + countsFile,
-    ...files,
-  ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, INTERCEPTOR_TEST: '1' } },
-);
-
-let counts = { passed: 0, failed: 0, skipped: 0 };
-try {
-  counts = JSON.parse(readFileSync(countsFile, 'utf8'));
-} catch {
-  counts.failed = 1; // the runner itself died before reporting
+// The native suite runs once more against each sanitizer build of the helper
+// (native/Makefile `sanitizers`; the harness fails a test on any report).
+const runs = [{ label: '', files, env: {}, timeoutMs: undefined }];
+const nativeFiles = files.filter((f) => path.relative(root, f).startsWith('test/native/'));
+if (process.platform === 'linux' && nativeFiles.length > 0) {
+  for (const san of ['asan', 'tsan']) {
+    const helper = path.join(root, 'native', `build-${san}`, 'interceptor-helper');
+    // (time limit: a helper halted by a report can leave a failed test's servers
+    // open, and the file would never end; the run takes about a minute)
+    runs.push({ label: `native suite, ${san} helper`, files: nativeFiles, env: { INTERCEPTOR_HELPER: helper }, timeoutMs: 5 * 60 * 1000 });
+  }
 }
-if (result.status !== 0 && counts.failed === 0) counts.failed = 1;
+
+const counts = { passed: 0, failed: 0, skipped: 0 };
+for (const run of runs) {
+  if (run.label) console.log(`\n# ${run.label}`);
+  const countsFile = path.join(mkdtempSync(path.join(tmpdir(), 'interceptor-tests-')), 'counts.json');
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import', 'tsx',
+      '--test',
+      '--test-concurrency=1', // real-process suites measure CPU shares: never run them side by side
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=' + path.join(root, 'scripts/count-reporter.mjs'), '--test-reporter-destination=' + countsFile,
+      ...run.files,
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, INTERCEPTOR_TEST: '1', ...run.env }, timeout: run.timeoutMs, killSignal: 'SIGKILL' },
+  );
+  let got = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    got = JSON.parse(readFileSync(countsFile, 'utf8'));
+  } catch {
+    got.failed = 1; // the runner itself died before reporting
+  }
+  if (result.status !== 0 && got.failed === 0) got.failed = 1;
+  if (result.signal) console.log(`# ${run.label || 'test run'} ended by ${result.signal} (time limit)`);
+  counts.passed += got.passed;
+  counts.failed += got.failed;
+  counts.skipped += got.skipped ?? 0;
+}
 const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';
 console.log(`${counts.passed} passed, ${counts.failed} failed${skipped}`);
 process.exit(counts.failed > 0 ? 1 : 0);

@@ -91,7 +91,7 @@ static int try_write(void)
     return 0;
 }
 
-/* Tracer and notifier threads (under the helper lock). */
+/* Tracer and notifier threads (under the tracing lock). */
 void control_send(const char *line, bool droppable)
 {
     size_t len = strlen(line);

@@ -134,23 +134,33 @@ struct credit_state {
     int held_calls;
 };
 
+/* The helper's state. Three threads share it (PROTOCOL.md "threads"): the
+ * tracer (main: waitpid, every ptrace request, every command), the control
+ * thread (socket bytes, signals, timers) and the notifier (seccomp
+ * notifications). Each group below says who may touch its fields. */
 struct helper {
-    /* options */
+    /* -- Set by main before the control and notifier threads start, read-only
+     *    afterwards (pthread_create orders the writes before their reads). */
     const char *control_path;
-    bool on_loss_continue;
-    int usage_period_ms;
     bool want_rt, rt;
-    bool rt_on;             /* the tree's threads are SCHED_RR now (cpu.c) */
     bool no_windows;        /* INTERCEPTOR_HELPER_NO_WINDOWS=1: always use exit stops (benchmark/tests) */
     bool no_unotif;         /* INTERCEPTOR_HELPER_NO_UNOTIF=1: read/write family via ptrace too */
     bool no_socknotif;      /* INTERCEPTOR_HELPER_NO_SOCKNOTIF=1: send/recv family via ptrace (benchmark) */
     bool sock_notif;        /* send/recv family on the notification path (killable notifications) */
-    bool handoff_pending;   /* threads wait for handoffs_run (tracer thread) */
     int stop_mode;          /* INTERCEPTOR_HELPER_STOPS (stops.c): how a CPU stop treats sleeping threads */
     int notif_fd;           /* seccomp listener of the app's filter, -1 = ptrace path only */
     bool notif_sync;        /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set on it */
-    bool release_pending[3]; /* credit came back while calls are queued: tracer thread runs credit_release */
     char token[260];
+    int sigfd, slice_tfd, usage_tfd, kill_tfd, watch_tfd, ctl_fd, wake_fd;
+
+    /* -- Under the tracing lock (main.c): the tracer thread holds it around
+     *    each wait status and event batch, the notifier around each
+     *    notification, the control thread around each watch check. */
+    bool on_loss_continue;  /* (`config` may change it) */
+    int usage_period_ms;
+    bool rt_on;             /* the tree's threads are SCHED_RR now (cpu.c) */
+    bool handoff_pending;   /* threads wait for handoffs_run (tracer thread) */
+    bool release_pending[3]; /* credit came back while calls are queued: tracer thread runs credit_release */
     /* app */
     pid_t app_pid;
     bool app_exited;
@@ -172,9 +182,8 @@ struct helper {
     uint64_t pause_started;  /* when the current stop was requested */
     int watched;             /* threads sleeping through the stop (stops.c) */
     bool wake_sent;          /* a `wake` went out during this stop */
-    uint64_t watch_cpu;      /* tree CPU at the last watch check (control thread, under the lock) */
+    uint64_t watch_cpu;      /* tree CPU at the last watch check */
     int watch_quiet;         /* watch checks in a row without CPU growth: the watch backs off */
-    bool watch_armed;        /* shared (atomic): the watch timer runs */
     int slice_runnable;      /* threads found runnable by the stop that ended the slice */
     bool cpu_base_valid;     /* cpu_base is the tree CPU at the end of the last slice or stop */
     uint64_t cpu_base;
@@ -184,15 +193,22 @@ struct helper {
     const char *slice_end;  /* reason once ending */
     double stop_reply_ids[64];
     int stop_replies;
-    /* fds */
-    int sigfd, slice_tfd, usage_tfd, kill_tfd, watch_tfd, ctl_fd, wake_fd;
-    bool ctl_open;              /* shared: under control.c's out_lock */
-    int timer_pending[3];       /* shared (atomic): slice, usage, kill timer expiry queued */
-    pid_t doorbell;
     bool terminating;
-    int hup_seen;               /* shared (atomic): SIGHUP reached the helper (set before it is read) */
-    /* usage change detection */
-    char last_usage_sig[512];
+    char last_usage_sig[512]; /* usage change detection */
+
+    /* -- out_lock (control.c) guards it with the output buffer. Only the
+     *    tracer thread writes it, holding the tracing lock too, so it may be
+     *    read under either lock (the control thread takes out_lock, the
+     *    notifier holds the tracing lock) or on the tracer thread. */
+    bool ctl_open;
+
+    /* -- Atomic (__atomic_*): flags one thread raises for another without
+     *    taking a lock (the control thread must never wait for the tracing
+     *    lock to keep the socket and timers moving). */
+    int timer_pending[3];   /* slice, usage, kill timer expiry queued (control thread sets, tracer clears) */
+    bool watch_armed;       /* the watch timer runs (set by whoever arms it, cleared by the watch) */
+    int hup_seen;           /* SIGHUP reached the helper (control thread sets before the tracer reads) */
+    pid_t doorbell;         /* tracer thread (re)spawns it; any thread rings it (post_event) */
 };
 
 extern struct helper H;
@@ -209,11 +225,12 @@ bool probe_user_notif(void);
 bool probe_pidfd(void);
 bool probe_killable_notif(void);
 
-/* The helper lock: all tracing state is shared by the tracer thread (held
- * around each wait status and event batch) and the notifier thread (around
- * each notification). */
-void helper_lock(void);
-void helper_unlock(void);
+/* The tracing lock guards all tracing state (struct helper's second group,
+ * every struct thread/proc/fdtab): the tracer thread holds it around each
+ * wait status and event batch, the notifier around each notification, the
+ * control thread around each watch check. */
+void tracing_lock(void);
+void tracing_unlock(void);
 bool on_tracer_thread(void);
 
 /* events from the control/notifier threads to the tracer thread (main.c) */
@@ -222,31 +239,57 @@ void post_event(int kind, int arg, const char *line, size_t len);
 size_t event_backlog_bytes(void);
 void wake_control_thread(void);
 
-/* tracer.c */
+/* tracer.c: the tree's processes and threads, their lifecycle, and the
+ * dispatch of every wait status */
 pid_t tracer_create(char **argv);
 void tracer_handle(pid_t pid, int status);
 void tracer_kill_tree(int sig);
 uint64_t tree_cpu_ns(void);
-void io_windows_flush(void);
 struct thread *thread_find(pid_t tid);
+void for_each_thread(void (*fn)(struct thread *, void *), void *arg);
+void tracer_stop_complete_check(void);
 void pause_one(struct thread *t, void *arg);
+const char *signame(int sig);
+int signum_from_name(const char *name);
+
+/* filter.c: the seccomp filter. Its RET_TRACE data says which handler a stop
+ * belongs to (category_of derives it from the call number). */
+enum { CAT_BYTES = 1, CAT_FDTAB = 2, CAT_MEM = 3, CAT_EXEC = 4 };
+int install_filter(bool unotif);
+int category_of(long nr);
+bool rw_family(long nr);
+
+/* fds.c: fd classes, the fd-table cache and the fd-table calls */
+struct fdtab *fdtab_new(void);
+struct fdtab *fdtab_copy(const struct fdtab *src);
+void fdtab_put(struct fdtab *f);
 int classify_fd(struct proc *p, pid_t tid, int fd);
 bool fdtab_flag(const struct fdtab *f, int fd, int flag);
 void fdtab_set_flag(struct fdtab *f, int fd, int flag, bool on);
-void credit_release(int res);
-void tracer_stop_complete_check(void);
-const char *signame(int sig);
-int signum_from_name(const char *name);
-void for_each_thread(void (*fn)(struct thread *, void *), void *arg);
+void on_fdtab_entry(struct thread *t, struct user_regs_struct *r);
+void on_fdtab_exit(struct thread *t);
+int dup_socket(struct proc *p, int fd);
+/* a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */
+bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
+bool task_file(const struct thread *t, const char *name, char *buf, size_t cap);
+
+/* credit.c: credit queues, and byte calls on the ptrace path */
 bool is_credit(int res);
 void queue_hold(struct thread *t, int res, uint64_t want, bool demand);
 void queue_remove(struct thread *t);
-bool window_open(struct thread *t, int cls);
-void window_settle(struct thread *t, int how);
+void credit_release(int res);
 void release_pending_credit(void);
+ssize_t tracee_peek(pid_t pid, unsigned long addr, void *buf, size_t len);
 uint64_t iov_sum(pid_t pid, unsigned long iov, unsigned long cnt);
 /* A byte call at its entry (seccomp stop, or a handoff's syscall-entry stop): charged, held or let go. */
 void bytes_call_entry(struct thread *t, struct user_regs_struct *r);
+void bytes_call_exit(struct thread *t);
+
+/* windows.c: I/O windows (uncapped read/write family without exit stops) */
+bool window_open(struct thread *t, int cls);
+void window_settle(struct thread *t, int how);
+bool try_window(struct thread *t, struct call *c, int cls);
+void io_windows_flush(void);
 
 /* notify.c */
 void notify_start(int listener);
@@ -265,10 +308,6 @@ bool handoff_on_stop(struct thread *t, int ev, int sig);
 /* sockets.c: the send/recv family on the notification path */
 bool sock_call(int nr);
 void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d);
-int dup_socket(struct proc *p, int fd);
-/* tracer.c: a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */
-bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
-bool task_file(const struct thread *t, const char *name, char *buf, size_t cap);
 
 /* stops.c: transparent CPU stops. The other modes exist to measure why (bench, tests):
  * STOP_ALL interrupts sleeping threads too (their EINTR rewound, timeouts restart

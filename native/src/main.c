@@ -51,11 +51,11 @@
 
 struct helper H;
 
-static pthread_mutex_t helper_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t tracing_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t tracer_thread;
 
-void helper_lock(void) { pthread_mutex_lock(&helper_mutex); }
-void helper_unlock(void) { pthread_mutex_unlock(&helper_mutex); }
+void tracing_lock(void) { pthread_mutex_lock(&tracing_mutex); }
+void tracing_unlock(void) { pthread_mutex_unlock(&tracing_mutex); }
 bool on_tracer_thread(void) { return pthread_equal(pthread_self(), tracer_thread); }
 
 /* Children (the app, the doorbell) start with default dispositions and an
@@ -190,7 +190,9 @@ void post_event(int kind, int arg, const char *line, size_t len)
     ev_bytes += sizeof *e + e->len;
     __atomic_store_n(&ev_pending, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&ev_lock);
-    if (H.doorbell > 0) kill(H.doorbell, SIGUSR1);
+    /* (any thread, without the tracing lock: the tracer may respawn it) */
+    pid_t bell = __atomic_load_n(&H.doorbell, __ATOMIC_ACQUIRE);
+    if (bell > 0) kill(bell, SIGUSR1);
 }
 
 size_t event_backlog_bytes(void)
@@ -274,7 +276,7 @@ static void on_doorbell(int status)
         ptrace(PTRACE_CONT, H.doorbell, 0, 0); /* swallow the signal */
     } else {
         /* someone killed it: ring a new one */
-        H.doorbell = spawn_doorbell();
+        __atomic_store_n(&H.doorbell, spawn_doorbell(), __ATOMIC_RELEASE);
     }
     drain_events();
 }
@@ -407,35 +409,35 @@ int main(int argc, char **argv)
     H.ctl_fd = control_connect(H.control_path);
     H.ctl_open = true;
     tracer_create(&argv[i]);
-    helper_lock();
+    tracing_lock();
     send_hello();
     if (H.notif_fd >= 0 && !H.notif_sync)
         helper_log("info", "seccomp notifications without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (kernel < 6.6?): slower");
     if (H.procs) send_tree("spawn", H.app_pid, getpid(), H.procs->comm, sizeof H.procs->comm);
     arm_timer(H.usage_tfd, (uint64_t)H.usage_period_ms * 1000000ull, (uint64_t)H.usage_period_ms * 1000000ull);
-    helper_unlock();
+    tracing_unlock();
 
-    H.doorbell = spawn_doorbell();
+    __atomic_store_n(&H.doorbell, spawn_doorbell(), __ATOMIC_RELEASE);
     if (H.doorbell < 0) { perror("interceptor-helper: doorbell"); kill(H.app_pid, SIGKILL); return 125; }
     pthread_t ctl;
     if (pthread_create(&ctl, NULL, control_thread_main, NULL) != 0) { perror("interceptor-helper: thread"); kill(H.app_pid, SIGKILL); return 125; }
 
     for (;;) {
-        helper_lock();
+        tracing_lock();
         if (H.app_exited && H.nprocs == 0) finish(); /* exits: the notifier goes with us */
         if (__atomic_load_n(&ev_pending, __ATOMIC_ACQUIRE)) drain_events();
         release_pending_credit();
         handoffs_run();
-        helper_unlock();
+        tracing_unlock();
         int status;
         pid_t pid = waitpid(-1, &status, __WALL);
-        helper_lock();
+        tracing_lock();
         if (pid < 0) {
             if (errno != EINTR) {
                 /* ECHILD: not even the doorbell is left */
                 if (H.app_exited) finish();
-                H.doorbell = spawn_doorbell();
-                if (H.doorbell < 0) { begin_terminate(0); helper_unlock(); usleep(10000); continue; }
+                __atomic_store_n(&H.doorbell, spawn_doorbell(), __ATOMIC_RELEASE);
+                if (H.doorbell < 0) { begin_terminate(0); tracing_unlock(); usleep(10000); continue; }
             }
         } else if (pid == H.doorbell) {
             on_doorbell(status);
@@ -444,6 +446,6 @@ int main(int argc, char **argv)
         }
         release_pending_credit();
         handoffs_run();
-        helper_unlock();
+        tracing_unlock();
     }
 }

@@ -11,7 +11,7 @@
  * and the window settles it against what moved; a call without credit is
  * simply not answered yet (the thread waits in the kernel) until a grant.
  *
- * Shared state is under the helper lock. The notifier never calls ptrace
+ * Shared state is under the tracing lock. The notifier never calls ptrace
  * (only the attaching thread may): releases it causes are posted to the
  * tracer thread (EV_RELEASE). Tracee errors only ever affect that call. */
 #include "helper.h"
@@ -224,12 +224,12 @@ static void *notifier_main(void *arg)
             if (r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p.revents & POLLIN)) break;
             continue;
         }
-        helper_lock();
+        tracing_lock();
         on_notif(n);
         bool post = false;
         for (int r = 0; r < R_COUNT; r++) post |= H.release_pending[r];
         post |= H.handoff_pending;
-        helper_unlock();
+        tracing_unlock();
         if (post) post_event(EV_RELEASE, 0, NULL, 0);
     }
     free(n);

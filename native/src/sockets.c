@@ -62,7 +62,7 @@
 #define RECV_FLAGS (MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC | MSG_CMSG_CLOEXEC | MSG_WAITFORONE)
 #define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_CONFIRM | MSG_EOR)
 
-/* Under the helper lock: one call at a time, whichever thread runs it. */
+/* Under the tracing lock: one call at a time, whichever thread runs it. */
 static char *buf, ctl[CTL_BYTES], name[NAME_BYTES];
 static size_t bufcap;
 

@@ -22,7 +22,7 @@
  * traced thread for them so its tracer can see them: such an EINTR is
  * rewound too.
  *
- * All of this runs on the tracer thread under the helper lock, except
+ * All of this runs on the tracer thread under the tracing lock, except
  * stops_watch_check (control thread, takes the lock) and stops_note_wake
  * (tracer or notifier thread, under the lock). */
 #include "helper.h"
@@ -190,7 +190,7 @@ void stops_watch_arm(void)
  * each thread (EV_WATCH: stops_watch_scan). */
 void stops_watch_check(void)
 {
-    helper_lock();
+    tracing_lock();
     bool grew = false, cpu = H.paused && H.watched > 0, waits = held_waits() > 0;
     uint64_t next = SIGNAL_WATCH_NS;
     if (cpu) {
@@ -203,7 +203,7 @@ void stops_watch_check(void)
     }
     if (cpu || waits) arm_timer(H.watch_tfd, next, 0);
     else __atomic_store_n(&H.watch_armed, false, __ATOMIC_RELEASE);
-    helper_unlock();
+    tracing_unlock();
     if (grew || waits) post_event(EV_WATCH, 0, NULL, 0);
 }
 

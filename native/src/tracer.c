@@ -1,7 +1,8 @@
-/* The Catcher proper: creates the app under a seccomp filter, traces every
- * task of its tree with ptrace (SEIZE semantics), classifies fds, charges the
- * bytes each call actually moved, holds calls that lack credit, and parks
- * every thread when the engine takes the CPU away.
+/* The Catcher proper: creates the app (its seccomp filter: filter.c),
+ * traces every task of its tree with ptrace (SEIZE semantics), keeps the
+ * tree's processes and threads, and dispatches every wait status to the
+ * handlers of byte calls (credit.c, windows.c), fd-table calls (fds.c),
+ * memory calls (memory.c) and CPU stops (stops.c).
  *
  * Every tracee error (ESRCH because a task died under us, unreadable
  * memory, ...) is handled locally: it never kills the helper. */
@@ -38,9 +39,6 @@
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE (1U << 1)
 #endif
-
-/* seccomp RET_TRACE data: which handler a stop belongs to */
-enum { CAT_BYTES = 1, CAT_FDTAB = 2, CAT_MEM = 3, CAT_EXEC = 4 };
 
 /* ------------------------------------------------------------------ */
 /* thread table                                                        */
@@ -84,107 +82,6 @@ void for_each_thread(void (*fn)(struct thread *, void *), void *arg)
             t = next;
         }
     }
-}
-
-/* ------------------------------------------------------------------ */
-/* fd tables                                                           */
-
-static struct fdtab *fdtab_new(void)
-{
-    struct fdtab *f = calloc(1, sizeof *f);
-    if (f) f->refs = 1;
-    return f;
-}
-
-static struct fdtab *fdtab_copy(const struct fdtab *src)
-{
-    struct fdtab *f = fdtab_new();
-    if (!f || !src || src->cap == 0) return f;
-    f->cls = malloc((size_t)src->cap);
-    f->flux = calloc((size_t)src->cap, sizeof *f->flux);
-    if (!f->cls || !f->flux) { free(f->cls); free(f->flux); f->cls = NULL; f->flux = NULL; return f; }
-    memcpy(f->cls, src->cls, (size_t)src->cap);
-    f->cap = src->cap;
-    return f;
-}
-
-static void fdtab_put(struct fdtab *f)
-{
-    if (f && --f->refs == 0) { free(f->cls); free(f->flux); free(f); }
-}
-
-#define FDCACHE_MAX 65536
-static bool fdtab_reserve(struct fdtab *f, int fd)
-{
-    if (fd < f->cap) return true;
-    if (fd >= FDCACHE_MAX) return false;
-    int ncap = f->cap ? f->cap : 64;
-    while (ncap <= fd) ncap *= 2;
-    uint8_t *c = realloc(f->cls, (size_t)ncap);
-    if (!c) return false;
-    f->cls = c;
-    uint16_t *x = realloc(f->flux, (size_t)ncap * sizeof *x);
-    if (!x) return false;
-    f->flux = x;
-    memset(f->cls + f->cap, 0, (size_t)(ncap - f->cap));
-    memset(f->flux + f->cap, 0, (size_t)(ncap - f->cap) * sizeof *x);
-    f->cap = ncap;
-    return true;
-}
-
-
-static void fdtab_clear(struct fdtab *f)
-{
-    if (f && f->cap) memset(f->cls, 0, (size_t)f->cap);
-}
-
-/* Classifies fd of task tid (of process p): sockets of the inet families are
- * network, regular files and block devices are disk, everything else (pipes,
- * ttys, eventfds, AF_UNIX/netlink sockets) is not charged. */
-static int classify_uncached(struct proc *p, pid_t tid, int fd)
-{
-    char path[64];
-    struct stat st;
-    snprintf(path, sizeof path, "/proc/%d/fd/%d", tid, fd);
-    if (stat(path, &st) != 0) return -1; /* not open (EBADF will follow) */
-    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) return FD_DISK;
-    if (!S_ISSOCK(st.st_mode)) return FD_OTHER;
-    /* Socket family: borrow a duplicate of the tracee's fd and ask SO_DOMAIN.
-     * (Through the process's pidfd: pidfd_open refuses a thread that does not
-     * lead its group, and every socket of a multi-threaded app's other
-     * threads would then have been taken for the network.) */
-    int dup = p ? dup_socket(p, fd) : -1;
-    if (dup < 0) return FD_NET;
-    int dom = 0;
-    socklen_t len = sizeof dom;
-    int r = getsockopt(dup, SOL_SOCKET, SO_DOMAIN, &dom, &len);
-    close(dup);
-    if (r != 0) return FD_NET;
-    return (dom == AF_INET || dom == AF_INET6) ? FD_NET : FD_OTHER;
-}
-
-bool fdtab_flag(const struct fdtab *f, int fd, int flag)
-{
-    return f && fd >= 0 && fd < f->cap && !f->flux_all && f->flux[fd] == 0 && (f->cls[fd] & flag);
-}
-
-void fdtab_set_flag(struct fdtab *f, int fd, int flag, bool on)
-{
-    if (!f || fd < 0 || fd >= f->cap || f->flux_all || f->flux[fd]) return;
-    if (on) f->cls[fd] |= (uint8_t)flag;
-    else f->cls[fd] &= (uint8_t)~flag;
-}
-
-int classify_fd(struct proc *p, pid_t tid, int fd)
-{
-    if (fd < 0) return FD_OTHER;
-    struct fdtab *f = p ? p->fdt : NULL;
-    bool cacheable = f && !f->flux_all && fdtab_reserve(f, fd) && f->flux[fd] == 0;
-    if (cacheable && (f->cls[fd] & FD_CLASS_MASK) != FD_UNKNOWN) return f->cls[fd] & FD_CLASS_MASK;
-    int c = classify_uncached(p, tid, fd);
-    if (c < 0) return FD_OTHER;
-    if (cacheable) f->cls[fd] = (uint8_t)c;
-    return c;
 }
 
 /* ------------------------------------------------------------------ */
@@ -245,35 +142,6 @@ static void proc_gone(struct proc *p)
     free(p);
 }
 
-/* A duplicate of process p's fd (we are its tracer, so pidfd_getfd is
- * permitted), or -1. The caller closes it. */
-bool proc_file(pid_t pid, const char *name, char *buf, size_t cap)
-{
-    char path[80];
-    snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    ssize_t n = read(fd, buf, cap - 1);
-    close(fd);
-    if (n <= 0) return false;
-    buf[n] = 0;
-    return true;
-}
-
-bool task_file(const struct thread *t, const char *name, char *buf, size_t cap)
-{
-    char rel[64];
-    snprintf(rel, sizeof rel, "task/%d/%s", t->tid, name);
-    return proc_file(t->proc ? t->proc->pid : t->tid, rel, buf, cap);
-}
-
-int dup_socket(struct proc *p, int fd)
-{
-    if (p->pidfd < 0) p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-    if (p->pidfd < 0) return -1;
-    return (int)syscall(SYS_pidfd_getfd, p->pidfd, fd, 0);
-}
-
 /* ------------------------------------------------------------------ */
 /* the tree                                                            */
 
@@ -285,527 +153,6 @@ static void kill_one_proc(int sig)
 void tracer_kill_tree(int sig)
 {
     kill_one_proc(sig);
-}
-
-/* ------------------------------------------------------------------ */
-/* credits                                                             */
-
-bool is_credit(int res) { return H.cr[res].mode == 1; }
-
-void queue_remove(struct thread *t)
-{
-    if (!t->held) return;
-    struct credit_state *cs = &H.cr[t->held_res];
-    struct thread **pp = &cs->qhead, *prev = NULL;
-    while (*pp && *pp != t) { prev = *pp; pp = &(*pp)->qnext; }
-    if (*pp) {
-        *pp = t->qnext;
-        if (cs->qtail == t) cs->qtail = prev;
-    }
-    cs->held_bytes -= t->held_want;
-    cs->held_calls--;
-    t->held = false;
-    t->held_notif = false;
-    t->held_sock = false;
-    t->notif_id = 0;
-    t->held_want = 0;
-    t->qnext = NULL;
-}
-
-static const char *res_name(int r)
-{
-    return r == R_NETUP ? "netUp" : r == R_NETDOWN ? "netDown" : "disk";
-}
-
-/* Queues t at the tail of res (its call asks want bytes) and, unless it is
- * a restarted call already reported, tells the engine. */
-void queue_hold(struct thread *t, int res, uint64_t want, bool demand)
-{
-    struct credit_state *cs = &H.cr[res];
-    t->held = true;
-    t->held_res = res;
-    t->held_want = want;
-    t->qnext = NULL;
-    if (cs->qtail) cs->qtail->qnext = t; else cs->qhead = t;
-    cs->qtail = t;
-    cs->held_bytes += want;
-    cs->held_calls++;
-    stops_watch_arm(); /* (signals for it) */
-    if (!demand) return;
-    char line[160];
-    snprintf(line, sizeof line, "{\"type\":\"demand\",\"resource\":\"%s\",\"bytes\":%llu}",
-             res_name(res), (unsigned long long)want);
-    control_send(line, false);
-    send_usage(true);
-}
-
-/* Admits the thread's pending call if every charged side has credit; the
- * requested size is reserved so that concurrent calls cannot overshoot a
- * budget by more than one call. Otherwise the thread is held (left in its
- * seccomp stop, costing nothing) at the tail of the first short resource. */
-static void try_admit(struct thread *t)
-{
-    struct call *c = &t->call;
-    for (int i = 0; i < c->nsides; i++) {
-        int r = c->side[i].res;
-        /* windows may still reserve what completed calls did not use */
-        if (is_credit(r) && H.cr[r].credit <= 0) io_windows_flush();
-        if (is_credit(r) && H.cr[r].credit <= 0) {
-            queue_hold(t, r, c->want, true);
-            return;
-        }
-    }
-    for (int i = 0; i < c->nsides; i++) {
-        struct side *s = &c->side[i];
-        s->reserved = false;
-        if (is_credit(s->res)) {
-            H.cr[s->res].credit -= (int64_t)c->want;
-            s->reserved = true;
-        }
-    }
-    t->exit_kind = EX_BYTES;
-    resume_thread(t, PTRACE_SYSCALL, 0);
-}
-
-/* Tracer thread only (a ptrace-held call is resumed with ptrace). A stale
- * notification entry (its thread left the call for a ptrace stop) keeps its
- * place while credit is short; its restarted call takes it over. */
-void credit_release(int res)
-{
-    struct credit_state *cs = &H.cr[res];
-    H.release_pending[res] = false;
-    /* a stopped tree gets nothing now: the next `run`/`free` releases */
-    if (H.paused) return;
-    /* from the head each time: what we call may release (engine loss) too */
-    while (cs->mode == 0 || cs->credit > 0) {
-        struct thread *t = cs->qhead;
-        while (t && cs->mode == 1 && t->held_notif && t->notif_id == 0) t = t->qnext;
-        if (!t) break;
-        if (t->held_notif && t->notif_id == 0) {
-            queue_remove(t); /* unlimited: its restart passes anyway */
-        } else if (t->held_notif) {
-            notif_admit(t); /* leaves the queue itself */
-        } else {
-            queue_remove(t);
-            try_admit(t);
-        }
-    }
-}
-
-void release_pending_credit(void)
-{
-    for (int r = 0; r < R_COUNT; r++)
-        if (H.release_pending[r]) credit_release(r);
-}
-
-/* ------------------------------------------------------------------ */
-/* byte calls                                                          */
-
-static ssize_t peek(pid_t pid, unsigned long addr, void *buf, size_t len)
-{
-    struct iovec local = { buf, len }, remote = { (void *)addr, len };
-    return process_vm_readv(pid, &local, 1, &remote, 1, 0);
-}
-
-uint64_t iov_sum(pid_t pid, unsigned long iov, unsigned long cnt)
-{
-    struct iovec v[64];
-    uint64_t sum = 0;
-    if (cnt > 1024) cnt = 1024;
-    while (cnt > 0) {
-        size_t n = cnt > 64 ? 64 : cnt;
-        if (peek(pid, iov, v, n * sizeof v[0]) != (ssize_t)(n * sizeof v[0])) break;
-        for (size_t i = 0; i < n; i++) sum += v[i].iov_len;
-        iov += n * sizeof v[0];
-        cnt -= n;
-    }
-    return sum;
-}
-
-static uint64_t msghdr_sum(pid_t pid, unsigned long addr)
-{
-    struct msghdr m;
-    if (peek(pid, addr, &m, sizeof m) != (ssize_t)sizeof m) return 0;
-    return iov_sum(pid, (unsigned long)m.msg_iov, m.msg_iovlen);
-}
-
-static uint64_t mmsg_want(pid_t pid, unsigned long vec, unsigned long vlen)
-{
-    uint64_t sum = 0;
-    if (vlen > 64) vlen = 64;
-    for (unsigned long i = 0; i < vlen; i++) sum += msghdr_sum(pid, vec + i * sizeof(struct mmsghdr));
-    return sum;
-}
-
-/* Bytes moved by a completed sendmmsg/recvmmsg: the msg_len of the first n. */
-static uint64_t mmsg_done(pid_t pid, unsigned long vec, long n)
-{
-    struct mmsghdr m[32];
-    uint64_t sum = 0;
-    if (n > 1024) n = 1024;
-    while (n > 0) {
-        long k = n > 32 ? 32 : n;
-        if (peek(pid, vec, m, (size_t)k * sizeof m[0]) != (ssize_t)((size_t)k * sizeof m[0])) break;
-        for (long i = 0; i < k; i++) sum += m[i].msg_len;
-        vec += (unsigned long)k * sizeof m[0];
-        n -= k;
-    }
-    return sum;
-}
-
-static void add_side(struct call *c, int cls, bool write)
-{
-    if (cls == FD_NET) {
-        c->side[c->nsides].res = write ? R_NETUP : R_NETDOWN;
-        c->side[c->nsides].counter = write ? C_NETUP : C_NETDOWN;
-        c->nsides++;
-    } else if (cls == FD_DISK) {
-        c->side[c->nsides].res = R_DISK;
-        c->side[c->nsides].counter = write ? C_DISKWRITE : C_DISKREAD;
-        c->nsides++;
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* I/O windows: the uncapped fast path                                  */
-/*
- * Reading a return value costs a second ptrace stop (syscall-exit), which
- * doubles the price of every charged call. When a resource is unlimited the
- * engine only needs exact cumulative counters, and the kernel keeps them per
- * thread: rchar/wchar in /proc/<pid>/task/<tid>/io grow by exactly the return
- * value of every read()/write()-family call (vfs_read/vfs_write and the
- * vectored and positional forms), whatever the fd. A thread's calls are
- * sequential, so while all of its read/write-family calls are on fds of one
- * class (a "window"), the growth of rchar/wchar over the window is exactly
- * those calls' bytes. A window closes (one pread of the io file) when the
- * thread makes any other kind of byte call (other class, send/recv family,
- * sendfile/splice/copy_file_range, a credit-mode resource), before execve
- * (the kernel's own ELF reads count in rchar), at thread exit, and it is
- * flushed at every usage report. Calls that cannot use a window keep the
- * exit stop.
- */
-static bool thread_io(struct thread *t, uint64_t *rchar, uint64_t *wchar)
-{
-    char buf[256];
-    if (t->iofd < 0) {
-        char path[80];
-        snprintf(path, sizeof path, "/proc/%d/task/%d/io", t->proc ? t->proc->pid : t->tid, t->tid);
-        t->iofd = open(path, O_RDONLY | O_CLOEXEC);
-        if (t->iofd < 0) return false;
-    }
-    ssize_t n = pread(t->iofd, buf, sizeof buf - 1, 0);
-    if (n <= 0) return false;
-    buf[n] = 0;
-    char *r = strstr(buf, "rchar:"), *w = strstr(buf, "wchar:");
-    if (!r || !w) return false;
-    *rchar = strtoull(r + 6, NULL, 10);
-    *wchar = strtoull(w + 6, NULL, 10);
-    return true;
-}
-
-/* Counts the window's bytes so far and settles the credit its calls
- * reserved (credit += reserved - moved). how: WS_CLOSE ends the window (the
- * thread is between calls); WS_IDLE keeps it open, thread between calls;
- * WS_FLUSH keeps it open and its latest call may still be in flight, so that
- * call's reservation is kept until the next settlement (which then refunds
- * it: the sum stays exact). */
-void window_settle(struct thread *t, int how)
-{
-    if (t->win_class == FD_UNKNOWN) return;
-    uint64_t now[2];
-    if (thread_io(t, &now[0], &now[1])) {
-        bool net = t->win_class == FD_NET;
-        uint64_t *base[2] = { &t->win_rchar, &t->win_wchar };
-        for (int s = 0; s < 2; s++) {
-            uint64_t got = now[s] > *base[s] ? now[s] - *base[s] : 0;
-            *base[s] = now[s];
-            int res = net ? (s ? R_NETUP : R_NETDOWN) : R_DISK;
-            H.counters[net ? (s ? C_NETUP : C_NETDOWN) : (s ? C_DISKWRITE : C_DISKREAD)] += got;
-            uint64_t resv = t->win_resv[s], keep = how == WS_FLUSH ? t->win_last[s] : 0;
-            if (keep > resv) keep = resv;
-            if (resv > 0 || is_credit(res)) {
-                int64_t back = (int64_t)(resv - keep) - (int64_t)got;
-                H.cr[res].credit += back;
-                if (back > 0 && H.cr[res].qhead) H.release_pending[res] = true;
-            }
-            t->win_resv[s] = t->win_last[s] = keep;
-        }
-    }
-    if (how == WS_CLOSE) {
-        /* unknown figures (thread gone): what was reserved stays charged */
-        t->win_resv[0] = t->win_resv[1] = t->win_last[0] = t->win_last[1] = 0;
-        t->win_class = FD_UNKNOWN;
-    }
-}
-
-/* The read/write family: the calls whose bytes rchar/wchar count exactly
- * (I/O windows), and the ones the notification fast path takes. */
-static const int rw_calls[] = {
-    SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
-    SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
-};
-
-static bool in_list(const int *list, size_t n, long nr)
-{
-    for (size_t i = 0; i < n; i++) if (list[i] == nr) return true;
-    return false;
-}
-#define IN_LIST(list, nr) in_list((list), sizeof (list) / sizeof (list)[0], (nr))
-
-static bool rw_family(long nr) { return IN_LIST(rw_calls, nr); }
-
-/* Whether t may be inside a read/write-family call (its latest admitted one
- * still in flight). Its next one cannot start meanwhile: it would wait for
- * the helper lock in the notifier. */
-static bool maybe_in_rw_call(struct thread *t)
-{
-    char buf[32];
-    if (!task_file(t, "syscall", buf, sizeof buf)) return true;
-    if (!strncmp(buf, "running", 7)) return true; /* on a CPU: maybe in the kernel doing it */
-    long nr = strtol(buf, NULL, 10);
-    return nr >= 0 && rw_family(nr);
-}
-
-static void flush_one(struct thread *t, void *arg)
-{
-    (void)arg;
-    /* stopped or waiting in a notification: none of its calls is in flight */
-    bool idle = t->state != TS_RUNNING || t->notif_id != 0 || (t->held && t->held_notif);
-    /* a reservation kept for a call that has ended would lower the credit
-     * for as long as the thread makes no other call (an idle Go M) */
-    if (!idle && t->win_class != FD_UNKNOWN && (t->win_last[0] || t->win_last[1])) idle = !maybe_in_rw_call(t);
-    window_settle(t, idle ? WS_IDLE : WS_FLUSH);
-}
-
-void io_windows_flush(void)
-{
-    for_each_thread(flush_one, NULL);
-}
-
-/* Makes sure t has a window of class cls open (the thread must be between
- * calls). False if its counters cannot be read. */
-bool window_open(struct thread *t, int cls)
-{
-    if (t->win_class != FD_UNKNOWN && t->win_class != cls) window_settle(t, WS_CLOSE);
-    if (t->win_class == FD_UNKNOWN) {
-        if (!thread_io(t, &t->win_rchar, &t->win_wchar)) return false;
-        t->win_class = cls;
-    }
-    return true;
-}
-
-/* Returns true if the call was admitted on the fast path (resumed already). */
-static bool try_window(struct thread *t, struct call *c, int cls)
-{
-    bool ok = rw_family(c->nr) && c->nsides == 1 && !is_credit(c->side[0].res) && !H.no_windows;
-    if (!ok) {
-        if (t->win_class != FD_UNKNOWN) window_settle(t, WS_CLOSE);
-        return false;
-    }
-    if (!window_open(t, cls)) return false;
-    resume_thread(t, PTRACE_CONT, 0);
-    return true;
-}
-
-void bytes_call_entry(struct thread *t, struct user_regs_struct *r)
-{
-    struct call *c = &t->call;
-    memset(c, 0, sizeof *c);
-    c->nr = (int)r->orig_rax;
-    c->a0 = r->rdi;
-    c->a1 = r->rsi;
-    struct proc *p = t->proc;
-    bool write = false;
-    int cls = FD_OTHER;
-    switch (c->nr) {
-    case SYS_write: case SYS_pwrite64: case SYS_writev: case SYS_pwritev: case SYS_pwritev2:
-    case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
-        write = true;
-        /* fallthrough */
-    case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_preadv2:
-    case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
-        cls = classify_fd(p, t->tid, (int)r->rdi);
-        add_side(c, cls, write);
-        break;
-    case SYS_sendfile: /* out_fd, in_fd */
-        add_side(c, classify_fd(p, t->tid, (int)r->rsi), false);
-        add_side(c, classify_fd(p, t->tid, (int)r->rdi), true);
-        break;
-    case SYS_splice: case SYS_copy_file_range: /* fd_in, off_in, fd_out */
-        add_side(c, classify_fd(p, t->tid, (int)r->rdi), false);
-        add_side(c, classify_fd(p, t->tid, (int)r->rdx), true);
-        break;
-    }
-    /* (as on the notification path: a peek is read again by the call that takes it) */
-    c->peek = ((c->nr == SYS_recvfrom || c->nr == SYS_recvmmsg) && (r->r10 & MSG_PEEK)) ||
-              (c->nr == SYS_recvmsg && (r->rdx & MSG_PEEK));
-    if (try_window(t, c, cls)) return;
-    if (c->nsides == 0) { resume_thread(t, PTRACE_CONT, 0); return; }
-
-    bool need_want = false;
-    for (int i = 0; i < c->nsides; i++) need_want |= is_credit(c->side[i].res);
-    if (!need_want) {
-        /* Uncapped fast path: no tracee memory reads, just catch the exit. */
-        t->exit_kind = EX_BYTES;
-        resume_thread(t, PTRACE_SYSCALL, 0);
-        return;
-    }
-    switch (c->nr) {
-    case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64:
-    case SYS_recvfrom: case SYS_sendto:
-        c->want = r->rdx; break;
-    case SYS_readv: case SYS_writev: case SYS_preadv: case SYS_pwritev:
-    case SYS_preadv2: case SYS_pwritev2:
-        c->want = iov_sum(t->tid, r->rsi, r->rdx); break;
-    case SYS_recvmsg: case SYS_sendmsg:
-        c->want = msghdr_sum(t->tid, r->rsi); break;
-    case SYS_recvmmsg: case SYS_sendmmsg:
-        c->want = mmsg_want(t->tid, r->rsi, r->rdx); break;
-    case SYS_sendfile: c->want = r->r10; break;
-    default: c->want = r->r8; break; /* splice, copy_file_range */
-    }
-    if (c->want > MAX_WANT) c->want = MAX_WANT;
-    try_admit(t);
-}
-
-static void on_bytes_exit(struct thread *t)
-{
-    struct call *c = &t->call;
-    errno = 0;
-    long rax = ptrace(PTRACE_PEEKUSER, t->tid, offsetof(struct user_regs_struct, rax), 0);
-    if (errno) rax = 0;
-    uint64_t bytes = rax > 0 ? (uint64_t)rax : 0;
-    if ((c->nr == SYS_sendmmsg || c->nr == SYS_recvmmsg) && rax > 0) bytes = mmsg_done(t->tid, c->a1, rax);
-    if (c->peek) bytes = 0;
-    bool refunded[R_COUNT] = { false };
-    for (int i = 0; i < c->nsides; i++) {
-        struct side *s = &c->side[i];
-        H.counters[s->counter] += bytes;
-        if (s->reserved) {
-            /* settle the reservation against what really moved */
-            H.cr[s->res].credit += (int64_t)c->want - (int64_t)bytes;
-            if (c->want > bytes) refunded[s->res] = true;
-        } else if (is_credit(s->res)) {
-            H.cr[s->res].credit -= (int64_t)bytes;
-        }
-        s->reserved = false;
-    }
-    t->exit_kind = EX_NONE;
-    resume_thread(t, PTRACE_CONT, 0);
-    for (int r = 0; r < R_COUNT; r++) if (refunded[r]) credit_release(r);
-}
-
-/* ------------------------------------------------------------------ */
-/* fd-table calls: keep the classification cache exact                 */
-
-static void on_fdtab_entry(struct thread *t, struct user_regs_struct *r)
-{
-    struct fdtab *f = t->proc->fdt;
-    int nr = (int)r->orig_rax;
-    int fd = -1;
-    if (nr == SYS_close) fd = (int)r->rdi;
-    else if (nr == SYS_dup2 || nr == SYS_dup3) fd = (int)r->rsi;
-    t->fdop_nr = nr;
-    t->fdop_fd = fd;
-    if (!f) { resume_thread(t, PTRACE_CONT, 0); return; }
-    if (nr == SYS_close_range) {
-        f->flux_all++;
-        fdtab_clear(f);
-    } else if (fd >= 0 && fdtab_reserve(f, fd)) {
-        f->flux[fd]++;
-        f->cls[fd] = FD_UNKNOWN;
-    } else {
-        t->fdop_fd = -2; /* uncacheable fd: nothing to track */
-    }
-    t->exit_kind = EX_FDTAB;
-    resume_thread(t, PTRACE_SYSCALL, 0);
-}
-
-static void on_fdtab_exit(struct thread *t)
-{
-    struct fdtab *f = t->proc->fdt;
-    if (f) {
-        if (t->fdop_nr == SYS_close_range) {
-            if (f->flux_all > 0) f->flux_all--;
-            fdtab_clear(f);
-        } else if (t->fdop_fd >= 0 && t->fdop_fd < f->cap) {
-            if (f->flux[t->fdop_fd] > 0) f->flux[t->fdop_fd]--;
-            f->cls[t->fdop_fd] = FD_UNKNOWN;
-        }
-    }
-    t->exit_kind = EX_NONE;
-    resume_thread(t, PTRACE_CONT, 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* seccomp filter                                                      */
-
-/* the send/recv family: the notification path performs them (sockets.c) */
-static const int sock_calls[] = { SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg };
-/* the byte calls between two fds: always the ptrace path */
-static const int pipe_calls[] = { SYS_sendfile, SYS_splice, SYS_copy_file_range };
-static const int fdtab_calls[] = { SYS_close, SYS_dup2, SYS_dup3, SYS_close_range };
-static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
-/* exec: the kernel's reads of the new image count in rchar: settle first */
-static const int exec_calls[] = { SYS_execve, SYS_execveat };
-
-/* The filter's RET_TRACE data says the same; deriving it from the number
- * saves a PTRACE_GETEVENTMSG on every stop. */
-static int category_of(long nr)
-{
-    if (IN_LIST(rw_calls, nr) || IN_LIST(sock_calls, nr) || IN_LIST(pipe_calls, nr)) return CAT_BYTES;
-    if (IN_LIST(fdtab_calls, nr)) return CAT_FDTAB;
-    if (IN_LIST(mem_calls, nr)) return CAT_MEM;
-    if (IN_LIST(exec_calls, nr)) return CAT_EXEC;
-    return 0;
-}
-
-/* With unotif, the read/write family goes to the listener (SECCOMP_RET_USER_NOTIF,
- * the fast path, notify.c) and the filter is installed with a new listener.
- * Returns 0 or -1. */
-static int install_filter(bool unotif)
-{
-    struct sock_filter f[160];
-    int n = 0;
-    /* Architecture first: a foreign ABI's numbers mean other calls. */
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-    /* x32 calls (bit 30) would bypass the x86-64 numbers below: refuse them. */
-    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
-    /* io_uring would move bytes without any system call we see. */
-    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 0, 1);
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
-#define ADD_RET(list, ret)                                                                           \
-    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {                                      \
-        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)list[i], 0, 1);   \
-        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                               \
-    }
-#define ADD(list, cat) ADD_RET(list, SECCOMP_RET_TRACE | (cat))
-    if (unotif) {
-        ADD_RET(rw_calls, SECCOMP_RET_USER_NOTIF)
-    } else {
-        ADD(rw_calls, CAT_BYTES)
-    }
-    if (unotif && H.sock_notif) {
-        ADD_RET(sock_calls, SECCOMP_RET_USER_NOTIF)
-    } else {
-        ADD(sock_calls, CAT_BYTES)
-    }
-    ADD(pipe_calls, CAT_BYTES)
-    ADD(fdtab_calls, CAT_FDTAB)
-    ADD(mem_calls, CAT_MEM)
-    ADD(exec_calls, CAT_EXEC)
-#undef ADD
-#undef ADD_RET
-    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
-    /* killable once received: sockets.c answers with data it took off a socket */
-    unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | (H.sock_notif ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0);
-    if (unotif) return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0 ? -1 : 0;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -877,8 +224,10 @@ pid_t tracer_create(char **argv)
          * never SIGTSTP: the kernel discards terminal stops in an orphaned
          * process group (e.g. under a CI shell), and the app would run on
          * unseized. The parent finds out from our fds whether a listener
-         * waits to be taken. */
-        raise(SIGSTOP);
+         * waits to be taken. A raw tgkill, not raise(): from here on a
+         * traced call without a tracer fails with ENOSYS, and a sanitizer's
+         * raise() wrapper allocates (mmap) first. */
+        syscall(SYS_tgkill, getpid(), gettid(), SIGSTOP);
         execvp(argv[0], argv);
         fprintf(stderr, "interceptor-helper: cannot execute %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -917,7 +266,7 @@ pid_t tracer_create(char **argv)
         if (ev == 0 && sig != SIGSTOP && sig != SIGCONT && sig != (SIGTRAP | 0x80)) inject = sig;
         ptrace(PTRACE_CONT, pid, 0, (void *)(long)inject);
     }
-    helper_lock();
+    tracing_lock();
     struct proc *p = proc_new(pid, getpid());
     struct thread *t = thread_new(pid);
     if (!p || !t) { kill(pid, SIGKILL); errno = ENOMEM; die("setup"); }
@@ -934,7 +283,7 @@ pid_t tracer_create(char **argv)
     t->parked = true;
     t->park_how = PTRACE_CONT;
     t->park_sig = 0;
-    helper_unlock();
+    tracing_unlock();
     return pid;
 }
 
@@ -991,7 +340,7 @@ static unsigned long long clone_flags_of(struct thread *parent, int ev)
     if (r.orig_rax == SYS_clone) return r.rdi;
     if (r.orig_rax == SYS_clone3) {
         uint64_t flags = 0;
-        if (peek(parent->tid, r.rdi, &flags, sizeof flags) == (ssize_t)sizeof flags) return flags;
+        if (tracee_peek(parent->tid, r.rdi, &flags, sizeof flags) == (ssize_t)sizeof flags) return flags;
         return 0;
     }
     if (r.orig_rax == SYS_vfork) return CLONE_VM | CLONE_VFORK;
@@ -1099,7 +448,7 @@ static void on_seccomp_stop(struct thread *t)
 static void on_syscall_stop(struct thread *t)
 {
     switch (t->exit_kind) {
-    case EX_BYTES: on_bytes_exit(t); return;
+    case EX_BYTES: bytes_call_exit(t); return;
     case EX_FDTAB: on_fdtab_exit(t); return;
     case EX_BRK: {
         errno = 0;
@@ -1119,21 +468,56 @@ static bool is_stop_signal(int sig)
     return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* What a wait status reports (as strace does: decode once, then one switch). */
+enum stop_kind {
+    SK_NONE,        /* nothing to do (e.g. a continue report) */
+    SK_GONE,        /* the task exited or was killed */
+    SK_SYSCALL,     /* syscall-entry/exit stop (PTRACE_SYSCALL, TRACESYSGOOD) */
+    SK_SECCOMP,     /* the filter's RET_TRACE */
+    SK_CLONE,       /* fork, vfork or clone event */
+    SK_VFORK_DONE,
+    SK_EXEC,
+    SK_EXIT,        /* PTRACE_EVENT_EXIT: the task is dying */
+    SK_GROUP_STOP,  /* job-control stop by someone's stop signal */
+    SK_INTERRUPT,   /* our PTRACE_INTERRUPT, a new task's first stop, or SIGCONT after a group-stop */
+    SK_SIGNAL,      /* signal-delivery-stop */
+    SK_OTHER,
+};
+
+static enum stop_kind stop_kind_of(int status)
+{
+    if (WIFEXITED(status) || WIFSIGNALED(status)) return SK_GONE;
+    if (!WIFSTOPPED(status)) return SK_NONE;
+    int sig = WSTOPSIG(status);
+    if (sig == (SIGTRAP | 0x80)) return SK_SYSCALL;
+    switch (status >> 16) {
+    case PTRACE_EVENT_SECCOMP: return SK_SECCOMP;
+    case PTRACE_EVENT_FORK: case PTRACE_EVENT_VFORK: case PTRACE_EVENT_CLONE: return SK_CLONE;
+    case PTRACE_EVENT_VFORK_DONE: return SK_VFORK_DONE;
+    case PTRACE_EVENT_EXEC: return SK_EXEC;
+    case PTRACE_EVENT_EXIT: return SK_EXIT;
+    case PTRACE_EVENT_STOP: return is_stop_signal(sig) ? SK_GROUP_STOP : SK_INTERRUPT;
+    case 0: return SK_SIGNAL;
+    default: return SK_OTHER;
+    }
+}
+
 static void handle_status(pid_t tid, int status)
 {
-    if (WIFEXITED(status) || WIFSIGNALED(status)) { on_task_exit(tid, status); return; }
-    if (!WIFSTOPPED(status)) return;
+    enum stop_kind kind = stop_kind_of(status);
+    if (kind == SK_GONE) { on_task_exit(tid, status); return; }
+    if (kind == SK_NONE) return;
+    int sig = WSTOPSIG(status), ev = status >> 16;
     struct thread *t = thread_find(tid);
     if (!t) {
-        if ((status >> 16) == PTRACE_EVENT_STOP) {
+        if (kind == SK_GROUP_STOP || kind == SK_INTERRUPT) {
             /* A new task's first stop can overtake its creator's event: keep
              * it stopped until the event tells us whose it is. */
             t = thread_new(tid);
             if (t) t->state = TS_STOPPED;
         } else {
             /* a task we already wrote off (its group is dying): let it go */
-            int sig = WSTOPSIG(status);
-            ptrace(PTRACE_CONT, tid, 0, (void *)(long)((status >> 16) == 0 && sig != (SIGTRAP | 0x80) ? sig : 0));
+            ptrace(PTRACE_CONT, tid, 0, (void *)(long)(kind == SK_SIGNAL ? sig : 0));
         }
         return;
     }
@@ -1144,32 +528,30 @@ static void handle_status(pid_t tid, int status)
     t->gate_id = 0;
     bool ours = stops_take_stop(t);
     t->state = TS_STOPPED;
-    int sig = WSTOPSIG(status), ev = status >> 16;
     if (handoff_on_stop(t, ev, sig)) return;
-    if (sig == (SIGTRAP | 0x80)) {
+    switch (kind) {
+    case SK_SYSCALL:
         stops_forget_rewind(t);
         on_syscall_stop(t);
         if (ours) stops_on_interrupt_stop(t); /* (after the exit was read) */
         return;
-    }
-    switch (ev) {
-    case PTRACE_EVENT_SECCOMP:
+    case SK_SECCOMP:
         stops_forget_rewind(t);
         on_seccomp_stop(t);
         return;
-    case PTRACE_EVENT_FORK: case PTRACE_EVENT_VFORK: case PTRACE_EVENT_CLONE:
+    case SK_CLONE:
         on_clone_event(t, ev);
         resume_thread(t, PTRACE_CONT, 0);
         return;
-    case PTRACE_EVENT_VFORK_DONE:
+    case SK_VFORK_DONE:
         t->in_vfork = false;
         resume_thread(t, PTRACE_CONT, 0);
         return;
-    case PTRACE_EVENT_EXEC:
+    case SK_EXEC:
         on_exec_event(t);
         resume_thread(t, PTRACE_CONT, 0);
         return;
-    case PTRACE_EVENT_EXIT:
+    case SK_EXIT:
         /* last chance to read the group's CPU clock; never park a dying task */
         if (t->proc) proc_read_cpu(t->proc);
         window_settle(t, WS_CLOSE);
@@ -1178,28 +560,25 @@ static void handle_status(pid_t tid, int status)
         t->state = TS_RUNNING;
         t->parked = false;
         return;
-    case PTRACE_EVENT_STOP:
-        if (is_stop_signal(sig)) {
-            /* Group-stop from someone's job-control signal: honour it but
-             * stay able to see SIGCONT (PTRACE_LISTEN). */
-            if (!t->jobstop && t->tid == t->proc->pid)
-                helper_log("info", "job-control stop of %d by %s", t->tid, signame(sig));
-            t->jobstop = true;
-            resume_thread(t, PTRACE_LISTEN, 0);
-        } else {
-            /* our PTRACE_INTERRUPT, a new task's first stop, or the end of a
-             * job-control stop (SIGCONT) */
-            if (t->jobstop && t->tid == t->proc->pid)
-                helper_log("info", "job-control continue of %d", t->tid);
-            t->jobstop = false;
-            t->initial = false;
-            if (ours) stops_on_interrupt_stop(t);
-            resume_thread(t, PTRACE_CONT, 0);
-        }
+    case SK_GROUP_STOP:
+        /* Group-stop from someone's job-control signal: honour it but
+         * stay able to see SIGCONT (PTRACE_LISTEN). */
+        if (!t->jobstop && t->tid == t->proc->pid)
+            helper_log("info", "job-control stop of %d by %s", t->tid, signame(sig));
+        t->jobstop = true;
+        resume_thread(t, PTRACE_LISTEN, 0);
         return;
-    case 0:
-        /* signal-delivery-stop: deliver it, except a hangup of the engine's
-         * dead terminal once the app is to be left running */
+    case SK_INTERRUPT:
+        if (t->jobstop && t->tid == t->proc->pid)
+            helper_log("info", "job-control continue of %d", t->tid);
+        t->jobstop = false;
+        t->initial = false;
+        if (ours) stops_on_interrupt_stop(t);
+        resume_thread(t, PTRACE_CONT, 0);
+        return;
+    case SK_SIGNAL:
+        /* deliver it, except a hangup of the engine's dead terminal once
+         * the app is to be left running */
         if (sig == SIGHUP && hangup_for_app_suppressed()) {
             if (t->tid == t->proc->pid) helper_log("info", "SIGHUP to %d suppressed (engine gone, onEngineLoss continue)", t->tid);
             stops_on_signal_stop(t, sig, true);
@@ -1209,9 +588,10 @@ static void handle_status(pid_t tid, int status)
         stops_on_signal_stop(t, sig, false);
         resume_thread(t, PTRACE_CONT, sig);
         return;
-    default:
-        resume_thread(t, PTRACE_CONT, 0);
+    case SK_GONE: case SK_NONE: case SK_OTHER:
+        break;
     }
+    resume_thread(t, PTRACE_CONT, 0);
 }
 
 void tracer_handle(pid_t pid, int status)

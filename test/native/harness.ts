@@ -13,6 +13,23 @@ import type { HelperSession, HelperUsage } from '../../electron/engine/catcher/i
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const HELPER = helperBinaryPath();
 export const TEST_BIN = path.join(REPO, 'native', 'build', 'test');
+
+// Sanitizer builds of the helper (`make -C native sanitizers`; scripts/run-tests.mjs
+// points INTERCEPTOR_HELPER at them): the first report ends the helper with exit code
+// 86, and cleanup() fails the test on any report in its stderr. LeakSanitizer runs
+// once, at the helper's exit (state still reachable from globals is not a leak).
+const SANITIZER_ENV: Record<string, string> = {
+  ASAN_OPTIONS: 'halt_on_error=1:exitcode=86:detect_leaks=1',
+  UBSAN_OPTIONS: 'halt_on_error=1:exitcode=86:print_stacktrace=1',
+  TSAN_OPTIONS: 'halt_on_error=1:exitcode=86:second_deadlock_stack=1',
+};
+const SANITIZER_REPORT = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|WARNING: ThreadSanitizer|ERROR: ThreadSanitizer|runtime error:/;
+
+/** Throws with the report if the helper's stderr holds a sanitizer report. */
+export function assertNoSanitizerReport(stderr: string): void {
+  const at = stderr.search(SANITIZER_REPORT);
+  if (at >= 0) throw new Error(`sanitizer report from the helper:\n${stderr.slice(Math.max(0, at - 200), at + 4000)}`);
+}
 export const bin = (name: string): string => path.join(TEST_BIN, name);
 
 /** Fails (never skips) with a clear message when a prerequisite is missing. */
@@ -93,7 +110,7 @@ export interface StartOptions {
 const live = new Set<App>();
 
 export async function startApp(command: string, args: string[], opts: StartOptions = {}): Promise<App> {
-  requireFile(HELPER, 'build it with `make -C native`');
+  requireFile(HELPER, 'build it with `make -C native` (sanitizer builds: `make -C native sanitizers`)');
   const server = await CatcherServer.listen();
   const { token, session: sessionP } = server.expect({ timeoutMs: 15000 });
   const argv = helperArgs(
@@ -102,7 +119,7 @@ export async function startApp(command: string, args: string[], opts: StartOptio
     args,
   );
   const helper = spawn(HELPER, argv, {
-    env: { ...process.env, ...opts.env, INTERCEPTOR_HELPER_TOKEN: token },
+    env: { ...SANITIZER_ENV, ...process.env, ...opts.env, INTERCEPTOR_HELPER_TOKEN: token },
     cwd: opts.cwd,
     stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
@@ -125,6 +142,16 @@ export async function startApp(command: string, args: string[], opts: StartOptio
     await server.close();
     throw e;
   }
+  // A helper that dies without its `exit` event (a crash, a sanitizer report) fails a
+  // test awaiting `exited` instead of hanging it; tests that kill the helper on
+  // purpose never await it, hence the no-op catch.
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
+    session.on('exit', resolve);
+    void helperExited.then((st) =>
+      setTimeout(() => reject(new Error(`helper exited (${JSON.stringify(st)}) without an exit event: ${err.slice(0, 4000)}`)), 1000).unref(),
+    );
+  });
+  exited.catch(() => {});
   const app: App = {
     server,
     session,
@@ -136,7 +163,7 @@ export async function startApp(command: string, args: string[], opts: StartOptio
     logs: [],
     stdout: () => out,
     stderr: () => err,
-    exited: new Promise((resolve) => session.on('exit', resolve)),
+    exited,
     helperExited,
     usage: async () => {
       await session.requestUsage();
@@ -156,6 +183,7 @@ export async function startApp(command: string, args: string[], opts: StartOptio
         }
       }
       await server.close();
+      assertNoSanitizerReport(err);
     },
   };
   session.on('tree', (t) => app.tree.push(t));
@@ -173,7 +201,10 @@ export async function startApp(command: string, args: string[], opts: StartOptio
 
 /** For test.after(): kill whatever a failed test left behind. */
 export async function cleanupAll(): Promise<void> {
-  for (const a of [...live]) await a.cleanup();
+  // every app, even when one's cleanup fails (a sanitizer report): then fail after
+  const errors: unknown[] = [];
+  for (const a of [...live]) await a.cleanup().catch((e: unknown) => errors.push(e));
+  if (errors.length > 0) throw errors[0];
 }
 
 export function tmpDir(): { dir: string; remove: () => void } {
