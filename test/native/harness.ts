@@ -23,6 +23,8 @@ const SANITIZER_ENV: Record<string, string> = {
   UBSAN_OPTIONS: 'halt_on_error=1:exitcode=86:print_stacktrace=1',
   TSAN_OPTIONS: 'halt_on_error=1:exitcode=86:second_deadlock_stack=1',
 };
+/** The helper under test is a sanitizer build: several times slower, so its latencies say nothing. */
+export const SANITIZED_HELPER = /build-(asan|tsan)/.test(HELPER);
 const SANITIZER_REPORT = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|WARNING: ThreadSanitizer|ERROR: ThreadSanitizer|runtime error:/;
 
 /** Throws with the report if the helper's stderr holds a sanitizer report. */
