@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Swarm, TORRENT_CLIENTS, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
 import { requireHelper } from './lib/helper-apps.js';
+import { chartSvg, writeSvgAndPng, type Series } from './lib/svg.js';
 
 type Client = TorrentClient | 'syncthing';
 type Tool = 'native' | 'interceptor' | 'trickle';
@@ -148,8 +149,33 @@ async function capped(client: Client, direction: Direction, capMBs: number): Pro
     const what = `${client} ${direction} ${capMBs} MB/s ${tool}`;
     results[tool] = await median(what, (r) => r.rate?.bytesPerSecond ?? 0, () => runOnce(client, direction, wrapFor(tool, direction, capMBs), payload));
   }
+  for (const tool of ['interceptor', 'trickle'] as const) {
+    const r = results[tool];
+    if (typeof r !== 'string' && r.rate) plotted.push({ client, direction, tool, capMBs, errorPercent: (r.rate.bytesPerSecond / MB / capMBs - 1) * 100 });
+  }
   const cpu = typeof results.interceptor === 'string' ? '-' : cpuMsPerMB(results.interceptor.rate);
   say(`${pad(client, 13)} ${pad(direction, 5)} ${capMBs.toFixed(1).padStart(5)}  ${cell(results.interceptor)} ${cell(results.trickle)} ${cpu.padStart(9)}`);
+}
+
+/** Every capped cell with a steady rate, for the plot. */
+const plotted: { client: Client; direction: Direction; tool: 'interceptor' | 'trickle'; capMBs: number; errorPercent: number }[] = [];
+const CLIENT_COLORS: Record<Client, string> = { aria2c: '#1f77b4', qbittorrent: '#d62728', transmission: '#2ca02c', rtorrent: '#9467bd', syncthing: '#ff7f0e' };
+
+/** Error against the cap per client, one panel per direction: Interceptor solid, trickle dashed. */
+function plot(dir: string): string {
+  const panel = (direction: Direction) => {
+    const series: Series[] = [];
+    for (const client of clients) {
+      for (const tool of ['interceptor', 'trickle'] as const) {
+        const points = plotted.filter((p) => p.client === client && p.direction === direction && p.tool === tool).map((p) => [p.capMBs, Math.max(-10, Math.min(10, p.errorPercent))] as [number, number]);
+        if (points.length) series.push({ label: `${client} ${tool}`, color: CLIENT_COLORS[client], points, dashed: tool === 'trickle' });
+      }
+    }
+    return { title: `--${direction} cap: steady rate vs the cap`, xLabel: 'cap (MB/s)', yLabel: 'error (%)', series, yMin: -10, yMax: 10 };
+  };
+  const svg = chartSvg(`Real clients under caps on ${netns ? 'network namespaces' : 'loopback'}: Interceptor (solid) and trickle (dashed); errors beyond ±10 % drawn at the edge`, [panel('down'), panel('up')], 460, 380);
+  const base = path.join(dir, netns ? 'swarm-caps-netns' : 'swarm-caps');
+  return writeSvgAndPng(svg, `${base}.svg`, `${base}.png`);
 }
 
 async function main(): Promise<void> {
@@ -173,6 +199,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'swarm-output.txt'), lines.join('\n') + '\n');
   console.log(`wrote ${path.join(dir, 'swarm-output.txt')}`);
+  if (plotted.length) console.log(plot(dir));
 }
 
 main().catch((e) => {
