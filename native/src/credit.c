@@ -152,7 +152,7 @@ uint64_t iov_sum(pid_t pid, unsigned long iov, unsigned long cnt)
     return sum;
 }
 
-static uint64_t msghdr_sum(pid_t pid, unsigned long addr)
+uint64_t msghdr_sum(pid_t pid, unsigned long addr)
 {
     struct msghdr m;
     if (tracee_peek(pid, addr, &m, sizeof m) != (ssize_t)sizeof m) return 0;

@@ -281,6 +281,7 @@ void credit_release(int res);
 void release_pending_credit(void);
 ssize_t tracee_peek(pid_t pid, unsigned long addr, void *buf, size_t len);
 uint64_t iov_sum(pid_t pid, unsigned long iov, unsigned long cnt);
+uint64_t msghdr_sum(pid_t pid, unsigned long addr);
 /* A byte call at its entry (seccomp stop, or a handoff's syscall-entry stop): charged, held or let go. */
 void bytes_call_entry(struct thread *t, struct user_regs_struct *r);
 void bytes_call_exit(struct thread *t);

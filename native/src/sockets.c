@@ -311,12 +311,7 @@ static void size_receive_buffer(struct ctx *c)
 static uint64_t want_of(pid_t tid, const struct seccomp_data *d)
 {
     if (d->nr == SYS_sendto || d->nr == SYS_recvfrom) return d->args[2];
-    struct msghdr m;
-    struct iovec iov[MAX_IOV];
-    uint64_t total = 0;
-    if (d->nr == SYS_sendmsg || d->nr == SYS_recvmsg) {
-        if (rd(tid, d->args[1], &m, sizeof m)) read_iov(tid, (unsigned long)m.msg_iov, m.msg_iovlen, iov, &total);
-    }
+    uint64_t total = d->nr == SYS_sendmsg || d->nr == SYS_recvmsg ? msghdr_sum(tid, d->args[1]) : 0;
     return total ? total : 65536; /* (mmsg: a datagram's worth is as good a guess as any) */
 }
 
