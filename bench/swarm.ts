@@ -13,28 +13,39 @@
 // not the product's.
 //
 //   node --import tsx bench/swarm.ts [--quick] [--clients=aria2c,qbittorrent,transmission,rtorrent,syncthing]
-//        [--caps=0.5,2,8] [--seconds=6] [--uncapped-mb=200] [--repeat=1] [--netns]
+//        [--caps=0.5,2,8|none] [--seconds=6] [--uncapped-mb=200] [--repeat=1] [--netns] [--link=MBIT]
 //
+// --link=MBIT (implies --netns): the uncapped downloads go through an access link of that
+// rate (tbf on the downloading host's link), as a real line would pace them; without it
+// they run at loopback speed, where the per-call cost of interception shows most.
+// --link-peer: beside trickle, the client natively behind an access link of the cap's rate
+// (tbf in a network namespace; the link counts frames, so ~4 % of it goes to headers): what
+// a real line of that speed gives the same client.
 // --quick: one client (the first of --clients, aria2c by default), one cap (2 MB/s),
 // small payloads. --repeat=N: each cell is the median of N runs. Writes the tables to
 // bench/results/swarm-output.txt.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Swarm, TORRENT_CLIENTS, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
+import { Swarm, TORRENT_CLIENTS, type LinkSpec, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
 import { requireHelper } from './lib/helper-apps.js';
 import { chartSvg, writeSvgAndPng, type Series } from './lib/svg.js';
 
 type Client = TorrentClient | 'syncthing';
-type Tool = 'native' | 'interceptor' | 'trickle';
+type Tool = 'native' | 'interceptor' | 'trickle' | 'link';
+type CapTool = Exclude<Tool, 'native'>;
 
 const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const quick = args.includes('--quick');
-const netns = args.includes('--netns');
+const linkMbit = opt('link') === undefined ? null : Number(opt('link'));
+if (linkMbit !== null && !(linkMbit > 0)) throw new Error(`--link=${opt('link')}: a rate in Mbit/s, e.g. --link=1000`);
+const netns = args.includes('--netns') || linkMbit !== null;
+/** --link-peer: each cap also as a native client behind a tbf link of that rate (a real line's pacing). */
+const capTools: CapTool[] = args.includes('--link-peer') ? ['interceptor', 'trickle', 'link'] : ['interceptor', 'trickle'];
 const allClients = (opt('clients') ?? [...TORRENT_CLIENTS, 'syncthing'].join(',')).split(',') as Client[];
 const clients = quick ? allClients.slice(0, 1) : allClients;
-const caps = quick ? [2] : (opt('caps') ?? '0.5,2,8').split(',').map(Number);
+const caps = quick ? [2] : opt('caps') === 'none' ? [] : (opt('caps') ?? '0.5,2,8').split(',').map(Number);
 const windowSeconds = Number(opt('seconds') ?? (quick ? 3 : 6));
 const uncappedBytes = Number(opt('uncapped-mb') ?? (quick ? 40 : 200)) * 1e6;
 const repeat = Math.max(1, Number(opt('repeat') ?? 1));
@@ -49,19 +60,20 @@ interface RunResult {
 }
 
 /** One fresh swarm: the client under test in `direction`, wrapped by `wrap`, against a native aria2c peer. */
-async function runOnce(client: Client, direction: Direction, wrap: string[], payloadBytes: number): Promise<RunResult> {
-  const swarm = await Swarm.create({ payloadBytes, netns });
+/** One fresh swarm; `link` (netns mode) is the access link of the client under test. */
+async function runOnce(client: Client, direction: Direction, wrap: string[], payloadBytes: number, link?: LinkSpec): Promise<RunResult> {
+  const swarm = await Swarm.create({ payloadBytes, netns: netns || link !== undefined });
   try {
     let measured: Peer;
     let finisher: Peer;
     if (client === 'syncthing') {
-      const pair = await swarm.addSyncthingPair(direction === 'down' ? { receiver: { wrap } } : { sender: { wrap } });
+      const pair = await swarm.addSyncthingPair(direction === 'down' ? { receiver: { wrap, link } } : { sender: { wrap, link } });
       [measured, finisher] = [direction === 'down' ? pair.receiver : pair.sender, pair.receiver];
     } else if (direction === 'down') {
       await swarm.addPeer({ client: 'aria2c', role: 'seeder', name: 'seeder' });
-      measured = finisher = await swarm.addPeer({ client, role: 'leecher', name: 'under-test', wrap });
+      measured = finisher = await swarm.addPeer({ client, role: 'leecher', name: 'under-test', wrap, link });
     } else {
-      measured = await swarm.addPeer({ client, role: 'seeder', name: 'under-test', wrap });
+      measured = await swarm.addPeer({ client, role: 'seeder', name: 'under-test', wrap, link });
       // (Transmission serves in 500-ms rounds and aria2c keeps few requests outstanding: together
       // they reach ~0.4 of any 2 MB/s path, a real link included; qBittorrent takes it all)
       finisher = await swarm.addPeer({ client: client === 'transmission' ? 'qbittorrent' : 'aria2c', role: 'leecher', name: 'leecher' });
@@ -110,15 +122,18 @@ const pad = (s: string, n: number) => s.padEnd(n);
 const cpuMsPerMB = (r: SteadyRate | null) => (r ? (r.overheadCpuSecondsPerMB * 1000).toFixed(1) : '-');
 
 function wrapFor(tool: Tool, direction: Direction, capMBs: number | null): string[] {
-  if (tool === 'native') return [];
+  if (tool === 'native' || tool === 'link') return [];
   const bytes = capMBs === null ? undefined : capMBs * MB;
   if (tool === 'trickle') return trickleWrap(direction === 'down' ? { downBytesPerSecond: bytes } : { upBytesPerSecond: bytes });
   const cap = capMBs === null ? undefined : `${capMBs}MB/s`;
   return interceptorRun(direction === 'down' ? { down: cap } : { up: cap });
 }
 
+/** The access link of the uncapped downloads (--link), else none (loopback speed). */
+const link: LinkSpec | undefined = linkMbit === null ? undefined : { downBitsPerSecond: linkMbit * 1e6 };
+
 async function uncapped(client: Client): Promise<void> {
-  const run = (tool: Tool) => median(`${client} uncapped ${tool}`, (r) => r.completionMs, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes));
+  const run = (tool: Tool) => median(`${client} uncapped ${tool}`, (r) => r.completionMs, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes, link));
   const native = await run('native');
   const intercepted = await run('interceptor');
   const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
@@ -144,17 +159,18 @@ async function capped(client: Client, direction: Direction, capMBs: number): Pro
     const mbs = r.rate.bytesPerSecond / MB;
     return pad(`${mbs.toFixed(3)} (${((mbs / capMBs - 1) * 100).toFixed(1)} %)`, 22) + pad(`${r.rate.othersCores.toFixed(2)}`, 8);
   };
-  const results: Record<'interceptor' | 'trickle', RunResult | string> = { interceptor: '', trickle: '' };
-  for (const tool of ['interceptor', 'trickle'] as const) {
+  const results: Partial<Record<CapTool, RunResult | string>> = {};
+  for (const tool of capTools) {
     const what = `${client} ${direction} ${capMBs} MB/s ${tool}`;
-    results[tool] = await median(what, (r) => r.rate?.bytesPerSecond ?? 0, () => runOnce(client, direction, wrapFor(tool, direction, capMBs), payload));
-  }
-  for (const tool of ['interceptor', 'trickle'] as const) {
+    const bitsPerSecond = capMBs * MB * 8;
+    const link: LinkSpec | undefined = tool !== 'link' ? undefined : direction === 'down' ? { downBitsPerSecond: bitsPerSecond } : { upBitsPerSecond: bitsPerSecond };
+    results[tool] = await median(what, (r) => r.rate?.bytesPerSecond ?? 0, () => runOnce(client, direction, wrapFor(tool, direction, capMBs), payload, link));
     const r = results[tool];
-    if (typeof r !== 'string' && r.rate) plotted.push({ client, direction, tool, capMBs, errorPercent: (r.rate.bytesPerSecond / MB / capMBs - 1) * 100 });
+    if (tool !== 'link' && typeof r !== 'string' && r.rate) plotted.push({ client, direction, tool, capMBs, errorPercent: (r.rate.bytesPerSecond / MB / capMBs - 1) * 100 });
   }
-  const cpu = typeof results.interceptor === 'string' ? '-' : cpuMsPerMB(results.interceptor.rate);
-  say(`${pad(client, 13)} ${pad(direction, 5)} ${capMBs.toFixed(1).padStart(5)}  ${cell(results.interceptor)} ${cell(results.trickle)} ${cpu.padStart(9)}`);
+  const intercepted = results.interceptor!;
+  const cpu = typeof intercepted === 'string' ? '-' : cpuMsPerMB(intercepted.rate);
+  say(`${pad(client, 13)} ${pad(direction, 5)} ${capMBs.toFixed(1).padStart(5)}  ${capTools.map((tool) => cell(results[tool]!)).join(' ')} ${cpu.padStart(9)}`);
 }
 
 /** Every capped cell with a steady rate, for the plot. */
@@ -185,20 +201,22 @@ async function main(): Promise<void> {
   say(`rates in MB/s (10^6 B/s), steady = 25–75 % of the payload (window ≈ ${windowSeconds} s at the cap), from the kernel's TCP counters of the client under test`);
   say('others = cores used by processes outside the swarm during the window (the machine has to be quiet for the figures to be the product\'s)');
   say('');
-  say(`uncapped download of ${uncappedBytes / MB} MB from a native aria2c seeder: completion time (s)`);
+  say(`uncapped download of ${uncappedBytes / MB} MB from a native aria2c seeder${linkMbit === null ? '' : ` through a ${linkMbit} Mbit/s access link`}: completion time (s)`);
   say('(completion: from the client\'s start, startup included; transfer: from its first payload byte)');
   say(`${pad('client', 13)} ${['native s', 'intercepted s', 'ratio', 'transfer nat.', 'transfer int.', 'ratio', 'h+e ms/MB'].map((h) => h.padStart(12)).join(' ')}`);
   for (const c of clients) await uncapped(c);
   say('');
   say('capped: steady rate under `interceptor run --down/--up CAP` and under `trickle -s -d/-u CAP`');
-  say(`client        dir    cap   ${pad('interceptor', 22)}${pad('others', 8)} ${pad('trickle', 22)}${pad('others', 8)} h+e ms/MB`);
+  if (capTools.includes('link')) say('link: natively behind a tbf access link of the cap\'s rate (frames; TCP payload is ~96 % of it)');
+  say(`client        dir    cap   ${capTools.map((tool) => `${pad(tool === 'link' ? 'link (tbf)' : tool, 22)}${pad('others', 8)}`).join(' ')} h+e ms/MB`);
   for (const c of clients) for (const direction of ['down', 'up'] as const) for (const cap of caps) await capped(c, direction, cap);
   say('');
   say(`took ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min`);
   const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'swarm-output.txt'), lines.join('\n') + '\n');
-  console.log(`wrote ${path.join(dir, 'swarm-output.txt')}`);
+  const output = path.join(dir, linkMbit !== null ? `swarm-output-link${linkMbit}.txt` : netns ? 'swarm-output-netns.txt' : 'swarm-output.txt');
+  writeFileSync(output, lines.join('\n') + '\n');
+  console.log(`wrote ${output}`);
   if (plotted.length) console.log(plot(dir));
 }
 

@@ -151,11 +151,20 @@ test('syncthing serve (Go): all its threads are traced, its bytes are counted, i
     // a slice of a Go program: every thread stops
     await app.session.stop();
     const c = await app.usage();
+    // a request arriving during the stop wakes a Go thread; it is caught before it can answer
+    let answered = false;
+    const duringStop = get(port, '/rest/system/ping', apiKey).then((r) => ((answered = true), r));
     await sleep(300);
-    // (a sleeping thread is watched, not interrupted: one that wakes is caught within the
-    // watch's few ms; under a sanitizer's slowdown that takes longer than this bound)
-    if (!SANITIZED_HELPER) assert.ok((await app.usage()).cpuNs - c.cpuNs < 1e6, 'a Go thread ran while stopped');
+    assert.equal(answered, false, 'syncthing answered a request while its tree was stopped');
+    // (a sleeping thread is watched, not interrupted: one that wakes — Go's sysmon does, often —
+    // runs until the watch catches it, a few ms on a quiet machine, more when the cores are busy;
+    // the bound is the stops suite's for one waking thread; the unanswered request is what shows
+    // the stop holds. Under a sanitizer's slowdown catching takes longer than any bound.)
+    const ranMs = ((await app.usage()).cpuNs - c.cpuNs) / 1e6;
+    console.log(`syncthing ran ${ranMs.toFixed(2)} ms of CPU in 300 ms while stopped`);
+    if (!SANITIZED_HELPER) assert.ok(ranMs < 60, `a Go thread ran ${ranMs} ms while stopped`);
     await app.session.free();
+    assert.equal((await duringStop).status, 200, 'the request made during the stop is answered once the tree runs');
 
     await app.session.terminate(5000);
     const st = await app.exited;
