@@ -7,6 +7,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import type * as NodePty from 'node-pty';
 import { CatcherServer, helperArgs, helperBinaryPath, type HelperSession } from '../catcher/index.js';
+import { externalLaunch } from './external.js';
 import type { FlowSource } from './terminal.js';
 
 export interface LaunchOptions {
@@ -48,6 +49,8 @@ export interface LaunchedApp {
 export interface Creator {
   readonly available: { ok: boolean; reason: string | null };
   launch(options: LaunchOptions): LaunchedApp;
+  /** A helper someone else starts (an adopted systemd unit): where it connects, its one-time token, and the app as it will be. */
+  expectExternal(): { controlPath: string; token: string; launched: LaunchedApp };
   close(): Promise<void>;
 }
 
@@ -63,6 +66,9 @@ export async function createCreator(options: CreatorOptions): Promise<Creator> {
   const unavailable = (reason: string): Creator => ({
     available: { ok: false, reason },
     launch() {
+      throw new Error(reason);
+    },
+    expectExternal() {
       throw new Error(reason);
     },
     close: async () => undefined,
@@ -184,6 +190,12 @@ class HelperCreator implements Creator {
       },
       detach: () => child.unref(),
     };
+  }
+
+  expectExternal(): { controlPath: string; token: string; launched: LaunchedApp } {
+    const { token, session } = this.server.expect();
+    session.catch(() => undefined);
+    return { controlPath: this.server.path, token, launched: externalLaunch(session) };
   }
 
   async close(): Promise<void> {
