@@ -46,6 +46,14 @@ export interface LaunchedApp {
   detach(): void;
 }
 
+/** The members of a LaunchedApp whose output is not ours to show (inherited, or an external helper's). */
+export const NO_TERMINAL: Pick<LaunchedApp, 'flow' | 'onData' | 'write' | 'resize'> = {
+  flow: null,
+  onData: () => undefined,
+  write: () => undefined,
+  resize: () => undefined,
+};
+
 export interface Creator {
   readonly available: { ok: boolean; reason: string | null };
   launch(options: LaunchOptions): LaunchedApp;
@@ -181,10 +189,7 @@ class HelperCreator implements Creator {
       pid: child.pid ?? -1,
       session: raceExit(expected, exited),
       exited,
-      flow: null,
-      onData: () => undefined,
-      write: () => undefined,
-      resize: () => undefined,
+      ...NO_TERMINAL,
       kill: (signal) => {
         if (!gone) child.kill(signal);
       },

@@ -2,7 +2,7 @@
 // adopted unit) runs it with a one-time token the engine handed out. It has no terminal of
 // ours; it is known by its session alone, and it is gone when that session closes.
 import type { HelperSession } from '../catcher/session.js';
-import type { ExitStatus, LaunchedApp } from './creator.js';
+import { NO_TERMINAL, type ExitStatus, type LaunchedApp } from './creator.js';
 
 export function externalLaunch(session: Promise<HelperSession>): LaunchedApp {
   let resolveExit!: (s: ExitStatus) => void;
@@ -31,10 +31,7 @@ export function externalLaunch(session: Promise<HelperSession>): LaunchedApp {
     },
     session,
     exited,
-    flow: null,
-    onData: () => undefined,
-    write: () => undefined,
-    resize: () => undefined,
+    ...NO_TERMINAL,
     kill: (signal) => {
       if (gone || helperPid <= 0) return;
       try {

@@ -166,13 +166,12 @@ export class AppSupervisor {
     if (!rt.def.systemdUnit) throw new CommandError('conflict', `${id} was not adopted from a systemd unit (interceptor adopt)`);
     this.startable(rt);
     const ext = this.creator!.expectExternal();
-    void rt
-      .serialize(() => this.begin(rt, () => ext.launched))
-      .catch((error: Error) => {
-        // never leave the service's app held stopped: a helper that lost its engine runs it uncapped
-        void ext.launched.session.then(destroySession, () => undefined);
-        this.ctx.log.add('error', `${id}: ${error.message}`, id);
-      });
+    // begun now, not queued: the app is "starting" before the token goes out, so a second attach is refused
+    this.begin(rt, () => ext.launched).catch((error: Error) => {
+      // never leave the service's app held stopped: a helper that lost its engine runs it uncapped
+      void ext.launched.session.then(destroySession, () => undefined);
+      this.ctx.log.add('error', `${id}: ${error.message}`, id);
+    });
     return { controlPath: ext.controlPath, token: ext.token };
   }
 
