@@ -11,7 +11,7 @@ import { before, test } from 'node:test';
 import { splitWords } from '../../../electron/engine/adopt/exec-line.js';
 import { DROP_IN_NAME } from '../../../electron/engine/adopt/unit-file.js';
 import { cli, startServe, userDirs } from '../cli/cli-helpers.js';
-import { ensureBuilt, requireHelper, sleep, tempDir } from '../helpers.js';
+import { ensureBuilt, requireHelper, sleep, tempDir, until } from '../helpers.js';
 
 before(async () => {
   requireHelper();
@@ -142,4 +142,48 @@ test('system units (a root of Debian files): adopted when they run as the engine
   assert.equal(list.code, 0, list.stderr);
   const names = (JSON.parse(list.stdout) as { name: string; scope: string }[]).filter((c) => c.scope === 'system').map((c) => c.name);
   assert.deepEqual(names, ['tor@default.service', 'transmission-daemon.service']);
+});
+
+test("Debian's transmission-daemon unit as a user unit: started from the drop-in, traced, ready through NOTIFY_SOCKET, stopped by a signal to the main process", { timeout: 90_000 }, async (t) => {
+  const { env, dir } = userDirs(t);
+  const units = path.join(env.XDG_CONFIG_HOME, 'systemd', 'user');
+  mkdirSync(units, { recursive: true });
+  copyFileSync('/lib/systemd/system/transmission-daemon.service', path.join(units, 'transmission-daemon.service'));
+  // its own home: no fixed ports (others' tests run transmission too), no DHT, no peer discovery
+  const home = path.join(dir, 'home');
+  mkdirSync(path.join(home, '.config', 'transmission-daemon'), { recursive: true });
+  const port = () => 20_000 + Math.floor(Math.random() * 30_000);
+  writeFileSync(path.join(home, '.config', 'transmission-daemon', 'settings.json'), JSON.stringify({ 'rpc-port': port(), 'peer-port': port(), 'dht-enabled': false, 'lpd-enabled': false, 'pex-enabled': false, 'port-forwarding-enabled': false, 'rpc-bind-address': '127.0.0.1' }));
+  await startServe(t, [], env);
+  const adopt = cli(['adopt', 'transmission-daemon', '--user', '--up', '1MB/s'], env);
+  assert.equal(adopt.code, 0, adopt.stderr);
+  assert.match(adopt.stdout, /note: NotifyAccess=all: /);
+  const dropIn = path.join(units, 'transmission-daemon.service.d', DROP_IN_NAME);
+
+  // systemd's notification socket, as the manager would hand it (Type=notify)
+  const notifyPath = path.join(dir, 'notify');
+  const listener = spawn('python3', ['-c', 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\nwhile True: print(s.recv(4096).decode().replace("\\n"," "),flush=True)', notifyPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => listener.kill());
+  let notices = '';
+  listener.stdout!.on('data', (d) => (notices += d));
+  await until(() => notices.includes('bound'), 5000, 'the notify socket');
+
+  const [program, ...args] = splitWords(execStartOf(dropIn));
+  const started = spawn(program!, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: '/usr/bin:/bin', HOME: home, NOTIFY_SOCKET: notifyPath } });
+  let stderr = '';
+  started.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => started.once('exit', (code) => r(code)));
+  await until(() => /READY=1/.test(notices), 20_000, `READY=1 from transmission-daemon (${stderr})`);
+  type View = { definition: { systemdUnit?: { name: string } }; state: string; pid: number | null };
+  const view = () => (JSON.parse(cli(['apps', 'list', '--json'], env).stdout) as View[]).find((a) => a.definition.systemdUnit?.name === 'transmission-daemon.service')!;
+  await until(() => view().state === 'running', 10_000, 'the app running');
+  const pid = view().pid!;
+  assert.match(readFileSync(`/proc/${pid}/comm`, 'utf8'), /transmission/);
+  const tracer = Number(/TracerPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+  assert.equal(readFileSync(`/proc/${tracer}/comm`, 'utf8').trim(), 'interceptor-hel', 'traced by the helper');
+  // systemctl stop (KillMode=process here): SIGTERM to the main process, the launcher, which passes it on
+  started.kill('SIGTERM');
+  assert.equal(await exited, 0, stderr);
+  await until(() => view().state === 'exited', 10_000, 'the app exited');
+  assert.equal(cli(['release', 'transmission-daemon', '--user'], env).code, 0);
 });
