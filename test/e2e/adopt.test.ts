@@ -60,6 +60,7 @@ describe('adopting a systemd unit from the dashboard, in Chromium', { timeout: 1
     assert.deepEqual(apps.map((a) => a.definition.systemdUnit), [{ name: 'syncthing.service', scope: 'user' }]);
     await page.locator(`[data-app-name="syncthing"]`).first().waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'adopt.png'), fullPage: true });
+    assert.equal(await page.getByRole('button', { name: 'Start syncthing' }).first().isDisabled(), true, 'systemd starts an adopted unit, not the dashboard');
     await row.getByRole('button', { name: 'Release' }).click();
     await waitFor('the release reported', () => message.innerText().catch(() => ''), (t) => /Released syncthing.service/.test(t));
     assert.ok(!existsSync(dropIn));

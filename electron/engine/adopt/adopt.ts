@@ -50,6 +50,15 @@ function programOf(info: UnitInfo): { command: string; args: string[] } {
   return { command: words[0]!, args: argv0 ? words.slice(2) : words.slice(1) };
 }
 
+/** The files are in place either way: a systemctl that fails is reported, not a failed adoption or release. */
+async function tell(unit: string, access: SystemAccess): Promise<string> {
+  try {
+    return await reloadAndRestart(unit, access);
+  } catch (error) {
+    return `${(error as Error).message}; the change applies at the unit's next start`;
+  }
+}
+
 export async function adoptUnit(api: Api, r: AdoptRequest, access: SystemAccess): Promise<AdoptResult> {
   const info = await readUnit(r.unit, r);
   const file = dropInPath(r.unit, r);
@@ -74,7 +83,7 @@ export async function adoptUnit(api: Api, r: AdoptRequest, access: SystemAccess)
     await api.invoke('removeApp', { id: app.definition.id }).catch(() => undefined);
     throw error;
   }
-  const systemd = await reloadAndRestart(r.unit, access);
+  const systemd = await tell(r.unit, access);
   return { app, dropIn: file, notes, systemd };
 }
 
@@ -84,7 +93,7 @@ export async function releaseUnit(api: Api | null, r: LookupOptions & { unit: st
   const adoption = readDropIn(await fs.readFile(info.ours, 'utf8'));
   if (!adoption) throw new UnitError(`${info.ours} was not written by \`interceptor adopt\` (no exec-adopted line): left as it is`);
   await removeDropIn(info.ours, access);
-  const systemd = await reloadAndRestart(r.unit, access);
+  const systemd = await tell(r.unit, access);
   let appRemoved = false;
   if (api) {
     try {
