@@ -99,3 +99,20 @@ test('units adopt cannot wrap say why', async (t) => {
   assert.match((await why('two.service'))!, /Type=oneshot/);
   assert.match((await why('dyn.service'))!, /DynamicUser/);
 });
+
+test('prefixes: "-" and "+" stay on the wrapped line, "@" (argv[0]) is dropped and said; specifiers stay for systemd', async (t) => {
+  const { dir, cleanup } = tempDir('interceptor-dropin-');
+  t.after(cleanup);
+  writeFileSync(path.join(dir, 'p2p@.service'), '[Service]\nExecStart=-+@/usr/bin/deluged my-deluged -d -c "/var/lib/%i/conf dir"\n');
+  const info = await readUnit('p2p@x.service', { scope: 'system', env: { SYSTEMD_UNIT_PATH: dir } });
+  const { text, notes } = buildDropIn(info, { appId: 'p2p', engineDown: 'run', launcher: LAUNCHER, stateDir: '/s' });
+  const line = execLine(text);
+  assert.ok(line.startsWith(`-+${LAUNCHER[0]} `), line);
+  const words = splitWords(line.slice(2));
+  assert.deepEqual(words.slice(words.indexOf('--') + 1), ['/usr/bin/deluged', '-d', '-c', '/var/lib/%i/conf dir']);
+  assert.ok(notes.some((n) => /sets argv\[0\] \("@"\)/.test(n)));
+  mkdirSync(path.join(dir, 'p2p@x.service.d'));
+  writeFileSync(path.join(dir, 'p2p@x.service.d', DROP_IN_NAME), text);
+  const verify = spawnSync('systemd-analyze', ['verify', 'p2p@x.service'], { encoding: 'utf8', env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` } });
+  assert.equal(verify.status, 0, verify.stderr);
+});
