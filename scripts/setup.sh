@@ -11,12 +11,14 @@ cd "$(dirname "$0")/.."
 # desktop-file-utils, systemd: the validators of the desktop entries and the user unit;
 # the swarm test bed (bench/lib/swarm.ts): BitTorrent clients, a tracker, mktorrent,
 # iproute2 (ip netns, tc, ss) and curl (the tracker's scrape inside a namespace);
-# prometheus: promtool checks /metrics and a real Prometheus scrapes it in the tests.
+# prometheus: promtool checks /metrics and a real Prometheus scrapes it in the tests;
+# tor, deluged: their unit files are fixtures of `interceptor adopt`; ansible-core: the fleet playbook's syntax check.
 PACKAGES=(build-essential python3 chromium busybox-static syncthing cpulimit trickle iproute2 imagemagick desktop-file-utils systemd
-  aria2 qbittorrent-nox transmission-cli transmission-daemon rtorrent opentracker mktorrent curl util-linux prometheus)
+  aria2 qbittorrent-nox transmission-cli transmission-daemon rtorrent opentracker mktorrent curl util-linux prometheus
+  tor deluged ansible-core)
 # Daemons whose packages would start them as system services (transmission-daemon
-# with DHT on, opentracker and prometheus on every address): the tests start their own instances only.
-SERVICES=(transmission-daemon opentracker prometheus)
+# with DHT on, opentracker and prometheus on every address, tor, deluged): the tests start their own instances only.
+SERVICES=(transmission-daemon opentracker prometheus tor deluged)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -4,13 +4,16 @@
 // events are types. The dashboard imports this file with `import type` only (zod stays out
 // of its bundle); the errors are in ./errors.ts and the WebSocket wire format in ./wire.ts.
 import { z } from 'zod';
+import { ENGINE_DOWN, type AdoptResult, type ReleaseResult, type UnitCandidate } from './adopt.js';
 import {
   AppDefinitionInputSchema,
+  AppSharesSchema,
   AppIdSchema,
   AppPatchSchema,
   EngineSettingsSchema,
   OwnerLimitsSchema,
   ProfileChoiceSchema,
+  SystemdUnitRefSchema,
   ProfileNameSchema,
   type AppView,
   type Capacities,
@@ -65,6 +68,18 @@ export const commandArgSchemas = {
     .strict(),
   /** Measure now: 'net' reads the link speed (or the peak observed) for up and down; 'disk' times a 64 MiB write + read. */
   measureCapacity: z.object({ resource: z.enum(['net', 'disk']) }).strict(),
+  /** The launcher of an adopted systemd unit (`interceptor exec-adopted`) connects its helper: a one-time token for it. */
+  attachApp: byId,
+  /** The user's and the system's service units that look like P2P services. */
+  listUnits: empty,
+  /** Run a unit under the caps: an app with these shares, and a drop-in wrapping its ExecStart. */
+  adoptUnit: SystemdUnitRefSchema.extend({
+    shares: AppSharesSchema.partial().strict().default({}),
+    engineDown: z.enum(ENGINE_DOWN).default('run'),
+    appName: z.string().trim().min(1).max(80).optional(),
+  }).strict(),
+  /** Give an adopted unit back to systemd as it was. */
+  releaseUnit: SystemdUnitRefSchema,
 } as const;
 
 export type CommandName = keyof typeof commandArgSchemas;
@@ -96,6 +111,10 @@ export interface CommandResults {
   checkExecutable: { ok: boolean; resolved: string | null; error: string | null };
   setCapacity: Capacities;
   measureCapacity: Capacities;
+  attachApp: { controlPath: string; token: string };
+  listUnits: UnitCandidate[];
+  adoptUnit: AdoptResult;
+  releaseUnit: ReleaseResult;
 }
 export type CommandResult<N extends CommandName> = CommandResults[N];
 

@@ -59,6 +59,15 @@ export const ZERO_SHARES: AppShares = { cpu: 0, netUp: 0, netDown: 0, disk: 0, m
 
 const boundedString = z.string().max(MAX_STRING).refine((s) => !s.includes('\0'), 'must not contain NUL');
 
+/** A systemd service unit an app was adopted from (`interceptor adopt`): systemd starts it, not the engine. */
+export const SystemdUnitRefSchema = z
+  .object({
+    name: z.string().max(256).regex(/^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]+)?\.service$/, 'expected a service unit name such as tor.service or syncthing@alice.service'),
+    scope: z.enum(['user', 'system']),
+  })
+  .strict();
+export type SystemdUnitRef = z.infer<typeof SystemdUnitRefSchema>;
+
 export const AppDefinitionInputSchema = z
   .object({
     name: z.string().trim().min(1).max(80),
@@ -68,6 +77,7 @@ export const AppDefinitionInputSchema = z
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'invalid variable name').max(256), boundedString).default({}),
     autostart: z.boolean().default(false),
     shares: AppSharesSchema.default(ZERO_SHARES),
+    systemdUnit: SystemdUnitRefSchema.optional(),
   })
   .strict();
 export type AppDefinitionInput = z.input<typeof AppDefinitionInputSchema>;

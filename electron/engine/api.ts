@@ -45,6 +45,8 @@ export interface EngineOptions {
   power?: PowerSource;
   /** How often the power source is read; default 10 s. */
   powerPollMs?: number;
+  /** The state dir of `interceptor serve` (port and token), where an adopted unit's launcher finds it; none: adopting is unavailable. */
+  stateDir?: string;
   /** How this host starts Interceptor at login (setStartAtLogin); without one the state says null. */
   loginItem?: LoginItem;
 }

@@ -14,6 +14,7 @@ import { CommandError, parseCommandArgs, type CommandName, type CommandResult, t
 import { toCommandError } from '../common/errors.js';
 import { EngineSettingsSchema, type FullState, type StartAtLogin } from '../common/model.js';
 import type { Engine, EngineOptions } from './api.js';
+import { UnitAdoption } from './adopt/service.js';
 import { AppDefinitions } from './apps.js';
 import { CapacityKeeper } from './capacity/keeper.js';
 import { ANSWERED_WHILE_SHUTTING_DOWN, LEAVE_STATE_AS_IS, type CommandHandlers } from './commands.js';
@@ -40,6 +41,7 @@ export class EngineImpl implements Engine {
   private readonly capacity: CapacityKeeper;
   private readonly snapshots: Snapshots;
   private readonly commands: CommandHandlers;
+  private readonly adoption: UnitAdoption;
   private creator: Creator | null = null;
   private startAtLogin: StartAtLogin | null = null;
   private shutdownDone: Promise<void> | null = null;
@@ -56,6 +58,7 @@ export class EngineImpl implements Engine {
     this.profiles = new Profiles(ctx, this.enforcement);
     this.capacity = new CapacityKeeper(ctx);
     this.snapshots = new Snapshots(ctx, this.apps, this.enforcement, () => this.profiles.limitsNow());
+    this.adoption = new UnitAdoption({ invoke: (name, args) => this.invoke(name, args) }, options.stateDir, (line) => ctx.log.add('info', line));
     this.commands = this.commandTable();
     ctx.setStateSource(() => this.fullState());
   }
@@ -156,6 +159,10 @@ export class EngineImpl implements Engine {
       checkExecutable: ({ command, cwd }) => checkExecutable(command, cwd),
       setCapacity: ({ resource, bytesPerSec }) => capacity.set(resource, bytesPerSec),
       measureCapacity: ({ resource }) => capacity.measure(resource),
+      attachApp: ({ id }) => apps.attach(id),
+      listUnits: () => this.adoption.list(),
+      adoptUnit: (a) => this.adoption.adopt(a),
+      releaseUnit: (a) => this.adoption.release(a),
     };
   }
 

@@ -30,6 +30,10 @@ const VALID: Record<CommandName, unknown> = {
   checkExecutable: { command: '/bin/sh' },
   setCapacity: { resource: 'netUp', bytesPerSec: 12.5e6 },
   measureCapacity: { resource: 'disk' },
+  attachApp: { id: 'transmission' },
+  listUnits: {},
+  adoptUnit: { name: 'transmission-daemon.service', scope: 'system', shares: { netUp: 1e6 }, engineDown: 'hold' },
+  releaseUnit: { name: 'syncthing@alice.service', scope: 'user' },
 };
 const INVALID: Record<CommandName, unknown[]> = {
   getState: [{ x: 1 }, 'string', 42],
@@ -55,6 +59,10 @@ const INVALID: Record<CommandName, unknown[]> = {
   checkExecutable: [{ command: '' }, { command: 'x'.repeat(5000) }],
   setCapacity: [{ resource: 'cpu', bytesPerSec: 1 }, { resource: 'netUp', bytesPerSec: -1 }, { resource: 'disk', bytesPerSec: Number.NaN }, { resource: 'disk', bytesPerSec: 2e15 }, { resource: 'disk' }],
   measureCapacity: [{ resource: 'netUp' }, {}, { resource: 'disk', size: 1 }],
+  attachApp: [{}, { id: 'A' }],
+  listUnits: [{ scope: 'user' }],
+  adoptUnit: [{ name: 'tor.socket', scope: 'system' }, { name: '../x.service', scope: 'user' }, { name: 'tor.service', scope: 'root' }, { name: 'tor.service', scope: 'user', engineDown: 'kill' }, { name: 'tor.service', scope: 'user', shares: { cpu: 2 } }],
+  releaseUnit: [{ name: 'tor.service' }, { name: 'a b.service', scope: 'user' }],
 };
 
 function mockIpcMain() {

@@ -22,6 +22,8 @@ Commands:
   export                print the server's caps, profile and apps as a policy file
   service install|uninstall|status|print
                         start \`interceptor serve\` at login (systemd user unit)
+  adopt UNIT | --list   run a systemd service under caps (a drop-in); list candidates
+  release UNIT          give an adopted unit back to systemd as it was
   help [COMMAND]        show the help of a command
 
 Options: -h, --help  help (also after any command);  -V, --version  the version.
@@ -108,6 +110,35 @@ ${CONNECT_HELP}
 
 End a pause of all apps.
 ${CONNECT_HELP}
+`,
+  adopt: `Usage: interceptor adopt UNIT [--user|--system] [--name NAME] [--cpu 25%] [--up RATE] [--down RATE]
+                        [--disk RATE] [--mem SIZE] [--engine-down run|hold] [--root DIR] [connection options]
+       interceptor adopt --list [--json]
+
+Run a systemd service under the caps of the running server: an app (with these shares) is
+added, and a drop-in (UNIT.d/zz-interceptor.conf) runs the unit's own ExecStart through
+\`interceptor exec-adopted\`, which connects it to the engine at each start; the unit is
+restarted if it runs. The drop-in holds no secret (the token is read from the state dir).
+A system unit's drop-in is written through sudo (it says so) and systemctl asks polkit;
+its helper must run as the engine's user. --list: the user's and the system's units
+that look like P2P services.
+
+      --engine-down run|hold  no engine at the service's start: start uncapped (run, the
+                        default) or wait for the engine (hold)
+      --root DIR        a system image's files under DIR (no sudo, no systemctl)
+${CONNECT_HELP}
+${RATES}
+`,
+  release: `Usage: interceptor release UNIT [--user|--system] [--root DIR] [connection options]
+
+Remove the drop-in of an adopted unit and restart it if it runs, as it was before; its
+app is removed from the server.
+`,
+  'exec-adopted': `Usage: interceptor exec-adopted --app ID --unit UNIT --engine-down run|hold --state-dir DIR -- CMD [ARGS...]
+
+The ExecStart of an adopted unit's drop-in (written by \`interceptor adopt\`): runs CMD under
+the helper, connected to the engine of DIR; with no engine, uncapped (run) or once the
+engine answers (hold).
 `,
   apply: `Usage: interceptor apply -f FILE|- [--dry-run] [--prune] [--format json|yaml] [connection options]
 

@@ -2,10 +2,12 @@
 // errors and 1 for failures (as systemd-run, transmission-remote and boinccmd do).
 import { CommandError } from '../../common/contract.js';
 import { UnitParseError } from '../../common/resources.js';
+import { UnitError } from '../adopt/exec-line.js';
 import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, UsageError, parseCommandLine, type OptionSpec, type Parsed } from './args.js';
 import { HELP, USAGE } from './help.js';
 import { OPEN_OPTIONS, open } from './open.js';
+import { ADOPT_OPTIONS, RELEASE_OPTIONS, adopt, execAdoptedCommand, release } from './adopt.js';
 import { APPLY_OPTIONS, EXPORT_OPTIONS, apply, exportPolicy } from './policy.js';
 import { CONNECT_OPTIONS, apps, caps, pause, profile, resume, status } from './remote.js';
 import { run } from './run.js';
@@ -31,6 +33,8 @@ const simple: Record<string, { spec: OptionSpec; positionals?: number; run: (p: 
   resume: { spec: CONNECT_OPTIONS, run: resume },
   apply: { spec: APPLY_OPTIONS, run: apply },
   export: { spec: EXPORT_OPTIONS, run: exportPolicy },
+  adopt: { spec: ADOPT_OPTIONS, positionals: 1, run: adopt },
+  release: { spec: RELEASE_OPTIONS, positionals: 1, run: release },
 };
 
 async function dispatch(command: string | undefined, rest: string[]): Promise<number> {
@@ -50,6 +54,8 @@ async function dispatch(command: string | undefined, rest: string[]): Promise<nu
       return profile(rest, verbHelp('profile'));
     case 'service':
       return service(rest, verbHelp('service'));
+    case 'exec-adopted':
+      return execAdoptedCommand(rest, helpFor('exec-adopted'));
     case '-V':
     case '--version':
     case 'version':
@@ -77,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`interceptor: ${error.message}\nRun \`interceptor ${command && command in HELP ? `${command} ` : ''}--help\` for usage.\n`);
       return EXIT_USAGE;
     }
-    if (error instanceof CommandError) {
+    if (error instanceof CommandError || error instanceof UnitError) {
       process.stderr.write(`interceptor: ${error.message}\n`);
       return 1;
     }

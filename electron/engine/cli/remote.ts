@@ -139,14 +139,20 @@ export async function apps(argv: string[], help: (verb?: string) => number): Pro
   });
 }
 
+/** An app's nominal shares from --cpu --up --down --disk --mem (0 where not given). */
+export function sharesFromFlags(values: Parsed['values']): AppShares {
+  const shares: AppShares = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };
+  for (const r of Object.keys(FLAG_OF) as Resource[]) {
+    const text = str(values[FLAG_OF[r]]);
+    if (text !== undefined) shares[r] = PARSE[r](text);
+  }
+  return shares;
+}
+
 async function appsAdd(p: Parsed): Promise<number> {
   const [command, ...args] = p.command;
   if (!command) throw new UsageError('missing command: interceptor apps add [options] -- CMD [ARGS...]');
-  const shares: AppShares = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };
-  for (const r of Object.keys(FLAG_OF) as Resource[]) {
-    const text = str(p.values[FLAG_OF[r]]);
-    if (text !== undefined) shares[r] = PARSE[r](text);
-  }
+  const shares = sharesFromFlags(p.values);
   const env: Record<string, string> = {};
   for (const pair of (p.values.env as string[] | undefined) ?? []) {
     const i = pair.indexOf('=');

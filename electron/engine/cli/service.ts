@@ -10,11 +10,14 @@ import { UsageError, parseCommandLine, str } from './args.js';
 
 export const SERVICE_VERBS = ['install', 'uninstall', 'status', 'print'] as const;
 
+/** `interceptor` as a unit file runs it: this Node and this package's bin, by absolute path (systemd has no PATH of ours). */
+export function interceptorCommand(): string[] {
+  return [realpathSync(process.execPath), path.join(packageRoot(), 'bin', 'interceptor.js')];
+}
+
 /** The command the unit runs: this Node and this package's bin, by absolute path (a login has no PATH of ours). */
 export function serveCommand(options: { configDir?: string; stateDir?: string } = {}): string[] {
-  const bin = path.join(packageRoot(), 'bin', 'interceptor.js');
-  const node = realpathSync(process.execPath);
-  return [node, bin, 'serve', ...(options.configDir ? ['--config-dir', path.resolve(options.configDir)] : []), ...(options.stateDir ? ['--state-dir', path.resolve(options.stateDir)] : [])];
+  return [...interceptorCommand(), 'serve', ...(options.configDir ? ['--config-dir', path.resolve(options.configDir)] : []), ...(options.stateDir ? ['--state-dir', path.resolve(options.stateDir)] : [])];
 }
 
 export function serviceFor(options: { configDir?: string; stateDir?: string } = {}): SystemdUserService {

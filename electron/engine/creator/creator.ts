@@ -7,6 +7,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import type * as NodePty from 'node-pty';
 import { CatcherServer, helperArgs, helperBinaryPath, type HelperSession } from '../catcher/index.js';
+import { externalLaunch } from './external.js';
 import type { FlowSource } from './terminal.js';
 
 export interface LaunchOptions {
@@ -45,9 +46,19 @@ export interface LaunchedApp {
   detach(): void;
 }
 
+/** The members of a LaunchedApp whose output is not ours to show (inherited, or an external helper's). */
+export const NO_TERMINAL: Pick<LaunchedApp, 'flow' | 'onData' | 'write' | 'resize'> = {
+  flow: null,
+  onData: () => undefined,
+  write: () => undefined,
+  resize: () => undefined,
+};
+
 export interface Creator {
   readonly available: { ok: boolean; reason: string | null };
   launch(options: LaunchOptions): LaunchedApp;
+  /** A helper someone else starts (an adopted systemd unit): where it connects, its one-time token, and the app as it will be. */
+  expectExternal(): { controlPath: string; token: string; launched: LaunchedApp };
   close(): Promise<void>;
 }
 
@@ -63,6 +74,9 @@ export async function createCreator(options: CreatorOptions): Promise<Creator> {
   const unavailable = (reason: string): Creator => ({
     available: { ok: false, reason },
     launch() {
+      throw new Error(reason);
+    },
+    expectExternal() {
       throw new Error(reason);
     },
     close: async () => undefined,
@@ -175,15 +189,18 @@ class HelperCreator implements Creator {
       pid: child.pid ?? -1,
       session: raceExit(expected, exited),
       exited,
-      flow: null,
-      onData: () => undefined,
-      write: () => undefined,
-      resize: () => undefined,
+      ...NO_TERMINAL,
       kill: (signal) => {
         if (!gone) child.kill(signal);
       },
       detach: () => child.unref(),
     };
+  }
+
+  expectExternal(): { controlPath: string; token: string; launched: LaunchedApp } {
+    const { token, session } = this.server.expect();
+    session.catch(() => undefined);
+    return { controlPath: this.server.path, token, launched: externalLaunch(session) };
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,8 @@ import type { Enforcement } from '../enforcement.js';
 import { ChildStartDigest } from '../event-log.js';
 import type { AppNow } from '../snapshots/snapshots.js';
 import { UsageTracker } from '../snapshots/usage.js';
-import type { Creator, ExitStatus } from './creator.js';
+import { destroySession } from '../catcher/index.js';
+import type { Creator, ExitStatus, LaunchedApp } from './creator.js';
 import { checkExecutable } from './executable.js';
 import { AppRun, AppRuntime, type AppPhase } from './runtime.js';
 import { TerminalChannel } from './terminal.js';
@@ -132,15 +133,63 @@ export class AppSupervisor {
 
   async start(id: string): Promise<AppView> {
     const rt = this.runtime(id);
-    if (rt.active) throw new CommandError('conflict', `${id} is already running`);
-    const schedulers = this.enforcement.schedulers;
-    if (!this.enforcement.ok || !schedulers || !this.creator) {
-      throw new CommandError('unavailable', `cannot start ${id}: ${this.enforcement.reason ?? 'enforcement unavailable'}`);
+    const unit = rt.def.systemdUnit;
+    if (unit) {
+      throw new CommandError('conflict', `${id} is the systemd unit ${unit.name}: systemd starts it (systemctl${unit.scope === 'user' ? ' --user' : ''} start ${unit.name})`);
     }
+    const schedulers = this.startable(rt);
     const def = rt.def;
     const exe = await checkExecutable(def.command, def.cwd);
     if (!exe.ok || !exe.resolved) throw new CommandError('invalid', `cannot start ${id}: ${exe.error}`);
+    return this.begin(rt, (creator) =>
+      creator.launch({
+        appId: id,
+        command: exe.resolved!,
+        args: def.args,
+        cwd: def.cwd ? path.resolve(def.cwd) : process.cwd(),
+        env: def.env,
+        cols: rt.cols,
+        rows: rt.rows,
+        onEngineLoss: this.ctx.data.settings.onEngineLoss,
+        // SCHED_RR tasks escape a cgroup's CFS quota: dual priority there is the parent's weight
+        dualPriority: this.ctx.data.settings.cpuDualPriority && schedulers.cpu.mechanism === 'ptrace',
+      }),
+    );
+  }
 
+  /**
+   * The launcher of an adopted systemd unit asks to connect its helper: it gets the control
+   * socket and a one-time token now; the app starts, capped, once that helper says hello.
+   */
+  attach(id: string): { controlPath: string; token: string } {
+    const rt = this.runtime(id);
+    if (!rt.def.systemdUnit) throw new CommandError('conflict', `${id} was not adopted from a systemd unit (interceptor adopt)`);
+    this.startable(rt);
+    const ext = this.creator!.expectExternal();
+    // begun now, not queued: the app is "starting" before the token goes out, so a second attach is refused
+    this.begin(rt, () => ext.launched).catch((error: Error) => {
+      // never leave the service's app held stopped: a helper that lost its engine runs it uncapped
+      void ext.launched.session.then(destroySession, () => undefined);
+      this.ctx.log.add('error', `${id}: ${error.message}`, id);
+    });
+    return { controlPath: ext.controlPath, token: ext.token };
+  }
+
+  /** The schedulers, if the app may start now. */
+  private startable(rt: AppRuntime): NonNullable<Enforcement['schedulers']> {
+    if (rt.active) throw new CommandError('conflict', `${rt.def.id} is already running`);
+    const schedulers = this.enforcement.schedulers;
+    if (!this.enforcement.ok || !schedulers || !this.creator) {
+      throw new CommandError('unavailable', `cannot start ${rt.def.id}: ${this.enforcement.reason ?? 'enforcement unavailable'}`);
+    }
+    return schedulers;
+  }
+
+  /** One run of the app: launched, then handed to the schedulers once its helper said hello. */
+  private async begin(rt: AppRuntime, launch: (creator: Creator) => LaunchedApp): Promise<AppView> {
+    const schedulers = this.startable(rt);
+    const id = rt.def.id;
+    const def = rt.def;
     rt.pausedByOwner = false;
     rt.exitCode = null;
     rt.exitSignal = null;
@@ -148,20 +197,7 @@ export class AppSupervisor {
 
     let run: AppRun;
     try {
-      run = new AppRun(
-        this.creator.launch({
-          appId: id,
-          command: exe.resolved,
-          args: def.args,
-          cwd: def.cwd ? path.resolve(def.cwd) : process.cwd(),
-          env: def.env,
-          cols: rt.cols,
-          rows: rt.rows,
-          onEngineLoss: this.ctx.data.settings.onEngineLoss,
-          // SCHED_RR tasks escape a cgroup's CFS quota: dual priority there is the parent's weight
-          dualPriority: this.ctx.data.settings.cpuDualPriority && schedulers.cpu.mechanism === 'ptrace',
-        }),
-      );
+      run = new AppRun(launch(this.creator!));
     } catch (error) {
       this.enter(rt, 'crashed');
       this.ctx.log.add('crash', `${id} could not be started: ${(error as Error).message}`, id);
@@ -169,7 +205,7 @@ export class AppSupervisor {
     }
     const { launched } = run;
     rt.run = run;
-    rt.pid = launched.pid;
+    rt.pid = launched.pid > 0 ? launched.pid : null; // an external helper's pid comes with its hello
     rt.startedAt = this.ctx.clock.wallNow();
     rt.terminal.attach(launched.flow);
     launched.onData((data) => {
@@ -387,8 +423,14 @@ export class AppSupervisor {
   /** Quitting: every running app stops, or runs on without caps (the owner's choice). */
   async shutdown(leaveRunning: boolean): Promise<void> {
     const running = [...this.runtimes.values()].filter((rt) => rt.active);
+    // an adopted unit is systemd's service: quitting never stops it, it runs on uncapped
+    const adopted = running.filter((rt) => rt.def.systemdUnit);
+    const own = running.filter((rt) => !rt.def.systemdUnit);
     if (leaveRunning) await this.leaveRunning(running);
-    else await Promise.all(running.map((rt) => this.stop(rt.def.id).catch(() => undefined)));
+    else {
+      await this.leaveRunning(adopted);
+      await Promise.all(own.map((rt) => this.stop(rt.def.id).catch(() => undefined)));
+    }
   }
 
   /**

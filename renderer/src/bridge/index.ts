@@ -127,6 +127,18 @@ export class Bridge {
   async setStartAtLogin(enabled: boolean): Promise<void> {
     this.applyState(await this.call('setStartAtLogin', { enabled }));
   }
+  /** systemd units that look like P2P services; adopting one adds its app. */
+  listUnits() {
+    return this.call('listUnits', {});
+  }
+  async adoptUnit(args: CommandArgs<'adoptUnit'>) {
+    const result = await this.call('adoptUnit', args);
+    this.store.getState().upsertApp(result.app);
+    return result;
+  }
+  releaseUnit(args: CommandArgs<'releaseUnit'>) {
+    return this.call('releaseUnit', args);
+  }
   checkExecutable(command: string, cwd?: string) {
     return this.call('checkExecutable', cwd ? { command, cwd } : { command });
   }

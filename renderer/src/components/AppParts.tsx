@@ -114,6 +114,9 @@ export function AppActions({ id, action }: { id: string; action: ReturnType<type
   const name = view.definition.name;
   const live = state === 'running' || state === 'waiting' || state === 'held' || state === 'starting';
   const disabled = action.busy || !connected;
+  // an adopted unit is started by systemd, never by the engine
+  const unit = view.definition.systemdUnit;
+  const bySystemd = unit ? `systemd starts ${unit.name}` : undefined;
   const { run } = action;
   if (confirming) {
     return (
@@ -140,11 +143,11 @@ export function AppActions({ id, action }: { id: string; action: ReturnType<type
           Pause
         </button>
       ) : (
-        <button type="button" className="btn btn--small" disabled={disabled} aria-label={`Start ${name}`} onClick={() => run(() => bridge().startApp(id))}>
+        <button type="button" className="btn btn--small" disabled={disabled || !!unit} title={bySystemd} aria-label={`Start ${name}`} onClick={() => run(() => bridge().startApp(id))}>
           Start
         </button>
       )}
-      <button type="button" className="btn btn--small" disabled={disabled} aria-label={`Restart ${name}`} onClick={() => run(() => bridge().restartApp(id))}>
+      <button type="button" className="btn btn--small" disabled={disabled || !!unit} title={bySystemd} aria-label={`Restart ${name}`} onClick={() => run(() => bridge().restartApp(id))}>
         Restart
       </button>
       <button type="button" className="btn btn--small btn--ghost btn--icon" disabled={disabled} aria-label={`Remove ${name}`} title="Remove" onClick={() => setConfirming(true)}>

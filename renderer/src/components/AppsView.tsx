@@ -6,6 +6,7 @@ import { useStore } from '../store/index.js';
 import { selectApp } from '../store/selectors.js';
 import { RESOURCE_LABELS, RESOURCES } from '../lib/units.js';
 import { AppActions, AppNameButton, Figure, StatePill, useAction } from './AppParts.js';
+import { AdoptUnits } from './AdoptUnits.js';
 import { AppDetail } from './AppDetail.js';
 import { Empty } from './EmptyState.js';
 import { Loading } from './Overview.js';
@@ -140,6 +141,7 @@ export function AppsView() {
             Add app
           </button>
         </div>
+        <AdoptUnits disabled={!connected} />
         {appIds.length === 0 ? (
           <Empty title="No apps yet.">
             <p>Add a P2P app with its command: Interceptor starts it in a terminal and keeps it within your caps.</p>

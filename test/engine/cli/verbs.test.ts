@@ -11,7 +11,7 @@ import { cli, startServe, userDirs } from './cli-helpers.js';
 
 before(ensureBuilt);
 
-const COMMANDS = ['serve', 'open', 'run', 'status', 'apps', 'caps', 'profile', 'pause', 'resume', 'apply', 'export', 'service'];
+const COMMANDS = ['serve', 'open', 'run', 'status', 'apps', 'caps', 'profile', 'pause', 'resume', 'apply', 'export', 'service', 'adopt', 'release'];
 
 test('--help on every command and verb exits 0 with its usage; -V prints the version and a newline', () => {
   const version = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../package.json'), 'utf8')).version;
