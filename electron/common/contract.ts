@@ -12,6 +12,7 @@ import {
   OwnerLimitsSchema,
   ProfileChoiceSchema,
   ProfileNameSchema,
+  ScheduleSchema,
   type AppView,
   type Capacities,
   type EventLogEntry,
@@ -51,6 +52,10 @@ export const commandArgSchemas = {
   /** The owner picks a profile by hand (it stays until changed), or "auto": the engine follows idle and power state. */
   setProfile: z.object({ profile: ProfileChoiceSchema }).strict(),
   updateSettings: EngineSettingsSchema.partial().strict(),
+  /** The week schedule: on or off, and/or all 168 slots (Monday 00:00 first). */
+  setSchedule: ScheduleSchema.partial()
+    .strict()
+    .refine((s) => s.enabled !== undefined || s.slots !== undefined, 'give enabled, slots or both'),
   /** Start Interceptor at login (the desktop app: XDG autostart entry; headless: systemd user unit). */
   setStartAtLogin: z.object({ enabled: z.boolean() }).strict(),
   writeTerminal: z.object({ id: AppIdSchema, data: z.string().max(MAX_TERMINAL_WRITE) }).strict(),
@@ -87,6 +92,7 @@ export interface CommandResults {
   resumeAll: FullState;
   setProfile: FullState;
   updateSettings: FullState;
+  setSchedule: FullState;
   setStartAtLogin: FullState;
   writeTerminal: null;
   resizeTerminal: null;

@@ -45,6 +45,10 @@ export interface EngineOptions {
   power?: PowerSource;
   /** How often the power source is read; default 10 s. */
   powerPollMs?: number;
+  /** The IANA zone whose local hours the week schedule's slots are; default: the system's. */
+  timeZone?: string;
+  /** Longest sleep of the schedule between two looks at the wall clock; default 60 s. */
+  scheduleRecheckMs?: number;
   /** How this host starts Interceptor at login (setStartAtLogin); without one the state says null. */
   loginItem?: LoginItem;
 }
