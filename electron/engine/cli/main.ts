@@ -9,6 +9,7 @@ import { OPEN_OPTIONS, open } from './open.js';
 import { APPLY_OPTIONS, EXPORT_OPTIONS, apply, exportPolicy } from './policy.js';
 import { CONNECT_OPTIONS, apps, caps, pause, profile, resume, status } from './remote.js';
 import { run } from './run.js';
+import { schedule } from './schedule.js';
 import { SERVE_OPTIONS, serve } from './serve.js';
 import { service } from './service.js';
 
@@ -50,6 +51,8 @@ async function dispatch(command: string | undefined, rest: string[]): Promise<nu
       return profile(rest, verbHelp('profile'));
     case 'service':
       return service(rest, verbHelp('service'));
+    case 'schedule':
+      return schedule(rest, verbHelp('schedule'));
     case '-V':
     case '--version':
     case 'version':
