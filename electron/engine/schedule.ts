@@ -11,7 +11,7 @@
 import * as text from '../common/event-text.js';
 import type { ParsedCommandArgs } from '../common/contract.js';
 import type { ProfileChoice, ProfileName } from '../common/model.js';
-import { isProfileSlot, nextChange, slotAt, systemTimeZone, SLOT_LABELS, type ProfileReason, type ScheduleSlot, type ScheduleState } from '../common/schedule.js';
+import { isProfileSlot, isTimeZone, nextChange, slotAt, systemTimeZone, SLOT_LABELS, type ProfileReason, type ScheduleSlot, type ScheduleState } from '../common/schedule.js';
 import { formatInstant } from '../common/schedule-text.js';
 import type { TimerHandle } from './clock.js';
 import type { EngineContext } from './context.js';
@@ -34,7 +34,10 @@ export class ScheduleKeeper {
     /** Puts the schedule's verdict in force: the profile, the apps' pause, the state. */
     private readonly onChange: () => Promise<void>,
   ) {
-    this.timeZone = ctx.options.timeZone ?? systemTimeZone();
+    const zone = ctx.options.timeZone ?? systemTimeZone();
+    // an unknown zone would make every evaluation throw: UTC, said once
+    this.timeZone = isTimeZone(zone) ? zone : 'UTC';
+    if (this.timeZone !== zone) ctx.log.add('warning', `schedule: unknown time zone "${zone}"; the schedule's hours are UTC`);
   }
 
   /** The schedule's slot now; null while it is off. */

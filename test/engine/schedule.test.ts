@@ -213,3 +213,10 @@ test('on the real clock, a real app started in a paused slot stays paused until 
   await engine.invoke('setSchedule', { enabled: true });
   await until(async () => (await engine.invoke('getState', {})).apps[0]!.state === 'paused', 5000, 'paused again');
 });
+
+test('an unknown time zone: the schedule runs in UTC and the log says so', async (t) => {
+  const { engine } = await testEngine(t, { timeZone: 'Mars/Olympus_Mons' });
+  assert.equal((await engine.invoke('getState', {})).schedule.timeZone, 'UTC');
+  const log = await engine.invoke('getEventLog', { sinceSeq: 0 });
+  assert.ok(log.some((e) => e.kind === 'warning' && e.message === 'schedule: unknown time zone "Mars/Olympus_Mons"; the schedule\'s hours are UTC'));
+});
