@@ -7,6 +7,7 @@ import type { EngineSettings, ProfileChoice } from '../../../electron/common/mod
 import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import { describePower, idleThresholdText, parseIdleThreshold } from '../lib/settings.js';
+import { ScheduleSection } from './ScheduleSection.js';
 import '../styles/settings.css';
 
 const CHOICES: Array<{ id: ProfileChoice; label: string; hint: string }> = [
@@ -202,6 +203,7 @@ export function SettingsView() {
   return (
     <div className="settings" data-testid="settings">
       <ProfileSection />
+      <ScheduleSection />
       <section className="section card settings-card" aria-labelledby="settings-behaviour">
         <h2 id="settings-behaviour">Behaviour</h2>
         <StartAtLoginRow />
