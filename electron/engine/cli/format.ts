@@ -7,7 +7,9 @@ export const PROFILE_WORDS: Record<ProfileChoice, string> = { auto: 'automatic',
 
 export function formatProfile(state: FullState): string {
   const how =
-    state.profileChoice !== 'auto' ? 'chosen by hand' : state.schedule?.reason === 'schedule' ? 'forced by the week schedule' : state.power ? 'chosen automatically' : 'automatic, but nothing detects idle or power here';
+    state.profileChoice !== 'auto'
+      ? `chosen by hand${state.schedule?.pickUntil ? `, until the week schedule's next change at ${formatInstant(state.schedule.pickUntil, state.schedule.timeZone)}` : ''}`
+      : state.schedule?.reason === 'schedule' ? 'forced by the week schedule' : state.power ? 'chosen automatically' : 'automatic, but nothing detects idle or power here';
   return `Profile: ${PROFILE_WORDS[state.profile]} (${how})`;
 }
 

@@ -64,6 +64,12 @@ test('schedule set paints and turns it on; show prints the grid, now and next; c
   assert.equal(json.schedule.next?.at, expected.at, 'the engine and the evaluator agree on the next change');
   assert.ok(r.stdout.includes(`Next: ${formatInstant(expected.at, ZONE)} -> `), r.stdout);
 
+  assert.match(cli(['status'], env).stdout, /^Schedule: on(, all apps paused by it now)?; next change (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d:00 -> (auto|in-use|paused)$/m);
+
+  r = cli(['profile', 'set', 'idle'], env);
+  assert.ok(r.stdout.startsWith(`Profile: idle (chosen by hand, until the week schedule's next change at ${formatInstant(expected.at, ZONE)})\n`), r.stdout);
+  assert.ok(cli(['schedule'], env).stdout.includes(`Now:  idle (picked by hand, until the schedule's change at ${formatInstant(expected.at, ZONE)})`));
+
   // export carries the schedule; applied back it changes nothing; a file's schedule replaces it
   r = cli(['export'], env);
   assert.match(r.stdout, /^schedule:\n {2}enabled: true\n {2}mon: "?00-09 auto, 09-18 in-use, 18-24 auto"?\n/m);
