@@ -15,6 +15,7 @@ import {
   ProfileChoiceSchema,
   SystemdUnitRefSchema,
   ProfileNameSchema,
+  ScheduleSchema,
   type AppView,
   type Capacities,
   type EventLogEntry,
@@ -54,6 +55,10 @@ export const commandArgSchemas = {
   /** The owner picks a profile by hand (it stays until changed), or "auto": the engine follows idle and power state. */
   setProfile: z.object({ profile: ProfileChoiceSchema }).strict(),
   updateSettings: EngineSettingsSchema.partial().strict(),
+  /** The week schedule: on or off, and/or all 168 slots (Monday 00:00 first). */
+  setSchedule: ScheduleSchema.partial()
+    .strict()
+    .refine((s) => s.enabled !== undefined || s.slots !== undefined, 'give enabled, slots or both'),
   /** Start Interceptor at login (the desktop app: XDG autostart entry; headless: systemd user unit). */
   setStartAtLogin: z.object({ enabled: z.boolean() }).strict(),
   writeTerminal: z.object({ id: AppIdSchema, data: z.string().max(MAX_TERMINAL_WRITE) }).strict(),
@@ -102,6 +107,7 @@ export interface CommandResults {
   resumeAll: FullState;
   setProfile: FullState;
   updateSettings: FullState;
+  setSchedule: FullState;
   setStartAtLogin: FullState;
   writeTerminal: null;
   resizeTerminal: null;

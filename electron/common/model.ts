@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { CAPACITY_SOURCES, MAX_CAPACITY_METHOD } from './capacity.js';
 import { IDLE_MAX_SECONDS, IDLE_MIN_SECONDS, PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES, type ByteRateResource, type Resource } from './resources.js';
+import { SCHEDULE_SLOTS, SCHEDULE_SLOT_VALUES, type ScheduleState } from './schedule.js';
 
 // The vocabulary that needs no schema lives in modules of its own (pure, the dashboard
 // imports them); re-exported here so the model reads whole.
@@ -165,6 +166,15 @@ export const CAPACITY_RESOURCES = BYTE_RATE_RESOURCES;
 export const ProfileNameSchema = z.enum(PROFILE_NAMES);
 export const ProfileChoiceSchema = z.enum(PROFILE_CHOICES);
 
+/** The week schedule (./schedule.ts): 168 slots, Monday 00:00 first, each auto, a profile or paused. */
+export const ScheduleSlotSchema = z.enum(SCHEDULE_SLOT_VALUES);
+export const ScheduleSchema = z
+  .object({
+    enabled: z.boolean(),
+    slots: z.array(ScheduleSlotSchema).length(SCHEDULE_SLOTS, `expected ${SCHEDULE_SLOTS} slots (7 days × 24 hours, Monday 00:00 first)`),
+  })
+  .strict();
+
 /** What the automatic profile choice saw last; null fields are unknown (no source could tell). */
 export interface PowerState {
   onBattery: boolean | null;
@@ -279,4 +289,6 @@ export interface FullState {
   capacity: Capacities;
   /** null: this engine's host cannot start Interceptor at login (e.g. `interceptor run`). */
   startAtLogin: StartAtLogin | null;
+  /** The week schedule, why the profile in force is the one it is, and what comes next. */
+  schedule: ScheduleState;
 }

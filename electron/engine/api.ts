@@ -47,6 +47,10 @@ export interface EngineOptions {
   powerPollMs?: number;
   /** The state dir of `interceptor serve` (port and token), where an adopted unit's launcher finds it; none: adopting is unavailable. */
   stateDir?: string;
+  /** The IANA zone whose local hours the week schedule's slots are; default: the system's. */
+  timeZone?: string;
+  /** Longest sleep of the schedule between two looks at the wall clock; default 60 s. */
+  scheduleRecheckMs?: number;
   /** How this host starts Interceptor at login (setStartAtLogin); without one the state says null. */
   loginItem?: LoginItem;
 }

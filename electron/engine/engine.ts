@@ -8,6 +8,7 @@
 //   apps.ts         the owner's app definitions
 //   profiles.ts     the caps per profile and the profile in force (by hand, or from power/)
 //   lease.ts        the pause of all apps
+//   schedule.ts     the week schedule: a profile or a pause per hour, on the engine's clock
 //   capacity/       link and disk capacity
 //   snapshots/      figures per app and in total, and their history
 import { CommandError, parseCommandArgs, type CommandName, type CommandResult, type EventName, type EventPayloads, type ParsedCommandArgs } from '../common/contract.js';
@@ -27,6 +28,7 @@ import { PauseLease } from './lease.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { packageVersion } from './paths.js';
 import { Profiles } from './profiles.js';
+import { ScheduleKeeper } from './schedule.js';
 import { Snapshots } from './snapshots/snapshots.js';
 
 export class EngineImpl implements Engine {
@@ -38,6 +40,7 @@ export class EngineImpl implements Engine {
   private readonly apps: AppSupervisor;
   private readonly definitions: AppDefinitions;
   private readonly profiles: Profiles;
+  private readonly schedule: ScheduleKeeper;
   private readonly capacity: CapacityKeeper;
   private readonly snapshots: Snapshots;
   private readonly commands: CommandHandlers;
@@ -53,9 +56,14 @@ export class EngineImpl implements Engine {
     this.settingsPath = ctx.settingsPath;
     this.enforcement = new Enforcement(ctx);
     this.lease = new PauseLease(ctx, () => this.apps.applyPauseToAll());
-    this.apps = new AppSupervisor(ctx, this.enforcement, () => this.lease.active);
+    this.schedule = new ScheduleKeeper(ctx, async () => {
+      await this.profiles.reconsider();
+      this.apps.applyPauseToAll();
+      ctx.stateChanged(); // also at a change of slot, with no command behind it
+    });
+    this.apps = new AppSupervisor(ctx, this.enforcement, () => this.lease.active || this.schedule.pausing);
     this.definitions = new AppDefinitions(ctx, this.apps);
-    this.profiles = new Profiles(ctx, this.enforcement);
+    this.profiles = new Profiles(ctx, this.enforcement, this.schedule);
     this.capacity = new CapacityKeeper(ctx);
     this.snapshots = new Snapshots(ctx, this.apps, this.enforcement, () => this.profiles.limitsNow());
     this.adoption = new UnitAdoption({ invoke: (name, args) => this.invoke(name, args) }, options.stateDir, (line) => ctx.log.add('info', line));
@@ -92,6 +100,7 @@ export class EngineImpl implements Engine {
     this.snapshots.start();
     this.startAtLogin = (await options.loginItem?.describe().catch((e: Error) => ({ enabled: false, how: 'unknown', problem: e.message }))) ?? null;
     await this.profiles.startAuto();
+    await this.schedule.start();
     if (options.autostart ?? true) {
       for (const def of ctx.data.apps) {
         if (!def.autostart) continue;
@@ -146,10 +155,15 @@ export class EngineImpl implements Engine {
         return this.fullState();
       },
       setProfile: async ({ profile }) => {
+        await this.schedule.notePick(profile);
         await profiles.choose(profile);
         return this.fullState();
       },
       updateSettings: (patch) => this.updateSettings(patch),
+      setSchedule: async (patch) => {
+        await this.schedule.set(patch);
+        return this.fullState();
+      },
       setStartAtLogin: ({ enabled }) => this.setStartAtLogin(enabled),
       writeTerminal: ({ id, data }) => apps.writeTerminal(id, data),
       resizeTerminal: ({ id, cols, rows }) => apps.resizeTerminal(id, cols, rows),
@@ -184,6 +198,7 @@ export class EngineImpl implements Engine {
 
   private async doShutdown(leaveRunning: boolean): Promise<void> {
     this.profiles.stopAuto();
+    this.schedule.stop();
     await this.capacity.stop();
     this.snapshots.stop();
     this.lease.cancel();
@@ -241,6 +256,7 @@ export class EngineImpl implements Engine {
       settings: structuredClone(data.settings),
       capacity: structuredClone(data.capacity),
       startAtLogin: this.startAtLogin && { ...this.startAtLogin },
+      schedule: this.schedule.view(),
     };
   }
 }

@@ -1,6 +1,7 @@
 // The owner's caps S(P2P, τ), one set per profile (in use, idle, on battery), and the profile
-// in force: chosen by hand, or automatically from idle and power state (power/). Admission
-// control keeps every app's share feasible under every profile's caps (limits.ts).
+// in force: chosen by hand, else forced by the week schedule (schedule.ts), else automatically
+// from idle and power state (power/). Admission control keeps every app's share feasible
+// under every profile's caps (limits.ts).
 import type { ParsedCommandArgs } from '../common/contract.js';
 import * as text from '../common/event-text.js';
 import type { OwnerLimits, PowerState, ProfileChoice, ProfileName } from '../common/model.js';
@@ -9,18 +10,26 @@ import type { Enforcement } from './enforcement.js';
 import { assertCapsWithinCapacity, assertSharesFit, effectiveLimits } from './limits.js';
 import { AutoProfile } from './power/index.js';
 
+/** What the week schedule says now (ScheduleKeeper). */
+export interface ScheduleVerdict {
+  forced(): ProfileName | null;
+  readonly pausing: boolean;
+}
+
 export class Profiles {
   private auto: AutoProfile | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly enforcement: Enforcement,
+    private readonly schedule: ScheduleVerdict,
   ) {}
 
-  /** The caps in force: the active profile's, with a pause-all applied. */
+  /** The caps in force: the active profile's, with a pause-all (the lease's or the schedule's) applied. */
   limitsNow(): OwnerLimits {
     const { data, clock } = this.ctx;
-    return effectiveLimits(data.profiles, data.activeProfile, data.pause, clock.wallNow());
+    const pause = this.schedule.pausing ? { since: 0, until: null } : data.pause;
+    return effectiveLimits(data.profiles, data.activeProfile, pause, clock.wallNow());
   }
 
   /** What the automatic choice saw last; null when this engine has no source of idle and power state. */
@@ -49,7 +58,14 @@ export class Profiles {
       await ctx.save();
       ctx.log.add('info', choice === 'auto' ? 'profile chosen automatically from idle and power state' : `profile "${choice}" chosen by the owner`);
     }
-    if (choice !== 'auto') await this.setProfile(choice);
+    await this.reconsider();
+  }
+
+  /** Puts in force what decides now: the owner's pick, else the schedule's profile, else detection. */
+  async reconsider(): Promise<void> {
+    const { profileChoice } = this.ctx.data;
+    const forced = profileChoice !== 'auto' ? profileChoice : this.schedule.forced();
+    if (forced) await this.setProfile(forced);
     else await this.auto?.evaluate();
   }
 
@@ -73,7 +89,7 @@ export class Profiles {
       source,
       pollMs: ctx.options.powerPollMs,
       thresholdSeconds: () => ctx.data.settings.idleThresholdSeconds,
-      apply: (profile) => (ctx.data.profileChoice === 'auto' && !ctx.shuttingDown ? this.setProfile(profile) : Promise.resolve()),
+      apply: (profile) => (ctx.data.profileChoice === 'auto' && !this.schedule.forced() && !ctx.shuttingDown ? this.setProfile(profile) : Promise.resolve()),
       onReading: () => ctx.stateChanged(),
       log: (message) => ctx.log.add('warning', message),
       now: () => ctx.clock.wallNow(),

@@ -16,6 +16,7 @@ import {
   PauseLeaseSchema,
   ProfileChoiceSchema,
   ProfileNameSchema,
+  ScheduleSchema,
   UNCAPPED,
   unknownCapacities,
   type AppDefinition,
@@ -26,6 +27,7 @@ import {
   type ProfileChoice,
   type ProfileName,
 } from '../common/model.js';
+import { emptySchedule, type Schedule } from '../common/schedule.js';
 import { findShareViolation, type Profiles } from './limits.js';
 
 export const SETTINGS_FILE = 'settings.json';
@@ -43,6 +45,9 @@ export const SettingsFileSchema = z
     settings: EngineSettingsSchema.default({}),
     /** Link and disk capacity; files written before it existed load as all unknown. */
     capacity: CapacitiesSchema.default(unknownCapacities),
+    /** The week schedule (off in files written before it existed) and when a manual pick ends (schedule.ts). */
+    schedule: ScheduleSchema.default(emptySchedule),
+    profilePickUntil: z.number().int().nonnegative().nullable().default(null),
   })
   .strict()
   .superRefine((file, ctx) => {
@@ -64,6 +69,8 @@ export interface SettingsData {
   pause: PauseLease | null;
   settings: EngineSettings;
   capacity: Capacities;
+  schedule: Schedule;
+  profilePickUntil: number | null;
 }
 
 export function defaultSettings(): SettingsData {
@@ -77,6 +84,8 @@ export function defaultSettings(): SettingsData {
     pause: null,
     settings: EngineSettingsSchema.parse({}),
     capacity: unknownCapacities(),
+    schedule: emptySchedule(),
+    profilePickUntil: null,
   };
 }
 

@@ -156,7 +156,7 @@ export function buildTrayModel(input: TrayModelInput): TrayModel {
     if (icon === 'paused') status += ' (all paused)';
     else if (icon === 'atCap') status += ' · at cap';
   }
-  const profileLine = state ? `Profile: ${PROFILE_LABELS[state.profile]}${state.profileChoice === 'auto' ? '' : ' (chosen by hand)'}` : null;
+  const profileLine = state ? `Profile: ${PROFILE_LABELS[state.profile]}${state.profileChoice !== 'auto' ? ' (chosen by hand)' : state.schedule?.reason === 'schedule' ? ' (week schedule)' : ''}` : null;
   items.push({ id: 'status', label: status, kind: 'normal', enabled: false });
   if (profileLine) items.push({ id: 'profile', label: profileLine, kind: 'normal', enabled: false });
   items.push({ id: 'sep-1', label: '', kind: 'separator', enabled: true });

@@ -1,6 +1,7 @@
 // Shared fixtures of the shell tests: a FullState builder and app views.
 import type { AppView, FullState, PauseLease } from '../../electron/common/model.js';
 import { UNCAPPED } from '../../electron/common/model.js';
+import { offScheduleState } from '../../electron/common/schedule.js';
 
 export function app(id: string, state: AppView['state'], name = id): AppView {
   return {
@@ -42,5 +43,6 @@ export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null
       disk: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
     },
     startAtLogin: null,
+    schedule: offScheduleState('UTC'),
   };
 }

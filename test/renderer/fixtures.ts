@@ -1,5 +1,6 @@
 // Shared builders of engine values for the renderer's tests.
 import type { AppShares, AppSnapshot, AppView, Capacities, Capacity, EventLogEntry, FullState, OwnerLimits, ResourceFigures, Snapshot } from '../../electron/common/model.js';
+import { offScheduleState } from '../../electron/common/schedule.js';
 
 export const RES = ['cpu', 'netUp', 'netDown', 'disk', 'mem'] as const;
 
@@ -38,6 +39,7 @@ export function fullState(apps: AppView[], over: Partial<FullState> = {}): FullS
     settings: { snapshotHz: 2, cpuSliceMs: 20, onEngineLoss: 'terminate', cpuDualPriority: true, cpuMechanism: 'auto', catchUpEpochs: null, onQuit: 'stop', idleThresholdSeconds: 300, policies: { cpu: 'pns', net: 'pns', disk: 'pns' } },
     capacity: capacities(),
     startAtLogin: null,
+    schedule: offScheduleState('UTC'),
     ...over,
   };
 }

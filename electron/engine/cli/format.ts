@@ -1,11 +1,15 @@
 // What the remote commands print: status, the apps table, caps and the profile.
 import type { AppView, Capacities, FullState, OwnerLimits, ProfileChoice, ResourceFigures, Snapshot } from '../../common/model.js';
+import { formatInstant, slotWord } from '../../common/schedule-text.js';
 import { RESOURCES, RESOURCE_LABELS, formatBytes, formatFraction, formatRate, formatResourceValue, type Resource } from '../../common/resources.js';
 
 export const PROFILE_WORDS: Record<ProfileChoice, string> = { auto: 'automatic', inUse: 'in use', idle: 'idle', battery: 'on battery' };
 
 export function formatProfile(state: FullState): string {
-  const how = state.profileChoice === 'auto' ? (state.power ? 'chosen automatically' : 'automatic, but nothing detects idle or power here') : 'chosen by hand';
+  const how =
+    state.profileChoice !== 'auto'
+      ? `chosen by hand${state.schedule?.pickUntil ? `, until the week schedule's next change at ${formatInstant(state.schedule.pickUntil, state.schedule.timeZone)}` : ''}`
+      : state.schedule?.reason === 'schedule' ? 'forced by the week schedule' : state.power ? 'chosen automatically' : 'automatic, but nothing detects idle or power here';
   return `Profile: ${PROFILE_WORDS[state.profile]} (${how})`;
 }
 
@@ -24,6 +28,8 @@ export function formatStatus(state: FullState, snap: Snapshot | null): string {
   lines.push(formatProfile(state));
   const power = formatPower(state);
   if (power) lines.push(power);
+  const sched = state.schedule;
+  if (sched?.enabled) lines.push(`Schedule: on${sched.paused ? ', all apps paused by it now' : ''}; next change ${sched.next ? `${formatInstant(sched.next.at, sched.timeZone)} -> ${slotWord(sched.next.slot)}` : 'none'}`);
   if (state.pause) lines.push(`All apps paused ${state.pause.until === null ? 'until resumed' : `until ${new Date(state.pause.until).toLocaleString()}`}`);
   lines.push(`Caps: ${formatLimits(state.profiles[state.profile])}`);
   lines.push(`Capacity: ${formatCapacities(state.capacity)}`);

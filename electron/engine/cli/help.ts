@@ -16,6 +16,8 @@ Commands:
                         manage the apps of the running server
   caps show|set         show or set the caps of a profile
   profile show|set      show the profile in force, or pick one (or auto)
+  schedule show|set|clear
+                        the week schedule: a profile or a pause per hour, now and next
   pause [--for 15m]     pause all apps (until resumed, or for a while)
   resume                end a pause of all apps
   apply -f FILE         make the server's caps, profile and apps those of a policy file
@@ -97,7 +99,32 @@ ${CONNECT_HELP}
        interceptor profile set auto|in-use|idle|battery
 
 Show the profile in force and why, or pick one by hand: it stays until you set
-another, or \`auto\` (chosen from idle time and battery).
+another, or \`auto\` (chosen from idle time and battery). With a week schedule on, a
+pick holds until the schedule's next change (\`interceptor schedule\`).
+${CONNECT_HELP}
+`,
+  schedule: `Usage: interceptor schedule [show] [--json]
+       interceptor schedule set DAYS HOURS SLOT [--off]
+       interceptor schedule set --on|--off
+       interceptor schedule clear
+
+The week schedule of the running server: for each hour of the week (local time of the
+server), what decides the profile. show prints the grid, the profile in force and why
+(picked by hand, forced by the schedule, or detection) and the schedule's next change.
+set paints hours and turns the schedule on; clear makes every hour auto and turns it off.
+
+  DAYS    mon..sun, a range (mon-fri, fri-mon), a list (sat,sun), weekdays, weekend, all
+  HOURS   09-18 (09:00 to 18:00), 9 (09:00 to 10:00), 22-24, all
+  SLOT    auto       the owner's pick, else idle and power detection, decide
+          in-use, idle, battery   that profile's caps, whatever detection sees
+          paused     every app paused
+
+A profile picked by hand (\`interceptor profile set\`) overrides the schedule until its
+next change; then the schedule decides again.
+
+  interceptor schedule set weekdays 09-18 in-use
+  interceptor schedule set all 01-06 idle
+  interceptor schedule set sun all paused
 ${CONNECT_HELP}
 `,
   pause: `Usage: interceptor pause [--for DURATION] [connection options]
@@ -143,7 +170,8 @@ engine answers (hold).
   apply: `Usage: interceptor apply -f FILE|- [--dry-run] [--prune] [--format json|yaml] [connection options]
 
 Make the running server's policy that of FILE (JSON or YAML; - reads stdin): the profile
-choice, the caps of each profile, the apps with their nominal shares. Prints every item:
+choice, the caps of each profile, the apps with their nominal shares, the week schedule.
+Prints every item:
 + added, ~ changed, - removed, = unchanged. Applying the same file again changes nothing.
 Parts the file leaves out are not touched; an app is matched by its id, else its name.
 
@@ -161,6 +189,9 @@ A policy (the same as \`interceptor export\` prints):
       command: syncthing
       args: [serve, --no-browser]
       shares: { cpu: 10%, netUp: 1MB/s }   # absent resources: 0
+  schedule:                          # the whole week schedule (interceptor schedule --help)
+    enabled: true
+    mon: 00-09 auto, 09-18 in-use, 18-24 auto   # a day left out: all auto
 ${RATES}
 ${CONNECT_HELP}
 `,
@@ -188,4 +219,5 @@ for (const verb of ['show', 'set']) {
   HELP[`caps ${verb}`] = HELP.caps!;
   HELP[`profile ${verb}`] = HELP.profile!;
 }
+for (const verb of ['show', 'set', 'clear']) HELP[`schedule ${verb}`] = HELP.schedule!;
 for (const verb of ['install', 'uninstall', 'status', 'print']) HELP[`service ${verb}`] = HELP.service!;

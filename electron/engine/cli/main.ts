@@ -11,6 +11,7 @@ import { ADOPT_OPTIONS, RELEASE_OPTIONS, adopt, execAdoptedCommand, release } fr
 import { APPLY_OPTIONS, EXPORT_OPTIONS, apply, exportPolicy } from './policy.js';
 import { CONNECT_OPTIONS, apps, caps, pause, profile, resume, status } from './remote.js';
 import { run } from './run.js';
+import { schedule } from './schedule.js';
 import { SERVE_OPTIONS, serve } from './serve.js';
 import { service } from './service.js';
 
@@ -56,6 +57,8 @@ async function dispatch(command: string | undefined, rest: string[]): Promise<nu
       return service(rest, verbHelp('service'));
     case 'exec-adopted':
       return execAdoptedCommand(rest, helpFor('exec-adopted'));
+    case 'schedule':
+      return schedule(rest, verbHelp('schedule'));
     case '-V':
     case '--version':
     case 'version':

@@ -5,6 +5,7 @@
 import YAML from 'yaml';
 import { PROFILE_NAMES, type OwnerLimits } from '../../common/model.js';
 import { RESOURCES, formatResourceValue, readResourceValue, type Resource } from '../../common/resources.js';
+import { scheduleDoc } from './schedule.js';
 import { MAX_POLICY_BYTES, PolicyError, readPolicy, type Policy } from './schema.js';
 
 export const POLICY_FORMATS = ['json', 'yaml'] as const;
@@ -45,6 +46,7 @@ export function printPolicy(policy: Policy, format: PolicyFormat): string {
       ? { caps: Object.fromEntries(PROFILE_NAMES.filter((p) => policy.caps![p]).map((p) => [p, readableOf(policy.caps![p] as Partial<OwnerLimits>, false)])) }
       : {}),
     ...(policy.apps ? { apps: policy.apps.map((a) => ({ ...a, shares: readableOf(a.shares, true) })) } : {}),
+    ...(policy.schedule ? { schedule: scheduleDoc(policy.schedule) } : {}),
   };
   return format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : YAML.stringify(doc);
 }

@@ -5,6 +5,8 @@
 import type { CommandArgs, CommandName } from '../../common/contract.js';
 import { PROFILE_NAMES, type AppDefinition, type FullState, type OwnerLimits, type ProfileName } from '../../common/model.js';
 import { RESOURCES, formatResourceValue, type Resource } from '../../common/resources.js';
+import type { Schedule } from '../../common/schedule.js';
+import { planSchedule } from './schedule.js';
 import type { Policy, PolicyApp } from './schema.js';
 
 export type ChangeKind = 'added' | 'changed' | 'removed' | 'unchanged';
@@ -23,11 +25,11 @@ export type Step = { [N in CommandName]: { name: N; args: CommandArgs<N> } }[Com
 
 export interface Plan {
   changes: Change[];
-  /** In an order the engine's admission accepts: removals, caps raised, apps changed and added, caps lowered, the profile. */
+  /** In an order the engine's admission accepts: removals, caps raised, apps changed and added, caps lowered, the schedule, the profile (a pick holds until the new schedule's next change). */
   steps: Step[];
 }
 
-export type PolicyState = Pick<FullState, 'profileChoice' | 'profiles' | 'apps'>;
+export type PolicyState = Pick<FullState, 'profileChoice' | 'profiles' | 'apps'> & { schedule?: Schedule };
 
 const APP_FIELDS = ['name', 'command', 'args', 'cwd', 'env', 'autostart'] as const;
 
@@ -96,6 +98,13 @@ export function planPolicy(state: PolicyState, policy: Policy, options: { prune?
     }
   }
 
+  const scheduleSteps: Step[] = [];
+  if (policy.schedule) {
+    const { change, steps } = planSchedule(state.schedule, policy.schedule);
+    changes.push(change);
+    scheduleSteps.push(...steps);
+  }
+
   const profileSteps: Step[] = [];
   if (policy.profile !== undefined) {
     if (policy.profile === state.profileChoice) changes.push({ kind: 'unchanged', subject: 'profile', detail: policy.profile });
@@ -104,7 +113,7 @@ export function planPolicy(state: PolicyState, policy: Policy, options: { prune?
       profileSteps.push({ name: 'setProfile', args: { profile: policy.profile } });
     }
   }
-  return { changes, steps: [...removals, ...raise, ...appSteps, ...lower, ...profileSteps] };
+  return { changes, steps: [...removals, ...raise, ...appSteps, ...lower, ...scheduleSteps, ...profileSteps] };
 }
 
 /** The fields of `def` the policy's app changes; cwd absent from the policy is left as it is (the contract cannot unset it). */
@@ -141,7 +150,7 @@ export function formatPlan(changes: readonly Change[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** The policy of an engine's state: every profile's caps, the profile choice and every app. */
+/** The policy of an engine's state: every profile's caps, the profile choice, every app and the schedule. */
 export function policyOf(state: PolicyState): Policy {
   const caps = {} as Record<ProfileName, OwnerLimits>;
   for (const p of PROFILE_NAMES) caps[p] = { ...state.profiles[p] };
@@ -158,5 +167,6 @@ export function policyOf(state: PolicyState): Policy {
       autostart: d.autostart,
       shares: d.shares,
     })),
+    ...(state.schedule ? { schedule: { enabled: state.schedule.enabled, slots: [...state.schedule.slots] } } : {}),
   };
 }

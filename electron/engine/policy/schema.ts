@@ -1,5 +1,5 @@
 // A policy file (`interceptor apply -f`, `interceptor export`): the profile choice, the caps of
-// each profile and the apps, in JSON or YAML. Every field is checked by the contract's own
+// each profile, the apps and the week schedule (./schedule.ts), in JSON or YAML. Every field is checked by the contract's own
 // schema of that field (model.ts), so a file is accepted exactly when the commands it turns
 // into would be; caps and shares may also be written as the owner types them ("25%", "2MB/s",
 // "512MB", "none"). Errors name the field: `apps[2].shares.netDown: expected a rate …`.
@@ -21,6 +21,8 @@ import {
   type ProfileName,
 } from '../../common/model.js';
 import { RESOURCES, isNoCapWord, readResourceValue, type Resource } from '../../common/resources.js';
+import type { Schedule } from '../../common/schedule.js';
+import { ScheduleFileSchema } from './schedule.js';
 
 /** Largest policy file read (bytes). */
 export const MAX_POLICY_BYTES = 1024 * 1024;
@@ -40,6 +42,7 @@ export interface Policy {
   profile?: ProfileChoice;
   caps?: Partial<Record<ProfileName, Partial<OwnerLimits>>>;
   apps?: PolicyApp[];
+  schedule?: Schedule;
 }
 
 /** A value typed as a person would ("2MB/s", "25%", "none") → the number the contract's field schema then checks. */
@@ -67,6 +70,7 @@ export const PolicySchema = z
     profile: ProfileChoiceSchema.optional(),
     caps: z.object(Object.fromEntries(PROFILE_NAMES.map((p) => [p, CapsSchema.optional()]))).strict().optional(),
     apps: z.array(AppEntrySchema).max(MAX_APPS).optional(),
+    schedule: ScheduleFileSchema.optional(),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -89,10 +93,11 @@ export class PolicyError extends Error {
 export function readPolicy(doc: unknown): Policy {
   const result = PolicySchema.safeParse(doc ?? {});
   if (!result.success) throw new PolicyError(issueText(result.error.issues[0]!));
-  const { profile, caps, apps } = result.data;
+  const { profile, caps, apps, schedule } = result.data;
   return {
     ...(profile !== undefined ? { profile } : {}),
     ...(caps !== undefined ? { caps: caps as Policy['caps'] } : {}),
     ...(apps !== undefined ? { apps: apps.map((a) => ({ ...a, shares: { ...ZERO_SHARES, ...(a.shares as Partial<AppShares>) } })) } : {}),
+    ...(schedule !== undefined ? { schedule } : {}),
   };
 }

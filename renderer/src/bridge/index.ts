@@ -124,6 +124,10 @@ export class Bridge {
   async updateSettings(patch: Partial<EngineSettings>): Promise<void> {
     this.applyState(await this.call('updateSettings', patch));
   }
+  /** The week schedule: on or off, and/or all 168 slots. */
+  async setSchedule(patch: CommandArgs<'setSchedule'>): Promise<void> {
+    this.applyState(await this.call('setSchedule', patch));
+  }
   async setStartAtLogin(enabled: boolean): Promise<void> {
     this.applyState(await this.call('setStartAtLogin', { enabled }));
   }

@@ -7,6 +7,7 @@ import { useStore } from '../store/index.js';
 import type { ThemeChoice, View } from '../store/ui.js';
 import { formatDuration, formatTime } from '../lib/units.js';
 import { PROFILE_LABELS } from '../../../electron/common/profiles.js';
+import { formatInstant } from '../../../electron/common/schedule-text.js';
 
 const PROFILE_HINTS: Record<ProfileName, string> = {
   inUse: 'You are using this computer: the "In use" caps are in force.',
@@ -17,13 +18,15 @@ const PROFILE_HINTS: Record<ProfileName, string> = {
 function ProfileBadge() {
   const profile = useStore((s) => s.profile);
   const byHand = useStore((s) => s.profileChoice !== 'auto');
+  const bySchedule = useStore((s) => s.schedule?.reason === 'schedule');
   const loaded = useStore((s) => s.loaded);
   if (!loaded) return null;
-  const hint = `${PROFILE_HINTS[profile]}${byHand ? ' Chosen by hand (Settings).' : ''}`;
+  const hint = `${PROFILE_HINTS[profile]}${byHand ? ' Chosen by hand (Settings).' : bySchedule ? ' Set by the week schedule (Settings).' : ''}`;
   return (
-    <div className="profile-badge" title={hint} data-testid="profile" data-choice={byHand ? 'manual' : 'auto'}>
+    <div className="profile-badge" title={hint} data-testid="profile" data-choice={byHand ? 'manual' : 'auto'} data-reason={byHand ? 'manual' : bySchedule ? 'schedule' : 'detection'}>
       <span className="profile-badge__label">Profile</span>
       <span className={`profile-badge__value profile--${profile}`}>{PROFILE_LABELS[profile]}</span>
+      {(byHand || bySchedule) && <span className="profile-badge__label">{byHand ? 'by hand' : 'scheduled'}</span>}
     </div>
   );
 }
@@ -40,6 +43,7 @@ function useNow(intervalMs: number, active: boolean): number {
 
 function PauseControl() {
   const pause = useStore((s) => s.pause);
+  const scheduled = useStore((s) => (s.schedule?.paused ? s.schedule : null));
   const loaded = useStore((s) => s.loaded);
   const open = useStore((s) => s.connection.status === 'open');
   const [error, setError] = useState<string | null>(null);
@@ -68,7 +72,14 @@ function PauseControl() {
         </>
       ) : (
         <>
-          <span className="pause-control__label">Pause all</span>
+          {scheduled ? (
+            <span className="pause-control__status" data-testid="schedule-pause" title="The week schedule pauses every app now (Settings → Schedule)">
+              <span className="dot dot--paused" aria-hidden="true" />
+              Scheduled pause{scheduled.next ? ` until ${formatInstant(scheduled.next.at, scheduled.timeZone)}` : ''}
+            </span>
+          ) : (
+            <span className="pause-control__label">Pause all</span>
+          )}
           <button type="button" className="btn btn--small" disabled={disabled} aria-label="Pause all apps for 15 minutes" onClick={() => run(() => bridge().pauseAll(15 * 60_000))}>
             15 min
           </button>

@@ -7,13 +7,14 @@ import type { EngineSettings, ProfileChoice } from '../../../electron/common/mod
 import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import { describePower, idleThresholdText, parseIdleThreshold } from '../lib/settings.js';
+import { ScheduleSection } from './ScheduleSection.js';
 import '../styles/settings.css';
 
 const CHOICES: Array<{ id: ProfileChoice; label: string; hint: string }> = [
-  { id: 'auto', label: 'Automatic', hint: 'On battery → "On battery"; idle or locked → "Idle"; else "In use".' },
-  { id: 'inUse', label: 'In use', hint: 'Always the "In use" caps, until you choose again.' },
-  { id: 'idle', label: 'Idle', hint: 'Always the "Idle" caps, until you choose again.' },
-  { id: 'battery', label: 'On battery', hint: 'Always the "On battery" caps, until you choose again.' },
+  { id: 'auto', label: 'Automatic', hint: 'The week schedule\'s profile where it sets one; else on battery → "On battery"; idle or locked → "Idle"; else "In use".' },
+  { id: 'inUse', label: 'In use', hint: 'Always the "In use" caps, until you choose again (with the week schedule on: until it next changes).' },
+  { id: 'idle', label: 'Idle', hint: 'Always the "Idle" caps, until you choose again (with the week schedule on: until it next changes).' },
+  { id: 'battery', label: 'On battery', hint: 'Always the "On battery" caps, until you choose again (with the week schedule on: until it next changes).' },
 ];
 
 /** Runs a command, keeps the control disabled meanwhile, and shows its error next to it. */
@@ -202,6 +203,7 @@ export function SettingsView() {
   return (
     <div className="settings" data-testid="settings">
       <ProfileSection />
+      <ScheduleSection />
       <section className="section card settings-card" aria-labelledby="settings-behaviour">
         <h2 id="settings-behaviour">Behaviour</h2>
         <StartAtLoginRow />

@@ -8,6 +8,7 @@ import { UNCAPPED } from '../../../electron/common/model.js';
 import { emptyFigures } from '../../../electron/engine/snapshots/usage.js';
 import { escapeLabelValue, renderExposition } from '../../../electron/engine/metrics/exposition.js';
 import { UsageCounters, metricFamilies } from '../../../electron/engine/metrics/metrics.js';
+import { offScheduleState } from '../../../electron/common/schedule.js';
 
 test('exposition: HELP and TYPE once per family, labels escaped, special values, empty families left out', () => {
   const text = renderExposition([
@@ -66,6 +67,7 @@ function fixture(): FullState {
       disk: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
     },
     startAtLogin: null,
+    schedule: offScheduleState('UTC'),
   };
 }
 
