@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CAPACITY_SOURCES, MAX_CAPACITY_METHOD } from './capacity.js';
 import { IDLE_MAX_SECONDS, IDLE_MIN_SECONDS, PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
+import type { HistoryStatus } from './history.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES, type ByteRateResource, type Resource } from './resources.js';
 
 // The vocabulary that needs no schema lives in modules of its own (pure, the dashboard
@@ -269,4 +270,6 @@ export interface FullState {
   capacity: Capacities;
   /** null: this engine's host cannot start Interceptor at login (e.g. `interceptor run`). */
   startAtLogin: StartAtLogin | null;
+  /** The history database: where it is, and what went wrong with it. */
+  history: HistoryStatus;
 }

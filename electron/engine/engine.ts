@@ -22,6 +22,7 @@ import { createCreator, type Creator } from './creator/creator.js';
 import { checkExecutable } from './creator/executable.js';
 import { AppSupervisor } from './creator/supervisor.js';
 import { Enforcement } from './enforcement.js';
+import { History, historyFile } from './history/index.js';
 import { PauseLease } from './lease.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { packageVersion } from './paths.js';
@@ -39,6 +40,7 @@ export class EngineImpl implements Engine {
   private readonly profiles: Profiles;
   private readonly capacity: CapacityKeeper;
   private readonly snapshots: Snapshots;
+  private readonly history: History;
   private readonly commands: CommandHandlers;
   private creator: Creator | null = null;
   private startAtLogin: StartAtLogin | null = null;
@@ -56,6 +58,7 @@ export class EngineImpl implements Engine {
     this.profiles = new Profiles(ctx, this.enforcement);
     this.capacity = new CapacityKeeper(ctx);
     this.snapshots = new Snapshots(ctx, this.apps, this.enforcement, () => this.profiles.limitsNow());
+    this.history = new History(ctx, historyFile(options, ctx.configDir));
     this.commands = this.commandTable();
     ctx.setStateSource(() => this.fullState());
   }
@@ -72,6 +75,7 @@ export class EngineImpl implements Engine {
       await this.initLocked();
     } catch (error) {
       await this.capacity.stop();
+      this.history.stop();
       await releaseLock(this.lockFile);
       throw error;
     }
@@ -79,6 +83,7 @@ export class EngineImpl implements Engine {
 
   private async initLocked(): Promise<void> {
     const { ctx, options } = this;
+    this.history.start();
     await ctx.load();
     this.definitions.load();
     await this.capacity.start();
@@ -153,6 +158,8 @@ export class EngineImpl implements Engine {
       getTerminalBacklog: ({ id }) => apps.terminalBacklog(id),
       getHistory: ({ seconds }) => this.snapshots.since(seconds),
       getEventLog: ({ sinceSeq }) => this.ctx.log.since(sinceSeq),
+      getUsage: (a) => this.history.usage(a),
+      getEvents: (a) => this.history.events(a),
       checkExecutable: ({ command, cwd }) => checkExecutable(command, cwd),
       setCapacity: ({ resource, bytesPerSec }) => capacity.set(resource, bytesPerSec),
       measureCapacity: ({ resource }) => capacity.measure(resource),
@@ -185,6 +192,7 @@ export class EngineImpl implements Engine {
     await this.creator?.close();
     this.apps.disposeTerminals();
     await this.ctx.flush().catch(() => undefined);
+    this.history.stop();
     if (this.lockFile) await releaseLock(this.lockFile);
   }
 
@@ -234,6 +242,7 @@ export class EngineImpl implements Engine {
       settings: structuredClone(data.settings),
       capacity: structuredClone(data.capacity),
       startAtLogin: this.startAtLogin && { ...this.startAtLogin },
+      history: this.history.status,
     };
   }
 }

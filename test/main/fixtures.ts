@@ -42,5 +42,6 @@ export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null
       disk: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
     },
     startAtLogin: null,
+    history: { file: null, ok: false, problem: null, keptAside: null },
   };
 }

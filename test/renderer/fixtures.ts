@@ -38,6 +38,7 @@ export function fullState(apps: AppView[], over: Partial<FullState> = {}): FullS
     settings: { snapshotHz: 2, cpuSliceMs: 20, onEngineLoss: 'terminate', cpuDualPriority: true, cpuMechanism: 'auto', catchUpEpochs: null, onQuit: 'stop', idleThresholdSeconds: 300, policies: { cpu: 'pns', net: 'pns', disk: 'pns' } },
     capacity: capacities(),
     startAtLogin: null,
+    history: { file: null, ok: false, problem: null, keptAside: null },
     ...over,
   };
 }

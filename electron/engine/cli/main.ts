@@ -5,6 +5,7 @@ import { UnitParseError } from '../../common/resources.js';
 import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, UsageError, parseCommandLine, type OptionSpec, type Parsed } from './args.js';
 import { HELP, USAGE } from './help.js';
+import { EVENTS_OPTIONS, HISTORY_OPTIONS, events, history } from './history.js';
 import { OPEN_OPTIONS, open } from './open.js';
 import { APPLY_OPTIONS, EXPORT_OPTIONS, apply, exportPolicy } from './policy.js';
 import { CONNECT_OPTIONS, apps, caps, pause, profile, resume, status } from './remote.js';
@@ -31,6 +32,8 @@ const simple: Record<string, { spec: OptionSpec; positionals?: number; run: (p: 
   resume: { spec: CONNECT_OPTIONS, run: resume },
   apply: { spec: APPLY_OPTIONS, run: apply },
   export: { spec: EXPORT_OPTIONS, run: exportPolicy },
+  history: { spec: HISTORY_OPTIONS, run: history },
+  events: { spec: EVENTS_OPTIONS, run: events },
 };
 
 async function dispatch(command: string | undefined, rest: string[]): Promise<number> {

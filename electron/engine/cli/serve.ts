@@ -57,6 +57,7 @@ export async function serve(p: Parsed): Promise<number> {
   const roots = systemRootsFromEnv();
   const engine = await createEngine({
     configDir,
+    historyDir: stateDir,
     autostart: p.values['no-autostart'] !== true,
     systemRoots: roots,
     power: systemPowerSource({ sysRoot: roots.sys }),

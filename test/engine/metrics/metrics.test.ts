@@ -66,6 +66,7 @@ function fixture(): FullState {
       disk: { bytesPerSec: null, source: 'unknown', measuredAt: null, method: null },
     },
     startAtLogin: null,
+    history: { file: null, ok: false, problem: null, keptAside: null },
   };
 }
 
