@@ -1,6 +1,7 @@
 // Limits: the owner's caps per profile, the effective caps, the active profile, the
 // pause-all lease, the link and disk capacity and the engine's platform and settings. Written by the bridge.
 import type { Capacities, EngineSettings, FullState, OwnerLimits, PauseLease, PowerState, ProfileChoice, ProfileName, StartAtLogin } from '../../../electron/common/model.js';
+import type { HistoryStatus } from '../../../electron/common/history.js';
 import { keepIfEqual, type Slice } from './types.js';
 
 export interface LimitsSlice {
@@ -21,6 +22,8 @@ export interface LimitsSlice {
   settings: EngineSettings | null;
   /** Link and disk capacity (null before the first FullState, or from an engine without it). */
   capacity: Capacities | null;
+  /** The history database (null before the first FullState, or from an engine without one). */
+  historyStatus: HistoryStatus | null;
   setEngineState(state: Omit<FullState, 'apps'>): void;
   setProfileLimits(profile: ProfileName, limits: OwnerLimits): void;
   setCapacity(capacity: Capacities): void;
@@ -39,6 +42,7 @@ export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
   pause: null,
   settings: null,
   capacity: null,
+  historyStatus: null,
   setEngineState(state) {
     set((s) => ({
       loaded: true,
@@ -53,6 +57,7 @@ export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
       pause: state.pause ? keepIfEqual(s.pause ?? undefined, state.pause) : null,
       settings: keepIfEqual(s.settings ?? undefined, state.settings),
       capacity: state.capacity ? keepIfEqual(s.capacity ?? undefined, state.capacity) : null,
+      historyStatus: state.history ? keepIfEqual(s.historyStatus ?? undefined, state.history) : null,
     }));
   },
   setProfileLimits(profile, limits) {
