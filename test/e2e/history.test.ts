@@ -6,7 +6,7 @@
 // database. Fails (does not skip) when Chromium or the build is missing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -121,6 +121,27 @@ describe('usage ranges and event filters from the history database, in Chromium'
     await page.getByRole('button', { name: 'Other' }).click();
     await waitFor('only limit hits and memory denials', messages, (m) => m.includes('upload cap') && !m.includes('half an hour ago'));
     await page.screenshot({ path: path.join(ARTIFACTS, 'history-events.png') });
+  });
+
+  test('the next start finds the database damaged: a banner says so and where it was kept; the charts go on', async () => {
+    await opened.server!.close();
+    await opened.engine!.shutdown();
+    const file = path.join(opened.dir, 'history.db');
+    writeFileSync(file, 'this is not a database\n'.repeat(1000));
+    const engine = (opened.engine = await createEngine({ configDir: opened.dir, autostart: false }));
+    const server = (opened.server = await startServer(engine, { port: 0 }));
+    await page.goto(server.url);
+    const banner = page.getByTestId('banner-history');
+    await waitFor('the history banner', () => banner.isVisible(), (v) => v);
+    const text = await banner.innerText();
+    assert.match(text, /usage history was damaged and a new one was started/);
+    assert.match(text, /history\.db\.corrupt-/);
+    assert.ok(readdirSync(opened.dir).some((f) => f.startsWith('history.db.corrupt-')), 'the file is kept aside');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'history-damaged.png') });
+    await page.getByTestId('range-1h').click();
+    await waitFor('the 1 h chart from the fresh database', () => chart().getAttribute('data-range'), (r) => r === '1h');
+    await banner.getByRole('button', { name: 'Dismiss' }).click();
+    await waitFor('the banner dismissed', () => banner.isVisible(), (v) => !v);
   });
 
   test('no CSP violations or page errors in the console', () => {

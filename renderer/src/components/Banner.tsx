@@ -54,10 +54,15 @@ export function HistoryBanner() {
   if (!status?.file || !status.problem || dismissed === status.problem) return null;
   return (
     <div className="banner banner--warn" role="status" data-testid="banner-history">
-      <span>
-        <strong>{status.keptAside ? 'The usage history was damaged.' : 'Usage history is not being kept.'}</strong> {status.problem}
-        {status.keptAside ? `; it was kept as ${status.keptAside} and a new history was started.` : '. The live view works; longer ranges and older events are unavailable.'}
-      </span>
+      {status.keptAside ? (
+        <span>
+          <strong>The usage history was damaged and a new one was started.</strong> The old file is kept as <code>{status.keptAside}</code> ({status.problem}).
+        </span>
+      ) : (
+        <span>
+          <strong>Usage history is not being kept.</strong> {status.problem}. The live view works; longer ranges and older events are unavailable.
+        </span>
+      )}
       <button type="button" className="btn btn--small" onClick={() => setDismissed(status.problem)}>
         Dismiss
       </button>
