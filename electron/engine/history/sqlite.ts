@@ -2,7 +2,7 @@
 // load the native module still runs, without a database), WAL journal so a kill -9 loses
 // only what was not yet committed, the schema, and a file that cannot be used kept aside
 // under a new name (never deleted) with a fresh database in its place.
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { USAGE_TABLES } from './schema.js';
@@ -86,6 +86,8 @@ function openChecked(Database: DbConstructor, file: string): Db {
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');
+    // what ran when is the owner's business, as settings.json is (the WAL takes the same mode)
+    chmodSync(file, 0o600);
     // WAL + NORMAL: a commit survives the process's death (kill -9); only a power loss may take the last ones.
     db.pragma('synchronous = NORMAL');
     const check = db.pragma('quick_check', { simple: true });
