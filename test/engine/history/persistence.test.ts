@@ -67,6 +67,10 @@ test('kill -9 of a real engine: the history and the event log are there after a 
   const json = JSON.parse(cli(['history', '--json', '--range', '5m'], env).stdout) as { caps: Array<{ t: number; cap: { cpu: number | null } }> };
   assert.ok(json.caps.some((c) => c.t < killedAt && c.cap.cpu === 0.5), 'the cap before the kill');
   assert.equal(cli(['history', '--range', '2h'], env).code, 2, 'a range that is not one is a usage error');
+  // the log for a person, and its filters' limits
+  const text = cli(['events', '--kind', 'info', '--since', '1h'], env);
+  assert.match(text.stdout, new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  info\\s+${markerEntry.appId}\\s+Marker added$`, 'm'));
+  for (const bad of [['--since', '400d'], ['--kind', 'boom'], ['--limit', '0'], ['--app', 'Not-An-Id']]) assert.equal(cli(['events', ...bad], env).code, 2, bad.join(' '));
 });
 
 test('a history database full of garbage is kept aside, reported, and replaced by a fresh one', async (t) => {
