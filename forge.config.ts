@@ -27,7 +27,7 @@ const config: ForgeConfig = {
     executableName: 'interceptor-desktop',
     icon: 'assets/icon',
     asar: {
-      // node-pty's native addon must be a real file too.
+      // node-pty's and better-sqlite3's native addons must be real files too.
       unpack: '**/*.node',
     },
     extraResource: [HELPER_RESOURCE],
@@ -35,7 +35,7 @@ const config: ForgeConfig = {
     prune: true,
   },
   rebuildConfig: {
-    onlyModules: ['node-pty'],
+    onlyModules: ['node-pty', 'better-sqlite3'],
   },
   makers: [
     new MakerZIP({}, ['linux', 'darwin']),

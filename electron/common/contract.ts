@@ -10,6 +10,7 @@ import {
   AppSharesSchema,
   AppIdSchema,
   AppPatchSchema,
+  EVENT_KINDS,
   EngineSettingsSchema,
   OwnerLimitsSchema,
   ProfileChoiceSchema,
@@ -24,6 +25,7 @@ import {
   type Snapshot,
 } from './model.js';
 import { CommandError } from './errors.js';
+import { HISTORY_RANGES, type UsageHistory } from './history.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES } from './resources.js';
 
 export { CommandError, ERROR_CODES, type ErrorCode } from './errors.js';
@@ -34,6 +36,9 @@ export const IPC_EVENT_CHANNEL = `${IPC_PREFIX}event`;
 
 export const MAX_PAUSE_MS = 30 * 24 * 3600 * 1000;
 export const MAX_TERMINAL_WRITE = 64 * 1024;
+export const MAX_EVENTS = 5000;
+/** Year 9999: a time filter past it is a mistake. */
+const MAX_TIME_MS = 253_402_300_799_999;
 
 const byId = z.object({ id: AppIdSchema }).strict();
 const empty = z.object({}).strict();
@@ -66,6 +71,19 @@ export const commandArgSchemas = {
   getTerminalBacklog: byId,
   getHistory: z.object({ seconds: z.number().int().min(1).max(3600) }).strict(),
   getEventLog: z.object({ sinceSeq: z.number().int().min(0).default(0) }).strict(),
+  /** Usage over a range from the history database, in buckets (5 min: 1 s … 30 d: 2 h); one app's and the totals, or all. */
+  getUsage: z.object({ range: z.enum(HISTORY_RANGES), appId: AppIdSchema.optional() }).strict(),
+  /** The event log, filtered: the newest `limit` entries that match, oldest first. */
+  getEvents: z
+    .object({
+      appId: AppIdSchema.optional(),
+      kinds: z.array(z.enum(EVENT_KINDS)).min(1).max(EVENT_KINDS.length).optional(),
+      from: z.number().int().min(0).max(MAX_TIME_MS).optional(),
+      to: z.number().int().min(0).max(MAX_TIME_MS).optional(),
+      beforeSeq: z.number().int().min(1).optional(),
+      limit: z.number().int().min(1).max(MAX_EVENTS).default(500),
+    })
+    .strict(),
   checkExecutable: z.object({ command: z.string().min(1).max(4096), cwd: z.string().max(4096).optional() }).strict(),
   /** The owner gives a link or disk capacity (bytes/s); null forgets it (back to measured, or unknown). */
   setCapacity: z
@@ -114,6 +132,8 @@ export interface CommandResults {
   getTerminalBacklog: string;
   getHistory: Snapshot[];
   getEventLog: EventLogEntry[];
+  getUsage: UsageHistory;
+  getEvents: EventLogEntry[];
   checkExecutable: { ok: boolean; resolved: string | null; error: string | null };
   setCapacity: Capacities;
   measureCapacity: Capacities;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CAPACITY_SOURCES, MAX_CAPACITY_METHOD } from './capacity.js';
 import { IDLE_MAX_SECONDS, IDLE_MIN_SECONDS, PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
+import type { HistoryStatus } from './history.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES, type ByteRateResource, type Resource } from './resources.js';
 import { SCHEDULE_SLOTS, SCHEDULE_SLOT_VALUES, type ScheduleState } from './schedule.js';
 
@@ -291,4 +292,6 @@ export interface FullState {
   startAtLogin: StartAtLogin | null;
   /** The week schedule, why the profile in force is the one it is, and what comes next. */
   schedule: ScheduleState;
+  /** The history database: where it is, and what went wrong with it. */
+  history: HistoryStatus;
 }

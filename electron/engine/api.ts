@@ -53,6 +53,12 @@ export interface EngineOptions {
   scheduleRecheckMs?: number;
   /** How this host starts Interceptor at login (setStartAtLogin); without one the state says null. */
   loginItem?: LoginItem;
+  /**
+   * Where history.db (usage and the event log across restarts) lives; null: none, the history
+   * stays in memory (`interceptor run`). Default: the config dir when one is given, else
+   * $XDG_STATE_HOME/interceptor.
+   */
+  historyDir?: string | null;
 }
 
 export interface Engine {

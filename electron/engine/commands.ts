@@ -8,7 +8,7 @@ export type CommandHandlers = {
 };
 
 /** Answered while the engine shuts down: they only read. */
-export const ANSWERED_WHILE_SHUTTING_DOWN: ReadonlySet<CommandName> = new Set<CommandName>(['getState', 'getEventLog', 'getHistory']);
+export const ANSWERED_WHILE_SHUTTING_DOWN: ReadonlySet<CommandName> = new Set<CommandName>(['getState', 'getEventLog', 'getHistory', 'getUsage', 'getEvents']);
 
 /**
  * Commands that change nothing the state shows. After any other command that succeeded, one
@@ -18,6 +18,8 @@ export const LEAVE_STATE_AS_IS: ReadonlySet<CommandName> = new Set<CommandName>(
   'getState',
   'getHistory',
   'getEventLog',
+  'getUsage',
+  'getEvents',
   'getTerminalBacklog',
   'checkExecutable',
   'writeTerminal',

@@ -24,6 +24,7 @@ import { createCreator, type Creator } from './creator/creator.js';
 import { checkExecutable } from './creator/executable.js';
 import { AppSupervisor } from './creator/supervisor.js';
 import { Enforcement } from './enforcement.js';
+import { History, historyFile } from './history/index.js';
 import { PauseLease } from './lease.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { packageVersion } from './paths.js';
@@ -43,6 +44,7 @@ export class EngineImpl implements Engine {
   private readonly schedule: ScheduleKeeper;
   private readonly capacity: CapacityKeeper;
   private readonly snapshots: Snapshots;
+  private readonly history: History;
   private readonly commands: CommandHandlers;
   private readonly adoption: UnitAdoption;
   private creator: Creator | null = null;
@@ -67,6 +69,7 @@ export class EngineImpl implements Engine {
     this.capacity = new CapacityKeeper(ctx);
     this.snapshots = new Snapshots(ctx, this.apps, this.enforcement, () => this.profiles.limitsNow());
     this.adoption = new UnitAdoption({ invoke: (name, args) => this.invoke(name, args) }, options.stateDir, (line) => ctx.log.add('info', line));
+    this.history = new History(ctx, historyFile(options, ctx.configDir));
     this.commands = this.commandTable();
     ctx.setStateSource(() => this.fullState());
   }
@@ -83,6 +86,7 @@ export class EngineImpl implements Engine {
       await this.initLocked();
     } catch (error) {
       await this.capacity.stop();
+      this.history.stop();
       await releaseLock(this.lockFile);
       throw error;
     }
@@ -90,6 +94,7 @@ export class EngineImpl implements Engine {
 
   private async initLocked(): Promise<void> {
     const { ctx, options } = this;
+    this.history.start();
     await ctx.load();
     this.definitions.load();
     await this.capacity.start();
@@ -170,6 +175,8 @@ export class EngineImpl implements Engine {
       getTerminalBacklog: ({ id }) => apps.terminalBacklog(id),
       getHistory: ({ seconds }) => this.snapshots.since(seconds),
       getEventLog: ({ sinceSeq }) => this.ctx.log.since(sinceSeq),
+      getUsage: (a) => this.history.usage(a),
+      getEvents: (a) => this.history.events(a),
       checkExecutable: ({ command, cwd }) => checkExecutable(command, cwd),
       setCapacity: ({ resource, bytesPerSec }) => capacity.set(resource, bytesPerSec),
       measureCapacity: ({ resource }) => capacity.measure(resource),
@@ -207,6 +214,7 @@ export class EngineImpl implements Engine {
     await this.creator?.close();
     this.apps.disposeTerminals();
     await this.ctx.flush().catch(() => undefined);
+    this.history.stop();
     if (this.lockFile) await releaseLock(this.lockFile);
   }
 
@@ -257,6 +265,7 @@ export class EngineImpl implements Engine {
       capacity: structuredClone(data.capacity),
       startAtLogin: this.startAtLogin && { ...this.startAtLogin },
       schedule: this.schedule.view(),
+      history: this.history.status,
     };
   }
 }

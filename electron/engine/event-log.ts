@@ -24,6 +24,12 @@ export class EventLog {
     return entry;
   }
 
+  /** The entries kept from earlier runs: new ones are numbered after `maxSeq`. */
+  restore(entries: readonly EventLogEntry[], maxSeq: number): void {
+    this.entries = [...entries.slice(Math.max(0, entries.length - this.capacity)), ...this.entries];
+    this.seq = Math.max(this.seq, maxSeq);
+  }
+
   since(seq: number): EventLogEntry[] {
     return this.entries.filter((e) => e.seq > seq);
   }

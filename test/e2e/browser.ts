@@ -2,7 +2,7 @@
 // browser), the built dashboard, the artifacts folder, and polling with a clear failure.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -31,4 +31,21 @@ export async function waitFor<T>(what: string, read: () => Promise<T> | T, ok: (
     if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Collects the page's errors and CSP refusals into `problems` (each test file asserts it stays empty). */
+export function watchConsole(page: { on(event: 'console', fn: (m: { type(): string; text(): string }) => void): unknown; on(event: 'pageerror', fn: (e: Error) => void): unknown }, problems: string[], prefix = ''): void {
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy|Refused to/.test(m.text())) problems.push(`${prefix}${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${prefix}pageerror: ${e.message}`));
+}
+
+/** Closes what a browser test opened, in order, whatever failed. */
+export async function closeAll(parts: Array<{ close(): Promise<unknown> } | { shutdown(): Promise<unknown> } | null | undefined>, dir = ''): Promise<void> {
+  for (const p of parts) {
+    if (!p) continue;
+    await ('close' in p ? p.close() : p.shutdown()).catch(() => {});
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }

@@ -18,9 +18,10 @@ test('settings are written atomically and survive a restart', async (t) => {
   await engine.invoke('setProfile', { profile: 'idle' });
   await engine.invoke('updateSettings', { snapshotHz: 4, onEngineLoss: 'continue' });
   await engine.shutdown();
-  // only settings.json: no temp file left behind; private to the owner
-  assert.deepEqual(readdirSync(dir).sort(), ['settings.json']);
+  // only settings.json and the history (its WAL merged back at shutdown): no temp file left behind; private to the owner
+  assert.deepEqual(readdirSync(dir).sort(), ['history.db', 'settings.json']);
   assert.equal(statSync(path.join(dir, 'settings.json')).mode & 0o777, 0o600);
+  assert.equal(statSync(path.join(dir, 'history.db')).mode & 0o777, 0o600);
   const onDisk = JSON.parse(readFileSync(path.join(dir, 'settings.json'), 'utf8'));
   assert.equal(onDisk.profiles.inUse.cpu, 0.4);
 

@@ -44,5 +44,6 @@ export function fullState(partial: { apps?: AppView[]; pause?: PauseLease | null
     },
     startAtLogin: null,
     schedule: offScheduleState('UTC'),
+    history: { file: null, ok: false, problem: null, keptAside: null },
   };
 }

@@ -40,6 +40,7 @@ export function fullState(apps: AppView[], over: Partial<FullState> = {}): FullS
     capacity: capacities(),
     startAtLogin: null,
     schedule: offScheduleState('UTC'),
+    history: { file: null, ok: false, problem: null, keptAside: null },
     ...over,
   };
 }

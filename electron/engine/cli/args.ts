@@ -77,14 +77,14 @@ export function str(v: string | boolean | string[] | undefined): string | undefi
   return typeof v === 'string' ? v : undefined;
 }
 
-/** "90s", "15m" (a bare number is minutes), "1h", "2d" → ms; at most 30 days. */
-export function parseDuration(text: string): number {
+/** "90s", "15m" (a bare number is minutes), "1h", "2d" → ms; at most 30 days (a pause), or `max`. */
+export function parseDuration(text: string, max = { ms: MAX_PAUSE_MS, says: 'a pause lasts at most 30 days' }): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?$/i.exec(text.trim());
   if (!m) throw new UsageError(`cannot read duration "${text}": expected e.g. 90s, 15m, 1h, 2d`);
   const unit = (m[2] ?? 'm').toLowerCase();
   const mult = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : unit === 'd' ? 86_400_000 : 60_000;
   const ms = Math.round(Number(m[1]) * mult);
   if (ms < 1) throw new UsageError(`duration "${text}" is too short`);
-  if (ms > MAX_PAUSE_MS) throw new UsageError('a pause lasts at most 30 days');
+  if (ms > max.ms) throw new UsageError(max.says);
   return ms;
 }

@@ -1,5 +1,8 @@
 // The help of every command: `interceptor --help`, `interceptor CMD --help`, `interceptor help CMD`.
+import { EVENT_KINDS } from '../../common/model.js';
 import { CONNECT_HELP } from './remote.js';
+
+const EVENT_KINDS_TEXT = EVENT_KINDS.join(', ');
 
 const RATES = 'Rates: 500kB/s, 2MB/s, 100Mbit/s (or 100Mbit, 20Mbps); sizes: 512MB, 2GiB; CPU: percent of the whole machine.';
 
@@ -22,6 +25,8 @@ Commands:
   resume                end a pause of all apps
   apply -f FILE         make the server's caps, profile and apps those of a policy file
   export                print the server's caps, profile and apps as a policy file
+  history [--range 24h] usage per app over 5m, 1h, 24h or 30d, as CSV (or --json)
+  events [--kind K]     the event log, filtered by app, kind and time
   service install|uninstall|status|print
                         start \`interceptor serve\` at login (systemd user unit)
   adopt UNIT | --list   run a systemd service under caps (a drop-in); list candidates
@@ -200,6 +205,28 @@ ${CONNECT_HELP}
 Print the running server's policy — the profile choice, the caps of every profile, every
 app — in the format \`interceptor apply -f\` reads (default yaml), so that
 \`interceptor export | interceptor apply -f -\` changes nothing.
+${CONNECT_HELP}
+`,
+  history: `Usage: interceptor history [--range 5m|1h|24h|30d] [--app ID] [--csv | --json] [connection options]
+
+Print the running server's usage history over a range (default 1h) from its history
+database: one row per bucket (1 s for 5m, 10 s for 1h, 5 min for 24h, 2 h for 30d) and
+app, plus "all" for every app together; per resource the mean and the peak second.
+CSV by default (--csv says so explicitly); --json prints the API's answer.
+
+  -r, --range R         5m, 1h, 24h or 30d
+      --app ID          only this app (and the totals)
+${CONNECT_HELP}
+`,
+  events: `Usage: interceptor events [--app ID] [--kind KIND]... [--since 1h] [--limit N] [--json] [connection options]
+
+Print the running server's event log, kept across restarts (a year), oldest first: the
+newest N entries (default 200, at most 5000) that match every filter given.
+
+      --app ID          only this app's entries
+      --kind KIND       ${EVENT_KINDS_TEXT} (repeat, or a,b)
+      --since DURATION  only the last 90s, 15m, 1h, 2d (at most 366d)
+      --json            the entries as the API returns them
 ${CONNECT_HELP}
 `,
   service: `Usage: interceptor service install [--no-start] [--config-dir DIR] [--state-dir DIR]

@@ -6,6 +6,7 @@ import { UnitError } from '../adopt/exec-line.js';
 import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, UsageError, parseCommandLine, type OptionSpec, type Parsed } from './args.js';
 import { HELP, USAGE } from './help.js';
+import { EVENTS_OPTIONS, HISTORY_OPTIONS, events, history } from './history.js';
 import { OPEN_OPTIONS, open } from './open.js';
 import { ADOPT_OPTIONS, RELEASE_OPTIONS, adopt, execAdoptedCommand, release } from './adopt.js';
 import { APPLY_OPTIONS, EXPORT_OPTIONS, apply, exportPolicy } from './policy.js';
@@ -36,6 +37,8 @@ const simple: Record<string, { spec: OptionSpec; positionals?: number; run: (p: 
   export: { spec: EXPORT_OPTIONS, run: exportPolicy },
   adopt: { spec: ADOPT_OPTIONS, positionals: 1, run: adopt },
   release: { spec: RELEASE_OPTIONS, positionals: 1, run: release },
+  history: { spec: HISTORY_OPTIONS, run: history },
+  events: { spec: EVENTS_OPTIONS, run: events },
 };
 
 async function dispatch(command: string | undefined, rest: string[]): Promise<number> {

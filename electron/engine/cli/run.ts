@@ -118,7 +118,7 @@ export async function run(argv: string[], help: () => number): Promise<number> {
   let engine: Engine | null = null;
   const statusTty = process.stderr.isTTY === true;
   try {
-    engine = await createEngine({ configDir, autostart: false, terminal: 'inherit', stopGraceMs: 3000, systemRoots: roots, sampleNetwork: false });
+    engine = await createEngine({ configDir, autostart: false, terminal: 'inherit', stopGraceMs: 3000, systemRoots: roots, sampleNetwork: false, historyDir: null });
     const state = await engine.invoke('getState', {});
     if (!state.platform.enforcement) {
       process.stderr.write(`interceptor: cannot enforce caps here: ${state.platform.reason}\n`);

@@ -58,6 +58,7 @@ export async function serve(p: Parsed): Promise<number> {
   const engine = await createEngine({
     configDir,
     stateDir,
+    historyDir: stateDir,
     autostart: p.values['no-autostart'] !== true,
     systemRoots: roots,
     power: systemPowerSource({ sysRoot: roots.sys }),

@@ -4,7 +4,8 @@
 // writes everything the engine says into the store, and offers the commands the
 // components use. No other module touches transport.
 import type { CommandArgs, CommandName, CommandResult } from '../../../electron/common/contract.js';
-import type { AppDefinitionInput, AppPatch, AppView, Capacities, EngineSettings, OwnerLimits, ProfileChoice, ProfileName } from '../../../electron/common/model.js';
+import type { HistoryRange, UsageHistory } from '../../../electron/common/history.js';
+import type { AppDefinitionInput, AppPatch, AppView, Capacities, EngineSettings, EventLogEntry, OwnerLimits, ProfileChoice, ProfileName } from '../../../electron/common/model.js';
 import type { AppStore } from '../store/store.js';
 import { electronTransport, preloadApi } from './electron.js';
 import { CommandError } from '../../../electron/common/errors.js';
@@ -145,6 +146,14 @@ export class Bridge {
   }
   checkExecutable(command: string, cwd?: string) {
     return this.call('checkExecutable', cwd ? { command, cwd } : { command });
+  }
+  /** Usage over a range, from the engine's history database. */
+  usage(range: HistoryRange, appId?: string): Promise<UsageHistory> {
+    return this.call('getUsage', appId ? { range, appId } : { range });
+  }
+  /** The event log filtered by app, kind and time (the newest that match, oldest first). */
+  events(filter: CommandArgs<'getEvents'>): Promise<EventLogEntry[]> {
+    return this.call('getEvents', filter);
   }
   writeTerminal(id: string, data: string): Promise<null> {
     return this.call('writeTerminal', { id, data });

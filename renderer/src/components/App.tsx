@@ -2,7 +2,7 @@
 import { useEffect } from 'react';
 import { useStore } from '../store/index.js';
 import { Header } from './Header.js';
-import { ConnectionBanner, PlatformBanner } from './Banner.js';
+import { ConnectionBanner, HistoryBanner, PlatformBanner } from './Banner.js';
 import { Overview } from './Overview.js';
 import { AppsView } from './AppsView.js';
 import { EventLog } from './EventLog.js';
@@ -48,6 +48,7 @@ export function App() {
       <Header />
       <ConnectionBanner />
       <PlatformBanner />
+      <HistoryBanner />
       <main className="main" id="main">
         {view === 'overview' && <Overview />}
         {view === 'apps' && <AppsView />}

@@ -1,5 +1,6 @@
-// Banners under the header: a lost or refused connection, and a platform where caps
-// are not enforced. They take their space only while they apply.
+// Banners under the header: a lost or refused connection, a platform where caps are not
+// enforced, a history database that was damaged or cannot be used. They take their space
+// only while they apply.
 import { useEffect, useState } from 'react';
 import { bridge } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
@@ -42,6 +43,29 @@ export function PlatformBanner() {
   return (
     <div className="banner banner--warn" role="status">
       <strong>Caps are not enforced on this computer.</strong> {platform.reason ?? 'Enforcement needs Linux.'} Apps run and are measured, but may exceed their caps.
+    </div>
+  );
+}
+
+/** The history database was damaged (kept aside, a new one started) or cannot be used at all. */
+export function HistoryBanner() {
+  const status = useStore((s) => s.historyStatus);
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  if (!status?.file || !status.problem || dismissed === status.problem) return null;
+  return (
+    <div className="banner banner--warn" role="status" data-testid="banner-history">
+      {status.keptAside ? (
+        <span>
+          <strong>The usage history was damaged and a new one was started.</strong> The old file is kept as <code>{status.keptAside}</code> ({status.problem}).
+        </span>
+      ) : (
+        <span>
+          <strong>Usage history is not being kept.</strong> {status.problem}. The live view works; longer ranges and older events are unavailable.
+        </span>
+      )}
+      <button type="button" className="btn btn--small" onClick={() => setDismissed(status.problem)}>
+        Dismiss
+      </button>
     </div>
   );
 }

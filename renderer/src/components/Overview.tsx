@@ -297,8 +297,8 @@ export function Overview() {
       <section className="section" aria-labelledby="charts-title">
         <div className="section__head">
           <div>
-            <h2 id="charts-title">Usage, last 5 minutes</h2>
-            <p className="section__sub">Pick a resource. Each app is stacked in its colour (the busiest eight on their own); the dashed line is the cap.</p>
+            <h2 id="charts-title">Usage</h2>
+            <p className="section__sub">Pick a range and a resource. Each app is stacked in its colour (the busiest eight on their own); the dashed line is the cap.</p>
           </div>
         </div>
         <UsageCharts />

@@ -2,6 +2,7 @@
 // pause-all lease, the link and disk capacity and the engine's platform and settings. Written by the bridge.
 import type { Capacities, EngineSettings, FullState, OwnerLimits, PauseLease, PowerState, ProfileChoice, ProfileName, StartAtLogin } from '../../../electron/common/model.js';
 import type { ScheduleState } from '../../../electron/common/schedule.js';
+import type { HistoryStatus } from '../../../electron/common/history.js';
 import { keepIfEqual, type Slice } from './types.js';
 
 export interface LimitsSlice {
@@ -24,6 +25,8 @@ export interface LimitsSlice {
   capacity: Capacities | null;
   /** The week schedule, why the profile is in force, what comes next (null from an engine without it). */
   schedule: ScheduleState | null;
+  /** The history database (null before the first FullState, or from an engine without one). */
+  historyStatus: HistoryStatus | null;
   setEngineState(state: Omit<FullState, 'apps'>): void;
   setProfileLimits(profile: ProfileName, limits: OwnerLimits): void;
   setCapacity(capacity: Capacities): void;
@@ -43,6 +46,7 @@ export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
   settings: null,
   capacity: null,
   schedule: null,
+  historyStatus: null,
   setEngineState(state) {
     set((s) => ({
       loaded: true,
@@ -58,6 +62,7 @@ export const createLimitsSlice: Slice<LimitsSlice> = (set) => ({
       settings: keepIfEqual(s.settings ?? undefined, state.settings),
       capacity: state.capacity ? keepIfEqual(s.capacity ?? undefined, state.capacity) : null,
       schedule: state.schedule ? keepIfEqual(s.schedule ?? undefined, state.schedule) : null,
+      historyStatus: state.history ? keepIfEqual(s.historyStatus ?? undefined, state.history) : null,
     }));
   },
   setProfileLimits(profile, limits) {

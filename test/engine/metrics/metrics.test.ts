@@ -68,6 +68,7 @@ function fixture(): FullState {
     },
     startAtLogin: null,
     schedule: offScheduleState('UTC'),
+    history: { file: null, ok: false, problem: null, keptAside: null },
   };
 }
 
