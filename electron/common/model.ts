@@ -4,6 +4,7 @@
 // zod stays out of its bundle).
 import { z } from 'zod';
 import { CAPACITY_SOURCES, MAX_CAPACITY_METHOD } from './capacity.js';
+import { NO_CEILINGS } from './ceilings.js';
 import { IDLE_MAX_SECONDS, IDLE_MIN_SECONDS, PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES, type ByteRateResource, type Resource } from './resources.js';
 
@@ -19,6 +20,7 @@ export {
   unknownCapacities,
   type CapacitySource,
 } from './capacity.js';
+export { NO_CEILINGS, ceilingConflict } from './ceilings.js';
 export { PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
 
 export const MAX_APPS = 64;
@@ -57,6 +59,12 @@ export type AppShares = z.infer<typeof AppSharesSchema>;
 
 export const ZERO_SHARES: AppShares = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };
 
+/** An app's ceilings (./ceilings.ts): the most it receives, in the unit of its share; null = none. */
+export const AppCeilingsSchema = z
+  .object({ cpu: fraction.nullable(), netUp: byteRate.nullable(), netDown: byteRate.nullable(), disk: byteRate.nullable(), mem: byteSize.nullable() })
+  .strict();
+export type AppCeilings = z.infer<typeof AppCeilingsSchema>;
+
 const boundedString = z.string().max(MAX_STRING).refine((s) => !s.includes('\0'), 'must not contain NUL');
 
 export const AppDefinitionInputSchema = z
@@ -68,6 +76,8 @@ export const AppDefinitionInputSchema = z
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'invalid variable name').max(256), boundedString).default({}),
     autostart: z.boolean().default(false),
     shares: AppSharesSchema.default(ZERO_SHARES),
+    /** Upper bounds beside the nominal shares (./ceilings.ts). */
+    ceilings: AppCeilingsSchema.default(NO_CEILINGS),
   })
   .strict();
 export type AppDefinitionInput = z.input<typeof AppDefinitionInputSchema>;
@@ -78,7 +88,8 @@ export type AppId = z.infer<typeof AppIdSchema>;
 export const AppDefinitionSchema = AppDefinitionInputSchema.extend({ id: AppIdSchema }).strict();
 export type AppDefinition = z.infer<typeof AppDefinitionSchema>;
 
-export const AppPatchSchema = AppDefinitionInputSchema.partial().strict();
+/** A change of an app; `ceilings` may name only the resources it changes. */
+export const AppPatchSchema = AppDefinitionInputSchema.partial().extend({ ceilings: AppCeilingsSchema.partial().strict().optional() }).strict();
 export type AppPatch = z.infer<typeof AppPatchSchema>;
 
 /**
@@ -270,3 +281,4 @@ export interface FullState {
   /** null: this engine's host cannot start Interceptor at login (e.g. `interceptor run`). */
   startAtLogin: StartAtLogin | null;
 }
+

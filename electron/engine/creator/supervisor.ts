@@ -94,6 +94,7 @@ export class AppSupervisor {
     const schedulers = this.enforcement.schedulers;
     if (!rt.session || !schedulers || !rt.active) return;
     for (const r of RESOURCES) if (before.shares[r] !== next.shares[r]) schedulers.get(r).setShare(id, next.shares[r]);
+    for (const r of RESOURCES) if (before.ceilings[r] !== next.ceilings[r]) schedulers.get(r).setCeiling(id, next.ceilings[r]);
   }
 
   /** Runs `fn` after every earlier start, stop or restart of this app. */
@@ -204,7 +205,7 @@ export class AppSupervisor {
       for (const r of ADD_ORDER) {
         if (r === 'cpu' && paused) continue;
         const sched = schedulers.get(r);
-        sched.addApp(id, session, def.shares[r]);
+        sched.addApp(id, session, def.shares[r], def.ceilings[r]);
         if (paused) sched.setPaused(id, true);
       }
     } catch (error) {
@@ -345,7 +346,7 @@ export class AppSupervisor {
     const paused = rt.pausedByOwner || this.pausedAll();
     if (run.cpuDeferred && !paused && !run.session.closed) {
       run.cpuDeferred = false;
-      schedulers.get('cpu').addApp(rt.def.id, run.session, rt.def.shares.cpu);
+      schedulers.get('cpu').addApp(rt.def.id, run.session, rt.def.shares.cpu, rt.def.ceilings.cpu);
     }
     for (const r of RESOURCES) schedulers.get(r).setPaused(rt.def.id, paused);
   }
