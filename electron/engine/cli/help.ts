@@ -1,4 +1,5 @@
 // The help of every command: `interceptor --help`, `interceptor CMD --help`, `interceptor help CMD`.
+import { CEILING_HELP } from './ceilings.js';
 import { CONNECT_HELP } from './remote.js';
 
 const RATES = 'Rates: 500kB/s, 2MB/s, 100Mbit/s (or 100Mbit, 20Mbps); sizes: 512MB, 2GiB; CPU: percent of the whole machine.';
@@ -12,7 +13,7 @@ Commands:
   open                  open the running server's dashboard in the browser
   run -- CMD [ARGS]     run one program in the foreground under caps
   status                show the running server's profile, caps, apps and figures
-  apps list|add|rm|start|stop|pause|resume
+  apps list|add|set|rm|start|stop|pause|resume
                         manage the apps of the running server
   caps show|set         show or set the caps of a profile
   profile show|set      show the profile in force, or pick one (or auto)
@@ -76,11 +77,15 @@ ${CONNECT_HELP}
 `,
   apps: `Usage: interceptor apps list [--json]
        interceptor apps add [--name NAME] [--cwd DIR] [--env NAME=VALUE]... [--autostart]
-                            [--cpu 10%] [--up RATE] [--down RATE] [--disk RATE] [--mem SIZE] -- CMD [ARGS...]
+                            [--cpu 10%] [--up RATE] [--down RATE] [--disk RATE] [--mem SIZE]
+                            [--max-cpu 20%] [--max-up RATE] ... -- CMD [ARGS...]
+       interceptor apps set ID [--cpu 10%] ... [--max-up RATE|none] ...
        interceptor apps rm|start|stop|pause|resume ID
 
 Manage the apps of the running server. \`add\` prints the new app's id; the share
-options are the app's nominal share of each cap. ${RATES}
+options are the app's nominal share of each cap (the least it receives while it asks);
+${CEILING_HELP}
+\`set\` changes the shares and ceilings it is given, at once if the app runs. ${RATES}
 ${CONNECT_HELP}
 `,
   caps: `Usage: interceptor caps show [--profile NAME]
@@ -112,7 +117,7 @@ ${CONNECT_HELP}
   apply: `Usage: interceptor apply -f FILE|- [--dry-run] [--prune] [--format json|yaml] [connection options]
 
 Make the running server's policy that of FILE (JSON or YAML; - reads stdin): the profile
-choice, the caps of each profile, the apps with their nominal shares. Prints every item:
+choice, the caps of each profile, the apps with their nominal shares and ceilings. Prints every item:
 + added, ~ changed, - removed, = unchanged. Applying the same file again changes nothing.
 Parts the file leaves out are not touched; an app is matched by its id, else its name.
 
@@ -130,6 +135,7 @@ A policy (the same as \`interceptor export\` prints):
       command: syncthing
       args: [serve, --no-browser]
       shares: { cpu: 10%, netUp: 1MB/s }   # absent resources: 0
+      ceilings: { netUp: 2MB/s }           # the most it receives; absent: none
 ${RATES}
 ${CONNECT_HELP}
 `,
@@ -152,7 +158,7 @@ removes it; status exits 0 when it runs, 3 when not, 4 when systemd cannot tell;
 print shows the unit. To run it at boot without logging in: loginctl enable-linger.
 `,
 };
-for (const verb of ['list', 'add', 'rm', 'start', 'stop', 'pause', 'resume']) HELP[`apps ${verb}`] = HELP.apps!;
+for (const verb of ['list', 'add', 'set', 'rm', 'start', 'stop', 'pause', 'resume']) HELP[`apps ${verb}`] = HELP.apps!;
 for (const verb of ['show', 'set']) {
   HELP[`caps ${verb}`] = HELP.caps!;
   HELP[`profile ${verb}`] = HELP.profile!;

@@ -124,6 +124,13 @@ function appPatch(def: AppDefinition, app: PolicyApp): { patch: Partial<PolicyAp
     differences.push(`shares.${r} ${formatResourceValue(r, def.shares[r])} -> ${formatResourceValue(r, app.shares[r])}`);
   }
   if (Object.keys(shares).length) patch.shares = app.shares;
+  const ceilings: Partial<Record<Resource, number | null>> = {};
+  for (const r of RESOURCES) {
+    if (def.ceilings[r] === app.ceilings[r]) continue;
+    ceilings[r] = app.ceilings[r];
+    differences.push(`ceilings.${r} ${formatResourceValue(r, def.ceilings[r])} -> ${formatResourceValue(r, app.ceilings[r])}`);
+  }
+  if (Object.keys(ceilings).length) patch.ceilings = ceilings as PolicyApp['ceilings'];
   return { patch: patch as Partial<PolicyApp>, differences };
 }
 
@@ -157,6 +164,7 @@ export function policyOf(state: PolicyState): Policy {
       env: d.env,
       autostart: d.autostart,
       shares: d.shares,
+      ceilings: d.ceilings,
     })),
   };
 }

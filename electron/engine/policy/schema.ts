@@ -6,14 +6,17 @@
 import { z } from 'zod';
 import { issueText } from '../../common/contract.js';
 import {
+  AppCeilingsSchema,
   AppDefinitionInputSchema,
   AppIdSchema,
   AppSharesSchema,
   MAX_APPS,
+  NO_CEILINGS,
   OwnerLimitsSchema,
   PROFILE_NAMES,
   ProfileChoiceSchema,
   ZERO_SHARES,
+  type AppCeilings,
   type AppDefinitionInput,
   type AppShares,
   type OwnerLimits,
@@ -33,6 +36,8 @@ export type PolicyApp = Required<Pick<AppDefinitionInput, 'name' | 'command'>> &
   env: Record<string, string>;
   autostart: boolean;
   shares: AppShares;
+  /** Absent resources: no ceiling. */
+  ceilings: AppCeilings;
 };
 
 /** A policy as read: absent parts are not managed. */
@@ -59,8 +64,13 @@ function perResource(shape: Record<Resource, z.ZodTypeAny>, nullable: boolean) {
 
 const CapsSchema = perResource(OwnerLimitsSchema.shape, true);
 const SharesSchema = perResource(AppSharesSchema.shape, false);
+const CeilingsSchema = perResource(AppCeilingsSchema.shape, true);
 
-const AppEntrySchema = AppDefinitionInputSchema.extend({ id: AppIdSchema.optional(), shares: SharesSchema.default({}) }).strict();
+const AppEntrySchema = AppDefinitionInputSchema.extend({
+  id: AppIdSchema.optional(),
+  shares: SharesSchema.default({}),
+  ceilings: CeilingsSchema.default({}),
+}).strict();
 
 export const PolicySchema = z
   .object({
@@ -93,6 +103,14 @@ export function readPolicy(doc: unknown): Policy {
   return {
     ...(profile !== undefined ? { profile } : {}),
     ...(caps !== undefined ? { caps: caps as Policy['caps'] } : {}),
-    ...(apps !== undefined ? { apps: apps.map((a) => ({ ...a, shares: { ...ZERO_SHARES, ...(a.shares as Partial<AppShares>) } })) } : {}),
+    ...(apps !== undefined
+      ? {
+          apps: apps.map((a) => ({
+            ...a,
+            shares: { ...ZERO_SHARES, ...(a.shares as Partial<AppShares>) },
+            ceilings: { ...NO_CEILINGS, ...(a.ceilings as Partial<AppCeilings>) },
+          })),
+        }
+      : {}),
   };
 }
