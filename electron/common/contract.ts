@@ -12,6 +12,7 @@ import {
   OwnerLimitsSchema,
   ProfileChoiceSchema,
   ProfileNameSchema,
+  QuotaConfigSchema,
   type AppView,
   type Capacities,
   type EventLogEntry,
@@ -20,6 +21,7 @@ import {
   type Snapshot,
 } from './model.js';
 import { CommandError } from './errors.js';
+import type { QuotaView } from './quotas.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES } from './resources.js';
 
 export { CommandError, ERROR_CODES, type ErrorCode } from './errors.js';
@@ -65,6 +67,10 @@ export const commandArgSchemas = {
     .strict(),
   /** Measure now: 'net' reads the link speed (or the peak observed) for up and down; 'disk' times a 64 MiB write + read. */
   measureCapacity: z.object({ resource: z.enum(['net', 'disk']) }).strict(),
+  /** Transfer quotas (./quotas.ts): the rules, and what their periods counted so far. */
+  getQuotas: empty,
+  /** The rules (all of them, replacing the ones before) and the day the month starts on; either may be left out. */
+  setQuotas: QuotaConfigSchema.partial().strict(),
 } as const;
 
 export type CommandName = keyof typeof commandArgSchemas;
@@ -96,6 +102,8 @@ export interface CommandResults {
   checkExecutable: { ok: boolean; resolved: string | null; error: string | null };
   setCapacity: Capacities;
   measureCapacity: Capacities;
+  getQuotas: QuotaView;
+  setQuotas: QuotaView;
 }
 export type CommandResult<N extends CommandName> = CommandResults[N];
 

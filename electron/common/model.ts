@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CAPACITY_SOURCES, MAX_CAPACITY_METHOD } from './capacity.js';
 import { NO_CEILINGS } from './ceilings.js';
+import { MAX_QUOTA_RULES, MAX_RESET_DAY, QUOTA_ACTIONS, QUOTA_DIRECTIONS, QUOTA_PERIODS } from './quotas.js';
 import { IDLE_MAX_SECONDS, IDLE_MIN_SECONDS, PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES, type ByteRateResource, type Resource } from './resources.js';
 
@@ -188,7 +189,7 @@ export const PauseLeaseSchema = z
   .strict();
 export type PauseLease = z.infer<typeof PauseLeaseSchema>;
 
-export const EVENT_KINDS = ['limitHit', 'held', 'memDenied', 'crash', 'exit', 'start', 'info', 'warning', 'error'] as const;
+export const EVENT_KINDS = ['limitHit', 'held', 'memDenied', 'crash', 'exit', 'start', 'info', 'warning', 'error', 'quota'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface EventLogEntry {
@@ -282,3 +283,22 @@ export interface FullState {
   startAtLogin: StartAtLogin | null;
 }
 
+/** A transfer quota (./quotas.ts); its type is QuotaRule there. */
+export const QuotaRuleSchema = z
+  .object({
+    appId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'invalid app id').nullable(),
+    period: z.enum(QUOTA_PERIODS),
+    direction: z.enum(QUOTA_DIRECTIONS),
+    bytes: z.number().finite().positive().max(MAX_BYTES),
+    action: z.enum(QUOTA_ACTIONS),
+    slowTo: byteRate.nullable().default(null),
+  })
+  .strict()
+  .refine((q) => (q.action === 'slow') === (q.slowTo !== null), { message: 'a rate exactly when the action is "slow"', path: ['slowTo'] });
+
+export const QuotaConfigSchema = z
+  .object({
+    resetDay: z.number().int().min(1).max(MAX_RESET_DAY).default(1),
+    rules: z.array(QuotaRuleSchema).max(MAX_QUOTA_RULES).default([]),
+  })
+  .strict();

@@ -22,4 +22,5 @@ export const LEAVE_STATE_AS_IS: ReadonlySet<CommandName> = new Set<CommandName>(
   'checkExecutable',
   'writeTerminal',
   'resizeTerminal',
+  'getQuotas',
 ]);

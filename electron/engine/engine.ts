@@ -26,6 +26,7 @@ import { PauseLease } from './lease.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { packageVersion } from './paths.js';
 import { Profiles } from './profiles.js';
+import { QuotaKeeper } from './quotas/keeper.js';
 import { Snapshots } from './snapshots/snapshots.js';
 
 export class EngineImpl implements Engine {
@@ -39,6 +40,7 @@ export class EngineImpl implements Engine {
   private readonly profiles: Profiles;
   private readonly capacity: CapacityKeeper;
   private readonly snapshots: Snapshots;
+  private readonly quotas: QuotaKeeper;
   private readonly commands: CommandHandlers;
   private creator: Creator | null = null;
   private startAtLogin: StartAtLogin | null = null;
@@ -56,6 +58,7 @@ export class EngineImpl implements Engine {
     this.profiles = new Profiles(ctx, this.enforcement);
     this.capacity = new CapacityKeeper(ctx);
     this.snapshots = new Snapshots(ctx, this.apps, this.enforcement, () => this.profiles.limitsNow());
+    this.quotas = new QuotaKeeper(ctx, this.apps, this.enforcement, this.lease);
     this.commands = this.commandTable();
     ctx.setStateSource(() => this.fullState());
   }
@@ -86,6 +89,7 @@ export class EngineImpl implements Engine {
     this.apps.useCreator(this.creator);
     await this.enforcement.start(this.creator.available);
     await this.lease.restore();
+    await this.quotas.start();
     this.snapshots.start();
     this.startAtLogin = (await options.loginItem?.describe().catch((e: Error) => ({ enabled: false, how: 'unknown', problem: e.message }))) ?? null;
     await this.profiles.startAuto();
@@ -156,6 +160,8 @@ export class EngineImpl implements Engine {
       checkExecutable: ({ command, cwd }) => checkExecutable(command, cwd),
       setCapacity: ({ resource, bytesPerSec }) => capacity.set(resource, bytesPerSec),
       measureCapacity: ({ resource }) => capacity.measure(resource),
+      getQuotas: () => this.quotas.view(),
+      setQuotas: (patch) => this.quotas.set(patch),
     };
   }
 
@@ -180,6 +186,7 @@ export class EngineImpl implements Engine {
     await this.capacity.stop();
     this.snapshots.stop();
     this.lease.cancel();
+    await this.quotas.stop();
     await this.apps.shutdown(leaveRunning);
     this.enforcement.dispose();
     await this.creator?.close();

@@ -30,6 +30,8 @@ const VALID: Record<CommandName, unknown> = {
   checkExecutable: { command: '/bin/sh' },
   setCapacity: { resource: 'netUp', bytesPerSec: 12.5e6 },
   measureCapacity: { resource: 'disk' },
+  getQuotas: {},
+  setQuotas: { resetDay: 15, rules: [{ appId: null, period: 'month', direction: 'both', bytes: 50e9, action: 'pause' }] },
 };
 const INVALID: Record<CommandName, unknown[]> = {
   getState: [{ x: 1 }, 'string', 42],
@@ -55,6 +57,8 @@ const INVALID: Record<CommandName, unknown[]> = {
   checkExecutable: [{ command: '' }, { command: 'x'.repeat(5000) }],
   setCapacity: [{ resource: 'cpu', bytesPerSec: 1 }, { resource: 'netUp', bytesPerSec: -1 }, { resource: 'disk', bytesPerSec: Number.NaN }, { resource: 'disk', bytesPerSec: 2e15 }, { resource: 'disk' }],
   measureCapacity: [{ resource: 'netUp' }, {}, { resource: 'disk', size: 1 }],
+  getQuotas: [{ x: 1 }],
+  setQuotas: [{ resetDay: 31 }, { rules: [{ appId: null, period: 'week', direction: 'up', bytes: 1, action: 'pause' }] }, { other: 1 }],
 };
 
 function mockIpcMain() {

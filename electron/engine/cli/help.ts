@@ -1,5 +1,6 @@
 // The help of every command: `interceptor --help`, `interceptor CMD --help`, `interceptor help CMD`.
 import { CEILING_HELP } from './ceilings.js';
+import { QUOTAS_HELP } from './quotas.js';
 import { CONNECT_HELP } from './remote.js';
 
 const RATES = 'Rates: 500kB/s, 2MB/s, 100Mbit/s (or 100Mbit, 20Mbps); sizes: 512MB, 2GiB; CPU: percent of the whole machine.';
@@ -19,6 +20,8 @@ Commands:
   profile show|set      show the profile in force, or pick one (or auto)
   pause [--for 15m]     pause all apps (until resumed, or for a while)
   resume                end a pause of all apps
+  quotas list|add|rm|reset-day
+                        daily and monthly transfer quotas, per app or for all apps
   apply -f FILE         make the server's caps, profile and apps those of a policy file
   export                print the server's caps, profile and apps as a policy file
   service install|uninstall|status|print
@@ -158,6 +161,8 @@ removes it; status exits 0 when it runs, 3 when not, 4 when systemd cannot tell;
 print shows the unit. To run it at boot without logging in: loginctl enable-linger.
 `,
 };
+HELP.quotas = QUOTAS_HELP;
+for (const verb of ['list', 'add', 'rm', 'reset-day']) HELP[`quotas ${verb}`] = QUOTAS_HELP;
 for (const verb of ['list', 'add', 'set', 'rm', 'start', 'stop', 'pause', 'resume']) HELP[`apps ${verb}`] = HELP.apps!;
 for (const verb of ['show', 'set']) {
   HELP[`caps ${verb}`] = HELP.caps!;

@@ -322,13 +322,14 @@ export class AppSupervisor {
   // ───────────────────────────── pause ─────────────────────────────
 
   /** The owner pauses or resumes one app. */
-  setPaused(id: string, paused: boolean): AppView {
+  /** `by`: who, for the event log ("by you", "by its quota"). */
+  setPaused(id: string, paused: boolean, by = 'by you'): AppView {
     const rt = this.runtime(id);
     if (!rt.active || !rt.session) throw new CommandError('conflict', `${id} is not running`);
     if (rt.pausedByOwner !== paused) {
       rt.pausedByOwner = paused;
       this.applyPause(rt);
-      this.ctx.log.add('info', `${rt.def.name} ${paused ? 'paused' : 'resumed'} by you`, id);
+      this.ctx.log.add('info', `${rt.def.name} ${paused ? 'paused' : 'resumed'} ${by}`, id);
     }
     return this.view(rt);
   }
