@@ -139,6 +139,10 @@ A policy (the same as \`interceptor export\` prints):
       args: [serve, --no-browser]
       shares: { cpu: 10%, netUp: 1MB/s }   # absent resources: 0
       ceilings: { netUp: 2MB/s }           # the most it receives; absent: none
+  quotas:                            # present: these rules replace the server's
+    resetDay: 15
+    rules:
+      - { appId: null, period: month, direction: both, bytes: 50GB, action: slow, slowTo: 100kB/s }
 ${RATES}
 ${CONNECT_HELP}
 `,

@@ -51,6 +51,7 @@ export function printPolicy(policy: Policy, format: PolicyFormat): string {
       ? { caps: Object.fromEntries(PROFILE_NAMES.filter((p) => policy.caps![p]).map((p) => [p, readableOf(policy.caps![p] as Partial<OwnerLimits>, false)])) }
       : {}),
     ...(policy.apps ? { apps: policy.apps.map(({ ceilings, ...a }) => ({ ...a, shares: readableOf(a.shares, true), ...ceilingsOf(ceilings) })) } : {}),
+    ...(policy.quotas ? { quotas: { ...policy.quotas, rules: policy.quotas.rules.map((r) => ({ ...r, bytes: readableValue('mem', r.bytes), slowTo: r.slowTo === null ? null : readableValue('netUp', r.slowTo) })) } } : {}),
   };
   return format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : YAML.stringify(doc);
 }

@@ -5,6 +5,8 @@
 import type { CommandArgs, CommandName } from '../../common/contract.js';
 import { PROFILE_NAMES, type AppDefinition, type FullState, type OwnerLimits, type ProfileName } from '../../common/model.js';
 import { RESOURCES, formatResourceValue, type Resource } from '../../common/resources.js';
+import type { QuotaConfig } from '../../common/quotas.js';
+import { planQuotas, quotasOf } from './quotas.js';
 import type { Policy, PolicyApp } from './schema.js';
 
 export type ChangeKind = 'added' | 'changed' | 'removed' | 'unchanged';
@@ -27,7 +29,7 @@ export interface Plan {
   steps: Step[];
 }
 
-export type PolicyState = Pick<FullState, 'profileChoice' | 'profiles' | 'apps'>;
+export type PolicyState = Pick<FullState, 'profileChoice' | 'profiles' | 'apps'> & { quotas?: QuotaConfig };
 
 const APP_FIELDS = ['name', 'command', 'args', 'cwd', 'env', 'autostart'] as const;
 
@@ -104,7 +106,9 @@ export function planPolicy(state: PolicyState, policy: Policy, options: { prune?
       profileSteps.push({ name: 'setProfile', args: { profile: policy.profile } });
     }
   }
-  return { changes, steps: [...removals, ...raise, ...appSteps, ...lower, ...profileSteps] };
+  const quotas = policy.quotas && state.quotas ? planQuotas(state.quotas, policy.quotas) : { changes: [], steps: [] };
+  changes.push(...quotas.changes);
+  return { changes, steps: [...removals, ...raise, ...appSteps, ...quotas.steps, ...lower, ...profileSteps] };
 }
 
 /** The fields of `def` the policy's app changes; cwd absent from the policy is left as it is (the contract cannot unset it). */
@@ -166,5 +170,6 @@ export function policyOf(state: PolicyState): Policy {
       shares: d.shares,
       ceilings: d.ceilings,
     })),
+    ...(state.quotas ? { quotas: quotasOf(state.quotas) } : {}),
   };
 }

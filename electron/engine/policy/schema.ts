@@ -24,6 +24,7 @@ import {
   type ProfileName,
 } from '../../common/model.js';
 import { RESOURCES, isNoCapWord, readResourceValue, type Resource } from '../../common/resources.js';
+import { QuotasPolicySchema, type QuotasPolicy } from './quotas.js';
 
 /** Largest policy file read (bytes). */
 export const MAX_POLICY_BYTES = 1024 * 1024;
@@ -45,6 +46,8 @@ export interface Policy {
   profile?: ProfileChoice;
   caps?: Partial<Record<ProfileName, Partial<OwnerLimits>>>;
   apps?: PolicyApp[];
+  /** Transfer quotas (./quotas.ts): present, the file's rules replace the server's. */
+  quotas?: QuotasPolicy;
 }
 
 /** A value typed as a person would ("2MB/s", "25%", "none") → the number the contract's field schema then checks. */
@@ -77,6 +80,7 @@ export const PolicySchema = z
     profile: ProfileChoiceSchema.optional(),
     caps: z.object(Object.fromEntries(PROFILE_NAMES.map((p) => [p, CapsSchema.optional()]))).strict().optional(),
     apps: z.array(AppEntrySchema).max(MAX_APPS).optional(),
+    quotas: QuotasPolicySchema.optional(),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -99,7 +103,7 @@ export class PolicyError extends Error {
 export function readPolicy(doc: unknown): Policy {
   const result = PolicySchema.safeParse(doc ?? {});
   if (!result.success) throw new PolicyError(issueText(result.error.issues[0]!));
-  const { profile, caps, apps } = result.data;
+  const { profile, caps, apps, quotas } = result.data;
   return {
     ...(profile !== undefined ? { profile } : {}),
     ...(caps !== undefined ? { caps: caps as Policy['caps'] } : {}),
@@ -112,5 +116,6 @@ export function readPolicy(doc: unknown): Policy {
           })),
         }
       : {}),
+    ...(quotas !== undefined ? { quotas: quotas as QuotasPolicy } : {}),
   };
 }

@@ -2,6 +2,8 @@
 // or slow), list with what each period counted, remove, the reset day; usage errors exit 2 and
 // the engine's checks exit 1 naming the field.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { before, test } from 'node:test';
 import { ensureBuilt } from '../helpers.js';
 import { cli, cliOk, startServe, userDirs } from './cli-helpers.js';
@@ -34,6 +36,15 @@ test('quotas add, list, rm and reset-day', async (t) => {
   ok(['quotas', 'add', '--app', 'seeder', '--day', '2GB', '--down', '--pause']);
   ok(['apps', 'rm', 'seeder']);
   assert.match(ok(['quotas', 'add', '--day', '3GB', '--up', '--pause']), /^3\. all apps: daily upload quota 3 GB/m);
+  // export and apply carry them
+  const exported = ok(['export']);
+  assert.match(exported, /^quotas:\n\s+resetDay: 15\n\s+rules:\n/m);
+  const file = path.join(env.XDG_RUNTIME_DIR, 'p.yaml');
+  writeFileSync(file, exported);
+  assert.match(ok(['apply', '-f', file]), /= quotas\.rules: 3 rules\n.*0 added, 0 changed, 0 removed/s);
+  writeFileSync(file, exported.replace('resetDay: 15', 'resetDay: 3'));
+  assert.match(ok(['apply', '-f', file]), /^~ quotas\.resetDay: 15 -> 3$/m);
+  assert.equal(JSON.parse(ok(['quotas', '--json'])).resetDay, 3);
   assert.equal(cli(['quotas', '--help'], env).code, 0);
   assert.equal(cli(['help', 'quotas'], env).code, 0);
 });
