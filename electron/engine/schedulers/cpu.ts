@@ -36,10 +36,11 @@
 // Ceilings (PNS with upper bounds, policies/ceilings.ts): a bucket per app filled at its ceiling
 // (ceiling × ncpu CPU-ms per ms), charged like the global one; an app whose bucket is empty is
 // out of the PNS queue (blocked) until it refills, and rejoins level with the others: it is owed
-// nothing for what its ceiling kept from it. Any ceiling without an owner's cap schedules the
-// apps as under a cap of the whole machine.
+// nothing for what its ceiling kept from it. Without an owner's cap the apps without a ceiling
+// run free and those with one are dispatched in slices whenever their bucket allows (at the dual
+// priority, bounded by their ceiling), so one app's ceiling changes nothing for the others.
 //
-// Cap null: apps run free (session.free()), nothing is dispatched. Removing an app,
+// Cap null: apps without a ceiling run free (session.free()). Removing an app,
 // setting the cap to null or disposing the scheduler never leaves an app stopped, except
 // an app paused by the owner (paused = stopped, never dispatched) on dispose.
 import type { Clock, TimerHandle } from '../clock.js';
@@ -128,9 +129,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
   private readonly limitHitIntervalMs: number;
   private readonly bucketMs: number;
   private readonly apps = new Map<string, CpuApp>();
-  /** The cap in force: the owner's, or the whole machine when only ceilings bound the apps. */
   private cap: number | null = null;
-  private ownerCap: number | null = null;
   private readonly ceilings: CeilingBuckets;
   private tokens = 0; // CPU-ms
   private lastRefill: number;
@@ -174,8 +173,9 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     this.ceilings.set(appId, this.ceilingRate(ceiling), this.clock.now());
     this.renormalise();
     if (app.gone) return;
-    if (this.ceilings.has(appId) && this.ownerCap === null) this.applyCap();
-    if (this.cap === null) {
+    if (this.cap === null && this.ceilings.has(appId)) {
+      this.pump(); // held stopped by its helper until its first slice
+    } else if (this.cap === null) {
       ignore(session.free());
     } else {
       this.makeReady(app);
@@ -195,10 +195,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     this.policy.remove(appId);
     // Never leave an app stopped behind us.
     if (!app.gone && !app.session.closed) ignore(app.session.free());
-    if (this.ceilings.has(appId)) {
-      this.ceilings.remove(appId);
-      this.applyCap();
-    }
+    this.ceilings.remove(appId);
     this.renormalise();
     this.pump();
   }
@@ -212,7 +209,12 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
       if (!app.ioBlocked && !app.paused && !app.gone) this.makeReady(app);
     }
     rejoin(this.policy, appId);
-    this.applyCap();
+    if (this.cap === null && !app.gone && !app.paused) {
+      // uncapped: a ceiling puts the app in slices, none lets it run free
+      app.gen++;
+      ignore(ceiling === null ? app.session.free() : app.session.stop());
+    }
+    this.pump();
   }
 
   setShare(appId: string, share: number): void {
@@ -225,13 +227,6 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
 
   setCap(cap: number | null): void {
     if (cap !== null && (!Number.isFinite(cap) || cap < 0 || cap > 1)) throw new RangeError(`cpu cap must be in [0, 1] or null, got ${cap}`);
-    this.ownerCap = cap;
-    this.applyCap();
-  }
-
-  /** The cap in force changed, or may have (the owner's cap, or ceilings came or went). */
-  private applyCap(): void {
-    const cap = this.ownerCap ?? (this.ceilings.size > 0 ? 1 : null);
     const was = this.cap;
     this.refill();
     this.cap = cap;
@@ -240,9 +235,10 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
       this.cancelTimer();
       this.tokens = 0;
       for (const app of this.apps.values()) {
-        app.gen++; // an in-flight slice ends; the app must stay free
-        if (!app.gone && !app.paused) ignore(app.session.free());
+        app.gen++; // an in-flight slice ends; the app must stay free (or in slices of its ceiling)
+        if (!app.gone && !app.paused) ignore(this.ceilings.has(app.id) ? app.session.stop() : app.session.free());
       }
+      this.pump();
       return;
     }
     this.tokens = Math.min(this.tokens, this.bucketMs);
@@ -273,7 +269,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
       return;
     }
     if (app.gone) return;
-    if (this.cap === null) {
+    if (this.cap === null && !this.ceilings.has(appId)) {
       ignore(app.session.free());
     } else {
       this.makeReady(app);
@@ -367,7 +363,11 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
   }
 
   private pump(): void {
-    if (this.disposed || this.cap === null) return;
+    if (this.disposed) return;
+    if (this.cap === null) {
+      this.pumpCeiled();
+      return;
+    }
     this.refill();
     const now = this.clock.now();
     this.checkCeilings(now);
@@ -402,6 +402,19 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     }
     for (const app of this.apps.values()) {
       if (app.atCeiling && !app.paused && !app.gone) wakeIn = Math.min(wakeIn, this.ceilings.waitMs(app.id, 1e-6, now) + 0.05);
+    }
+    this.armTimer(wakeIn);
+  }
+
+  /** No cap: each app with a ceiling runs a slice whenever its bucket allows; the others run free. */
+  private pumpCeiled(): void {
+    const now = this.clock.now();
+    let wakeIn = Infinity;
+    for (const app of this.apps.values()) {
+      if (!this.ceilings.has(app.id) || app.inFlight || app.paused || app.gone) continue;
+      const wait = this.ceilings.waitMs(app.id, 1e-6, now);
+      if (wait <= 0) this.dispatch(app);
+      else wakeIn = Math.min(wakeIn, wait + 0.05);
     }
     this.armTimer(wakeIn);
   }

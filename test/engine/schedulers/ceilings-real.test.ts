@@ -120,3 +120,42 @@ for (const mechanism of ['ptrace', 'cgroup'] as const) {
     }
   });
 }
+
+for (const mechanism of ['ptrace', 'cgroup'] as const) {
+  test(`real processes (${mechanism}): no cap, one app with a CPU ceiling of 0.1 is held to it, the other runs free`, { timeout: 40_000 }, async () => {
+    requireHelper();
+    const ncpu = os.availableParallelism();
+    let cpu: CpuScheduler | CgroupCpuScheduler;
+    if (mechanism === 'cgroup') {
+      const probe = probeCgroupTree();
+      assert.ok(probe.ok, `no cgroup on this machine: ${probe.ok ? '' : probe.reason}`);
+      cpu = new CgroupCpuScheduler({ clock: realClock, ncpu, tree: probe.tree });
+    } else {
+      cpu = new CpuScheduler({ clock: realClock, ncpu, sliceMs: 20 });
+    }
+    const launcher = await HelperLauncher.create({ rt: mechanism === 'ptrace' && process.env.INTERCEPTOR_NO_RT !== '1' });
+    try {
+      const a = await launcher.launch('/bin/sh', SPIN);
+      const b = await launcher.launch('/bin/sh', SPIN);
+      cpu.addApp('a', a.session, 0, 0.1);
+      cpu.addApp('b', b.session, 0);
+      const pids = [a.session.hello.appPid, b.session.hello.appPid];
+      const sample = () => Promise.all(pids.map(async (p) => (await procCpuNs(p)) ?? NaN));
+      await sleep(1000);
+      const c0 = await sample();
+      const t0 = performance.now();
+      await sleep(5000);
+      const c1 = await sample();
+      const wall = performance.now() - t0;
+      const [ra, rb] = [0, 1].map((i) => (c1[i]! - c0[i]!) / 1e6 / (wall * ncpu));
+      const msg = `a ${ra!.toFixed(4)} (ceiling 0.1) b ${rb!.toFixed(4)} (free), machine fractions, ${ncpu} cores`;
+      console.log(msg);
+      assert.ok(ra! <= 0.1 + 0.01, `a never past its ceiling: ${msg}`);
+      assert.ok(ra! >= 0.05, `a runs: ${msg}`);
+      assert.ok(rb! > 0.2, `b runs free, well past a's ceiling: ${msg}`);
+    } finally {
+      cpu.dispose();
+      await launcher.close();
+    }
+  });
+}

@@ -107,7 +107,7 @@ test('cpu (ptrace slices): cap 0.8 on 2 cores, shares 0.3/0.3, a ceiling of 0.15
   }
 });
 
-test('cpu (ptrace slices): a ceiling without a cap schedules the apps; lifting the last one frees them', async () => {
+test('cpu (ptrace slices): without a cap, the app with a ceiling runs in slices of it, the others free; lifted, it runs free', async () => {
   const clock = new VirtualClock();
   const cpu = new CpuScheduler({ clock, ncpu: 2, sliceMs: 20 });
   const [a, b] = [new FakeSession(clock, 2, 'a'), new FakeSession(clock, 2, 'b')];
@@ -116,14 +116,25 @@ test('cpu (ptrace slices): a ceiling without a cap schedules the apps; lifting t
   try {
     cpu.addApp('a', a, 0, 0.1);
     cpu.addApp('b', b, 0);
+    assert.equal(b.cpuState, 'free', 'b has no ceiling: it runs free, as without any');
     await clock.advance(1000);
     const [ra, rb] = await cpuShares(clock, [a, b], 10_000);
     assert.ok(Math.abs(ra! - 0.1) < 0.01, `a at its ceiling: ${ra}`);
-    assert.ok(rb! > 0.45, `b runs as much as it can (one core): ${rb}`);
+    assert.ok(rb! > 0.49, `b runs as much as it can (one core): ${rb}`);
+    assert.equal(b.log.filter((l) => l.startsWith('run')).length, 0, 'b is never sliced');
     cpu.setCeiling('a', null);
     await clock.advance(10);
     assert.equal(a.cpuState, 'free');
     assert.equal(b.cpuState, 'free');
+    // a cap and then no cap again: the ceiled app back in slices, the other free
+    cpu.setCeiling('a', 0.2);
+    cpu.setCap(0.8);
+    await clock.advance(200);
+    cpu.setCap(null);
+    await clock.advance(10);
+    assert.equal(b.cpuState, 'free');
+    const [ra2] = await cpuShares(clock, [a], 5_000);
+    assert.ok(Math.abs(ra2! - 0.2) < 0.01, `a at its new ceiling: ${ra2}`);
   } finally {
     cpu.dispose();
     a.close();
