@@ -69,19 +69,25 @@ test('real processes: upload capped at 4 MB/s, equal shares, one app with a 1 MB
   }
 });
 
+/** The CPU scheduler of a mechanism on this machine's cores, and a launcher of helpers (dual priority on ptrace). */
+async function cpuSetup(mechanism: 'ptrace' | 'cgroup') {
+  requireHelper();
+  const ncpu = os.availableParallelism();
+  let cpu: CpuScheduler | CgroupCpuScheduler;
+  if (mechanism === 'cgroup') {
+    const probe = probeCgroupTree();
+    assert.ok(probe.ok, `no cgroup on this machine: ${probe.ok ? '' : probe.reason}`);
+    cpu = new CgroupCpuScheduler({ clock: realClock, ncpu, tree: probe.tree });
+  } else {
+    cpu = new CpuScheduler({ clock: realClock, ncpu, sliceMs: 20 });
+  }
+  const launcher = await HelperLauncher.create({ rt: mechanism === 'ptrace' && process.env.INTERCEPTOR_NO_RT !== '1' });
+  return { ncpu, cpu, launcher };
+}
+
 for (const mechanism of ['ptrace', 'cgroup'] as const) {
   test(`real processes (${mechanism}): CPU cap 0.5, equal shares 0.25, one app with a ceiling of 0.1: 0.1 and 0.4`, { timeout: 40_000 }, async (t) => {
-    requireHelper();
-    const ncpu = os.availableParallelism();
-    let cpu: CpuScheduler | CgroupCpuScheduler;
-    if (mechanism === 'cgroup') {
-      const probe = probeCgroupTree();
-      assert.ok(probe.ok, `no cgroup on this machine: ${probe.ok ? '' : probe.reason}`);
-      cpu = new CgroupCpuScheduler({ clock: realClock, ncpu, tree: probe.tree });
-    } else {
-      cpu = new CpuScheduler({ clock: realClock, ncpu, sliceMs: 20 });
-    }
-    const launcher = await HelperLauncher.create({ rt: mechanism === 'ptrace' && process.env.INTERCEPTOR_NO_RT !== '1' });
+    const { ncpu, cpu, launcher } = await cpuSetup(mechanism);
     try {
       const a = await launcher.launch('/bin/sh', SPIN);
       const b = await launcher.launch('/bin/sh', SPIN);
@@ -123,17 +129,7 @@ for (const mechanism of ['ptrace', 'cgroup'] as const) {
 
 for (const mechanism of ['ptrace', 'cgroup'] as const) {
   test(`real processes (${mechanism}): no cap, one app with a CPU ceiling of 0.1 is held to it, the other runs free`, { timeout: 40_000 }, async () => {
-    requireHelper();
-    const ncpu = os.availableParallelism();
-    let cpu: CpuScheduler | CgroupCpuScheduler;
-    if (mechanism === 'cgroup') {
-      const probe = probeCgroupTree();
-      assert.ok(probe.ok, `no cgroup on this machine: ${probe.ok ? '' : probe.reason}`);
-      cpu = new CgroupCpuScheduler({ clock: realClock, ncpu, tree: probe.tree });
-    } else {
-      cpu = new CpuScheduler({ clock: realClock, ncpu, sliceMs: 20 });
-    }
-    const launcher = await HelperLauncher.create({ rt: mechanism === 'ptrace' && process.env.INTERCEPTOR_NO_RT !== '1' });
+    const { ncpu, cpu, launcher } = await cpuSetup(mechanism);
     try {
       const a = await launcher.launch('/bin/sh', SPIN);
       const b = await launcher.launch('/bin/sh', SPIN);
