@@ -3,41 +3,27 @@
 // resource; a typed ceiling reaches the engine and shows in the row; one past the owner's loosest
 // cap or under the app's share is refused in place with the reason; "No cap" lifts it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { NO_CEILINGS } from '../../electron/common/model.js';
-import { createEngine, type Engine } from '../../electron/engine/index.js';
-import { startServer, type RunningServer } from '../../electron/engine/server/index.js';
-import { ARTIFACTS, CHROMIUM, LAUNCH_ARGS, prepareBrowserTest, waitFor } from './browser.js';
+import type { Engine } from '../../electron/engine/index.js';
+import { ARTIFACTS, openDashboard, waitFor, type DashboardFixture } from './browser.js';
 
-let dir = '';
+let fixture: DashboardFixture;
 let engine: Engine;
-let server: RunningServer;
-let browser: Browser;
 let page: Page;
 const ceilings = async () => (await engine.invoke('getState', {})).apps.find((a) => a.definition.id === 'seeder')!.definition.ceilings;
 
 describe('per-app ceilings from the app row, in Chromium', { timeout: 120_000 }, () => {
   before(async () => {
-    prepareBrowserTest();
-    dir = mkdtempSync(path.join(tmpdir(), 'interceptor-ceilings-'));
-    engine = await createEngine({ configDir: dir, autostart: false });
-    server = await startServer(engine, { port: 0 });
-    for (const profile of ['inUse', 'idle', 'battery'] as const) await engine.invoke('setOwnerLimits', { profile, limits: { netUp: 4e6 } });
-    await engine.invoke('addApp', { name: 'Seeder', command: 'sleep', args: ['600'], shares: { cpu: 0, netUp: 5e5, netDown: 0, disk: 0, mem: 0 } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 960 } })).newPage();
-    await page.goto(server.url);
+    fixture = await openDashboard('interceptor-ceilings-', { width: 1440, height: 960 }, async (e) => {
+      for (const profile of ['inUse', 'idle', 'battery'] as const) await e.invoke('setOwnerLimits', { profile, limits: { netUp: 4e6 } });
+      await e.invoke('addApp', { name: 'Seeder', command: 'sleep', args: ['600'], shares: { cpu: 0, netUp: 5e5, netDown: 0, disk: 0, mem: 0 } });
+    });
+    ({ engine, page } = fixture);
   });
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.close().catch(() => {});
-    await engine?.shutdown().catch(() => {});
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fixture?.close());
 
   test('a typed ceiling reaches the engine and shows in the row; bounds are the share and the cap; No cap lifts it', async () => {
     await page.getByTestId('tab-apps').click();

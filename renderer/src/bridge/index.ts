@@ -127,6 +127,13 @@ export class Bridge {
   async setStartAtLogin(enabled: boolean): Promise<void> {
     this.applyState(await this.call('setStartAtLogin', { enabled }));
   }
+  /** Transfer quotas: the rules and what their periods counted (not in the store: the view polls). */
+  getQuotas() {
+    return this.call('getQuotas', {});
+  }
+  setQuotas(args: CommandArgs<'setQuotas'>) {
+    return this.call('setQuotas', args);
+  }
   checkExecutable(command: string, cwd?: string) {
     return this.call('checkExecutable', cwd ? { command, cwd } : { command });
   }

@@ -8,6 +8,7 @@ import { bridge, errorMessage } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import { describePower, idleThresholdText, parseIdleThreshold } from '../lib/settings.js';
 import '../styles/settings.css';
+import { QuotasSection } from './QuotasSection.js';
 
 const CHOICES: Array<{ id: ProfileChoice; label: string; hint: string }> = [
   { id: 'auto', label: 'Automatic', hint: 'On battery → "On battery"; idle or locked → "Idle"; else "In use".' },
@@ -230,6 +231,7 @@ export function SettingsView() {
         <Policies />
         <CpuMechanism />
       </section>
+      <QuotasSection />
     </div>
   );
 }
