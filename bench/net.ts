@@ -14,12 +14,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realClock } from '../electron/engine/clock.js';
 import { ByteScheduler } from '../electron/engine/schedulers/bytes.js';
 import { HelperLauncher, requireHelper } from './lib/helper-apps.js';
+import { sink } from './lib/loopback.js';
 
 type Tool = 'interceptor' | 'trickle' | 'none';
 type Proto = 'tcp' | 'udp';
@@ -48,24 +48,8 @@ interface Receiver {
 }
 
 async function receiver(proto: Proto): Promise<Receiver> {
+  if (proto === 'tcp') return sink();
   let bytes = 0;
-  if (proto === 'tcp') {
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((s) => {
-      sockets.add(s);
-      s.on('data', (d) => (bytes += d.length));
-      s.on('error', () => {});
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    return {
-      port: (server.address() as net.AddressInfo).port,
-      bytes: () => bytes,
-      close: async () => {
-        for (const s of sockets) s.destroy();
-        await new Promise<void>((r) => server.close(() => r()));
-      },
-    };
-  }
   const sock = dgram.createSocket('udp4');
   sock.on('message', (m) => (bytes += m.length));
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));

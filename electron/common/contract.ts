@@ -17,6 +17,7 @@ import {
   SystemdUnitRefSchema,
   ProfileNameSchema,
   ScheduleSchema,
+  QuotaConfigSchema,
   type AppView,
   type Capacities,
   type EventLogEntry,
@@ -26,6 +27,7 @@ import {
 } from './model.js';
 import { CommandError } from './errors.js';
 import { HISTORY_RANGES, type UsageHistory } from './history.js';
+import type { QuotaView } from './quotas.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES } from './resources.js';
 
 export { CommandError, ERROR_CODES, type ErrorCode } from './errors.js';
@@ -103,6 +105,10 @@ export const commandArgSchemas = {
   }).strict(),
   /** Give an adopted unit back to systemd as it was. */
   releaseUnit: SystemdUnitRefSchema,
+  /** Transfer quotas (./quotas.ts): the rules, and what their periods counted so far. */
+  getQuotas: empty,
+  /** The rules (all of them, replacing the ones before) and the day the month starts on; either may be left out. */
+  setQuotas: QuotaConfigSchema.partial().strict(),
 } as const;
 
 export type CommandName = keyof typeof commandArgSchemas;
@@ -141,6 +147,8 @@ export interface CommandResults {
   listUnits: UnitCandidate[];
   adoptUnit: AdoptResult;
   releaseUnit: ReleaseResult;
+  getQuotas: QuotaView;
+  setQuotas: QuotaView;
 }
 export type CommandResult<N extends CommandName> = CommandResults[N];
 

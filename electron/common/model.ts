@@ -4,6 +4,8 @@
 // zod stays out of its bundle).
 import { z } from 'zod';
 import { CAPACITY_SOURCES, MAX_CAPACITY_METHOD } from './capacity.js';
+import { NO_CEILINGS } from './ceilings.js';
+import { MAX_QUOTA_RULES, MAX_RESET_DAY, QUOTA_ACTIONS, QUOTA_DIRECTIONS, QUOTA_PERIODS } from './quotas.js';
 import { IDLE_MAX_SECONDS, IDLE_MIN_SECONDS, PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
 import type { HistoryStatus } from './history.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES, type ByteRateResource, type Resource } from './resources.js';
@@ -21,6 +23,7 @@ export {
   unknownCapacities,
   type CapacitySource,
 } from './capacity.js';
+export { NO_CEILINGS, ceilingConflict } from './ceilings.js';
 export { PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
 
 export const MAX_APPS = 64;
@@ -59,6 +62,12 @@ export type AppShares = z.infer<typeof AppSharesSchema>;
 
 export const ZERO_SHARES: AppShares = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };
 
+/** An app's ceilings (./ceilings.ts): the most it receives, in the unit of its share; null = none. */
+export const AppCeilingsSchema = z
+  .object({ cpu: fraction.nullable(), netUp: byteRate.nullable(), netDown: byteRate.nullable(), disk: byteRate.nullable(), mem: byteSize.nullable() })
+  .strict();
+export type AppCeilings = z.infer<typeof AppCeilingsSchema>;
+
 const boundedString = z.string().max(MAX_STRING).refine((s) => !s.includes('\0'), 'must not contain NUL');
 
 /** A systemd service unit an app was adopted from (`interceptor adopt`): systemd starts it, not the engine. */
@@ -80,6 +89,8 @@ export const AppDefinitionInputSchema = z
     autostart: z.boolean().default(false),
     shares: AppSharesSchema.default(ZERO_SHARES),
     systemdUnit: SystemdUnitRefSchema.optional(),
+    /** Upper bounds beside the nominal shares (./ceilings.ts). */
+    ceilings: AppCeilingsSchema.default(NO_CEILINGS),
   })
   .strict();
 export type AppDefinitionInput = z.input<typeof AppDefinitionInputSchema>;
@@ -90,7 +101,8 @@ export type AppId = z.infer<typeof AppIdSchema>;
 export const AppDefinitionSchema = AppDefinitionInputSchema.extend({ id: AppIdSchema }).strict();
 export type AppDefinition = z.infer<typeof AppDefinitionSchema>;
 
-export const AppPatchSchema = AppDefinitionInputSchema.partial().strict();
+/** A change of an app; `ceilings` may name only the resources it changes. */
+export const AppPatchSchema = AppDefinitionInputSchema.partial().extend({ ceilings: AppCeilingsSchema.partial().strict().optional() }).strict();
 export type AppPatch = z.infer<typeof AppPatchSchema>;
 
 /**
@@ -198,7 +210,7 @@ export const PauseLeaseSchema = z
   .strict();
 export type PauseLease = z.infer<typeof PauseLeaseSchema>;
 
-export const EVENT_KINDS = ['limitHit', 'held', 'memDenied', 'crash', 'exit', 'start', 'info', 'warning', 'error'] as const;
+export const EVENT_KINDS = ['limitHit', 'held', 'memDenied', 'crash', 'exit', 'start', 'info', 'warning', 'error', 'quota'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface EventLogEntry {
@@ -295,3 +307,23 @@ export interface FullState {
   /** The history database: where it is, and what went wrong with it. */
   history: HistoryStatus;
 }
+
+/** A transfer quota (./quotas.ts); its type is QuotaRule there. */
+export const QuotaRuleSchema = z
+  .object({
+    appId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'invalid app id').nullable(),
+    period: z.enum(QUOTA_PERIODS),
+    direction: z.enum(QUOTA_DIRECTIONS),
+    bytes: z.number().finite().positive().max(MAX_BYTES),
+    action: z.enum(QUOTA_ACTIONS),
+    slowTo: byteRate.nullable().default(null),
+  })
+  .strict()
+  .refine((q) => (q.action === 'slow') === (q.slowTo !== null), { message: 'a rate exactly when the action is "slow"', path: ['slowTo'] });
+
+export const QuotaConfigSchema = z
+  .object({
+    resetDay: z.number().int().min(1).max(MAX_RESET_DAY).default(1),
+    rules: z.array(QuotaRuleSchema).max(MAX_QUOTA_RULES).default([]),
+  })
+  .strict();

@@ -2,7 +2,7 @@
 // validated, its id made from its name, and its nominal shares admitted against every
 // profile's caps (limits.ts) before it is kept.
 import { CommandError, type ParsedCommandArgs } from '../common/contract.js';
-import { AppDefinitionSchema, MAX_APPS, type AppView } from '../common/model.js';
+import { AppDefinitionSchema, MAX_APPS, ceilingConflict, type AppDefinition, type AppView } from '../common/model.js';
 import type { EngineContext } from './context.js';
 import type { AppSupervisor } from './creator/supervisor.js';
 import { assertSharesFit, findApp, makeAppId } from './limits.js';
@@ -23,6 +23,7 @@ export class AppDefinitions {
     if (ctx.data.apps.length >= MAX_APPS) throw new CommandError('conflict', `at most ${MAX_APPS} apps`);
     const id = makeAppId(input.name, new Set(ctx.data.apps.map((d) => d.id)));
     const def = AppDefinitionSchema.parse({ ...input, id });
+    assertCeilingsFit('addApp', def);
     assertSharesFit([...ctx.data.apps, def], ctx.data.profiles);
     ctx.data.apps = [...ctx.data.apps, def];
     const rt = this.apps.add(def);
@@ -40,9 +41,11 @@ export class AppDefinitions {
   async update({ id, patch }: ParsedCommandArgs<'updateApp'>): Promise<AppView> {
     const { ctx } = this;
     const current = findApp(ctx.data.apps, id);
-    const parsed = AppDefinitionSchema.safeParse({ ...current, ...patch, id });
+    const ceilings = { ...current.ceilings, ...patch.ceilings };
+    const parsed = AppDefinitionSchema.safeParse({ ...current, ...patch, ceilings, id });
     if (!parsed.success) throw new CommandError('invalid', `updateApp: ${parsed.error.issues[0]!.message}`);
     const next = parsed.data;
+    assertCeilingsFit('updateApp', next);
     const apps = ctx.data.apps.map((d) => (d.id === id ? next : d));
     assertSharesFit(apps, ctx.data.profiles);
     ctx.data.apps = apps;
@@ -62,4 +65,9 @@ export class AppDefinitions {
     ctx.log.add('info', `${name} removed`, id);
     return null;
   }
+}
+
+function assertCeilingsFit(command: string, def: AppDefinition): void {
+  const conflict = ceilingConflict(def.shares, def.ceilings);
+  if (conflict) throw new CommandError('invalid', `${command}: ${conflict}`);
 }

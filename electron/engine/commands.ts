@@ -25,4 +25,5 @@ export const LEAVE_STATE_AS_IS: ReadonlySet<CommandName> = new Set<CommandName>(
   'writeTerminal',
   'resizeTerminal',
   'listUnits',
+  'getQuotas',
 ]);

@@ -13,6 +13,7 @@ export class Enforcement {
   private status: { ok: boolean; reason: string | null } = { ok: false, reason: 'not initialised' };
   /** Denials per app since the engine started: limit hits (cpu, net, disk), memory growths refused. */
   private readonly denials = new Map<string, Record<Resource, number>>();
+  private temporaryCaps: Partial<Record<Resource, number>> = {};
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -60,11 +61,20 @@ export class Enforcement {
     counts[resource]++;
   }
 
-  /** The schedulers get the active profile's caps; a pause-all is applied as per-app pauses. */
+  /** The schedulers get the active profile's caps (lowered by a quota's slow-down); a pause-all is applied as per-app pauses. */
   applyCaps(): void {
     if (!this.set) return;
     const caps = this.ctx.data.profiles[this.ctx.data.activeProfile];
-    for (const r of RESOURCES) this.set.get(r).setCap(caps[r]);
+    for (const r of RESOURCES) {
+      const slow = this.temporaryCaps[r];
+      this.set.get(r).setCap(slow === undefined ? caps[r] : Math.min(caps[r] ?? Infinity, slow));
+    }
+  }
+
+  /** Caps a reached quota imposes on all apps until its period ends (quotas/keeper.ts). */
+  setTemporaryCaps(caps: Partial<Record<Resource, number>>): void {
+    this.temporaryCaps = caps;
+    this.applyCaps();
   }
 
   /** New scheduling settings: a new set of schedulers (only while no app runs). */

@@ -30,6 +30,7 @@ import { acquireLock, releaseLock } from './lock.js';
 import { packageVersion } from './paths.js';
 import { Profiles } from './profiles.js';
 import { ScheduleKeeper } from './schedule.js';
+import { QuotaKeeper } from './quotas/keeper.js';
 import { Snapshots } from './snapshots/snapshots.js';
 
 export class EngineImpl implements Engine {
@@ -45,6 +46,7 @@ export class EngineImpl implements Engine {
   private readonly capacity: CapacityKeeper;
   private readonly snapshots: Snapshots;
   private readonly history: History;
+  private readonly quotas: QuotaKeeper;
   private readonly commands: CommandHandlers;
   private readonly adoption: UnitAdoption;
   private creator: Creator | null = null;
@@ -70,6 +72,7 @@ export class EngineImpl implements Engine {
     this.snapshots = new Snapshots(ctx, this.apps, this.enforcement, () => this.profiles.limitsNow());
     this.adoption = new UnitAdoption({ invoke: (name, args) => this.invoke(name, args) }, options.stateDir, (line) => ctx.log.add('info', line));
     this.history = new History(ctx, historyFile(options, ctx.configDir));
+    this.quotas = new QuotaKeeper(ctx, this.apps, this.enforcement, this.lease);
     this.commands = this.commandTable();
     ctx.setStateSource(() => this.fullState());
   }
@@ -102,6 +105,7 @@ export class EngineImpl implements Engine {
     this.apps.useCreator(this.creator);
     await this.enforcement.start(this.creator.available);
     await this.lease.restore();
+    await this.quotas.start();
     this.snapshots.start();
     this.startAtLogin = (await options.loginItem?.describe().catch((e: Error) => ({ enabled: false, how: 'unknown', problem: e.message }))) ?? null;
     await this.profiles.startAuto();
@@ -184,6 +188,8 @@ export class EngineImpl implements Engine {
       listUnits: () => this.adoption.list(),
       adoptUnit: (a) => this.adoption.adopt(a),
       releaseUnit: (a) => this.adoption.release(a),
+      getQuotas: () => this.quotas.view(),
+      setQuotas: (patch) => this.quotas.set(patch),
     };
   }
 
@@ -209,6 +215,7 @@ export class EngineImpl implements Engine {
     await this.capacity.stop();
     this.snapshots.stop();
     this.lease.cancel();
+    await this.quotas.stop();
     await this.apps.shutdown(leaveRunning);
     this.enforcement.dispose();
     await this.creator?.close();

@@ -4,7 +4,7 @@
 import type { EventLogEntry, Snapshot } from '../common/model.js';
 import { RESOURCES, type Resource } from '../common/resources.js';
 
-export type NotificationKind = 'limitHit' | 'memDenied' | 'crash';
+export type NotificationKind = 'limitHit' | 'memDenied' | 'crash' | 'quota';
 
 export interface NotificationRequest {
   kind: NotificationKind;
@@ -139,6 +139,8 @@ export class NotificationPolicy {
         const who = this.name(entry.appId);
         return this.emit('crash', entry.appId, entry.t, `${who} crashed`, entry.message || `${who} stopped unexpectedly.`);
       }
+      case 'quota':
+        return this.emit('quota', entry.appId, entry.t, 'Transfer quota', entry.message);
       default:
         return [];
     }

@@ -1,9 +1,14 @@
 // What the dashboard's browser tests share: Debian's Chromium (never a downloaded
-// browser), the built dashboard, the artifacts folder, and polling with a clear failure.
+// browser), the built dashboard, the artifacts folder, polling with a clear failure, and a real
+// engine and server with Chromium on its dashboard.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { createEngine, type Engine } from '../../electron/engine/index.js';
+import { startServer } from '../../electron/engine/server/index.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -48,4 +53,32 @@ export async function closeAll(parts: Array<{ close(): Promise<unknown> } | { sh
     await ('close' in p ? p.close() : p.shutdown()).catch(() => {});
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A real engine and server in a temp config dir, prepared by `prepare`, and Chromium on its dashboard. */
+export interface DashboardFixture {
+  engine: Engine;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openDashboard(prefix: string, viewport: { width: number; height: number }, prepare: (engine: Engine) => Promise<unknown>): Promise<DashboardFixture> {
+  prepareBrowserTest();
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const engine = await createEngine({ configDir: dir, autostart: false });
+  const server = await startServer(engine, { port: 0 });
+  await prepare(engine);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  const page = await (await browser.newContext({ viewport })).newPage();
+  await page.goto(server.url);
+  return {
+    engine,
+    page,
+    async close() {
+      await browser.close().catch(() => {});
+      await server.close().catch(() => {});
+      await engine.shutdown().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

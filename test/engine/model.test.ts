@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CommandError } from '../../electron/common/contract.js';
 import { makeAppId, findShareViolation, effectiveLimits } from '../../electron/engine/limits.js';
-import { UNCAPPED } from '../../electron/common/model.js';
+import { NO_CEILINGS, UNCAPPED } from '../../electron/common/model.js';
 import { testEngine, zeroShares } from './helpers.js';
 
 async function rejects(p: Promise<unknown>, code: string, re?: RegExp) {
@@ -35,7 +35,7 @@ test('shares may not sum past the cap: addApp, updateApp and lowering the cap', 
   assert.deepEqual(state.apps.map((a) => a.definition.shares.cpu), [0.3, 0.2]);
   // a patch changes only what it names
   const renamed = await engine.invoke('updateApp', { id: 'b', patch: { name: 'B two', args: ['5'] } });
-  assert.deepEqual(renamed.definition, { id: 'b', name: 'B two', command: 'sleep', args: ['5'], env: {}, autostart: false, shares: { ...zeroShares, cpu: 0.2, netUp: 400_000 } });
+  assert.deepEqual(renamed.definition, { id: 'b', name: 'B two', command: 'sleep', args: ['5'], env: {}, autostart: false, shares: { ...zeroShares, cpu: 0.2, netUp: 400_000 }, ceilings: NO_CEILINGS });
   // exactly at the cap is fine; removing the cap is fine
   await engine.invoke('setOwnerLimits', { limits: { cpu: 0.5, netUp: null } });
   await engine.invoke('updateApp', { id: 'b', patch: { shares: { ...zeroShares, netUp: 5e9, cpu: 0.2 } } });

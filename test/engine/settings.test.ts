@@ -6,6 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { createEngine } from '../../electron/engine/index.js';
 import { loadSettings, writeFileAtomic, defaultSettings } from '../../electron/engine/settings.js';
+import { NO_CEILINGS } from '../../electron/common/model.js';
 import { tempDir, waitFor, zeroShares } from './helpers.js';
 
 test('settings are written atomically and survive a restart', async (t) => {
@@ -35,7 +36,7 @@ test('settings are written atomically and survive a restart', async (t) => {
   assert.equal(s.settings.snapshotHz, 4);
   assert.equal(s.settings.onEngineLoss, 'continue');
   assert.equal(s.apps.length, 1);
-  assert.deepEqual(s.apps[0]!.definition, { id: 'worker', name: 'Worker', command: 'sleep', args: ['1'], env: { A: 'b' }, autostart: false, shares: { ...zeroShares, cpu: 0.25 } });
+  assert.deepEqual(s.apps[0]!.definition, { id: 'worker', name: 'Worker', command: 'sleep', args: ['1'], env: { A: 'b' }, autostart: false, shares: { ...zeroShares, cpu: 0.25 }, ceilings: NO_CEILINGS });
 });
 
 test('writeFileAtomic replaces the file whole (never a partial file)', async (t) => {

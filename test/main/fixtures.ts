@@ -5,7 +5,7 @@ import { offScheduleState } from '../../electron/common/schedule.js';
 
 export function app(id: string, state: AppView['state'], name = id): AppView {
   return {
-    definition: { id, name, command: '/bin/true', args: [], env: {}, autostart: false, shares: { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 } },
+    definition: { id, name, command: '/bin/true', args: [], env: {}, autostart: false, shares: { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 }, ceilings: { cpu: null, netUp: null, netDown: null, disk: null, mem: null } },
     state,
     pid: state === 'running' ? 1234 : null,
     exitCode: null,

@@ -37,6 +37,8 @@ const VALID: Record<CommandName, unknown> = {
   listUnits: {},
   adoptUnit: { name: 'transmission-daemon.service', scope: 'system', shares: { netUp: 1e6 }, engineDown: 'hold' },
   releaseUnit: { name: 'syncthing@alice.service', scope: 'user' },
+  getQuotas: {},
+  setQuotas: { resetDay: 15, rules: [{ appId: null, period: 'month', direction: 'both', bytes: 50e9, action: 'pause' }] },
 };
 const INVALID: Record<CommandName, unknown[]> = {
   getState: [{ x: 1 }, 'string', 42],
@@ -69,6 +71,8 @@ const INVALID: Record<CommandName, unknown[]> = {
   listUnits: [{ scope: 'user' }],
   adoptUnit: [{ name: 'tor.socket', scope: 'system' }, { name: '../x.service', scope: 'user' }, { name: 'tor.service', scope: 'root' }, { name: 'tor.service', scope: 'user', engineDown: 'kill' }, { name: 'tor.service', scope: 'user', shares: { cpu: 2 } }],
   releaseUnit: [{ name: 'tor.service' }, { name: 'a b.service', scope: 'user' }],
+  getQuotas: [{ x: 1 }],
+  setQuotas: [{ resetDay: 31 }, { rules: [{ appId: null, period: 'week', direction: 'up', bytes: 1, action: 'pause' }] }, { other: 1 }],
 };
 
 function mockIpcMain() {

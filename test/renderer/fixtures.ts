@@ -10,7 +10,7 @@ export function limits(l: Partial<OwnerLimits> = {}): OwnerLimits {
 
 export function appView(id: string, shares: Partial<AppShares> = {}, state: AppView['state'] = 'running'): AppView {
   return {
-    definition: { id, name: id, command: 'sh', args: [], env: {}, autostart: false, shares: { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0, ...shares } },
+    definition: { id, name: id, command: 'sh', args: [], env: {}, autostart: false, shares: { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0, ...shares }, ceilings: { cpu: null, netUp: null, netDown: null, disk: null, mem: null } },
     state,
     pid: state === 'running' ? 100 : null,
     exitCode: null,

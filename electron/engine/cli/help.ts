@@ -1,5 +1,7 @@
 // The help of every command: `interceptor --help`, `interceptor CMD --help`, `interceptor help CMD`.
 import { EVENT_KINDS } from '../../common/model.js';
+import { CEILING_HELP } from './ceilings.js';
+import { QUOTAS_HELP } from './quotas.js';
 import { CONNECT_HELP } from './remote.js';
 
 const EVENT_KINDS_TEXT = EVENT_KINDS.join(', ');
@@ -15,7 +17,7 @@ Commands:
   open                  open the running server's dashboard in the browser
   run -- CMD [ARGS]     run one program in the foreground under caps
   status                show the running server's profile, caps, apps and figures
-  apps list|add|rm|start|stop|pause|resume
+  apps list|add|set|rm|start|stop|pause|resume
                         manage the apps of the running server
   caps show|set         show or set the caps of a profile
   profile show|set      show the profile in force, or pick one (or auto)
@@ -23,6 +25,8 @@ Commands:
                         the week schedule: a profile or a pause per hour, now and next
   pause [--for 15m]     pause all apps (until resumed, or for a while)
   resume                end a pause of all apps
+  quotas list|add|rm|reset-day
+                        daily and monthly transfer quotas, per app or for all apps
   apply -f FILE         make the server's caps, profile and apps those of a policy file
   export                print the server's caps, profile and apps as a policy file
   history [--range 24h] usage per app over 5m, 1h, 24h or 30d, as CSV (or --json)
@@ -85,11 +89,15 @@ ${CONNECT_HELP}
 `,
   apps: `Usage: interceptor apps list [--json]
        interceptor apps add [--name NAME] [--cwd DIR] [--env NAME=VALUE]... [--autostart]
-                            [--cpu 10%] [--up RATE] [--down RATE] [--disk RATE] [--mem SIZE] -- CMD [ARGS...]
+                            [--cpu 10%] [--up RATE] [--down RATE] [--disk RATE] [--mem SIZE]
+                            [--max-cpu 20%] [--max-up RATE] ... -- CMD [ARGS...]
+       interceptor apps set ID [--cpu 10%] ... [--max-up RATE|none] ...
        interceptor apps rm|start|stop|pause|resume ID
 
 Manage the apps of the running server. \`add\` prints the new app's id; the share
-options are the app's nominal share of each cap. ${RATES}
+options are the app's nominal share of each cap (the least it receives while it asks);
+${CEILING_HELP}
+\`set\` changes the shares and ceilings it is given, at once if the app runs. ${RATES}
 ${CONNECT_HELP}
 `,
   caps: `Usage: interceptor caps show [--profile NAME]
@@ -175,8 +183,8 @@ engine answers (hold).
   apply: `Usage: interceptor apply -f FILE|- [--dry-run] [--prune] [--format json|yaml] [connection options]
 
 Make the running server's policy that of FILE (JSON or YAML; - reads stdin): the profile
-choice, the caps of each profile, the apps with their nominal shares, the week schedule.
-Prints every item:
+choice, the caps of each profile, the apps with their nominal shares and ceilings, the week
+schedule, the transfer quotas. Prints every item:
 + added, ~ changed, - removed, = unchanged. Applying the same file again changes nothing.
 Parts the file leaves out are not touched; an app is matched by its id, else its name.
 
@@ -194,9 +202,14 @@ A policy (the same as \`interceptor export\` prints):
       command: syncthing
       args: [serve, --no-browser]
       shares: { cpu: 10%, netUp: 1MB/s }   # absent resources: 0
+      ceilings: { netUp: 2MB/s }           # the most it receives; absent: none
   schedule:                          # the whole week schedule (interceptor schedule --help)
     enabled: true
     mon: 00-09 auto, 09-18 in-use, 18-24 auto   # a day left out: all auto
+  quotas:                            # present: these rules replace the server's
+    resetDay: 15
+    rules:
+      - { appId: null, period: month, direction: both, bytes: 50GB, action: slow, slowTo: 100kB/s }
 ${RATES}
 ${CONNECT_HELP}
 `,
@@ -241,7 +254,9 @@ removes it; status exits 0 when it runs, 3 when not, 4 when systemd cannot tell;
 print shows the unit. To run it at boot without logging in: loginctl enable-linger.
 `,
 };
-for (const verb of ['list', 'add', 'rm', 'start', 'stop', 'pause', 'resume']) HELP[`apps ${verb}`] = HELP.apps!;
+HELP.quotas = QUOTAS_HELP;
+for (const verb of ['list', 'add', 'rm', 'reset-day']) HELP[`quotas ${verb}`] = QUOTAS_HELP;
+for (const verb of ['list', 'add', 'set', 'rm', 'start', 'stop', 'pause', 'resume']) HELP[`apps ${verb}`] = HELP.apps!;
 for (const verb of ['show', 'set']) {
   HELP[`caps ${verb}`] = HELP.caps!;
   HELP[`profile ${verb}`] = HELP.profile!;

@@ -11,6 +11,7 @@ import { OPEN_OPTIONS, open } from './open.js';
 import { ADOPT_OPTIONS, RELEASE_OPTIONS, adopt, execAdoptedCommand, release } from './adopt.js';
 import { APPLY_OPTIONS, EXPORT_OPTIONS, apply, exportPolicy } from './policy.js';
 import { CONNECT_OPTIONS, apps, caps, pause, profile, resume, status } from './remote.js';
+import { quotas } from './quotas.js';
 import { run } from './run.js';
 import { schedule } from './schedule.js';
 import { SERVE_OPTIONS, serve } from './serve.js';
@@ -56,6 +57,8 @@ async function dispatch(command: string | undefined, rest: string[]): Promise<nu
       return caps(rest, verbHelp('caps'));
     case 'profile':
       return profile(rest, verbHelp('profile'));
+    case 'quotas':
+      return quotas(rest, helpFor('quotas'));
     case 'service':
       return service(rest, verbHelp('service'));
     case 'exec-adopted':

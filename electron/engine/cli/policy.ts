@@ -51,7 +51,8 @@ export async function apply(p: Parsed): Promise<number> {
     throw error;
   }
   return withRemote(p.values, async (remote) => {
-    const plan = planPolicy(await remote.invoke('getState', {}), policy, { prune: p.values.prune === true });
+    const state = { ...(await remote.invoke('getState', {})), quotas: await remote.invoke('getQuotas', {}) };
+    const plan = planPolicy(state, policy, { prune: p.values.prune === true });
     if (p.values['dry-run'] !== true) {
       for (const [i, step] of plan.steps.entries()) {
         try {
@@ -72,7 +73,7 @@ export async function apply(p: Parsed): Promise<number> {
 export async function exportPolicy(p: Parsed): Promise<number> {
   const format = formatOption(p) ?? 'yaml';
   return withRemote(p.values, async (remote) => {
-    out(printPolicy(policyOf(await remote.invoke('getState', {})), format));
+    out(printPolicy(policyOf({ ...(await remote.invoke('getState', {})), quotas: await remote.invoke('getQuotas', {}) }), format));
     return 0;
   });
 }

@@ -9,6 +9,7 @@ import { AppIdSchema, PROFILE_CHOICES, PROFILE_NAMES, type AppShares, type Owner
 import { isNoCapWord, parseBytes, parseFraction, parseRate, type Resource } from '../../common/resources.js';
 import { connectRemote, type RemoteEngine } from '../server/client.js';
 import { DEFAULT_PORT, TOKEN_PATTERN, defaultStateDir, endpointOrigin, readEndpoint, readToken } from '../server/endpoint.js';
+import { CEILING_OPTIONS, appSetPatch, readCeilings } from './ceilings.js';
 import { UsageError, parseCommandLine, parseDuration, str, type OptionSpec, type Parsed } from './args.js';
 import { formatAppsTable, formatLimits, formatPower, formatProfile, formatStatus } from './format.js';
 
@@ -92,12 +93,12 @@ export async function resume(p: Parsed): Promise<number> {
 
 // ───────────────────────────── apps ─────────────────────────────
 
-export const APP_VERBS = ['list', 'add', 'rm', 'start', 'stop', 'pause', 'resume'] as const;
+export const APP_VERBS = ['list', 'add', 'set', 'rm', 'start', 'stop', 'pause', 'resume'] as const;
 export const SHARE_OPTIONS: OptionSpec = { cpu: { type: 'string' }, up: { type: 'string' }, down: { type: 'string' }, disk: { type: 'string' }, mem: { type: 'string' } };
 const FLAG_OF: Record<Resource, string> = { cpu: 'cpu', netUp: 'up', netDown: 'down', disk: 'disk', mem: 'mem' };
 const PARSE: Record<Resource, (text: string) => number> = { cpu: parseFraction, netUp: parseRate, netDown: parseRate, disk: parseRate, mem: parseBytes };
 
-export const APP_ADD_OPTIONS: OptionSpec = { ...SHARE_OPTIONS, name: { type: 'string' }, cwd: { type: 'string' }, env: { type: 'string', multiple: true }, autostart: { type: 'boolean' } };
+export const APP_ADD_OPTIONS: OptionSpec = { ...SHARE_OPTIONS, ...CEILING_OPTIONS, name: { type: 'string' }, cwd: { type: 'string' }, env: { type: 'string', multiple: true }, autostart: { type: 'boolean' } };
 
 function appId(p: Parsed, verb: string): string {
   const id = p.positionals[1];
@@ -115,7 +116,7 @@ export async function apps(argv: string[], help: (verb?: string) => number): Pro
     if (p.help) return help('add');
     return appsAdd(p);
   }
-  const spec = verb === 'list' ? { ...CONNECT_OPTIONS, json: { type: 'boolean' as const } } : CONNECT_OPTIONS;
+  const spec = verb === 'list' ? { ...CONNECT_OPTIONS, json: { type: 'boolean' as const } } : verb === 'set' ? { ...CONNECT_OPTIONS, ...SHARE_OPTIONS, ...CEILING_OPTIONS } : CONNECT_OPTIONS;
   const p = parseCommandLine(argv, spec, { positionals: verb === 'list' ? 1 : 2 });
   if (p.help) return help(verb);
   if (verb === 'list') {
@@ -127,6 +128,12 @@ export async function apps(argv: string[], help: (verb?: string) => number): Pro
   }
   const id = appId(p, verb);
   return withRemote(p.values, async (remote) => {
+    if (verb === 'set') {
+      const current = (await remote.invoke('getState', {})).apps.find((a) => a.definition.id === id);
+      const view = await remote.invoke('updateApp', { id, patch: appSetPatch(p.values, current?.definition.shares ?? { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 }) });
+      out(`${id}: shares ${formatLimits(view.definition.shares)}; ceilings ${formatLimits(view.definition.ceilings)}\n`);
+      return 0;
+    }
     if (verb === 'rm') {
       await remote.invoke('removeApp', { id });
       out(`Removed ${id}.\n`);
@@ -169,6 +176,7 @@ async function appsAdd(p: Parsed): Promise<number> {
       env,
       autostart: p.values.autostart === true,
       shares,
+      ceilings: { cpu: null, netUp: null, netDown: null, disk: null, mem: null, ...readCeilings(p.values) },
     });
     out(`${view.definition.id}\n`); // the id alone, for scripts: id=$(interceptor apps add ...)
     return 0;

@@ -95,6 +95,7 @@ export class AppSupervisor {
     const schedulers = this.enforcement.schedulers;
     if (!rt.session || !schedulers || !rt.active) return;
     for (const r of RESOURCES) if (before.shares[r] !== next.shares[r]) schedulers.get(r).setShare(id, next.shares[r]);
+    for (const r of RESOURCES) if (before.ceilings[r] !== next.ceilings[r]) schedulers.get(r).setCeiling(id, next.ceilings[r]);
   }
 
   /** Runs `fn` after every earlier start, stop or restart of this app. */
@@ -240,7 +241,7 @@ export class AppSupervisor {
       for (const r of ADD_ORDER) {
         if (r === 'cpu' && paused) continue;
         const sched = schedulers.get(r);
-        sched.addApp(id, session, def.shares[r]);
+        sched.addApp(id, session, def.shares[r], def.ceilings[r]);
         if (paused) sched.setPaused(id, true);
       }
     } catch (error) {
@@ -357,13 +358,14 @@ export class AppSupervisor {
   // ───────────────────────────── pause ─────────────────────────────
 
   /** The owner pauses or resumes one app. */
-  setPaused(id: string, paused: boolean): AppView {
+  /** `by`: who, for the event log ("by you", "by its quota"). */
+  setPaused(id: string, paused: boolean, by = 'by you'): AppView {
     const rt = this.runtime(id);
     if (!rt.active || !rt.session) throw new CommandError('conflict', `${id} is not running`);
     if (rt.pausedByOwner !== paused) {
       rt.pausedByOwner = paused;
       this.applyPause(rt);
-      this.ctx.log.add('info', `${rt.def.name} ${paused ? 'paused' : 'resumed'} by you`, id);
+      this.ctx.log.add('info', `${rt.def.name} ${paused ? 'paused' : 'resumed'} ${by}`, id);
     }
     return this.view(rt);
   }
@@ -381,7 +383,7 @@ export class AppSupervisor {
     const paused = rt.pausedByOwner || this.pausedAll();
     if (run.cpuDeferred && !paused && !run.session.closed) {
       run.cpuDeferred = false;
-      schedulers.get('cpu').addApp(rt.def.id, run.session, rt.def.shares.cpu);
+      schedulers.get('cpu').addApp(rt.def.id, run.session, rt.def.shares.cpu, rt.def.ceilings.cpu);
     }
     for (const r of RESOURCES) schedulers.get(r).setPaused(rt.def.id, paused);
   }

@@ -27,6 +27,8 @@ interface Entry {
   done: number; // Done(Pi)
   ready: boolean;
   received: number;
+  /** Share 0: added to `received` for the order only, so a client brought level is not behind. */
+  lead: number;
   seq: number; // insertion order: final tie-break, deterministic
   lastServed: number; // logical time of the last consumption (round-robin tie-break)
 }
@@ -53,7 +55,7 @@ export class PnsPolicy implements Policy {
   add(id: ClientId, share: number): void {
     if (this.entries.has(id)) throw new Error(`pns: client ${id} already added`);
     const s = checkShare(share);
-    const e: Entry = { id, share: s, av: this.epoch * s, rem: 0, done: 0, ready: false, received: 0, seq: this.seq++, lastServed: -1 };
+    const e: Entry = { id, share: s, av: this.epoch * s, rem: 0, done: 0, ready: false, received: 0, lead: 0, seq: this.seq++, lastServed: -1 };
     e.rem = e.av;
     e.done = this.joinDone(id);
     this.entries.set(id, e);
@@ -101,6 +103,22 @@ export class PnsPolicy implements Policy {
     this.get(id).ready = false;
   }
 
+  level(id: ClientId): void {
+    const e = this.get(id);
+    if (e.share > 0) {
+      let min = Infinity;
+      for (const o of this.entries.values()) if (o !== e && o.ready && o.share > 0) min = Math.min(min, o.done);
+      if (Number.isFinite(min) && e.done < min) {
+        e.done = min;
+        e.rem = e.av;
+      }
+      return;
+    }
+    let min = Infinity;
+    for (const o of this.entries.values()) if (o !== e && o.ready && o.share <= 0) min = Math.min(min, o.received + o.lead);
+    if (Number.isFinite(min)) e.lead = Math.max(e.lead, min - e.received);
+  }
+
   consumed(id: ClientId, amount: number): void {
     const e = this.entries.get(id);
     if (!e || !(amount > 0) || !Number.isFinite(amount)) return;
@@ -143,8 +161,8 @@ export class PnsPolicy implements Policy {
         const ub = b.av - b.rem;
         if (Math.abs(ua - ub) > EPS) return ua - ub;
       }
-    } else if (Math.abs(a.received - b.received) > EPS) {
-      return a.received - b.received;
+    } else if (Math.abs(a.received + a.lead - (b.received + b.lead)) > EPS) {
+      return a.received + a.lead - (b.received + b.lead);
     }
     if (a.lastServed !== b.lastServed) return a.lastServed - b.lastServed;
     return a.seq - b.seq;

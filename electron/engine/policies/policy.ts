@@ -25,6 +25,11 @@ export interface Policy {
   ready(id: ClientId): void;
   /** The client stopped requesting it (blocked on something else, paused, idle). Idempotent. */
   blocked(id: ClientId): void;
+  /**
+   * The client competes from now on level with the other ready clients: it is owed nothing for
+   * what it did not receive before (an app an upper bound held back, policies/ceilings.ts).
+   */
+  level(id: ClientId): void;
   /** The client used `amount` allocations (1 = one whole allocation; may be fractional). */
   consumed(id: ClientId, amount: number): void;
   /**

@@ -14,6 +14,8 @@ interface Entry {
   pass: number;
   ready: boolean;
   received: number;
+  /** Share 0: added to `received` for the order only, so a client brought level is not behind. */
+  lead: number;
   seq: number;
   lastServed: number;
 }
@@ -33,7 +35,7 @@ export class StridePolicy implements Policy {
     if (this.entries.has(id)) throw new Error(`stride: client ${id} already added`);
     const s = checkShare(share);
     this.entries.set(id, {
-      id, share: s, stride: s > 0 ? 1 / s : Infinity, pass: this.virtualTime(), ready: false, received: 0, seq: this.seq++, lastServed: -1,
+      id, share: s, stride: s > 0 ? 1 / s : Infinity, pass: this.virtualTime(), ready: false, received: 0, lead: 0, seq: this.seq++, lastServed: -1,
     });
   }
 
@@ -64,6 +66,17 @@ export class StridePolicy implements Policy {
 
   blocked(id: ClientId): void {
     this.get(id).ready = false;
+  }
+
+  level(id: ClientId): void {
+    const e = this.get(id);
+    if (e.share > 0) {
+      e.pass = Math.max(e.pass, this.virtualTime(id));
+      return;
+    }
+    let min = Infinity;
+    for (const o of this.entries.values()) if (o !== e && o.ready && o.share <= 0) min = Math.min(min, o.received + o.lead);
+    if (Number.isFinite(min)) e.lead = Math.max(e.lead, min - e.received);
   }
 
   consumed(id: ClientId, amount: number): void {
@@ -125,7 +138,7 @@ function compare(a: Entry, b: Entry): number {
   const cb = b.share > 0 ? 0 : 1;
   if (ca !== cb) return ca - cb;
   if (ca === 0 && Math.abs(a.pass - b.pass) > EPS) return a.pass - b.pass;
-  if (ca === 1 && Math.abs(a.received - b.received) > EPS) return a.received - b.received;
+  if (ca === 1 && Math.abs(a.received + a.lead - (b.received + b.lead)) > EPS) return a.received + a.lead - (b.received + b.lead);
   if (a.lastServed !== b.lastServed) return a.lastServed - b.lastServed;
   return a.seq - b.seq;
 }

@@ -39,14 +39,21 @@ export function readableValue(resource: Resource, value: number | null): string 
 const readableOf = (values: Partial<Record<Resource, number | null>>, skipZero: boolean) =>
   Object.fromEntries(RESOURCES.filter((r) => values[r] !== undefined && !(skipZero && values[r] === 0)).map((r) => [r, readableValue(r, values[r]!)]));
 
+/** Only the ceilings set; none at all: no key (an absent ceiling reads back as none). */
+function ceilingsOf(ceilings: Partial<Record<Resource, number | null>> | undefined): { ceilings?: Record<string, string | number> } {
+  const set = Object.fromEntries(Object.entries(ceilings ?? {}).filter(([, v]) => v !== null));
+  return Object.keys(set).length > 0 ? { ceilings: readableOf(set, false) } : {};
+}
+
 export function printPolicy(policy: Policy, format: PolicyFormat): string {
   const doc = {
     ...(policy.profile !== undefined ? { profile: policy.profile } : {}),
     ...(policy.caps
       ? { caps: Object.fromEntries(PROFILE_NAMES.filter((p) => policy.caps![p]).map((p) => [p, readableOf(policy.caps![p] as Partial<OwnerLimits>, false)])) }
       : {}),
-    ...(policy.apps ? { apps: policy.apps.map((a) => ({ ...a, shares: readableOf(a.shares, true) })) } : {}),
+    ...(policy.apps ? { apps: policy.apps.map(({ ceilings, ...a }) => ({ ...a, shares: readableOf(a.shares, true), ...ceilingsOf(ceilings) })) } : {}),
     ...(policy.schedule ? { schedule: scheduleDoc(policy.schedule) } : {}),
+    ...(policy.quotas ? { quotas: { ...policy.quotas, rules: policy.quotas.rules.map((r) => ({ ...r, bytes: readableValue('mem', r.bytes), slowTo: r.slowTo === null ? null : readableValue('netUp', r.slowTo) })) } } : {}),
   };
   return format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : YAML.stringify(doc);
 }

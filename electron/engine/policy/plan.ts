@@ -7,6 +7,8 @@ import { PROFILE_NAMES, type AppDefinition, type FullState, type OwnerLimits, ty
 import { RESOURCES, formatResourceValue, type Resource } from '../../common/resources.js';
 import type { Schedule } from '../../common/schedule.js';
 import { planSchedule } from './schedule.js';
+import type { QuotaConfig } from '../../common/quotas.js';
+import { planQuotas, quotasOf } from './quotas.js';
 import type { Policy, PolicyApp } from './schema.js';
 
 export type ChangeKind = 'added' | 'changed' | 'removed' | 'unchanged';
@@ -29,7 +31,7 @@ export interface Plan {
   steps: Step[];
 }
 
-export type PolicyState = Pick<FullState, 'profileChoice' | 'profiles' | 'apps'> & { schedule?: Schedule };
+export type PolicyState = Pick<FullState, 'profileChoice' | 'profiles' | 'apps'> & { schedule?: Schedule; quotas?: QuotaConfig };
 
 const APP_FIELDS = ['name', 'command', 'args', 'cwd', 'env', 'autostart'] as const;
 
@@ -113,7 +115,9 @@ export function planPolicy(state: PolicyState, policy: Policy, options: { prune?
       profileSteps.push({ name: 'setProfile', args: { profile: policy.profile } });
     }
   }
-  return { changes, steps: [...removals, ...raise, ...appSteps, ...lower, ...scheduleSteps, ...profileSteps] };
+  const quotas = policy.quotas && state.quotas ? planQuotas(state.quotas, policy.quotas) : { changes: [], steps: [] };
+  changes.push(...quotas.changes);
+  return { changes, steps: [...removals, ...raise, ...appSteps, ...quotas.steps, ...lower, ...scheduleSteps, ...profileSteps] };
 }
 
 /** The fields of `def` the policy's app changes; cwd absent from the policy is left as it is (the contract cannot unset it). */
@@ -133,6 +137,13 @@ function appPatch(def: AppDefinition, app: PolicyApp): { patch: Partial<PolicyAp
     differences.push(`shares.${r} ${formatResourceValue(r, def.shares[r])} -> ${formatResourceValue(r, app.shares[r])}`);
   }
   if (Object.keys(shares).length) patch.shares = app.shares;
+  const ceilings: Partial<Record<Resource, number | null>> = {};
+  for (const r of RESOURCES) {
+    if (def.ceilings[r] === app.ceilings[r]) continue;
+    ceilings[r] = app.ceilings[r];
+    differences.push(`ceilings.${r} ${formatResourceValue(r, def.ceilings[r])} -> ${formatResourceValue(r, app.ceilings[r])}`);
+  }
+  if (Object.keys(ceilings).length) patch.ceilings = ceilings as PolicyApp['ceilings'];
   return { patch: patch as Partial<PolicyApp>, differences };
 }
 
@@ -166,7 +177,9 @@ export function policyOf(state: PolicyState): Policy {
       env: d.env,
       autostart: d.autostart,
       shares: d.shares,
+      ceilings: d.ceilings,
     })),
     ...(state.schedule ? { schedule: { enabled: state.schedule.enabled, slots: [...state.schedule.slots] } } : {}),
+    ...(state.quotas ? { quotas: quotasOf(state.quotas) } : {}),
   };
 }

@@ -6,14 +6,17 @@
 import { z } from 'zod';
 import { issueText } from '../../common/contract.js';
 import {
+  AppCeilingsSchema,
   AppDefinitionInputSchema,
   AppIdSchema,
   AppSharesSchema,
   MAX_APPS,
+  NO_CEILINGS,
   OwnerLimitsSchema,
   PROFILE_NAMES,
   ProfileChoiceSchema,
   ZERO_SHARES,
+  type AppCeilings,
   type AppDefinitionInput,
   type AppShares,
   type OwnerLimits,
@@ -23,6 +26,7 @@ import {
 import { RESOURCES, isNoCapWord, readResourceValue, type Resource } from '../../common/resources.js';
 import type { Schedule } from '../../common/schedule.js';
 import { ScheduleFileSchema } from './schedule.js';
+import { QuotasPolicySchema, type QuotasPolicy } from './quotas.js';
 
 /** Largest policy file read (bytes). */
 export const MAX_POLICY_BYTES = 1024 * 1024;
@@ -35,6 +39,8 @@ export type PolicyApp = Required<Pick<AppDefinitionInput, 'name' | 'command'>> &
   env: Record<string, string>;
   autostart: boolean;
   shares: AppShares;
+  /** Absent resources: no ceiling. */
+  ceilings: AppCeilings;
 };
 
 /** A policy as read: absent parts are not managed. */
@@ -43,6 +49,8 @@ export interface Policy {
   caps?: Partial<Record<ProfileName, Partial<OwnerLimits>>>;
   apps?: PolicyApp[];
   schedule?: Schedule;
+  /** Transfer quotas (./quotas.ts): present, the file's rules replace the server's. */
+  quotas?: QuotasPolicy;
 }
 
 /** A value typed as a person would ("2MB/s", "25%", "none") → the number the contract's field schema then checks. */
@@ -62,8 +70,13 @@ function perResource(shape: Record<Resource, z.ZodTypeAny>, nullable: boolean) {
 
 const CapsSchema = perResource(OwnerLimitsSchema.shape, true);
 const SharesSchema = perResource(AppSharesSchema.shape, false);
+const CeilingsSchema = perResource(AppCeilingsSchema.shape, true);
 
-const AppEntrySchema = AppDefinitionInputSchema.extend({ id: AppIdSchema.optional(), shares: SharesSchema.default({}) }).strict();
+const AppEntrySchema = AppDefinitionInputSchema.extend({
+  id: AppIdSchema.optional(),
+  shares: SharesSchema.default({}),
+  ceilings: CeilingsSchema.default({}),
+}).strict();
 
 export const PolicySchema = z
   .object({
@@ -71,6 +84,7 @@ export const PolicySchema = z
     caps: z.object(Object.fromEntries(PROFILE_NAMES.map((p) => [p, CapsSchema.optional()]))).strict().optional(),
     apps: z.array(AppEntrySchema).max(MAX_APPS).optional(),
     schedule: ScheduleFileSchema.optional(),
+    quotas: QuotasPolicySchema.optional(),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -93,11 +107,20 @@ export class PolicyError extends Error {
 export function readPolicy(doc: unknown): Policy {
   const result = PolicySchema.safeParse(doc ?? {});
   if (!result.success) throw new PolicyError(issueText(result.error.issues[0]!));
-  const { profile, caps, apps, schedule } = result.data;
+  const { profile, caps, apps, schedule, quotas } = result.data;
   return {
     ...(profile !== undefined ? { profile } : {}),
     ...(caps !== undefined ? { caps: caps as Policy['caps'] } : {}),
-    ...(apps !== undefined ? { apps: apps.map((a) => ({ ...a, shares: { ...ZERO_SHARES, ...(a.shares as Partial<AppShares>) } })) } : {}),
+    ...(apps !== undefined
+      ? {
+          apps: apps.map((a) => ({
+            ...a,
+            shares: { ...ZERO_SHARES, ...(a.shares as Partial<AppShares>) },
+            ceilings: { ...NO_CEILINGS, ...(a.ceilings as Partial<AppCeilings>) },
+          })),
+        }
+      : {}),
     ...(schedule !== undefined ? { schedule } : {}),
+    ...(quotas !== undefined ? { quotas: quotas as QuotasPolicy } : {}),
   };
 }

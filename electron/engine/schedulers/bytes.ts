@@ -24,8 +24,14 @@
 // Cap null: limit mode 'unlimited' (the helper releases held calls at once), nothing is
 // granted; the app's bytes are still charged to the policy. Cap set: limit mode 'credit'.
 // Paused: 'credit' and no grants.
+//
+// Ceilings (PNS with upper bounds, policies/ceilings.ts): an app with a ceiling is in 'credit'
+// mode even without a cap, and is eligible only while its own bucket (filled at its ceiling)
+// holds a grant's worth; grants are charged to it. Skipped, its turn goes to the next app in
+// PNS order, so what it leaves goes to the others.
 import type { Clock, TimerHandle } from '../clock.js';
 import type { CreditResource, HelperSession, HelperUsage } from '../catcher/session.js';
+import { CeilingBuckets, rejoin } from '../policies/ceilings.js';
 import type { Policy } from '../policies/policy.js';
 import { schedulerPolicy } from './policy.js';
 import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
@@ -90,6 +96,7 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
   private timer: TimerHandle | null = null;
   private disposed = false;
   private grantedTotal = 0;
+  private readonly ceilings: CeilingBuckets;
 
   constructor(resource: CreditResource, options: ByteSchedulerOptions) {
     super();
@@ -102,9 +109,10 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
     this.limitHitIntervalMs = options.limitHitIntervalMs ?? 1000;
     if (!(this.tickMs > 0) || !(this.chunkBytes > 0) || !(this.burstTicks >= 1)) throw new RangeError('bad byte scheduler options');
     this.lastRefill = this.clock.now();
+    this.ceilings = new CeilingBuckets(this.burstTicks * this.tickMs);
   }
 
-  addApp(appId: string, session: HelperSession, share: number): void {
+  addApp(appId: string, session: HelperSession, share: number, ceiling: number | null = null): void {
     if (this.disposed) throw new Error(`${this.resource} scheduler disposed`);
     if (this.apps.has(appId)) throw new Error(`${this.resource}: app ${appId} already added`);
     const app: ByteApp = {
@@ -128,6 +136,7 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
     session.on('close', app.listeners.gone);
     if (session.lastUsage) app.counter = this.counterOf(session.lastUsage);
     this.policy.add(appId, 0);
+    this.ceilings.set(appId, checkCeiling(ceiling), this.clock.now());
     this.renormalise();
     if (!app.gone) this.applyMode(app);
     this.pump();
@@ -139,6 +148,7 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
     this.apps.delete(appId);
     this.detach(app);
     this.policy.remove(appId);
+    this.ceilings.remove(appId);
     // Release anything held: the app is no longer ours to limit.
     if (!app.gone && !app.session.closed) ignore(app.session.setLimitMode(this.resource, 'unlimited'));
     this.renormalise();
@@ -150,6 +160,16 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
     if (!app) return;
     app.share = checkShare(share);
     this.renormalise();
+    this.pump();
+  }
+
+  setCeiling(appId: string, ceiling: number | null): void {
+    const app = this.apps.get(appId);
+    if (!app) return;
+    this.ceilings.set(appId, checkCeiling(ceiling), this.clock.now());
+    rejoin(this.policy, appId);
+    if (!app.gone) this.applyMode(app);
+    this.update(app);
     this.pump();
   }
 
@@ -183,7 +203,7 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
     if (!app || !st) return null;
     return {
       share: app.share, allocations: st.received, done: st.done, rem: st.rem,
-      waiting: app.held > 0 || app.demand, paused: app.paused, ceiling: null,
+      waiting: app.held > 0 || app.demand, paused: app.paused, ceiling: bytesPerSec(this.ceilings.rate(appId)),
     };
   }
 
@@ -233,9 +253,20 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
     return this.cap === null ? 0 : (this.cap * this.burstTicks * this.tickMs) / 1000;
   }
 
-  /** Smallest grant worth sending: one chunk, or one tick of budget if that is smaller. */
+  /** Smallest grant worth sending: one chunk, or one tick of budget if that is smaller (0 without a cap). */
   private minGrant(): number {
-    return this.cap === null ? Infinity : Math.max(1, Math.min(this.chunkBytes, (this.cap * this.tickMs) / 1000));
+    return this.cap === null ? 0 : Math.max(1, Math.min(this.chunkBytes, (this.cap * this.tickMs) / 1000));
+  }
+
+  /** The same for the app's own ceiling (0 without one). */
+  private minAppGrant(app: ByteApp): number {
+    const rate = this.ceilings.rate(app.id);
+    return rate === null ? 0 : Math.max(1, Math.min(this.chunkBytes, rate * this.tickMs));
+  }
+
+  /** Bounded by a cap or a ceiling: the app's calls wait for credit. */
+  private bounded(app: ByteApp): boolean {
+    return this.cap !== null || this.ceilings.has(app.id);
   }
 
   private renormalise(): void {
@@ -246,7 +277,7 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
   }
 
   private applyMode(app: ByteApp): void {
-    const mode = this.cap === null && !app.paused ? 'unlimited' : 'credit';
+    const mode = !this.bounded(app) && !app.paused ? 'unlimited' : 'credit';
     if (app.mode === mode) return;
     if (mode === 'credit') app.credit = 0; // the mirror restarts with the mode
     app.mode = mode;
@@ -270,9 +301,14 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
     this.pump();
   }
 
-  /** Does the app want an allocation now? Tell the policy. */
+  /** Does the app want an allocation (whatever its ceiling)? */
+  private wants(app: ByteApp): boolean {
+    return !app.gone && !app.paused && app.mode === 'credit' && this.bounded(app) && (app.held > 0 || app.demand) && app.credit <= 0;
+  }
+
+  /** Does the app want an allocation now, within its ceiling? Tell the policy. */
   private eligible(app: ByteApp): boolean {
-    return !app.gone && !app.paused && app.mode === 'credit' && this.cap !== null && (app.held > 0 || app.demand) && app.credit <= 0;
+    return this.wants(app) && this.ceilings.available(app.id, this.clock.now()) >= this.minAppGrant(app);
   }
 
   private update(app: ByteApp): void {
@@ -290,9 +326,12 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
   }
 
   private pump(): void {
-    if (this.disposed || this.cap === null) return;
+    if (this.disposed || (this.cap === null && this.ceilings.size === 0)) return;
     this.refill();
+    const now = this.clock.now();
+    for (const a of this.apps.values()) this.update(a); // ceilings refill with time
     const minGrant = this.minGrant();
+    const tokens = () => (this.cap === null ? Infinity : this.tokens);
     const served = new Set<string>();
     for (;;) {
       const id = this.policy.next(served);
@@ -300,15 +339,16 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
       const app = this.apps.get(id);
       served.add(id);
       if (!app || !this.eligible(app)) continue;
-      if (this.tokens < minGrant) {
+      if (tokens() < minGrant) {
         this.limitHit(app);
         continue;
       }
-      // One allocation: a chunk (at least one tick of budget), plus any overshoot debt.
-      const chunk = Math.max(this.chunkBytes, (this.cap * this.tickMs) / 1000);
-      const grant = Math.floor(Math.min(this.tokens, chunk - app.credit));
+      // One allocation: a chunk (at least one tick of budget), plus any overshoot debt; within the app's ceiling.
+      const chunk = Math.max(this.chunkBytes, ((this.cap ?? 0) * this.tickMs) / 1000);
+      const grant = Math.floor(Math.min(tokens(), chunk - app.credit, this.ceilings.available(id, now)));
       if (grant <= 0) continue;
-      this.tokens -= grant;
+      if (this.cap !== null) this.tokens -= grant;
+      this.ceilings.charge(id, grant, now);
       this.grantedTotal += grant;
       app.credit += grant;
       app.pendingGrants++;
@@ -322,11 +362,15 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
       );
       this.update(app);
     }
-    // Keep pacing while someone waits for budget.
-    let waiting = false;
-    for (const a of this.apps.values()) if (this.eligible(a)) waiting = true;
-    if (waiting && !this.timer && this.cap > 0) {
-      const needMs = ((minGrant - this.tokens) * 1000) / this.cap;
+    // Keep pacing while someone waits for budget, or for its ceiling.
+    let needMs = Infinity;
+    for (const a of this.apps.values()) {
+      if (!this.wants(a)) continue;
+      const forCeiling = this.ceilings.waitMs(a.id, this.minAppGrant(a), now);
+      const forCap = this.cap === null ? 0 : this.cap > 0 ? ((minGrant - this.tokens) * 1000) / this.cap : Infinity;
+      needMs = Math.min(needMs, Math.max(forCeiling, forCap));
+    }
+    if (Number.isFinite(needMs) && !this.timer) {
       const inMs = Math.max(this.tickMs / 4, Math.min(this.tickMs, needMs));
       this.timer = this.clock.setTimeout(() => {
         this.timer = null;
@@ -354,6 +398,15 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
     app.lastLimitHit = now;
     this.emit('limitHit', app.id, this.resource);
   }
+}
+
+function checkCeiling(ceiling: number | null): number | null {
+  if (ceiling !== null && (!Number.isFinite(ceiling) || ceiling < 0)) throw new RangeError(`ceiling must be ≥ 0 bytes/s or null, got ${ceiling}`);
+  return ceiling === null ? null : ceiling / 1000; // bytes per ms
+}
+
+function bytesPerSec(perMs: number | null): number | null {
+  return perMs === null ? null : perMs * 1000;
 }
 
 function checkShare(share: number): number {

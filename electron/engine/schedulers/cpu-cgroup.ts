@@ -24,6 +24,7 @@ import type { HelperSession } from '../catcher/session.js';
 import type { CgroupTree } from '../cgroups/tree.js';
 import type { Policy } from '../policies/policy.js';
 import { schedulerPolicy } from './policy.js';
+import { rejoin } from '../policies/ceilings.js';
 import { checkShare, policyShares, splitBudget, type BudgetClaim } from './shares.js';
 import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
 
@@ -67,6 +68,8 @@ interface CgroupApp {
   quotaUs: number | null;
   periodUs: number;
   lastLimitHit: number;
+  /** Its ceiling in cores (a bound on its own quota, with or without a cap); null = none. */
+  ceiling: number | null;
   listeners: { exit: () => void; close: () => void };
 }
 
@@ -129,7 +132,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     return this.tree.detail;
   }
 
-  addApp(appId: string, session: HelperSession, share: number): void {
+  addApp(appId: string, session: HelperSession, share: number, ceiling: number | null = null): void {
     if (this.disposed) throw new Error('cpu scheduler disposed');
     if (this.apps.has(appId)) throw new Error(`cpu: app ${appId} already added`);
     // Into its cgroup before its first instruction: the helper holds the app at its exec until
@@ -144,7 +147,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     const app: CgroupApp = {
       id: appId, session, share: checkShare(share), paused: false, gone: session.closed, stopped: false, released: false,
       sample: null, rate: null, heldBack: false, throttledPeriods: 0, relative: 0, quotaUs: null, periodUs: 0, lastLimitHit: -Infinity,
-      listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId) },
+      ceiling: this.ceilingCores(ceiling), listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId) },
     };
     this.apps.set(appId, app);
     session.on('exit', app.listeners.exit);
@@ -172,6 +175,21 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     if (!app) return;
     app.share = checkShare(share);
     this.renormalise();
+  }
+
+  /** PNS with an upper bound: the app's own quota never exceeds its ceiling; what it leaves goes to the others (splitBudget). */
+  setCeiling(appId: string, ceiling: number | null): void {
+    const app = this.apps.get(appId);
+    if (!app) return;
+    app.ceiling = this.ceilingCores(ceiling);
+    rejoin(this.policy, appId);
+    this.applyRun(app);
+    this.applyAllocation();
+  }
+
+  private ceilingCores(ceiling: number | null): number | null {
+    if (ceiling !== null && (!Number.isFinite(ceiling) || ceiling < 0 || ceiling > 1)) throw new RangeError(`cpu ceiling must be in [0, 1] or null, got ${ceiling}`);
+    return ceiling === null ? null : ceiling * this.ncpu;
   }
 
   setCap(cap: number | null): void {
@@ -209,7 +227,8 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     const st = this.policy.status(appId);
     if (!app || !st) return null;
     // A throttled task just waits for the next period: no app waits long for the CPU here.
-    return { share: app.share, allocations: st.received, done: st.done, rem: st.rem, waiting: false, waitingMs: 0, paused: app.paused, ceiling: null };
+    const ceiling = app.ceiling === null ? null : app.ceiling / this.ncpu;
+    return { share: app.share, allocations: st.received, done: st.done, rem: st.rem, waiting: false, waitingMs: 0, paused: app.paused, ceiling };
   }
 
   /** Mechanism state, for tests and diagnostics: each app's weight and quota (µs per period). */
@@ -238,10 +257,10 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
 
   // ---- internals ----
 
-  /** Runs free in its cgroup unless paused by the owner or the cap is 0. */
+  /** Runs free in its cgroup unless paused by the owner, or the cap or its ceiling is 0 (no quota can say 0). */
   private applyRun(app: CgroupApp): void {
     if (app.gone) return;
-    const stop = app.paused || this.cap === 0;
+    const stop = app.paused || this.cap === 0 || app.ceiling === 0;
     if (app.released && stop === app.stopped) return;
     app.released = true;
     app.stopped = stop;
@@ -327,7 +346,8 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     const claims = new Map<string, BudgetClaim>();
     let shareSum = 0;
     for (const app of running) {
-      const demand = app.heldBack || app.rate === null ? Infinity : app.rate * (1 + DEMAND_MARGIN) + DEMAND_FLOOR;
+      const asked = app.heldBack || app.rate === null ? Infinity : app.rate * (1 + DEMAND_MARGIN) + DEMAND_FLOOR;
+      const demand = Math.min(asked, app.ceiling ?? Infinity); // past its ceiling it asks nothing: the others get it
       const share = this.shares.get(app.id) ?? 0;
       claims.set(app.id, { share, weight: this.weightOf(app, level), demand });
       shareSum += share;
@@ -341,7 +361,8 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
       const lender = isLender(app.id);
       // a lender may burst past its part for a moment (a bursty client starting a process, say),
       // ahead of the borrowers; if it keeps using more it is a borrower at the next tick
-      const cores = Math.min(budget, Math.max(allocation.get(app.id) ?? 0, lender ? LENDER_BURST * guarantee(app.id) : 0));
+      const part = Math.min(budget, Math.max(allocation.get(app.id) ?? 0, lender ? LENDER_BURST * guarantee(app.id) : 0));
+      const cores = app.ceiling === null ? part : capped ? Math.min(part, app.ceiling) : app.ceiling;
       // Beside lenders, a borrower's quota comes in shorter periods, so it uses the parent's
       // quota evenly and leaves some of every parent period to them (in long ones it would take
       // its all at the start of each, and a lender waking later would wait for the next)
@@ -349,7 +370,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
       const base = anyLender && !lender ? Math.min(periodUs, BORROWER_PERIOD_US) : periodUs;
       const ownPeriodUs = cores > 0 ? Math.min(MAX_QUOTA_PERIOD_US, Math.max(base, Math.ceil(MIN_QUOTA_US / cores))) : periodUs;
       // (never above the parent's: cgroup v1 would refuse it)
-      const quota = capped ? Math.floor(cores * ownPeriodUs + 1e-6) : null;
+      const quota = capped || app.ceiling !== null ? Math.floor(cores * ownPeriodUs + 1e-6) : null;
       const relative = lender ? LENDER_WEIGHT : claim.weight * BORROWER_SCALE;
       try {
         if (quota !== app.quotaUs || ownPeriodUs !== app.periodUs) this.tree.setAppQuota(app.id, quota, ownPeriodUs);

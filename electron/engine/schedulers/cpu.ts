@@ -33,11 +33,19 @@
 // it used: less than `blockedCpuFraction` (0.25) of one core means blocked, retried after
 // `blockedRetryMs`. Its lower Done lets it catch up later (bounded if the policy says so).
 //
-// Cap null: apps run free (session.free()), nothing is dispatched. Removing an app,
+// Ceilings (PNS with upper bounds, policies/ceilings.ts): a bucket per app filled at its ceiling
+// (ceiling × ncpu CPU-ms per ms), charged like the global one; an app whose bucket is empty is
+// out of the PNS queue (blocked) until it refills, and rejoins level with the others: it is owed
+// nothing for what its ceiling kept from it. Without an owner's cap the apps without a ceiling
+// run free and those with one are dispatched in slices whenever their bucket allows (at the dual
+// priority, bounded by their ceiling), so one app's ceiling changes nothing for the others.
+//
+// Cap null: apps without a ceiling run free (session.free()). Removing an app,
 // setting the cap to null or disposing the scheduler never leaves an app stopped, except
 // an app paused by the owner (paused = stopped, never dispatched) on dispose.
 import type { Clock, TimerHandle } from '../clock.js';
 import type { HelperSession } from '../catcher/session.js';
+import { CeilingBuckets, rejoin } from '../policies/ceilings.js';
 import type { Policy } from '../policies/policy.js';
 import { schedulerPolicy } from './policy.js';
 import { checkShare, policyShares } from './shares.js';
@@ -93,6 +101,8 @@ interface CpuApp {
   /** When it last became ready or was last dispatched (for `waitingMs`). */
   lastServedOrReady: number;
   lastLimitHit: number;
+  /** Its ceiling's bucket is empty: out of the PNS queue until it refills. */
+  atCeiling: boolean;
   listeners: { exit: () => void; close: () => void; wake: () => void };
 }
 
@@ -120,6 +130,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
   private readonly bucketMs: number;
   private readonly apps = new Map<string, CpuApp>();
   private cap: number | null = null;
+  private readonly ceilings: CeilingBuckets;
   private tokens = 0; // CPU-ms
   private lastRefill: number;
   private timer: TimerHandle | null = null;
@@ -143,14 +154,15 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     this.limitHitIntervalMs = options.limitHitIntervalMs ?? 1000;
     this.bucketMs = options.bucketMs ?? this.sliceMs * this.ncpu;
     this.lastRefill = this.clock.now();
+    this.ceilings = new CeilingBuckets(this.sliceMs);
   }
 
-  addApp(appId: string, session: HelperSession, share: number): void {
+  addApp(appId: string, session: HelperSession, share: number, ceiling: number | null = null): void {
     if (this.disposed) throw new Error('cpu scheduler disposed');
     if (this.apps.has(appId)) throw new Error(`cpu: app ${appId} already added`);
     const app: CpuApp = {
       id: appId, session, share: checkShare(share), paused: false, gone: session.closed, inFlight: false, gen: 0, reserved: 0,
-      cores: 1, blockedTimer: null, ioBlocked: false, lastServedOrReady: this.clock.now(), lastLimitHit: -Infinity,
+      cores: 1, blockedTimer: null, ioBlocked: false, lastServedOrReady: this.clock.now(), lastLimitHit: -Infinity, atCeiling: false,
       listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId), wake: () => this.onWake(appId) },
     };
     this.apps.set(appId, app);
@@ -158,9 +170,12 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     session.on('close', app.listeners.close);
     session.on('wake', app.listeners.wake);
     this.policy.add(appId, 0);
+    this.ceilings.set(appId, this.ceilingRate(ceiling), this.clock.now());
     this.renormalise();
     if (app.gone) return;
-    if (this.cap === null) {
+    if (this.cap === null && this.ceilings.has(appId)) {
+      this.pump(); // held stopped by its helper until its first slice
+    } else if (this.cap === null) {
       ignore(session.free());
     } else {
       this.makeReady(app);
@@ -180,7 +195,25 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     this.policy.remove(appId);
     // Never leave an app stopped behind us.
     if (!app.gone && !app.session.closed) ignore(app.session.free());
+    this.ceilings.remove(appId);
     this.renormalise();
+    this.pump();
+  }
+
+  setCeiling(appId: string, ceiling: number | null): void {
+    const app = this.apps.get(appId);
+    if (!app) return;
+    this.ceilings.set(appId, this.ceilingRate(ceiling), this.clock.now());
+    if (app.atCeiling) {
+      app.atCeiling = false;
+      if (!app.ioBlocked && !app.paused && !app.gone) this.makeReady(app);
+    }
+    rejoin(this.policy, appId);
+    if (this.cap === null && !app.gone && !app.paused) {
+      // uncapped: a ceiling puts the app in slices, none lets it run free
+      app.gen++;
+      ignore(ceiling === null ? app.session.free() : app.session.stop());
+    }
     this.pump();
   }
 
@@ -202,9 +235,10 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
       this.cancelTimer();
       this.tokens = 0;
       for (const app of this.apps.values()) {
-        app.gen++; // an in-flight slice ends; the app must stay free
-        if (!app.gone && !app.paused) ignore(app.session.free());
+        app.gen++; // an in-flight slice ends; the app must stay free (or in slices of its ceiling)
+        if (!app.gone && !app.paused) ignore(this.ceilings.has(app.id) ? app.session.stop() : app.session.free());
       }
+      this.pump();
       return;
     }
     this.tokens = Math.min(this.tokens, this.bucketMs);
@@ -235,7 +269,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
       return;
     }
     if (app.gone) return;
-    if (this.cap === null) {
+    if (this.cap === null && !this.ceilings.has(appId)) {
       ignore(app.session.free());
     } else {
       this.makeReady(app);
@@ -250,7 +284,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     const waiting = st.ready && !app.inFlight && !app.paused && !app.gone && this.cap !== null;
     return {
       share: app.share, allocations: st.received, done: st.done, rem: st.rem,
-      waiting, waitingMs: waiting ? this.clock.now() - app.lastServedOrReady : 0, paused: app.paused, ceiling: null,
+      waiting, waitingMs: waiting ? this.clock.now() - app.lastServedOrReady : 0, paused: app.paused, ceiling: this.ceilingOf(appId),
     };
   }
 
@@ -286,8 +320,36 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     for (const [id, share] of policyShares(nominal, this.cap, this.minShareOfCap)) this.policy.setShare(id, share);
   }
 
+  /** CPU-ms per ms of a ceiling (a fraction of the machine). */
+  private ceilingRate(ceiling: number | null): number | null {
+    if (ceiling !== null && (!Number.isFinite(ceiling) || ceiling < 0 || ceiling > 1)) throw new RangeError(`cpu ceiling must be in [0, 1] or null, got ${ceiling}`);
+    return ceiling === null ? null : ceiling * this.ncpu;
+  }
+
+  private ceilingOf(appId: string): number | null {
+    const rate = this.ceilings.rate(appId);
+    return rate === null ? null : rate / this.ncpu;
+  }
+
+  /** Apps whose ceiling's bucket emptied leave the PNS queue; refilled, they rejoin it level with the others. */
+  private checkCeilings(now: number): void {
+    for (const app of this.apps.values()) {
+      if (!this.ceilings.has(app.id)) continue;
+      const at = this.ceilings.available(app.id, now) <= 0;
+      if (at === app.atCeiling) continue;
+      app.atCeiling = at;
+      if (at) {
+        this.policy.blocked(app.id);
+      } else {
+        rejoin(this.policy, app.id);
+        if (!app.ioBlocked && !app.paused && !app.gone) this.makeReady(app);
+      }
+    }
+  }
+
   /** The policy learns that the app asks for the CPU. */
   private makeReady(app: CpuApp): void {
+    if (app.atCeiling) return; // it asks again when its ceiling refills (checkCeilings)
     if (!this.policy.status(app.id)?.ready) app.lastServedOrReady = this.clock.now();
     this.policy.ready(app.id);
   }
@@ -301,15 +363,21 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
   }
 
   private pump(): void {
-    if (this.disposed || this.cap === null) return;
+    if (this.disposed) return;
+    if (this.cap === null) {
+      this.pumpCeiled();
+      return;
+    }
     this.refill();
+    const now = this.clock.now();
+    this.checkCeilings(now);
     let inFlight = 0;
     for (const a of this.apps.values()) if (a.inFlight) inFlight++;
     let waitingForTokens = false;
     let waitingForLevel = false;
     for (const entry of this.policy.order()) {
       const app = this.apps.get(entry.id);
-      if (!app || app.inFlight || app.paused || app.gone) continue;
+      if (!app || app.inFlight || app.paused || app.gone || app.atCeiling) continue;
       if (inFlight >= this.ncpu) break;
       const full = this.tokens >= this.bucketMs - 1e-9; // the budget would overflow: work conservation
       if (!entry.concurrentWithHead && !full) {
@@ -332,6 +400,22 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
       if (waitingForTokens) wakeIn = Math.max(0, -this.tokens) / rate + 0.05;
       if (waitingForLevel) wakeIn = Math.min(wakeIn, Math.max(0, this.bucketMs - this.tokens) / rate + 0.05);
     }
+    for (const app of this.apps.values()) {
+      if (app.atCeiling && !app.paused && !app.gone) wakeIn = Math.min(wakeIn, this.ceilings.waitMs(app.id, 1e-6, now) + 0.05);
+    }
+    this.armTimer(wakeIn);
+  }
+
+  /** No cap: each app with a ceiling runs a slice whenever its bucket allows; the others run free. */
+  private pumpCeiled(): void {
+    const now = this.clock.now();
+    let wakeIn = Infinity;
+    for (const app of this.apps.values()) {
+      if (!this.ceilings.has(app.id) || app.inFlight || app.paused || app.gone) continue;
+      const wait = this.ceilings.waitMs(app.id, 1e-6, now);
+      if (wait <= 0) this.dispatch(app);
+      else wakeIn = Math.min(wakeIn, wait + 0.05);
+    }
     this.armTimer(wakeIn);
   }
 
@@ -341,6 +425,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     app.lastServedOrReady = this.clock.now();
     app.reserved = this.sliceMs * Math.min(this.ncpu, Math.max(0.05, app.cores));
     this.tokens -= app.reserved;
+    this.ceilings.charge(app.id, app.reserved, this.clock.now());
     app.session.runSlice(this.sliceMs).then(
       (r) => this.sliceEnded(app, gen, r.cpuNs, r.wallNs, r.ended, r.runnable),
       () => this.sliceEnded(app, gen, 0, 0, 'exit', null),
@@ -355,6 +440,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     // Charge the measurement (even for a slice cut short by pause or cap removal: it ran).
     const cpu = Math.max(0, Number.isFinite(cpuNs) ? cpuNs : 0);
     this.tokens += app.reserved - cpu / 1e6;
+    this.ceilings.charge(app.id, cpu / 1e6 - app.reserved, this.clock.now());
     app.reserved = 0;
     this.chargedNs += cpu;
     this.slices++;

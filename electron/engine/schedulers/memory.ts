@@ -9,7 +9,8 @@
 // Memory is not preemptible: an app that already uses more than a new, lower ceiling keeps
 // what it has; the ceiling only stops it from growing (its next allocations are denied)
 // until it frees memory. So after a cap decrease Σ usage may exceed the cap for a while.
-// Cap null: no ceiling. Pause does not change memory (it is not time-shared).
+// An app's own ceiling (the owner's per-app bound) bounds its part; what it leaves goes to the
+// others. Cap null: no ceiling but the app's own. Pause does not change memory (it is not time-shared).
 import type { HelperSession } from '../catcher/session.js';
 import { SchedulerEmitter, ignore, type ResourceScheduler, type SchedulerAppStatus } from './types.js';
 
@@ -23,6 +24,8 @@ interface MemApp {
   session: HelperSession;
   share: number;
   paused: boolean;
+  /** The owner's ceiling of this app (bytes; null = none): it bounds the broker's. */
+  bound: number | null;
   ceiling: number | null; // last sent
   gone: boolean;
   denied: number;
@@ -44,11 +47,11 @@ export class MemoryScheduler extends SchedulerEmitter implements ResourceSchedul
     this.granularity = Math.max(1, Math.floor(options.granularity ?? 4096));
   }
 
-  addApp(appId: string, session: HelperSession, share: number): void {
+  addApp(appId: string, session: HelperSession, share: number, bound: number | null = null): void {
     if (this.disposed) throw new Error('memory scheduler disposed');
     if (this.apps.has(appId)) throw new Error(`mem: app ${appId} already added`);
     const app: MemApp = {
-      id: appId, session, share: checkShare(share), paused: false, ceiling: null, gone: session.closed, denied: 0,
+      id: appId, session, share: checkShare(share), paused: false, bound: checkBound(bound), ceiling: null, gone: session.closed, denied: 0,
       listeners: {
         denied: (info) => {
           app.denied++;
@@ -82,6 +85,13 @@ export class MemoryScheduler extends SchedulerEmitter implements ResourceSchedul
     this.apply();
   }
 
+  setCeiling(appId: string, bound: number | null): void {
+    const app = this.apps.get(appId);
+    if (!app) return;
+    app.bound = checkBound(bound);
+    this.apply();
+  }
+
   setCap(cap: number | null): void {
     if (cap !== null && (!Number.isFinite(cap) || cap < 0)) throw new RangeError(`mem cap must be ≥ 0 bytes or null, got ${cap}`);
     this.cap = cap;
@@ -98,14 +108,32 @@ export class MemoryScheduler extends SchedulerEmitter implements ResourceSchedul
     const out = new Map<string, number | null>();
     const live = [...this.apps.values()].filter((a) => !a.gone);
     if (this.cap === null || live.length === 0) {
-      for (const a of live) out.set(a.id, null);
+      for (const a of live) out.set(a.id, a.bound === null ? null : this.pages(a.bound));
       return out;
     }
     const sum = live.reduce((s, a) => s + a.share, 0);
     const scale = sum > this.cap ? this.cap / sum : 1;
-    const remainder = Math.max(0, this.cap - sum * scale) / live.length;
-    for (const a of live) out.set(a.id, Math.floor((a.share * scale + remainder) / this.granularity) * this.granularity);
+    // the remainder in equal parts, except that an app's own ceiling bounds it: what it leaves
+    // of its part goes to the others (water filling)
+    let left = Math.max(0, this.cap - sum * scale);
+    const open = new Set(live);
+    for (let bounded = true; bounded && open.size > 0; ) {
+      bounded = false;
+      const part = left / open.size;
+      for (const a of open) {
+        if (a.bound === null || a.share * scale + part <= a.bound) continue;
+        out.set(a.id, this.pages(a.bound));
+        left -= Math.max(0, a.bound - a.share * scale);
+        open.delete(a);
+        bounded = true;
+      }
+    }
+    for (const a of open) out.set(a.id, this.pages(a.share * scale + left / open.size));
     return out;
+  }
+
+  private pages(bytes: number): number {
+    return Math.floor(bytes / this.granularity) * this.granularity;
   }
 
   appStatus(appId: string): SchedulerAppStatus | null {
@@ -141,4 +169,9 @@ export class MemoryScheduler extends SchedulerEmitter implements ResourceSchedul
 function checkShare(share: number): number {
   if (!Number.isFinite(share) || share < 0) throw new RangeError(`share must be a finite number ≥ 0, got ${share}`);
   return share;
+}
+
+function checkBound(bound: number | null): number | null {
+  if (bound !== null && (!Number.isFinite(bound) || bound < 0)) throw new RangeError(`mem ceiling must be ≥ 0 bytes or null, got ${bound}`);
+  return bound;
 }

@@ -28,16 +28,18 @@ export interface SchedulerAppStatus {
   /** CPU: for how long it has been waiting without being dispatched (ms; 0 when not waiting). */
   waitingMs?: number;
   paused: boolean;
-  /** Memory: the ceiling in force (bytes); others: null. */
+  /** Memory: the ceiling in force (bytes); others: the app's own ceiling, null = none. */
   ceiling: number | null;
 }
 
 export interface ResourceScheduler {
   readonly resource: SchedulerResource;
-  /** Start scheduling an app whose helper is connected. share in the resource's unit. */
-  addApp(appId: string, session: HelperSession, share: number): void;
+  /** Start scheduling an app whose helper is connected. share and ceiling in the resource's unit. */
+  addApp(appId: string, session: HelperSession, share: number, ceiling?: number | null): void;
   removeApp(appId: string): void;
   setShare(appId: string, share: number): void;
+  /** The app's ceiling (the most it receives, in the resource's unit); null = none. Takes effect at once. */
+  setCeiling(appId: string, ceiling: number | null): void;
   /** The owner's cap S(P2P, τ) in the resource's unit; null = no cap. Takes effect at once. */
   setCap(cap: number | null): void;
   /** Owner pause of one app: it receives nothing until resumed (CPU: stopped). */

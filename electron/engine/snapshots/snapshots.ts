@@ -79,6 +79,7 @@ export class Snapshots {
     for (const def of ctx.data.apps) {
       const { state, active: alive, tracker } = this.apps.now(def.id);
       const caps: Record<Resource, number | null> = { ...limits };
+      for (const r of RESOURCES) caps[r] = lowerBound(caps[r], def.ceilings[r]); // an app's ceiling bounds it below the cap
       let resources;
       if (alive && tracker) {
         for (const r of RESOURCES) shareSum[r] += def.shares[r];
@@ -104,4 +105,9 @@ export class Snapshots {
     const capacity = { netUp: c.netUp.bytesPerSec, netDown: c.netDown.bytesPerSec, disk: c.disk.bytesPerSec };
     return { t: ctx.clock.wallNow(), profile: ctx.data.activeProfile, limits, capacity, total: totalFigures(active, limits, shareSum), apps };
   }
+}
+
+/** The lower of two bounds, null being none. */
+function lowerBound(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }

@@ -144,6 +144,13 @@ export class Bridge {
   releaseUnit(args: CommandArgs<'releaseUnit'>) {
     return this.call('releaseUnit', args);
   }
+  /** Transfer quotas: the rules and what their periods counted (not in the store: the view polls). */
+  getQuotas() {
+    return this.call('getQuotas', {});
+  }
+  setQuotas(args: CommandArgs<'setQuotas'>) {
+    return this.call('setQuotas', args);
+  }
   checkExecutable(command: string, cwd?: string) {
     return this.call('checkExecutable', cwd ? { command, cwd } : { command });
   }

@@ -1,5 +1,5 @@
-// The selected app: its nominal shares (sliders bounded by what the caps leave) and its
-// terminal.
+// The selected app: its nominal shares (sliders bounded by what the caps leave), its ceilings
+// and its terminal.
 import { memo, useEffect, useRef } from 'react';
 import { bridge } from '../bridge/index.js';
 import { appStore, useStore } from '../store/index.js';
@@ -7,6 +7,7 @@ import { selectApp, selectShareCap, selectShareEntries } from '../store/selector
 import { maxShare } from '../lib/constraints.js';
 import { formatValue, RESOURCE_LABELS, RESOURCES, type Resource } from '../lib/units.js';
 import { ValueSlider } from './ValueSlider.js';
+import { CeilingSliders } from './CeilingSliders.js';
 import { TerminalView } from './TerminalView.js';
 
 const ShareSlider = memo(function ShareSlider({ id, resource, name }: { id: string; resource: Resource; name: string }) {
@@ -70,6 +71,7 @@ export function AppDetail({ id }: { id: string }) {
           {RESOURCES.map((r) => (
             <ShareSlider key={r} id={id} resource={r} name={name} />
           ))}
+          <CeilingSliders id={id} name={name} />
         </div>
         <div className="detail__terminal">
           <h3>Terminal</h3>

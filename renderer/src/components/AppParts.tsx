@@ -52,6 +52,7 @@ export const StatePill = memo(function StatePill({ id }: { id: string }) {
 export const Figure = memo(function Figure({ id, resource }: { id: string; resource: Resource }) {
   const received = useStore((s) => formatValue(resource, selectFigure(id, resource, 'recent')(s)));
   const nominal = useStore((s) => formatValue(resource, s.apps[id]?.definition.shares[resource]));
+  const ceiling = useStore((s) => s.apps[id]?.definition.ceilings?.[resource] ?? null);
   const waiting = useStore((s) => (s.latestApps[id]?.resources[resource].held ?? 0) > 0);
   // strings, not the words' object: a selector must return what compares equal when unchanged
   const lag = (s: Store) => lagWords(resource, selectFigure(id, resource, 'lag')(s), waiting);
@@ -70,6 +71,11 @@ export const Figure = memo(function Figure({ id, resource }: { id: string; resou
       <span className={`fig__lag is-${lagTone}`} title={LAG_TOOLTIP}>
         {lagText}
       </span>
+      {ceiling !== null && (
+        <span className="fig__ceiling" data-testid={`ceiling-${id}-${resource}`} title="This app's ceiling: the most it receives">
+          max {formatValue(resource, ceiling)}
+        </span>
+      )}
     </>
   );
 });

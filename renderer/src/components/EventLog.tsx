@@ -19,9 +19,10 @@ const KIND_LABELS: Record<EventKind, string> = {
   info: 'Info',
   warning: 'Warning',
   error: 'Error',
+  quota: 'Quota',
 };
 const GROUPS: Array<{ id: string; label: string; kinds: EventKind[] }> = [
-  { id: 'limits', label: 'Limit hits & held', kinds: ['limitHit', 'held'] },
+  { id: 'limits', label: 'Limit hits & held', kinds: ['limitHit', 'held', 'quota'] },
   { id: 'mem', label: 'Memory denials', kinds: ['memDenied'] },
   { id: 'crashes', label: 'Crashes & exits', kinds: ['crash', 'exit', 'error'] },
   { id: 'other', label: 'Other', kinds: ['start', 'info', 'warning'] },
@@ -34,7 +35,7 @@ const TIME_FILTERS: Array<{ id: string; label: string; ms: number | null }> = [
 ];
 const MAX_SHOWN = 500;
 const SEVERITY: Record<EventKind, 'bad' | 'warn' | 'info'> = {
-  limitHit: 'warn', held: 'warn', memDenied: 'bad', crash: 'bad', error: 'bad', exit: 'info', start: 'info', info: 'info', warning: 'warn',
+  limitHit: 'warn', held: 'warn', memDenied: 'bad', crash: 'bad', error: 'bad', exit: 'info', start: 'info', info: 'info', warning: 'warn', quota: 'warn',
 };
 
 const Row = memo(function Row({ entry, appName }: { entry: EventLogEntry; appName: string | null }) {

@@ -9,6 +9,7 @@ import { useStore } from '../store/index.js';
 import { describePower, idleThresholdText, parseIdleThreshold } from '../lib/settings.js';
 import { ScheduleSection } from './ScheduleSection.js';
 import '../styles/settings.css';
+import { QuotasSection } from './QuotasSection.js';
 
 const CHOICES: Array<{ id: ProfileChoice; label: string; hint: string }> = [
   { id: 'auto', label: 'Automatic', hint: 'The week schedule\'s profile where it sets one; else on battery → "On battery"; idle or locked → "Idle"; else "In use".' },
@@ -232,6 +233,7 @@ export function SettingsView() {
         <Policies />
         <CpuMechanism />
       </section>
+      <QuotasSection />
     </div>
   );
 }

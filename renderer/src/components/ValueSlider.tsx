@@ -25,6 +25,8 @@ export interface ValueSliderProps {
   limitHint?: string;
   /** Explains the upper end when it is not the usual one (e.g. "the link's capacity"). */
   maxHint?: string;
+  /** Why a typed value below `min` is refused (default: the apps' shares add up to it). */
+  minHint?: string;
   disabled?: boolean;
   /** Send a value to the engine; resolve once it accepted it. */
   onCommit: (value: number | null) => Promise<unknown>;
@@ -142,7 +144,7 @@ export function ValueSlider(props: ValueSliderProps) {
       setError(
         parsed.value > max
           ? `At most ${formatValue(resource, max)}${(props.maxHint ?? props.limitHint) ? ` (${props.maxHint ?? props.limitHint})` : ''}.`
-          : `At least ${formatValue(resource, min)}: the apps' shares add up to that.`,
+          : `At least ${formatValue(resource, min)}: ${props.minHint ?? "the apps' shares add up to that"}.`,
       );
       return;
     }

@@ -1,4 +1,5 @@
 // Running the built CLI as a real process, and a real `interceptor serve` in temp dirs.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,15 @@ export const BIN = path.join(ROOT, 'bin/interceptor.js');
 export function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the CLI with `env` and expects exit 0: its stdout. */
+export function cliOk(env: NodeJS.ProcessEnv): (args: string[]) => string {
+  return (args) => {
+    const r = cli(args, env);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
 }
 
 /** Temp config, state and runtime dirs, as the env of every command of one test. */

@@ -40,7 +40,7 @@ test('exposition: HELP and TYPE once per family, labels escaped, special values,
 });
 
 const app = (id: string, name: string, state: AppView['state']): AppView => ({
-  definition: { id, name, command: 'x', args: [], env: {}, autostart: false, shares: { cpu: 0.25, netUp: 1e6, netDown: 0, disk: 0, mem: 5e8 } },
+  definition: { id, name, command: 'x', args: [], env: {}, autostart: false, shares: { cpu: 0.25, netUp: 1e6, netDown: 0, disk: 0, mem: 5e8 }, ceilings: { cpu: null, netUp: null, netDown: null, disk: null, mem: null } },
   state,
   pid: null,
   exitCode: null,

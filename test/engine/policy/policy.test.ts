@@ -3,26 +3,11 @@
 // policy reading back to exactly the same values.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UNCAPPED, type AppView, type FullState } from '../../../electron/common/model.js';
+import type { FullState } from '../../../electron/common/model.js';
 import { parsePolicyText, printPolicy, readableValue } from '../../../electron/engine/policy/file.js';
 import { countChanges, formatPlan, planPolicy, policyOf, type PolicyState } from '../../../electron/engine/policy/plan.js';
 import { PolicyError, readPolicy } from '../../../electron/engine/policy/schema.js';
-
-const view = (id: string, name: string, shares: Partial<AppView['definition']['shares']> = {}): AppView => ({
-  definition: { id, name, command: '/bin/true', args: [], env: {}, autostart: false, shares: { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0, ...shares } },
-  state: 'stopped',
-  pid: null,
-  exitCode: null,
-  exitSignal: null,
-  startedAt: null,
-  pausedByOwner: false,
-});
-
-const state = (apps: AppView[] = []): PolicyState => ({
-  profileChoice: 'auto',
-  profiles: { inUse: { ...UNCAPPED, cpu: 0.5 }, idle: { ...UNCAPPED }, battery: { ...UNCAPPED, netUp: 1e6 } },
-  apps,
-});
+import { state, view } from './fixtures.js';
 
 test('readable values become the contract\'s numbers; "none" lifts a cap; absent shares are 0', () => {
   const policy = readPolicy({
