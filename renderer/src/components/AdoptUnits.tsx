@@ -39,12 +39,12 @@ export function AdoptUnits({ disabled }: { disabled: boolean }) {
   };
   if (units === null) {
     return (
-      <>
+      <div className="adopt-open">
         <button type="button" className="btn" disabled={disabled} onClick={() => void load()} data-testid="adopt-open">
           Adopt a service…
         </button>
         {message && <p className="error" role="alert">{message}</p>}
-      </>
+      </div>
     );
   }
   return (
