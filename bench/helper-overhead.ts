@@ -95,10 +95,13 @@ async function main(): Promise<void> {
       ['null', 'write(1 B) to /dev/null: intercepted, not charged', '1'],
       ['send', 'sendto(1 B) on a loopback UDP socket: charged to netUp', '2'],
       ['recv', 'recvfrom(MSG_DONTWAIT) on an empty UDP socket (EAGAIN): charged to netDown', '2'],
+      ['close', 'close of an fd that is not open (EBADF): keeps the fd-class cache exact', '2'],
+      ['mprotect', 'mprotect of one page to RW: the memory broker (no ceiling set)', '1'],
     ] as const;
     for (const [kind, label, stops] of kinds) {
       const m: Record<string, number[]> = { nat: [], sync: [], plain: [], bare: [], helper: [], old: [], credit: [], exitStop: [], sockPtrace: [] };
       const sock = kind === 'send' || kind === 'recv';
+      const bytes = kind !== 'close' && kind !== 'mprotect';
       const lat = ['lat', kind, String(CALLS)];
       for (let r = 0; r < ROUNDS; r++) {
         m.nat!.push(latUs(await runNative(lat)));
@@ -124,12 +127,15 @@ async function main(): Promise<void> {
       console.log(`     ${'(b) user-notif + sync wake-up, added'.padEnd(38)} ${f.toFixed(2).padStart(7)} µs   (the floor)`);
       line("(b') user-notif, no sync wake-up", 'plain');
       line(`(c) bare ptrace, ${stops} stop(s)`, 'bare', '  (the old mechanism alone)');
-      if (!sock) line('helper, uncapped', 'helper', '  (target <= 2x)  [notification + I/O window]');
+      if (!bytes) line('helper', 'helper', '  (target <= 2x)  [notification, answered CONTINUE]');
+      else if (!sock) line('helper, uncapped', 'helper', '  (target <= 2x)  [notification + I/O window]');
       else line('helper, uncapped', 'helper', '  (target <= 2x)  [notification; the helper makes the call]');
       if (kind === 'file') line('helper, credit mode', 'credit', '  [notification + reservation]');
       if (kind === 'send') line('helper, credit mode', 'credit', '  [notification; the helper makes the call]');
       if (sock) line('helper, socket ptrace path (NO_SOCKNOTIF)', 'sockPtrace', '  [2 ptrace stops: entry + exit]');
-      if (!sock) line('helper, ptrace path (NO_UNOTIF)', 'old', '  [1 ptrace stop + I/O window]');
+      if (kind === 'close') line('helper, ptrace path (NO_UNOTIF)', 'old', '  [2 ptrace stops: entry + exit]');
+      else if (kind === 'mprotect') line('helper, ptrace path (NO_UNOTIF)', 'old', '  [1 ptrace stop]');
+      else if (!sock) line('helper, ptrace path (NO_UNOTIF)', 'old', '  [1 ptrace stop + I/O window]');
       else line('helper, everything ptrace (NO_UNOTIF)', 'old', '  [2 ptrace stops]');
       if (kind === 'file') line('helper, exit-stop path (NO_WINDOWS)', 'exitStop', '  [2 stops: the old credit mode]');
     }

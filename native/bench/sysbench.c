@@ -2,6 +2,10 @@
  *   sysbench lat KIND N        N timed calls; prints "median_ns P10_ns P90_ns"
  *                              KIND: file  = pwrite(1 B) to a regular file (charged: disk)
  *                                    null  = write(1 B) to /dev/null (intercepted, not charged)
+ *                                    send, recv = sendto(1 B), recvfrom (EAGAIN) on UDP
+ *                                    close = close of an fd that is not open (EBADF;
+ *                                            rtorrent closes ~20 000 such at start)
+ *                                    mprotect = one page made RW again (malloc, Go's heap)
  *   sysbench unotif KIND N     the same calls answered by a bare seccomp
  *                              user-notification supervisor
  *   sysbench unotif-sync KIND N   the same with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
@@ -32,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <signal.h>
@@ -79,8 +84,11 @@ static int udp_self(void)
     return s;
 }
 
+static char *page;
+
 static int open_target(const char *kind)
 {
+    if (!page) page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (!strcmp(kind, "null")) return open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (!strcmp(kind, "send") || !strcmp(kind, "recv")) return udp_self();
     char path[] = "/tmp/sysbench-XXXXXX";
@@ -96,6 +104,8 @@ static bool one_call(const char *kind, int fd)
     switch (kind[0]) {
     case 'n': return write(fd, &c, 1) == 1;                                /* null */
     case 's': return sendto(fd, &c, 1, 0, NULL, 0) == 1;                   /* send */
+    case 'c': return close(fd + 1000) == -1 && errno == EBADF;             /* close */
+    case 'm': return mprotect(page, 4096, PROT_READ | PROT_WRITE) == 0;    /* mprotect */
     case 'r': return recvfrom(fd, &c, 1, MSG_DONTWAIT, NULL, NULL) == -1 && errno == EAGAIN; /* recv */
     default: return pwrite(fd, &c, 1, 0) == 1;                             /* file */
     }
@@ -147,7 +157,8 @@ static void *supervisor(void *arg)
 static void supervise(int sync)
 {
     static const int calls[] = { SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
-                                 SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2, SYS_sendto, SYS_recvfrom };
+                                 SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2, SYS_sendto, SYS_recvfrom,
+                                 SYS_close, SYS_mprotect };
     enum { NC = sizeof calls / sizeof calls[0] };
     struct sock_filter f[NC + 3];
     int k = 0;
@@ -193,6 +204,8 @@ static void minimal_tracer(int stops, const char *kind, int n, char *self)
     if (p == 0) {
         struct sock_filter f[] = {
             BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 6, 0),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mprotect, 5, 0),
             BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 4, 0),
             BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pwrite64, 3, 0),
             BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 2, 0),

@@ -127,6 +127,7 @@ void cpu_watchdog(void)
 {
     if (H.paused && H.interrupts_pending > 0 && now_ns() - H.pause_started > 1000000000ull) {
         helper_log("warn", "%d thread(s) did not stop within 1 s; stop declared complete", H.interrupts_pending);
+        stops_log_stragglers();
         H.interrupts_pending = 0;
         tracer_stop_complete_check();
     }

@@ -151,16 +151,15 @@ int dup_socket(struct proc *p, int fd)
 /* ------------------------------------------------------------------ */
 /* fd-table calls: keep the classification cache exact                 */
 
-void on_fdtab_entry(struct thread *t, struct user_regs_struct *r)
+/* While close/dup2/dup3/close_range may be changing an fd, its class is not
+ * cached ("in flux"): a thread's read of it meanwhile is classified afresh. */
+static void fdop_begin(struct thread *t, int nr, int fd)
 {
-    struct fdtab *f = t->proc->fdt;
-    int nr = (int)r->orig_rax;
-    int fd = -1;
-    if (nr == SYS_close) fd = (int)r->rdi;
-    else if (nr == SYS_dup2 || nr == SYS_dup3) fd = (int)r->rsi;
+    struct fdtab *f = t->proc ? t->proc->fdt : NULL;
+    fdtab_op_done(t); /* (one at a time: a thread's calls are sequential) */
     t->fdop_nr = nr;
     t->fdop_fd = fd;
-    if (!f) { resume_thread(t, PTRACE_CONT, 0); return; }
+    if (!f) return;
     if (nr == SYS_close_range) {
         f->flux_all++;
         fdtab_clear(f);
@@ -168,24 +167,60 @@ void on_fdtab_entry(struct thread *t, struct user_regs_struct *r)
         f->flux[fd]++;
         f->cls[fd] = FD_UNKNOWN;
     } else {
-        t->fdop_fd = -2; /* uncacheable fd: nothing to track */
+        return; /* uncacheable fd: nothing to track */
     }
+    t->fdop_tab = f; /* (an exec may give the process another table meanwhile) */
+    f->refs++;
+    t->fdop_pending = true;
+}
+
+/* The call is over (seen at its exit stop, or at the thread's next trapped
+ * call or its exit): what it changed is classified afresh when next used. */
+void fdtab_op_done(struct thread *t)
+{
+    if (!t->fdop_pending) return;
+    t->fdop_pending = false;
+    struct fdtab *f = t->fdop_tab;
+    t->fdop_tab = NULL;
+    if (t->fdop_nr == SYS_close_range) {
+        if (f->flux_all > 0) f->flux_all--;
+        fdtab_clear(f);
+    } else if (t->fdop_fd >= 0 && t->fdop_fd < f->cap) {
+        if (f->flux[t->fdop_fd] > 0) f->flux[t->fdop_fd]--;
+        f->cls[t->fdop_fd] = FD_UNKNOWN;
+    }
+    fdtab_put(f);
+}
+
+/* the fd a call changes: close's, or dup2/dup3's new one (close_range: all) */
+static int fdop_target(int nr, uint64_t a0, uint64_t a1)
+{
+    if (nr == SYS_close) return (int)a0;
+    if (nr == SYS_dup2 || nr == SYS_dup3) return (int)a1;
+    return -1;
+}
+
+void on_fdtab_entry(struct thread *t, struct user_regs_struct *r)
+{
+    fdop_begin(t, (int)r->orig_rax, fdop_target((int)r->orig_rax, r->rdi, r->rsi));
+    if (!t->fdop_pending) { resume_thread(t, PTRACE_CONT, 0); return; }
     t->exit_kind = EX_FDTAB;
     resume_thread(t, PTRACE_SYSCALL, 0);
 }
 
 void on_fdtab_exit(struct thread *t)
 {
-    struct fdtab *f = t->proc->fdt;
-    if (f) {
-        if (t->fdop_nr == SYS_close_range) {
-            if (f->flux_all > 0) f->flux_all--;
-            fdtab_clear(f);
-        } else if (t->fdop_fd >= 0 && t->fdop_fd < f->cap) {
-            if (f->flux[t->fdop_fd] > 0) f->flux[t->fdop_fd]--;
-            f->cls[t->fdop_fd] = FD_UNKNOWN;
-        }
-    }
+    fdtab_op_done(t);
     t->exit_kind = EX_NONE;
     resume_thread(t, PTRACE_CONT, 0);
+}
+
+/* Notification path: answered CONTINUE, the call runs after our answer and
+ * no exit is seen; a thread's calls are sequential, so it is over by the
+ * thread's next trapped call (notify.c and tracer.c call fdtab_op_done
+ * there first). Until then the fd is in flux: never cached wrongly. */
+void fdtab_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d)
+{
+    fdop_begin(t, d->nr, fdop_target(d->nr, d->args[0], d->args[1]));
+    if (!notif_answer_continue(id)) fdtab_op_done(t); /* interrupted: it comes again */
 }

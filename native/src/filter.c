@@ -86,8 +86,14 @@ int install_filter(bool unotif)
         ADD(sock_calls, CAT_BYTES)
     }
     ADD(pipe_calls, CAT_BYTES)
-    ADD(fdtab_calls, CAT_FDTAB)
-    ADD(mem_calls, CAT_MEM)
+    if (unotif) {
+        /* no exit needed: notify.c decides them from their arguments */
+        ADD_RET(fdtab_calls, SECCOMP_RET_USER_NOTIF)
+        ADD_RET(mem_calls, SECCOMP_RET_USER_NOTIF)
+    } else {
+        ADD(fdtab_calls, CAT_FDTAB)
+        ADD(mem_calls, CAT_MEM)
+    }
     ADD(exec_calls, CAT_EXEC)
 #undef ADD
 #undef ADD_RET

@@ -77,6 +77,7 @@ struct thread {
     bool parked;              /* stopped because the tree is paused; resume later with: */
     int park_how, park_sig;
     bool interrupting;        /* we sent PTRACE_INTERRUPT and await its stop */
+    bool interrupt_late;      /* its interrupt-stop will come after a gate (counted already) */
     /* transparent stops (stops.c): a thread asleep when the tree was
      * stopped sleeps on, watched; a call our interrupt made fail with EINTR
      * was restarted ("rewound": its syscall instruction is at rewind_ip) */
@@ -108,7 +109,9 @@ struct thread {
     uint64_t handoff_id;
     int exit_kind;            /* what to do at the syscall-exit stop */
     struct call call;
-    int fdop_fd, fdop_nr;     /* EX_FDTAB: which fd / call */
+    int fdop_fd, fdop_nr;     /* an fd-table call under way: which fd / call */
+    bool fdop_pending;        /* (its fd is in flux until fdtab_op_done) */
+    struct fdtab *fdop_tab;   /* the table it changes (a reference) */
     /* I/O window (uncapped fast path): since the thread's rchar/wchar were
      * win_rchar/win_wchar, all its read/write-family calls were on fds of
      * class win_class; iofd is its open /proc/<pid>/task/<tid>/io. */
@@ -268,6 +271,8 @@ bool fdtab_flag(const struct fdtab *f, int fd, int flag);
 void fdtab_set_flag(struct fdtab *f, int fd, int flag, bool on);
 void on_fdtab_entry(struct thread *t, struct user_regs_struct *r);
 void on_fdtab_exit(struct thread *t);
+void fdtab_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d);
+void fdtab_op_done(struct thread *t);
 int dup_socket(struct proc *p, int fd);
 /* a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */
 bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
@@ -297,6 +302,7 @@ void notify_start(int listener);
 void notif_admit(struct thread *t);
 void notif_ungate(struct thread *t);
 bool notif_answer_continue(uint64_t id);
+void notif_answer(uint64_t id, long val, int err);
 /* A notification answered with a restart of its call (any thread; the
  * tracer thread does it: it needs ptrace): HO_PTRACE to run the restarted call
  * on the ptrace path, HO_RESTART to let it come back as a new notification
@@ -326,6 +332,8 @@ void stops_on_interrupt_stop(struct thread *t);
 void stops_on_signal_stop(struct thread *t, int sig, bool discarded);
 bool stops_take_stop(struct thread *t);
 void stops_forget_rewind(struct thread *t);
+void stops_log_stragglers(void);
+bool stops_gated_interrupt(struct thread *t);
 
 /* cpu.c */
 void cpu_free(void);
@@ -339,6 +347,7 @@ void cpu_watchdog(void);
 /* Decide a memory call at its seccomp stop. Returns 0 to allow, or 1 if the
  * call was denied (registers already set to fail it). */
 int mem_on_entry(struct thread *t, struct user_regs_struct *regs);
+void mem_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d);
 uint64_t mem_tree_bytes(void);
 uint64_t read_vmdata(pid_t pid);
 void mem_refresh_all(void);

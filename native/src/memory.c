@@ -91,44 +91,45 @@ static const char *callname(long nr)
     return "?";
 }
 
-int mem_on_entry(struct thread *t, struct user_regs_struct *r)
+/* Whether process p's call nr with arguments a (brk: addr; mmap: addr, len,
+ * prot, flags; mremap: addr, old_len, new_len; mprotect: addr, len, prot)
+ * would take the tree past the ceiling; a denial is reported to the engine. */
+static bool mem_denies(struct proc *p, long nr, const uint64_t *a)
 {
-    if (!H.mem_ceiling_set || !t->proc) return 0;
-    struct proc *p = t->proc;
-    long nr = (long)r->orig_rax;
+    if (!H.mem_ceiling_set || !p) return false;
     uint64_t delta = 0, addr = 0, len = 0;
     switch (nr) {
     case SYS_brk:
-        if (r->rdi == 0 || p->brk_cur == 0 || r->rdi <= p->brk_cur) return 0;
-        delta = pgup(r->rdi) - pgup(p->brk_cur);
+        if (a[0] == 0 || p->brk_cur == 0 || a[0] <= p->brk_cur) return false;
+        delta = pgup(a[0]) - pgup(p->brk_cur);
         break;
     case SYS_mmap:
-        if (!(r->rdx & PROT_WRITE) || ((r->r10 & 3) == MAP_SHARED || (r->r10 & 3) == MAP_SHARED_VALIDATE) || (r->r10 & MAP_GROWSDOWN)) return 0;
-        addr = r->rdi;
-        len = pgup(r->rsi);
+        if (!(a[2] & PROT_WRITE) || ((a[3] & 3) == MAP_SHARED || (a[3] & 3) == MAP_SHARED_VALIDATE) || (a[3] & MAP_GROWSDOWN)) return false;
+        addr = a[0];
+        len = pgup(a[1]);
         delta = len;
         break;
     case SYS_mremap:
-        if (r->rdx <= r->rsi) return 0;
-        addr = r->rdi;
-        delta = pgup(r->rdx) - pgup(r->rsi);
+        if (a[2] <= a[1]) return false;
+        addr = a[0];
+        delta = pgup(a[2]) - pgup(a[1]);
         break;
     case SYS_mprotect: case SYS_pkey_mprotect:
-        if (!(r->rdx & PROT_WRITE)) return 0;
-        addr = r->rdi;
-        len = pgup(r->rsi);
+        if (!(a[2] & PROT_WRITE)) return false;
+        addr = a[0];
+        len = pgup(a[1]);
         delta = len;
         break;
     default:
-        return 0;
+        return false;
     }
-    if (delta == 0) return 0;
+    if (delta == 0) return false;
     uint64_t self = read_vmdata(p->pid), others = 0;
     p->vmdata = self;
     for (struct proc *q = H.procs; q; q = q->next) if (q != p) others += q->vmdata;
     if (self + others + delta > H.mem_ceiling) {
         /* Near the ceiling: replace estimates with exact figures. */
-        if (nr == SYS_mmap && (r->r10 & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+        if (nr == SYS_mmap && (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
             delta -= maps_overlap(p->pid, addr, addr + len, counted, NULL);
         else if (nr == SYS_mprotect || nr == SYS_pkey_mprotect)
             delta = maps_overlap(p->pid, addr, addr + len, becomes_counted, NULL);
@@ -139,20 +140,48 @@ int mem_on_entry(struct thread *t, struct user_regs_struct *r)
         others = 0;
         for (struct proc *q = H.procs; q; q = q->next) if (q != p) others += q->vmdata;
         if (self + others + delta > H.mem_ceiling) {
-            /* Deny: skip the call (orig_rax = -1) and make it return what a
-             * kernel refusal returns: -ENOMEM, or for brk the unchanged break
-             * (that is how brk reports failure; libc turns it into ENOMEM). */
-            r->orig_rax = (unsigned long long)-1;
-            r->rax = nr == SYS_brk ? p->brk_cur : (unsigned long long)-ENOMEM;
-            if (ptrace(PTRACE_SETREGS, t->tid, 0, r) != 0) return 0;
             char line[200];
             snprintf(line, sizeof line,
                      "{\"type\":\"denied\",\"resource\":\"mem\",\"syscall\":\"%s\",\"bytes\":%llu,\"pid\":%d}",
                      callname(nr), (unsigned long long)delta, p->pid);
             control_send(line, false);
-            return 1;
+            return true;
         }
     }
     p->vmdata = self + delta; /* upper estimate until its next fresh reading */
-    return 0;
+    return false;
+}
+
+/* A denied call returns what a kernel refusal returns: -ENOMEM, or for brk
+ * the unchanged break (that is how brk reports failure; libc turns it into
+ * ENOMEM). */
+static long denial_value(const struct proc *p, long nr) { return nr == SYS_brk ? (long)p->brk_cur : -ENOMEM; }
+
+int mem_on_entry(struct thread *t, struct user_regs_struct *r)
+{
+    uint64_t a[4] = { r->rdi, r->rsi, r->rdx, r->r10 };
+    long nr = (long)r->orig_rax;
+    if (!mem_denies(t->proc, nr, a)) return 0;
+    /* skip the call (orig_rax = -1) with the refusal's value */
+    r->orig_rax = (unsigned long long)-1;
+    r->rax = (unsigned long long)denial_value(t->proc, nr);
+    return ptrace(PTRACE_SETREGS, t->tid, 0, r) == 0;
+}
+
+/* Notification path: decided from the call's arguments and answered with the
+ * refusal or CONTINUE. No exit is seen here, so a brk's new break is taken
+ * to be what it asked for; only a brk the kernel itself refuses (its limit,
+ * a mapping in the way) leaves it high, and every check reads fresh VmData
+ * anyway, so that error stays within one call's growth. */
+void mem_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d)
+{
+    uint64_t a[4] = { d->args[0], d->args[1], d->args[2], d->args[3] };
+    struct proc *p = t->proc;
+    if (mem_denies(p, d->nr, a)) {
+        long v = denial_value(p, d->nr);
+        notif_answer(id, v < 0 ? 0 : v, v < 0 ? (int)-v : 0);
+        return;
+    }
+    if (d->nr == SYS_brk && a[0] && p) p->brk_cur = a[0];
+    notif_answer_continue(id);
 }

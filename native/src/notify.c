@@ -46,6 +46,17 @@ bool notif_answer_continue(uint64_t id)
     }
 }
 
+/* Answers notification id with the call's result: val, or -err if err. */
+void notif_answer(uint64_t id, long val, int err)
+{
+    union { struct seccomp_notif_resp r; char pad[256]; } u;
+    memset(&u, 0, sizeof u);
+    u.r.id = id;
+    u.r.val = err ? 0 : val;
+    u.r.error = err ? -err : 0;
+    ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_SEND, &u.r);
+}
+
 static bool is_write(int nr)
 {
     return nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev || nr == SYS_pwritev || nr == SYS_pwritev2;
@@ -98,6 +109,10 @@ void notif_admit(struct thread *t)
 static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
 {
     static bool logged_io;
+    switch (category_of(d->nr)) {
+    case CAT_FDTAB: fdtab_on_notif(t, id, d); return;
+    case CAT_MEM: mem_on_notif(t, id, d); return;
+    }
     if (sock_call(d->nr)) {
         sock_decide(t, id, d);
         return;
@@ -154,8 +169,9 @@ static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
 }
 
 /* A notification for the calling thread; the tree may be stopped by the
- * engine: then the call waits, unanswered, for the next `run`/`free`. */
-static void on_notif(const struct seccomp_notif *n)
+ * engine: then the call waits, unanswered, for the next `run`/`free`.
+ * Returns whether the tracer thread should see if the stop is complete. */
+static bool on_notif(const struct seccomp_notif *n)
 {
     struct thread *t = thread_find((pid_t)n->pid);
     if (!t || !t->proc) {
@@ -163,14 +179,15 @@ static void on_notif(const struct seccomp_notif *n)
          * child writing why the exec failed; the engine may not even have
          * its hello yet, so no log). Threads are registered before they run. */
         notif_answer_continue(n->id);
-        return;
+        return false;
     }
     stops_forget_rewind(t);
+    fdtab_op_done(t); /* (its previous call is over) */
     if (t->handoff == HO_CONTINUE) {
         /* a call moved to the ptrace path: its exit stop counts it */
         t->handoff = HO_NONE;
         notif_answer_continue(n->id);
-        return;
+        return false;
     }
     t->handoff = HO_NONE; /* (a handoff a signal overtook: this call starts afresh) */
     if (H.paused && !H.terminating) {
@@ -178,9 +195,14 @@ static void on_notif(const struct seccomp_notif *n)
         t->gate_data = n->data;
         stops_note_wake();
         stops_watch_arm(); /* (signals for it) */
-        return;
+        /* Interrupted on its way into this call: once we have read it the
+         * thread waits killable only, so our interrupt-stop cannot come
+         * before we answer. Waiting here unanswered is as stopped as a
+         * ptrace stop; the interrupt's stop comes after the gate (not ours). */
+        return stops_gated_interrupt(t);
     }
     decide(t, n->id, &n->data);
+    return false;
 }
 
 /* Hands notification id of t over: answered with a restart of its call (the
@@ -225,8 +247,7 @@ static void *notifier_main(void *arg)
             continue;
         }
         tracing_lock();
-        on_notif(n);
-        bool post = false;
+        bool post = on_notif(n);
         for (int r = 0; r < R_COUNT; r++) post |= H.release_pending[r];
         post |= H.handoff_pending;
         tracing_unlock();

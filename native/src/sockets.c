@@ -88,16 +88,6 @@ bool sock_call(int nr)
 
 static bool is_send(int nr) { return nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_sendmmsg; }
 
-static void answer(uint64_t id, long val, int err)
-{
-    union { struct seccomp_notif_resp r; char pad[256]; } u;
-    memset(&u, 0, sizeof u);
-    u.r.id = id;
-    u.r.val = err ? 0 : val;
-    u.r.error = err ? -err : 0;
-    ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_SEND, &u.r);
-}
-
 /* ---- the app's memory ---- */
 
 static bool rd(pid_t tid, unsigned long addr, void *to, size_t len)
@@ -358,6 +348,6 @@ void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
     if (o == HANDOFF) { handoff(t, id, true); return; }
     if (ret >= 0 && !c.charged && !(flags & MSG_PEEK)) charge(&c, (uint64_t)ret);
     if (ret == -EPIPE && !(flags & MSG_NOSIGNAL)) syscall(SYS_tgkill, t->proc->pid, t->tid, SIGPIPE); /* as the kernel would */
-    if (ret >= 0) answer(id, ret, 0);
-    else answer(id, 0, (int)-ret);
+    if (ret >= 0) notif_answer(id, ret, 0);
+    else notif_answer(id, 0, (int)-ret);
 }

@@ -277,6 +277,29 @@ static bool rewind_call(struct thread *t, struct user_regs_struct *r)
     return true;
 }
 
+/* Names the threads whose interrupt-stop has not come (the stop watchdog
+ * gave up on them): what they were doing, for the log. */
+static void log_straggler(struct thread *t, void *arg)
+{
+    (void)arg;
+    if (!t->interrupting) return;
+    char wchan[64] = "";
+    int fd = -1;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/wchan", t->proc ? t->proc->pid : t->tid, t->tid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+        ssize_t n = read(fd, wchan, sizeof wchan - 1);
+        wchan[n > 0 ? n : 0] = 0;
+        close(fd);
+    }
+    char st = sched_state(t);
+    helper_log("warn", "no interrupt-stop from %d (state %c, wchan %s, tracer state %d%s%s%s)", t->tid, st ? st : '?',
+               wchan, t->state, t->in_vfork ? ", in vfork" : "", t->initial ? ", initial" : "",
+               t->proc ? "" : ", unlinked");
+}
+
+void stops_log_stragglers(void) { for_each_thread(log_straggler, NULL); }
+
 /* At the stop our interrupt caused (an interrupt-stop, or the exit stop of a
  * call we trace): a call that failed with EINTR because of it runs again. */
 void stops_on_interrupt_stop(struct thread *t)
@@ -297,8 +320,9 @@ void stops_forget_rewind(struct thread *t) { t->rewound = false; }
  * up during the stop: it wants the CPU. */
 bool stops_take_stop(struct thread *t)
 {
-    bool ours = t->interrupting;
-    if (ours) {
+    bool ours = t->interrupting || t->interrupt_late;
+    t->interrupt_late = false;
+    if (t->interrupting) {
         t->interrupting = false;
         if (H.interrupts_pending > 0) H.interrupts_pending--;
     }
@@ -307,6 +331,18 @@ bool stops_take_stop(struct thread *t)
         stops_note_wake();
     }
     return ours;
+}
+
+/* Notifier thread, under the lock: t, which we interrupted, reached a gate
+ * instead of its interrupt-stop (see on_notif). Returns whether that was the
+ * last thread the stop waited for. */
+bool stops_gated_interrupt(struct thread *t)
+{
+    if (!t->interrupting) return false;
+    t->interrupting = false;
+    t->interrupt_late = true;
+    if (H.interrupts_pending > 0) H.interrupts_pending--;
+    return H.interrupts_pending == 0;
 }
 
 /* Whether the app's process ignores sig (so natively it would interrupt nothing). */

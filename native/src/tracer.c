@@ -293,6 +293,7 @@ pid_t tracer_create(char **argv)
 static void thread_remove(struct thread *t)
 {
     if (t->iofd >= 0) close(t->iofd);
+    fdtab_op_done(t);
     queue_remove(t);
     if (t->interrupting) { t->interrupting = false; if (H.interrupts_pending > 0) H.interrupts_pending--; }
     if (t->watched) { t->watched = false; H.watched--; }
@@ -422,6 +423,7 @@ static void on_seccomp_stop(struct thread *t)
     struct user_regs_struct r;
     /* a stale notification entry: the thread has moved on to another call */
     if (t->held) queue_remove(t);
+    fdtab_op_done(t); /* (its previous call is over) */
     if (!t->proc || ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) { resume_thread(t, PTRACE_CONT, 0); return; }
     switch (category_of((long)r.orig_rax)) {
     case CAT_BYTES: bytes_call_entry(t, &r); return;

@@ -202,6 +202,22 @@ export async function startApp(command: string, args: string[], opts: StartOptio
 }
 
 /** For test.after(): kill whatever a failed test left behind. */
+/** Runs app in slices of sliceMs until it exits (or maxSlices): how many, and the longest wall
+ * time one took (a stop that waits for a thread shows here). */
+export async function sliceUntilExit(app: App, sliceMs: number, maxSlices: number): Promise<{ slices: number; worstNs: number; done: boolean }> {
+  let slices = 0;
+  let worstNs = 0;
+  let done = false;
+  void app.exited.then(() => (done = true));
+  while (!done && slices < maxSlices) {
+    const r = await app.session.runSlice(sliceMs).catch(() => null);
+    if (!r) break;
+    slices++;
+    worstNs = Math.max(worstNs, r.wallNs);
+  }
+  return { slices, worstNs, done };
+}
+
 export async function cleanupAll(): Promise<void> {
   // every app, even when one's cleanup fails (a sanitizer report): then fail after
   const errors: unknown[] = [];

@@ -9,8 +9,12 @@ after(cleanupAll);
 
 const MiB = 1024 * 1024;
 
-async function hog(mode: string, chunkMb: number, count: number, ceiling: number | null) {
-  const app = await startApp(bin('memhog'), [mode, String(chunkMb), String(count)], { free: false });
+// brk/mmap/mremap/mprotect are notifications decided from their arguments, or ptrace stops on
+// the fallback path: both must deny alike.
+const PATHS = [['notifications', {}], ['ptrace fallback', { INTERCEPTOR_HELPER_NO_UNOTIF: '1' }]] as const;
+
+async function hog(mode: string, chunkMb: number, count: number, ceiling: number | null, env: Record<string, string> = {}) {
+  const app = await startApp(bin('memhog'), [mode, String(chunkMb), String(count)], { free: false, env });
   try {
     await app.session.setMemCeiling(ceiling);
     await app.session.free();
@@ -30,11 +34,11 @@ test('without a ceiling every allocation succeeds', async () => {
   assert.equal(r.denied.length, 0);
 });
 
-for (const mode of ['mmap', 'reserve', 'brk']) {
-  test(`${mode}: an allocation beyond the ceiling fails with ENOMEM and the app keeps running`, async () => {
+for (const [label, env] of PATHS) for (const mode of ['mmap', 'reserve', 'brk']) {
+  test(`${mode}: an allocation beyond the ceiling fails with ENOMEM and the app keeps running (${label})`, async () => {
     requireBuilt();
     const ceiling = 80 * MiB;
-    const r = await hog(mode, 8, 32, ceiling);
+    const r = await hog(mode, 8, 32, ceiling, env);
     assert.deepEqual(r.exit, { code: 0, signal: null }, r.out);
     assert.equal(r.errno, 12, `expected ENOMEM, got: ${r.out}`);
     // the process's own data (libc, stack excluded) is a few MiB: 8 or 9 chunks fit

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { SANITIZED_HELPER, bin, cleanupAll, procState, requireBuilt, sleep, startApp, tmpDir, waitFor } from './harness.js';
+import { SANITIZED_HELPER, bin, cleanupAll, procState, requireBuilt, sleep, sliceUntilExit, startApp, tmpDir, waitFor } from './harness.js';
 import type { App, StartOptions } from './harness.js';
 
 after(cleanupAll);
@@ -269,3 +269,25 @@ for (const [label, env] of PATHS) {
     }
   });
 }
+
+// A runnable thread interrupted on its way into a notified call: the notifier reads the call
+// before the interrupt-stop, and from then on the thread waits killable only, so its stop
+// cannot come until the call is answered. The gate must count as its stop (it once waited for
+// the helper's 1-s watchdog: "no interrupt-stop from N (state D, wchan
+// seccomp_do_user_notification)").
+test('a thread interrupted on its way into a notified call never delays a stop', { timeout: 60_000 }, async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const app = await startApp(bin('io'), ['fwrite', path.join(dir, 'out'), String(16 * 150_000), '16'], { free: false });
+  try {
+    const { slices, worstNs } = await sliceUntilExit(app, 2, 3000);
+    console.log(`${slices} slices, worst ${(worstNs / 1e6).toFixed(1)} ms`);
+    assert.ok(worstNs < 500e6, `a stop waited ${worstNs / 1e6} ms; ${app.logs.join(' | ')}`);
+    assert.deepEqual(app.logs.filter((l) => l.includes('did not stop')), []);
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.equal(statSync(path.join(dir, 'out')).size, 16 * 150_000);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
