@@ -7,8 +7,8 @@
 //     as the peer tool; error against the cap (the product targets ±2 %);
 //   - the CPU that the helper and the engine used per MB moved, from /proc.
 // Every run is a fresh swarm. A down run: the client under test downloads from a
-// native aria2c seeder; an up run: the client under test seeds to a native aria2c (Transmission: qBittorrent)
-// leecher (Syncthing: the receiving / the sending instance). Beside each rate, the
+// native aria2c seeder; an up run: the client under test seeds to a native aria2c (Transmission,
+// rtorrent: qBittorrent; see UPLOAD_LEECHER) leecher (Syncthing: the receiving / the sending instance). Beside each rate, the
 // cores that other processes used meanwhile: figures taken on a busy machine are
 // not the product's.
 //
@@ -27,7 +27,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Swarm, TORRENT_CLIENTS, type LinkSpec, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
+import { Swarm, TORRENT_CLIENTS, UPLOAD_LEECHER, type LinkSpec, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
 import { requireHelper } from './lib/helper-apps.js';
 import { chartSvg, writeSvgAndPng, type Series } from './lib/svg.js';
 
@@ -74,9 +74,7 @@ async function runOnce(client: Client, direction: Direction, wrap: string[], pay
       measured = finisher = await swarm.addPeer({ client, role: 'leecher', name: 'under-test', wrap, link });
     } else {
       measured = await swarm.addPeer({ client, role: 'seeder', name: 'under-test', wrap, link });
-      // (Transmission serves in 500-ms rounds and aria2c keeps few requests outstanding: together
-      // they reach ~0.4 of any 2 MB/s path, a real link included; qBittorrent takes it all)
-      finisher = await swarm.addPeer({ client: client === 'transmission' ? 'qbittorrent' : 'aria2c', role: 'leecher', name: 'leecher' });
+      finisher = await swarm.addPeer({ client: UPLOAD_LEECHER[client], role: 'leecher', name: 'leecher' });
     }
     const meter = swarm.meter(measured, direction);
     const capSeconds = payloadBytes / (0.3 * MB); // the slowest cap, with room to spare

@@ -26,7 +26,7 @@ import { ProcessSet, exists, type Proc } from './swarm/processes.js';
 import { prepareSyncthingPair, type FolderStatus, type SyncthingInstance } from './swarm/syncthing.js';
 import { startTracker, waitForPeers, waitForSeeders, type Tracker } from './swarm/tracker.js';
 
-export { TORRENT_CLIENTS, type TorrentClient } from './swarm/clients.js';
+export { TORRENT_CLIENTS, UPLOAD_LEECHER, type TorrentClient } from './swarm/clients.js';
 export { DSL, namespacesNamed, type LinkSpec } from './swarm/network.js';
 export { markedPids } from './swarm/processes.js';
 export type { CountAt, Direction, SteadyRate, TransferMeter } from './swarm/meter.js';

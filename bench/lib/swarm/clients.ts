@@ -28,6 +28,18 @@ export interface ClientSetup {
   freePort: () => Promise<number>;
 }
 
+/**
+ * Who downloads from a client under test that seeds. Transmission 3.00 serves requests in
+ * rounds every 500 ms and aria2c keeps few requests outstanding at a low rate: together they
+ * reach ~0.4 of any 2 MB/s path — natively behind a 16 Mbit/s tbf link 0.39 MB/s, under
+ * --up 2MB/s 0.78 — while a qBittorrent leecher takes the whole 2.000 MB/s. rtorrent resets any
+ * peer that sends a bitfield after its first messages, and aria2c announces completed pieces
+ * with a bitfield whenever that is no longer than the have messages it replaces (one piece of a
+ * torrent of ≤ 32 pieces, two of ≤ 104...): a slow transfer from rtorrent to aria2c stalls —
+ * natively too, behind a tbf link of 0.5 MB/s with 8 MB (31 pieces) — and aria2c bans the seeder.
+ */
+export const UPLOAD_LEECHER: Record<TorrentClient, TorrentClient> = { aria2c: 'aria2c', qbittorrent: 'aria2c', transmission: 'qbittorrent', rtorrent: 'qbittorrent' };
+
 export interface ClientLaunch {
   argv: string[];
   /** Needs a terminal (rtorrent's curses interface). */

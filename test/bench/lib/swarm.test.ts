@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, test, type TestContext } from 'node:test';
-import { DSL, Swarm, TORRENT_CLIENTS, interceptorRun, markedPids, namespacesNamed, type Peer, type TorrentClient } from '../../../bench/lib/swarm.js';
+import { DSL, Swarm, TORRENT_CLIENTS, UPLOAD_LEECHER, interceptorRun, markedPids, namespacesNamed, type Peer, type TorrentClient } from '../../../bench/lib/swarm.js';
 import { NO_NETEM } from '../../../bench/lib/swarm/network.js';
 import { ROOT, ensureBuilt, requireHelper, sleep, until } from '../../engine/helpers.js';
 
@@ -211,13 +211,6 @@ const KNOWN_MISSES: Partial<Record<`${TorrentClient | 'syncthing'} ${Capped}`, s
   'rtorrent disk': 'writes through mmap (libtorrent-rakshasa): no system call to charge',
 };
 
-/**
- * Who downloads from the client under test. Transmission 3.00 serves requests in rounds every
- * 500 ms and aria2c keeps few requests outstanding at a low rate: together they reach ~0.4 of
- * any 2 MB/s path — natively behind a 16 Mbit/s tbf link 0.39 MB/s, under --up 2MB/s 0.78 —
- * while a qBittorrent leecher takes the whole 2.000 MB/s from the same capped Transmission.
- */
-const UPLOAD_LEECHER: Record<TorrentClient, TorrentClient> = { aria2c: 'aria2c', qbittorrent: 'aria2c', transmission: 'qbittorrent', rtorrent: 'aria2c' };
 
 /** The client under test downloads (down, disk) from or seeds (up) to a native peer, capped at 2 MB/s. */
 async function cappedTransfer(t: TestContext, name: TorrentClient | 'syncthing', capped: Capped, start: (swarm: Swarm) => Promise<{ measured: Peer; finisher: Peer }>): Promise<void> {
