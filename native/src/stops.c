@@ -39,6 +39,9 @@
 
 #include "seccomp_compat.h"
 
+#ifndef ERESTARTSYS
+#define ERESTARTSYS 512 /* the kernel's: restart if the handler has SA_RESTART, else EINTR */
+#endif
 #ifndef ERESTARTNOINTR
 #define ERESTARTNOINTR 513 /* the kernel's: restart the call whatever the signal handler says */
 #endif
@@ -360,8 +363,25 @@ static bool ignored_by_app(struct thread *t, int sig)
 
 /* At a signal-delivery-stop, before the signal is delivered (or discarded:
  * `discarded`, which counts as ignored). */
+/* A notified fd-table or memory call that a signal took out of its
+ * notification before we read it fails with ERESTARTSYS, which a handler
+ * installed without SA_RESTART turns into EINTR — an error close, mmap and
+ * their kind never return natively (they do not sleep). At the
+ * signal-delivery stop the call is made to restart whatever the handler. */
+static void restart_notified_call(struct thread *t)
+{
+    struct user_regs_struct r;
+    if (H.notif_fd < 0 || ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) return;
+    if ((long)r.rax != -ERESTARTSYS || (long)r.orig_rax < 0) return;
+    int cat = category_of((long)r.orig_rax);
+    if (cat != CAT_FDTAB && cat != CAT_MEM) return;
+    r.rax = (unsigned long long)-ERESTARTNOINTR;
+    ptrace(PTRACE_SETREGS, t->tid, 0, &r);
+}
+
 void stops_on_signal_stop(struct thread *t, int sig, bool discarded)
 {
+    if (sig > 0 && sig <= 64 && !discarded) restart_notified_call(t);
     if (sig <= 0 || sig > 64 || H.stop_mode == STOP_PLAIN) return;
     bool ignored = discarded || ignored_by_app(t, sig);
     if (!t->rewound && !ignored) return;

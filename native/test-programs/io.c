@@ -17,6 +17,10 @@
  *   io noop                nothing (baseline: the loader's own reads)
  *   io burn MS             burn MS ms of CPU time, then exit
  *   io spawnloop N         posix_spawn (clone with CLONE_VFORK) "io noop" N times
+ *   io sigcalls N          N rounds of mmap, mprotect, munmap and close (of an fd that
+ *                          is not open) under a SIGALRM every 100 us whose handler has
+ *                          no SA_RESTART; prints the signals and the EINTRs seen (these
+ *                          calls never fail with EINTR natively); exit 0 iff none
  *   io fdreuse DIR HOST PORT  reuse fd numbers across close, dup2, dup3 and
  *                          exec (O_CLOEXEC) with files and sockets in turn:
  *                          netUp = 610, diskWrite = 900 exactly */
@@ -29,12 +33,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <spawn.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <signal.h>
 #include <unistd.h>
 
 static char buf[1 << 20];
@@ -276,6 +283,31 @@ static int do_fdexec(const char *path)
     return 0;
 }
 
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig) { (void)sig; alarms++; }
+
+static int do_sigcalls(long n)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm; /* no SA_RESTART: a restartable call would fail with EINTR */
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = { { 0, 100 }, { 0, 100 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    long eintr = 0;
+    for (long i = 0; i < n; i++) {
+        void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) { eintr += errno == EINTR; continue; }
+        if (mprotect(p, 4096, PROT_READ) != 0) eintr += errno == EINTR;
+        munmap(p, 4096);
+        if (close(100000) != 0) eintr += errno == EINTR;
+    }
+    struct itimerval off = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &off, NULL);
+    printf("signals=%ld eintr=%ld\n", (long)alarms, eintr);
+    return eintr == 0 ? 0 : 1;
+}
+
 static int do_burn(long ms)
 {
     struct timespec ts;
@@ -308,6 +340,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(m, "burn") && argc == 3) return do_burn(atol(argv[2]));
+    if (!strcmp(m, "sigcalls") && argc == 3) return do_sigcalls(atol(argv[2]));
     if (!strcmp(m, "fdreuse") && argc == 5) return do_fdreuse(argv[2], argv[3], atoi(argv[4]), argv[0]);
     if (!strcmp(m, "fdexec") && argc == 3) return do_fdexec(argv[2]);
     if (!strcmp(m, "uring")) {
