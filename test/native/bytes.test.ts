@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
-import { bin, cleanupAll, requireBuilt, startApp, tmpDir } from './harness.js';
+import { bin, cleanupAll, requireBuilt, startApp, tmpDir, waitFor } from './harness.js';
 
 after(cleanupAll);
 
@@ -97,6 +97,8 @@ test('a 4 MiB file written and copied with 64 KiB I/O is charged exactly; pipes 
     assert.equal(u.diskWrite, 2 * total);
     // sh and cat load their own libraries: everything beyond the copy is loader reads
     assert.ok(u.diskRead - total >= base, `${u.diskRead}`);
+    // (the exit event comes over the control socket and may overtake the output in the pipe)
+    await waitFor('the pipeline\'s output', () => app.stdout() === 'done\n', 5000).catch(() => undefined);
     assert.equal(app.stdout(), 'done\n');
   } finally {
     await app.cleanup();
