@@ -198,7 +198,8 @@ static bool on_notif(const struct seccomp_notif *n)
         /* Interrupted on its way into this call: once we have read it the
          * thread waits killable only, so our interrupt-stop cannot come
          * before we answer. Waiting here unanswered is as stopped as a
-         * ptrace stop; the interrupt's stop comes after the gate (not ours). */
+         * ptrace stop; the interrupt's stop comes after the gate's answer
+         * (counted now, still ours for rewinding an EINTR: interrupt_late). */
         return stops_gated_interrupt(t);
     }
     decide(t, n->id, &n->data);

@@ -71,7 +71,7 @@ test('the token never reaches the app and the helper never writes to its termina
   try {
     await app.exited;
     await app.helperExited;
-    assert.equal(app.stdout(), 'token=none\n');
+    assert.equal(await app.output(), 'token=none\n');
     assert.equal(app.stderr(), '');
   } finally {
     await app.cleanup();

@@ -89,6 +89,8 @@ export interface App {
   logs: string[];
   stdout: () => string;
   stderr: () => string;
+  /** Everything the app wrote to stdout, once the pipe has ended (after `exited`). */
+  output: () => Promise<string>;
   /** Resolves with the `exit` event. */
   exited: Promise<{ code: number | null; signal: string | null }>;
   /** Resolves with the helper process's own exit status. */
@@ -147,6 +149,10 @@ export async function startApp(command: string, args: string[], opts: StartOptio
   // A helper that dies without its `exit` event (a crash, a sanitizer report) fails a
   // test awaiting `exited` instead of hanging it; tests that kill the helper on
   // purpose never await it, hence the no-op catch.
+  // The `exit` event comes over the control socket and can overtake the app's last output in
+  // the stdout pipe: `output()` waits for the pipe's end (the helper exits right after the app;
+  // at most 500 ms for one that stays).
+  const outputEnded = new Promise<void>((resolve) => helper.stdout!.once('end', resolve));
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
     session.on('exit', resolve);
     void helperExited.then((st) =>
@@ -164,6 +170,10 @@ export async function startApp(command: string, args: string[], opts: StartOptio
     denied: [],
     logs: [],
     stdout: () => out,
+    output: async () => {
+      await Promise.race([outputEnded, sleep(500)]);
+      return out;
+    },
     stderr: () => err,
     exited,
     helperExited,

@@ -19,8 +19,9 @@ async function hog(mode: string, chunkMb: number, count: number, ceiling: number
     await app.session.setMemCeiling(ceiling);
     await app.session.free();
     const exit = await app.exited;
-    const m = /ok (\d+) errno (\d+)\nalive\n/.exec(app.stdout());
-    return { exit, ok: m ? Number(m[1]) : -1, errno: m ? Number(m[2]) : -1, out: app.stdout(), denied: app.denied, usage: app.session.lastUsage! };
+    const out = await app.output();
+    const m = /ok (\d+) errno (\d+)\nalive\n/.exec(out);
+    return { exit, ok: m ? Number(m[1]) : -1, errno: m ? Number(m[2]) : -1, out, denied: app.denied, usage: app.session.lastUsage! };
   } finally {
     await app.cleanup();
   }

@@ -304,8 +304,9 @@ test('the seccomp listener never reaches the app (close-on-exec in the child)', 
   const app = await startApp('/bin/sh', ['-c', 'ls -l /proc/$$/fd/; true']);
   try {
     assert.deepEqual(await app.exited, { code: 0, signal: null });
-    assert.ok(app.stdout().length > 0, 'no output');
-    assert.ok(!app.stdout().includes('seccomp'), app.stdout());
+    const out = await app.output();
+    assert.ok(out.length > 0, 'no output');
+    assert.ok(!out.includes('seccomp'), out);
   } finally {
     await app.cleanup();
   }

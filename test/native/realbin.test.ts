@@ -84,7 +84,7 @@ test('syncthing --version (a Go program) runs under the helper', async () => {
   const app = await startApp(SYNCTHING, ['--version']);
   try {
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
-    assert.match(app.stdout(), /^syncthing v\d+\.\d+/);
+    assert.match(await app.output(), /^syncthing v\d+\.\d+/);
   } finally {
     await app.cleanup();
   }

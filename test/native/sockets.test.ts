@@ -44,7 +44,7 @@ const usageOf = async (args: string[], env: Record<string, string>): Promise<{ o
   try {
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
     const u = app.session.lastUsage!;
-    return { out: app.stdout(), up: u.netUp, down: u.netDown };
+    return { out: await app.output(), up: u.netUp, down: u.netDown };
   } finally {
     await app.cleanup();
   }
@@ -95,7 +95,7 @@ test('a download under credit: every byte arrives, is charged exactly, and never
       if (u) worstAhead = Math.max(worstAhead, u.netDown - granted);
     }
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
-    assert.match(app.stdout(), new RegExp(`^got ${total} `));
+    assert.match(await app.output(), new RegExp(`^got ${total} `));
     assert.equal(s.lastUsage!.netDown, total);
     // a call passes while the credit is positive and may overshoot by its own size:
     // at most one receive buffer (a capped socket's is a few round trips, >= 64 KiB)
@@ -127,7 +127,7 @@ for (const [label, env] of PATHS) {
       assert.doesNotMatch(app.stdout(), /recv =/, 'the recv returned without credit after SIGCONT');
       await s.grant('netDown', 1000);
       assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
-      assert.equal(app.stdout(), 'ready\nhandler\nrecv = 4\n');
+      assert.equal(await app.output(), 'ready\nhandler\nrecv = 4\n');
       assert.equal(s.lastUsage!.netDown, 4);
     } finally {
       await app.cleanup();
@@ -167,7 +167,7 @@ async function rcvbufRounds(args: string[]): Promise<string[]> {
     await s.setLimitMode('netDown', 'unlimited');
     app.helper.stdin!.end('uncapped\n');
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
-    return app.stdout().trim().split('\n');
+    return (await app.output()).trim().split('\n');
   } finally {
     await app.cleanup();
   }
