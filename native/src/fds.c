@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
+#include <sched.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -29,17 +32,29 @@ struct fdtab *fdtab_copy(const struct fdtab *src)
 {
     struct fdtab *f = fdtab_new();
     if (!f || !src || src->cap == 0) return f;
+    f->diverged = src->diverged;
     f->cls = malloc((size_t)src->cap);
     f->flux = calloc((size_t)src->cap, sizeof *f->flux);
-    if (!f->cls || !f->flux) { free(f->cls); free(f->flux); f->cls = NULL; f->flux = NULL; return f; }
-    memcpy(f->cls, src->cls, (size_t)src->cap);
+    f->dups = malloc((size_t)src->cap * sizeof *f->dups);
+    if (!f->cls || !f->flux || !f->dups) {
+        free(f->cls); free(f->flux); free(f->dups);
+        f->cls = NULL; f->flux = NULL; f->dups = NULL;
+        return f;
+    }
+    /* the copy's fds name the same files, but its duplicates are taken afresh */
+    for (int i = 0; i < src->cap; i++) {
+        f->cls[i] = src->cls[i] & (uint8_t)~FDF_STREAM;
+        f->dups[i] = -1;
+    }
     f->cap = src->cap;
     return f;
 }
 
 void fdtab_put(struct fdtab *f)
 {
-    if (f && --f->refs == 0) { free(f->cls); free(f->flux); free(f); }
+    if (!f || --f->refs > 0) return;
+    fdtab_drop_dups(f);
+    free(f->cls); free(f->flux); free(f->dups); free(f);
 }
 
 #define FDCACHE_MAX 65536
@@ -55,16 +70,27 @@ static bool fdtab_reserve(struct fdtab *f, int fd)
     uint16_t *x = realloc(f->flux, (size_t)ncap * sizeof *x);
     if (!x) return false;
     f->flux = x;
+    int *d = realloc(f->dups, (size_t)ncap * sizeof *d);
+    if (!d) return false;
+    f->dups = d;
     memset(f->cls + f->cap, 0, (size_t)(ncap - f->cap));
     memset(f->flux + f->cap, 0, (size_t)(ncap - f->cap) * sizeof *x);
+    for (int i = f->cap; i < ncap; i++) f->dups[i] = -1;
     f->cap = ncap;
     return true;
 }
 
-
 static void fdtab_clear(struct fdtab *f)
 {
     if (f && f->cap) memset(f->cls, 0, (size_t)f->cap);
+    fdtab_drop_dups(f);
+}
+
+/* Whether fd's entry may be cached now: no call is changing it, and the
+ * numbers mean the same files for every task sharing the table. */
+static bool cacheable(const struct fdtab *f, int fd)
+{
+    return f && !f->flux_all && !f->diverged && fd >= 0 && fd < f->cap && f->flux[fd] == 0;
 }
 
 /* Classifies fd of task tid (of process p): sockets of the inet families are
@@ -94,12 +120,12 @@ static int classify_uncached(struct proc *p, pid_t tid, int fd)
 
 bool fdtab_flag(const struct fdtab *f, int fd, int flag)
 {
-    return f && fd >= 0 && fd < f->cap && !f->flux_all && f->flux[fd] == 0 && (f->cls[fd] & flag);
+    return cacheable(f, fd) && (f->cls[fd] & flag);
 }
 
 void fdtab_set_flag(struct fdtab *f, int fd, int flag, bool on)
 {
-    if (!f || fd < 0 || fd >= f->cap || f->flux_all || f->flux[fd]) return;
+    if (!cacheable(f, fd)) return;
     if (on) f->cls[fd] |= (uint8_t)flag;
     else f->cls[fd] &= (uint8_t)~flag;
 }
@@ -108,11 +134,11 @@ int classify_fd(struct proc *p, pid_t tid, int fd)
 {
     if (fd < 0) return FD_OTHER;
     struct fdtab *f = p ? p->fdt : NULL;
-    bool cacheable = f && !f->flux_all && fdtab_reserve(f, fd) && f->flux[fd] == 0;
-    if (cacheable && (f->cls[fd] & FD_CLASS_MASK) != FD_UNKNOWN) return f->cls[fd] & FD_CLASS_MASK;
+    bool cache = f && fdtab_reserve(f, fd) && cacheable(f, fd);
+    if (cache && (f->cls[fd] & FD_CLASS_MASK) != FD_UNKNOWN) return f->cls[fd] & FD_CLASS_MASK;
     int c = classify_uncached(p, tid, fd);
     if (c < 0) return FD_OTHER;
-    if (cacheable) f->cls[fd] = (uint8_t)c;
+    if (cache) f->cls[fd] = (uint8_t)c;
     return c;
 }
 
@@ -149,22 +175,95 @@ int dup_socket(struct proc *p, int fd)
 }
 
 /* ------------------------------------------------------------------ */
+/* socket duplicates kept for the notification path                    */
+
+/* Taking a duplicate of the app's socket, and its SO_TYPE, for every send or
+ * recv cost about 1.9 us of the call's added cost; the fd table keeps them.
+ * A kept duplicate holds the app's socket open, so it is dropped before any
+ * call that may close the app's fd is let through (fdop_begin: close, dup2,
+ * dup3, close_range), at exec and when the process is gone: the app's own
+ * close stays the last one (the peer gets its FIN, epoll forgets the socket,
+ * the port is free again) exactly as natively. Under the tracing lock. */
+static int dups_kept, dups_budget = -1;
+
+/* at most a quarter of our fd limit (the rest: pidfds, /proc files, the app's fds in flight) */
+static bool dup_budget_left(void)
+{
+    if (dups_budget < 0) {
+        struct rlimit rl;
+        rlim_t cur = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+        dups_budget = cur / 4 > 8192 ? 8192 : (int)(cur / 4);
+    }
+    return dups_kept < dups_budget;
+}
+
+static void sockdup_drop(struct fdtab *f, int fd)
+{
+    if (!f || fd < 0 || fd >= f->cap || f->dups[fd] < 0) return;
+    close(f->dups[fd]);
+    f->dups[fd] = -1;
+    f->cls[fd] &= (uint8_t)~FDF_STREAM;
+    dups_kept--;
+}
+
+void fdtab_drop_dups(struct fdtab *f)
+{
+    for (int fd = 0; f && fd < f->cap; fd++) sockdup_drop(f, fd);
+}
+
+/* False when no duplicate is to be had: the fd is not open in the process's
+ * leader (whose table pidfd_getfd reads: it may have exited), or the table
+ * diverged (the leader's fd may be another file than the caller's). */
+bool sockdup_get(struct proc *p, int fd, struct sockdup *d)
+{
+    struct fdtab *f = p->fdt;
+    if (f && f->diverged) return false;
+    bool cache = f && fdtab_reserve(f, fd) && cacheable(f, fd);
+    if (cache && f->dups[fd] >= 0) {
+        *d = (struct sockdup){ .fd = f->dups[fd], .stream = f->cls[fd] & FDF_STREAM, .cached = true };
+        return true;
+    }
+    int dup = dup_socket(p, fd);
+    if (dup < 0) return false;
+    int type = 0;
+    socklen_t tl = sizeof type;
+    *d = (struct sockdup){ .fd = dup, .stream = getsockopt(dup, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM };
+    if (cache && dup_budget_left()) {
+        f->dups[fd] = dup;
+        if (d->stream) f->cls[fd] |= FDF_STREAM;
+        dups_kept++;
+        d->cached = true;
+    }
+    return true;
+}
+
+void sockdup_put(struct sockdup *d)
+{
+    if (!d->cached && d->fd >= 0) close(d->fd);
+    d->fd = -1;
+}
+
+/* ------------------------------------------------------------------ */
 /* fd-table calls: keep the classification cache exact                 */
 
 /* While close/dup2/dup3/close_range may be changing an fd, its class is not
  * cached ("in flux"): a thread's read of it meanwhile is classified afresh. */
-static void fdop_begin(struct thread *t, int nr, int fd)
+static void fdop_begin(struct thread *t, int nr, int fd, bool unshares)
 {
     struct fdtab *f = t->proc ? t->proc->fdt : NULL;
     fdtab_op_done(t); /* (one at a time: a thread's calls are sequential) */
     t->fdop_nr = nr;
     t->fdop_fd = fd;
     if (!f) return;
+    /* only a table another task shares can diverge (the process's threads or a CLONE_FILES child) */
+    if (unshares && (t->proc->nthreads > 1 || f->refs > 1)) { f->diverged = true; fdtab_clear(f); }
+    if (nr == SYS_unshare) return;
     if (nr == SYS_close_range) {
         f->flux_all++;
         fdtab_clear(f);
     } else if (fd >= 0 && fdtab_reserve(f, fd)) {
         f->flux[fd]++;
+        sockdup_drop(f, fd); /* before the call closes the app's fd: its close must be the last */
         f->cls[fd] = FD_UNKNOWN;
     } else {
         return; /* uncacheable fd: nothing to track */
@@ -200,9 +299,17 @@ static int fdop_target(int nr, uint64_t a0, uint64_t a1)
     return -1;
 }
 
+/* unshare(CLONE_FILES) and close_range(CLOSE_RANGE_UNSHARE) give the calling
+ * task a private copy of a table it shares (close_range then closes in it) */
+static bool fdop_unshares(int nr, uint64_t a0, uint64_t a2)
+{
+    return (nr == SYS_unshare && (a0 & CLONE_FILES)) || (nr == SYS_close_range && (a2 & CLOSE_RANGE_UNSHARE));
+}
+
 void on_fdtab_entry(struct thread *t, struct user_regs_struct *r)
 {
-    fdop_begin(t, (int)r->orig_rax, fdop_target((int)r->orig_rax, r->rdi, r->rsi));
+    int nr = (int)r->orig_rax;
+    fdop_begin(t, nr, fdop_target(nr, r->rdi, r->rsi), fdop_unshares(nr, r->rdi, r->rdx));
     if (!t->fdop_pending) { resume_thread(t, PTRACE_CONT, 0); return; }
     t->exit_kind = EX_FDTAB;
     resume_thread(t, PTRACE_SYSCALL, 0);
@@ -221,6 +328,6 @@ void on_fdtab_exit(struct thread *t)
  * there first). Until then the fd is in flux: never cached wrongly. */
 void fdtab_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d)
 {
-    fdop_begin(t, d->nr, fdop_target(d->nr, d->args[0], d->args[1]));
+    fdop_begin(t, d->nr, fdop_target(d->nr, d->args[0], d->args[1]), fdop_unshares(d->nr, d->args[0], d->args[2]));
     if (!notif_answer_continue(id)) fdtab_op_done(t); /* interrupted: it comes again */
 }

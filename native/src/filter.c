@@ -35,7 +35,7 @@ bool rw_family(long nr) { return IN_LIST(rw_calls, nr); }
 static const int sock_calls[] = { SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg };
 /* the byte calls between two fds: always the ptrace path */
 static const int pipe_calls[] = { SYS_sendfile, SYS_splice, SYS_copy_file_range };
-static const int fdtab_calls[] = { SYS_close, SYS_dup2, SYS_dup3, SYS_close_range };
+static const int fdtab_calls[] = { SYS_close, SYS_dup2, SYS_dup3, SYS_close_range, SYS_unshare };
 static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
 /* exec: the kernel's reads of the new image count in rchar: settle first */
 static const int exec_calls[] = { SYS_execve, SYS_execveat };

@@ -22,7 +22,10 @@
 enum fd_class { FD_UNKNOWN = 0, FD_NET = 1, FD_DISK = 2, FD_OTHER = 3 };
 /* flags kept with an fd's class (forgotten with it when the fd changes) */
 #define FD_CLASS_MASK 0x0f
-enum fd_flag { FDF_RCVBUF = 0x10 /* its receive buffer was sized for a cap (sockets.c) */ };
+enum fd_flag {
+    FDF_RCVBUF = 0x10, /* its receive buffer was sized for a cap (sockets.c) */
+    FDF_STREAM = 0x20, /* a stream socket (known while we hold its duplicate) */
+};
 
 /* ---- credit resources (PROTOCOL.md "grant") ---- */
 enum resource { R_NETUP = 0, R_NETDOWN = 1, R_DISK = 2, R_COUNT = 3 };
@@ -30,15 +33,19 @@ enum resource { R_NETUP = 0, R_NETDOWN = 1, R_DISK = 2, R_COUNT = 3 };
 enum counter { C_NETUP = 0, C_NETDOWN = 1, C_DISKREAD = 2, C_DISKWRITE = 3, C_COUNT = 4 };
 
 /* One fd table; shared by every task cloned with CLONE_FILES (threads). The
- * cache maps fd -> class; it is invalidated at close/dup2/dup3/close_range
- * (entry and exit) and dropped at exec, and while such a call is in flight
- * on an fd ("flux") lookups bypass the cache. */
+ * cache maps fd -> class, and a network socket to our duplicate of it; it is
+ * invalidated at close/dup2/dup3/close_range (entry and exit) and dropped at
+ * exec, and while such a call is in flight on an fd ("flux") lookups bypass
+ * the cache. */
 struct fdtab {
     int refs;
-    int cap;          /* entries in cls/flux */
+    int cap;          /* entries in cls/flux/dups */
     uint8_t *cls;
     uint16_t *flux;
+    int *dups;        /* our duplicate of the fd's socket (pidfd_getfd), -1 = none */
     int flux_all;     /* close_range in flight: bypass the whole cache */
+    bool diverged;    /* a sharer unshared it (unshare, CLOSE_RANGE_UNSHARE): the same
+                         number may name different files for different tasks: no cache */
 };
 
 struct proc {
@@ -274,6 +281,12 @@ void on_fdtab_exit(struct thread *t);
 void fdtab_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d);
 void fdtab_op_done(struct thread *t);
 int dup_socket(struct proc *p, int fd);
+/* A duplicate of an app's socket for one call: the fd table's (kept until the
+ * app changes that fd) or, when it cannot be cached, the caller's to close. */
+struct sockdup { int fd; bool stream; bool cached; };
+bool sockdup_get(struct proc *p, int fd, struct sockdup *d);
+void sockdup_put(struct sockdup *d);
+void fdtab_drop_dups(struct fdtab *f);
 /* a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */
 bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
 bool task_file(const struct thread *t, const char *name, char *buf, size_t cap);

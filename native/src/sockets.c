@@ -333,18 +333,17 @@ void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
         }
     }
     if (restarted) queue_remove(t);
-    c.fd = dup_socket(t->proc, fd);
-    if (c.fd < 0) { notif_answer_continue(id); return; } /* gone under us: the kernel says what happens */
-    int type = 0;
-    socklen_t tl = sizeof type;
-    c.stream = getsockopt(c.fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM;
+    struct sockdup sd;
+    if (!sockdup_get(t->proc, fd, &sd)) { handoff(t, id, true); return; } /* the call runs natively, traced */
+    c.fd = sd.fd;
+    c.stream = sd.stream;
     if (c.stream && !send) size_receive_buffer(&c);
     long ret = 0;
     enum outcome o = emulate(&c, d, &ret);
     int flags = (int)(d->nr == SYS_sendmsg || d->nr == SYS_recvmsg ? d->args[2] : d->args[3]);
     /* nothing to read or no room to write, and the app's call would wait: natively */
     if (o == DONE && ret == -EAGAIN && blocking(&c, flags)) o = HANDOFF;
-    close(c.fd);
+    sockdup_put(&sd);
     if (o == HANDOFF) { handoff(t, id, true); return; }
     if (ret >= 0 && !c.charged && !(flags & MSG_PEEK)) charge(&c, (uint64_t)ret);
     if (ret == -EPIPE && !(flags & MSG_NOSIGNAL)) syscall(SYS_tgkill, t->proc->pid, t->tid, SIGPIPE); /* as the kernel would */

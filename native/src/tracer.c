@@ -137,6 +137,7 @@ static void proc_gone(struct proc *p)
     while (*pp && *pp != p) pp = &(*pp)->next;
     if (*pp) *pp = p->next;
     H.nprocs--;
+    fdtab_drop_dups(p->fdt); /* (a table it shared with another process: taken afresh there) */
     fdtab_put(p->fdt);
     if (p->pidfd >= 0) close(p->pidfd);
     free(p);
@@ -410,7 +411,9 @@ static void on_exec_event(struct thread *t)
     }
     struct proc *p = t->proc;
     if (!p) return;
-    /* exec gives the process a private fd table minus O_CLOEXEC fds */
+    /* exec gives the process a private fd table minus O_CLOEXEC fds (our
+     * duplicates of those would hold their sockets open) */
+    fdtab_drop_dups(p->fdt);
     fdtab_put(p->fdt);
     p->fdt = fdtab_new();
     p->brk_cur = 0;
