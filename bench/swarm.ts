@@ -61,7 +61,8 @@ interface RunResult {
 
 /** One fresh swarm: the client under test in `direction`, wrapped by `wrap`, against a native aria2c peer. */
 /** One fresh swarm; `link` (netns mode) is the access link of the client under test. */
-async function runOnce(client: Client, direction: Direction, wrap: string[], payloadBytes: number, link?: LinkSpec): Promise<RunResult> {
+/** `slowestRate` (bytes/s): below it the run is taken to have stalled. */
+async function runOnce(client: Client, direction: Direction, wrap: string[], payloadBytes: number, slowestRate: number, link?: LinkSpec): Promise<RunResult> {
   const swarm = await Swarm.create({ payloadBytes, netns: netns || link !== undefined });
   try {
     let measured: Peer;
@@ -77,8 +78,7 @@ async function runOnce(client: Client, direction: Direction, wrap: string[], pay
       finisher = await swarm.addPeer({ client: UPLOAD_LEECHER[client], role: 'leecher', name: 'leecher' });
     }
     const meter = swarm.meter(measured, direction);
-    const capSeconds = payloadBytes / (0.3 * MB); // the slowest cap, with room to spare
-    const doneAt = await finisher.completed(60_000 + capSeconds * 1000);
+    const doneAt = await finisher.completed(60_000 + (payloadBytes / slowestRate) * 1000);
     if (!(await finisher.verify())) throw new Error(`${finisher.name}: the copy does not have the payload's hash`);
     const firstByte = meter.samples.find((x) => x.bytes > 0);
     const transferMs = measured === finisher && firstByte ? doneAt - firstByte.t : null;
@@ -107,6 +107,7 @@ async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T | strin
   } catch (e) {
     const message = (e as Error).message;
     console.error(`  ${what}: failed: ${message.slice(0, 2000)}`);
+    if (/completion hook did not run/.test(message)) return 'no completion signal';
     return /did not complete/.test(message) ? 'stalled (no completion)' : /exited/.test(message) ? 'client exited' : `failed: ${message.split('\n')[0]!.slice(0, 20)}`;
   }
 }
@@ -129,9 +130,11 @@ function wrapFor(tool: Tool, direction: Direction, capMBs: number | null): strin
 
 /** The access link of the uncapped downloads (--link), else none (loopback speed). */
 const link: LinkSpec | undefined = linkMbit === null ? undefined : { downBitsPerSecond: linkMbit * 1e6 };
+/** An uncapped download slower than this (bytes/s) has stalled (every client moves > 50 MB/s on loopback). */
+const uncappedSlowest = Math.min(5 * MB, linkMbit === null ? Infinity : (0.25 * linkMbit * 1e6) / 8);
 
 async function uncapped(client: Client): Promise<void> {
-  const run = (tool: Tool) => median(`${client} uncapped ${tool}`, (r) => r.completionMs, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes, link));
+  const run = (tool: Tool) => median(`${client} uncapped ${tool}`, (r) => r.completionMs, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes, uncappedSlowest, link));
   const native = await run('native');
   const intercepted = await run('interceptor');
   const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
@@ -162,7 +165,7 @@ async function capped(client: Client, direction: Direction, capMBs: number): Pro
     const what = `${client} ${direction} ${capMBs} MB/s ${tool}`;
     const bitsPerSecond = capMBs * MB * 8;
     const link: LinkSpec | undefined = tool !== 'link' ? undefined : direction === 'down' ? { downBitsPerSecond: bitsPerSecond } : { upBitsPerSecond: bitsPerSecond };
-    results[tool] = await median(what, (r) => r.rate?.bytesPerSecond ?? 0, () => runOnce(client, direction, wrapFor(tool, direction, capMBs), payload, link));
+    results[tool] = await median(what, (r) => r.rate?.bytesPerSecond ?? 0, () => runOnce(client, direction, wrapFor(tool, direction, capMBs), payload, 0.25 * capMBs * MB, link));
     const r = results[tool];
     if (tool !== 'link' && typeof r !== 'string' && r.rate) plotted.push({ client, direction, tool, capMBs, errorPercent: (r.rate.bytesPerSecond / MB / capMBs - 1) * 100 });
   }

@@ -97,6 +97,7 @@ export class Peer {
     payload: Payload,
     readonly proc: Proc,
     private readonly isDone: () => Promise<boolean>,
+    private readonly reportsComplete?: () => Promise<boolean>,
   ) {
     this.name = place.name;
     this.host = place.host;
@@ -109,11 +110,22 @@ export class Peer {
   /** Resolves with performance.now() at which its download was seen complete (polled every 50 ms). */
   async completed(timeoutMs = 60_000): Promise<number> {
     const end = performance.now() + timeoutMs;
+    let nextAsk = performance.now() + 1000;
+    let reportedAt: number | null = null;
     while (this.doneAt === null) {
+      const now = performance.now();
       if (await this.isDone().catch(() => false)) this.doneAt = performance.now();
       else if (!this.proc.running()) throw new Error(`${this.name} exited before completing:\n${this.proc.logTail()}`);
-      else if (performance.now() > end) throw new Error(`${this.name} did not complete in ${timeoutMs} ms:\n${this.proc.logTail()}`);
-      else await sleep(50);
+      else if (now > end) throw new Error(`${this.name} did not complete in ${timeoutMs} ms:\n${this.proc.logTail()}`);
+      else if (reportedAt !== null && now - reportedAt > 3000) throw new Error(`${this.name} says its download is complete, but its completion hook did not run`);
+      else {
+        // (asked once a second: the hook's marker, polled every 50 ms, is what times a completion)
+        if (reportedAt === null && this.reportsComplete && now > nextAsk) {
+          nextAsk = now + 1000;
+          if (await this.reportsComplete().catch(() => false)) reportedAt = now;
+        }
+        await sleep(50);
+      }
     }
     return this.doneAt;
   }
@@ -181,7 +193,7 @@ export class Swarm implements Closable {
     const doneMarker = path.join(place.dir, 'done');
     const launch = await CLIENT_SETUPS[opts.client]({ ...place, torrent, role: opts.role, doneMarker, freePort: () => this.newPort() });
     const isDone = async () => opts.role === 'seeder' || exists(doneMarker);
-    const peer = this.startPeer(place, opts.client, opts.role, [...(opts.wrap ?? []), ...launch.argv], { tty: launch.tty }, isDone);
+    const peer = this.startPeer(place, opts.client, opts.role, [...(opts.wrap ?? []), ...launch.argv], { tty: launch.tty }, isDone, launch.reportsComplete);
     if (opts.role === 'seeder') await whileRunning(peer.proc, waitForSeeders(tracker, torrent.infoHash, ++this.seeders, 60_000));
     return peer;
   }
@@ -256,9 +268,17 @@ export class Swarm implements Closable {
   }
 
   /** Runs `argv` on the place's host (its log in client.log), as a peer of this swarm. */
-  private startPeer(place: PeerPlace, client: Peer['client'], role: Peer['role'], argv: string[], opts: { tty?: boolean; env?: Record<string, string> }, isDone: () => Promise<boolean>): Peer {
+  private startPeer(
+    place: PeerPlace,
+    client: Peer['client'],
+    role: Peer['role'],
+    argv: string[],
+    opts: { tty?: boolean; env?: Record<string, string> },
+    isDone: () => Promise<boolean>,
+    reportsComplete?: () => Promise<boolean>,
+  ): Peer {
     const proc = this.processes.spawn(place.name, [...place.host.prefix, ...argv], { cwd: place.dir, log: path.join(place.dir, 'client.log'), ...opts });
-    const peer = new Peer(place, client, role, this.payload, proc, isDone);
+    const peer = new Peer(place, client, role, this.payload, proc, isDone, reportsComplete);
     this.peers.push(peer);
     return peer;
   }

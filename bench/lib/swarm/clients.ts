@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Host } from './network.js';
 import type { Torrent } from './payload.js';
+import { httpGet } from './tracker.js';
 
 export const TORRENT_CLIENTS = ['aria2c', 'qbittorrent', 'transmission', 'rtorrent'] as const;
 export type TorrentClient = (typeof TORRENT_CLIENTS)[number];
@@ -44,6 +45,9 @@ export interface ClientLaunch {
   argv: string[];
   /** Needs a terminal (rtorrent's curses interface). */
   tty?: boolean;
+  /** Whether the client's own interface says the download is complete: to notice a completion
+   *  hook that did not run (qBittorrent's AutoRun now and then does not, natively too). */
+  reportsComplete?: () => Promise<boolean>;
 }
 
 export const CLIENT_SETUPS: Record<TorrentClient, (s: ClientSetup) => Promise<ClientLaunch>> = {
@@ -77,6 +81,7 @@ export const CLIENT_SETUPS: Record<TorrentClient, (s: ClientSetup) => Promise<Cl
     const profile = path.join(s.dir, 'profile');
     const config = path.join(profile, 'qBittorrent', 'config');
     mkdirSync(config, { recursive: true });
+    const webPort = await s.freePort();
     const ini: Record<string, Record<string, string>> = {
       LegalNotice: { Accepted: 'true' },
       AutoRun: s.role === 'leecher' ? { enabled: 'true', program: doneScript(s) } : { enabled: 'false' },
@@ -99,13 +104,17 @@ export const CLIENT_SETUPS: Record<TorrentClient, (s: ClientSetup) => Promise<Cl
         'Connection\\ResolvePeerCountries': 'false', // else it downloads a GeoIP database
         'General\\Locale': 'en',
         'WebUI\\Address': '127.0.0.1',
-        'WebUI\\Port': String(await s.freePort()),
+        'WebUI\\Port': String(webPort),
         'WebUI\\LocalHostAuth': 'false',
       },
     };
     writeFileSync(path.join(config, 'qBittorrent.conf'), iniText(ini));
     const addOptions = s.role === 'seeder' ? ['--skip-hash-check'] : [];
-    return { argv: ['qbittorrent-nox', `--profile=${profile}`, `--save-path=${s.dataDir}`, ...addOptions, s.torrent.path] };
+    const reportsComplete = async () => {
+      const torrents = JSON.parse(await httpGet(s.host, `http://127.0.0.1:${webPort}/api/v2/torrents/info`)) as { amount_left?: number }[];
+      return torrents[0]?.amount_left === 0;
+    };
+    return { argv: ['qbittorrent-nox', `--profile=${profile}`, `--save-path=${s.dataDir}`, ...addOptions, s.torrent.path], reportsComplete };
   },
 
   transmission: async (s) => {
