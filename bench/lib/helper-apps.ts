@@ -3,6 +3,8 @@
 // tests and the benchmarks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CatcherServer, destroySession, helperArgs, helperBinaryPath } from '../../electron/engine/catcher/index.js';
 import type { HelperSession } from '../../electron/engine/catcher/session.js';
 
@@ -13,6 +15,9 @@ export interface HelperApp {
   exited: Promise<number | null>;
   stdout: () => string;
 }
+
+/** One of the test programs `make -C native` builds (native/test-programs). */
+export const nativeBin = (name: string): string => path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build', 'test', name);
 
 /** The helper binary, or an Error with a clear message if it is missing. */
 export function requireHelper(): string {
