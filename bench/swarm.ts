@@ -59,9 +59,11 @@ interface RunResult {
   rate: SteadyRate | null;
 }
 
-/** One fresh swarm: the client under test in `direction`, wrapped by `wrap`, against a native aria2c peer. */
-/** One fresh swarm; `link` (netns mode) is the access link of the client under test. */
-/** `slowestRate` (bytes/s): below it the run is taken to have stalled. */
+/**
+ * One fresh swarm: the client under test in `direction`, wrapped by `wrap`, against a native peer
+ * (an aria2c seeder, or UPLOAD_LEECHER's leecher); `link` (netns mode) is the client under test's
+ * access link; below `slowestRate` (bytes/s) the run is taken to have stalled.
+ */
 async function runOnce(client: Client, direction: Direction, wrap: string[], payloadBytes: number, slowestRate: number, link?: LinkSpec): Promise<RunResult> {
   const swarm = await Swarm.create({ payloadBytes, netns: netns || link !== undefined });
   try {

@@ -9,14 +9,14 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AppState } from '../../electron/common/model.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ZERO_SHARES, type AppState } from '../../electron/common/model.js';
 import type { Engine } from '../../electron/engine/api.js';
 import { nativeBin, procCpuNs } from './helper-apps.js';
 
 export const RATE = 2.4e6; // bytes/s the server sends (paced every 10 ms: curl's own --limit-rate is bursty)
 export const CAP = 0.3;
 export const HOG_SHARE = 0.2;
-const NO_SHARES = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };
 
 export interface StarvationFigures {
   seconds: number;
@@ -65,8 +65,6 @@ async function pacedServer(): Promise<{ port: number; close: () => Promise<void>
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
 /** Runs the scenario for `seconds` on an engine already set to its CPU mechanism. */
 export async function runStarvationScenario(engine: Engine, seconds: number): Promise<StarvationFigures> {
   const server = await pacedServer();
@@ -76,7 +74,7 @@ export async function runStarvationScenario(engine: Engine, seconds: number): Pr
   try {
     const download = path.join(ramDir, 'download.bin');
     await engine.invoke('setOwnerLimits', { limits: { cpu: CAP } });
-    await engine.invoke('addApp', { name: 'hog', command: nativeBin('spinner'), args: ['2'], shares: { ...NO_SHARES, cpu: HOG_SHARE } });
+    await engine.invoke('addApp', { name: 'hog', command: nativeBin('spinner'), args: ['2'], shares: { ...ZERO_SHARES, cpu: HOG_SHARE } });
     await engine.invoke('addApp', { name: 'curl', command: 'curl', args: ['-s', '-o', download, `http://127.0.0.1:${server.port}/`] });
     await engine.invoke('addApp', { name: 'printer', command: 'sh', args: ['-c', 'while :; do date +%s.%N; sleep 1; done'] });
     await engine.invoke('addApp', { name: 'hello', command: 'sh', args: ['-c', 'echo hello from a late app'] });
@@ -114,7 +112,7 @@ export async function runStarvationScenario(engine: Engine, seconds: number): Pr
     printed.length = 0;
     let lateStarted = 0;
     for (let s = 1; s <= seconds; s++) {
-      await sleep(t0 + s * 1000 - Date.now());
+      await sleep(Math.max(0, t0 + s * 1000 - Date.now()));
       sizes.push(size());
       if (s === Math.floor(seconds / 2)) {
         lateStarted = Date.now();

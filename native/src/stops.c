@@ -361,8 +361,6 @@ static bool ignored_by_app(struct thread *t, int sig)
     return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 
-/* At a signal-delivery-stop, before the signal is delivered (or discarded:
- * `discarded`, which counts as ignored). */
 /* A notified fd-table or memory call that a signal took out of its
  * notification before we read it fails with ERESTARTSYS, which a handler
  * installed without SA_RESTART turns into EINTR — an error close, mmap and
@@ -379,6 +377,8 @@ static void restart_notified_call(struct thread *t)
     ptrace(PTRACE_SETREGS, t->tid, 0, &r);
 }
 
+/* At a signal-delivery-stop, before the signal is delivered (or discarded:
+ * `discarded`, which counts as ignored). */
 void stops_on_signal_stop(struct thread *t, int sig, bool discarded)
 {
     if (sig > 0 && sig <= 64 && !discarded) restart_notified_call(t);

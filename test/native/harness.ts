@@ -9,10 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CatcherServer, helperArgs, helperBinaryPath } from '../../electron/engine/catcher/index.js';
 import type { HelperSession, HelperUsage } from '../../electron/engine/catcher/index.js';
+import { nativeBin } from '../../bench/lib/helper-apps.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const HELPER = helperBinaryPath();
-export const TEST_BIN = path.join(REPO, 'native', 'build', 'test');
 
 // Sanitizer builds of the helper (`make -C native sanitizers`; scripts/run-tests.mjs
 // points INTERCEPTOR_HELPER at them): the first report ends the helper with exit code
@@ -32,7 +32,7 @@ export function assertNoSanitizerReport(stderr: string): void {
   const at = stderr.search(SANITIZER_REPORT);
   if (at >= 0) throw new Error(`sanitizer report from the helper:\n${stderr.slice(Math.max(0, at - 200), at + 4000)}`);
 }
-export const bin = (name: string): string => path.join(TEST_BIN, name);
+export const bin = nativeBin;
 
 /** Fails (never skips) with a clear message when a prerequisite is missing. */
 export function requireFile(file: string, hint: string): void {
