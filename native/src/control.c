@@ -173,6 +173,7 @@ void send_usage(bool force)
 {
     if (!H.ctl_open) return;
     io_windows_flush();
+    meters_flush();
     char body[480], line[600];
     const char *state = H.paused ? "stopped" : H.slice_active ? "running" : "free";
     snprintf(body, sizeof body,
@@ -269,6 +270,7 @@ void control_handle_line(char *line, size_t len)
             return;
         }
         io_windows_flush(); /* bytes moved before the switch belong to the old mode */
+        meters_flush();
         H.cr[r].mode = !strcmp(m->str, "credit") ? 1 : 0;
         send_reply(id, true, NULL);
         credit_release(r);

@@ -183,11 +183,14 @@ static uint64_t mmsg_done(pid_t pid, unsigned long vec, long n)
     return sum;
 }
 
-static void add_side(struct call *c, int cls, bool write)
+static void add_side(struct call *c, struct proc *p, int fd, int cls, bool write)
 {
     if (cls == FD_NET) {
+        int sock;
         c->side[c->nsides].res = write ? R_NETUP : R_NETDOWN;
         c->side[c->nsides].counter = write ? C_NETUP : C_NETDOWN;
+        c->side[c->nsides].fd = fd;
+        c->side[c->nsides].metered = socket_meter(p, fd, &sock) >= 0;
         c->nsides++;
     } else if (cls == FD_DISK) {
         c->side[c->nsides].res = R_DISK;
@@ -217,21 +220,26 @@ void bytes_call_entry(struct thread *t, struct user_regs_struct *r)
     case SYS_read: case SYS_pread64: case SYS_readv: case SYS_preadv: case SYS_preadv2:
     case SYS_recvfrom: case SYS_recvmsg: case SYS_recvmmsg:
         cls = classify_fd(p, t->tid, (int)r->rdi);
-        add_side(c, cls, write);
+        add_side(c, p, (int)r->rdi, cls, write);
         break;
     case SYS_sendfile: /* out_fd, in_fd */
-        add_side(c, classify_fd(p, t->tid, (int)r->rsi), false);
-        add_side(c, classify_fd(p, t->tid, (int)r->rdi), true);
+        add_side(c, p, (int)r->rsi, classify_fd(p, t->tid, (int)r->rsi), false);
+        add_side(c, p, (int)r->rdi, classify_fd(p, t->tid, (int)r->rdi), true);
         break;
     case SYS_splice: case SYS_copy_file_range: /* fd_in, off_in, fd_out */
-        add_side(c, classify_fd(p, t->tid, (int)r->rdi), false);
-        add_side(c, classify_fd(p, t->tid, (int)r->rdx), true);
+        add_side(c, p, (int)r->rdi, classify_fd(p, t->tid, (int)r->rdi), false);
+        add_side(c, p, (int)r->rdx, classify_fd(p, t->tid, (int)r->rdx), true);
         break;
     }
     /* (as on the notification path: a peek is read again by the call that takes it) */
     c->peek = ((c->nr == SYS_recvfrom || c->nr == SYS_recvmmsg) && (r->r10 & MSG_PEEK)) ||
               (c->nr == SYS_recvmsg && (r->rdx & MSG_PEEK));
-    if (try_window(t, c, cls)) return;
+    if (c->nsides == 1 && c->side[0].metered) {
+        /* (a window would count a metered socket's bytes a second time) */
+        if (t->win_class != FD_UNKNOWN) window_settle(t, WS_CLOSE);
+    } else if (try_window(t, c, cls)) {
+        return;
+    }
     if (c->nsides == 0) { resume_thread(t, PTRACE_CONT, 0); return; }
 
     bool need_want = false;
@@ -272,6 +280,14 @@ void bytes_call_exit(struct thread *t)
     bool refunded[R_COUNT] = { false };
     for (int i = 0; i < c->nsides; i++) {
         struct side *s = &c->side[i];
+        struct sockdup sd;
+        if (s->metered) {
+            /* its meter charges what moved (if the fd was closed meanwhile, its last settlement did) */
+            if (s->reserved) { H.cr[s->res].credit += (int64_t)c->want; refunded[s->res] = true; }
+            s->reserved = false;
+            if (sockdup_peek(t->proc, s->fd, &sd)) meter_settle(sd.meter, sd.fd);
+            continue;
+        }
         H.counters[s->counter] += bytes;
         if (s->reserved) {
             /* settle the reservation against what really moved */

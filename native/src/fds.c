@@ -36,15 +36,16 @@ struct fdtab *fdtab_copy(const struct fdtab *src)
     f->cls = malloc((size_t)src->cap);
     f->flux = calloc((size_t)src->cap, sizeof *f->flux);
     f->dups = malloc((size_t)src->cap * sizeof *f->dups);
-    if (!f->cls || !f->flux || !f->dups) {
-        free(f->cls); free(f->flux); free(f->dups);
-        f->cls = NULL; f->flux = NULL; f->dups = NULL;
+    f->meters = malloc((size_t)src->cap * sizeof *f->meters);
+    if (!f->cls || !f->flux || !f->dups || !f->meters) {
+        free(f->cls); free(f->flux); free(f->dups); free(f->meters);
+        f->cls = NULL; f->flux = NULL; f->dups = NULL; f->meters = NULL;
         return f;
     }
     /* the copy's fds name the same files, but its duplicates are taken afresh */
     for (int i = 0; i < src->cap; i++) {
         f->cls[i] = src->cls[i] & (uint8_t)~FDF_STREAM;
-        f->dups[i] = -1;
+        f->dups[i] = f->meters[i] = -1;
     }
     f->cap = src->cap;
     return f;
@@ -54,7 +55,7 @@ void fdtab_put(struct fdtab *f)
 {
     if (!f || --f->refs > 0) return;
     fdtab_drop_dups(f);
-    free(f->cls); free(f->flux); free(f->dups); free(f);
+    free(f->cls); free(f->flux); free(f->dups); free(f->meters); free(f);
 }
 
 #define FDCACHE_MAX 65536
@@ -73,9 +74,12 @@ static bool fdtab_reserve(struct fdtab *f, int fd)
     int *d = realloc(f->dups, (size_t)ncap * sizeof *d);
     if (!d) return false;
     f->dups = d;
+    int *m = realloc(f->meters, (size_t)ncap * sizeof *m);
+    if (!m) return false;
+    f->meters = m;
     memset(f->cls + f->cap, 0, (size_t)(ncap - f->cap));
     memset(f->flux + f->cap, 0, (size_t)(ncap - f->cap) * sizeof *x);
-    for (int i = f->cap; i < ncap; i++) f->dups[i] = -1;
+    for (int i = f->cap; i < ncap; i++) f->dups[i] = f->meters[i] = -1;
     f->cap = ncap;
     return true;
 }
@@ -130,11 +134,37 @@ void fdtab_set_flag(struct fdtab *f, int fd, int flag, bool on)
     else f->cls[fd] &= (uint8_t)~flag;
 }
 
+/* An fd-table call answered CONTINUE is over by its thread's next trapped
+ * call; a thread that makes none for a long time (one that closed a socket
+ * and went back to sleep in epoll) would keep the fd in flux, and so
+ * uncached, for good: libtorrent's peer socket reused such a number and every
+ * call on it took a fresh copy, emulated. Its thread's current system call
+ * tells: in another call (or none) it is over. */
+struct flux_probe { struct fdtab *f; int fd; };
+
+static void end_flux_if_over(struct thread *t, void *arg)
+{
+    struct flux_probe *fp = arg;
+    if (!t->fdop_pending || t->fdop_tab != fp->f || (t->fdop_nr != SYS_close_range && t->fdop_fd != fp->fd)) return;
+    char buf[32];
+    if (!task_file(t, "syscall", buf, sizeof buf) || !strncmp(buf, "running", 7)) return; /* (maybe still in it) */
+    if (strtol(buf, NULL, 10) != t->fdop_nr) fdtab_op_done(t);
+}
+
+static bool cacheable_now(struct fdtab *f, int fd)
+{
+    if (f && fd >= 0 && fd < f->cap && !f->diverged && (f->flux_all || f->flux[fd])) {
+        struct flux_probe fp = { f, fd };
+        for_each_thread(end_flux_if_over, &fp);
+    }
+    return cacheable(f, fd);
+}
+
 int classify_fd(struct proc *p, pid_t tid, int fd)
 {
     if (fd < 0) return FD_OTHER;
     struct fdtab *f = p ? p->fdt : NULL;
-    bool cache = f && fdtab_reserve(f, fd) && cacheable(f, fd);
+    bool cache = f && fdtab_reserve(f, fd) && cacheable_now(f, fd);
     if (cache && (f->cls[fd] & FD_CLASS_MASK) != FD_UNKNOWN) return f->cls[fd] & FD_CLASS_MASK;
     int c = classify_uncached(p, tid, fd);
     if (c < 0) return FD_OTHER;
@@ -200,6 +230,8 @@ static bool dup_budget_left(void)
 static void sockdup_drop(struct fdtab *f, int fd)
 {
     if (!f || fd < 0 || fd >= f->cap || f->dups[fd] < 0) return;
+    meter_detach(f->meters[fd], f->dups[fd]); /* (settled: the socket is still open) */
+    f->meters[fd] = -1;
     close(f->dups[fd]);
     f->dups[fd] = -1;
     f->cls[fd] &= (uint8_t)~FDF_STREAM;
@@ -218,22 +250,45 @@ bool sockdup_get(struct proc *p, int fd, struct sockdup *d)
 {
     struct fdtab *f = p->fdt;
     if (f && f->diverged) return false;
-    bool cache = f && fdtab_reserve(f, fd) && cacheable(f, fd);
-    if (cache && f->dups[fd] >= 0) {
-        *d = (struct sockdup){ .fd = f->dups[fd], .stream = f->cls[fd] & FDF_STREAM, .cached = true };
-        return true;
-    }
+    bool cache = f && fdtab_reserve(f, fd) && cacheable_now(f, fd);
+    if (sockdup_peek(p, fd, d)) return true;
     int dup = dup_socket(p, fd);
     if (dup < 0) return false;
     int type = 0;
     socklen_t tl = sizeof type;
-    *d = (struct sockdup){ .fd = dup, .stream = getsockopt(dup, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM };
+    *d = (struct sockdup){ .fd = dup, .stream = getsockopt(dup, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM, .meter = -1 };
     if (cache && dup_budget_left()) {
         f->dups[fd] = dup;
-        if (d->stream) f->cls[fd] |= FDF_STREAM;
+        if (d->stream) {
+            f->cls[fd] |= FDF_STREAM;
+            f->meters[fd] = d->meter = meter_attach(dup);
+        }
         dups_kept++;
         d->cached = true;
     }
+    return true;
+}
+
+/* The meter of the TCP socket the app's fd names (taking and keeping our
+ * duplicate of it first if need be), and that duplicate in *sock; -1 if it
+ * has none (not TCP, or no duplicate can be kept). Every name of a metered
+ * socket must find its meter: a byte charged by a window or an exit stop
+ * through another name would be charged twice. */
+int socket_meter(struct proc *p, int fd, int *sock)
+{
+    struct sockdup d;
+    if (!H.sock_notif || !sockdup_get(p, fd, &d)) return -1;
+    if (!d.cached) { sockdup_put(&d); return -1; }
+    *sock = d.fd;
+    return d.meter;
+}
+
+/* The kept duplicate of the app's fd, if there is one (none is taken). */
+bool sockdup_peek(struct proc *p, int fd, struct sockdup *d)
+{
+    struct fdtab *f = p->fdt;
+    if (!f || !cacheable(f, fd) || f->dups[fd] < 0) return false;
+    *d = (struct sockdup){ .fd = f->dups[fd], .stream = f->cls[fd] & FDF_STREAM, .cached = true, .meter = f->meters[fd] };
     return true;
 }
 

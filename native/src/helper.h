@@ -43,6 +43,7 @@ struct fdtab {
     uint8_t *cls;
     uint16_t *flux;
     int *dups;        /* our duplicate of the fd's socket (pidfd_getfd), -1 = none */
+    int *meters;      /* a kept TCP duplicate's meter (meters.c), -1 = none */
     int flux_all;     /* close_range in flight: bypass the whole cache */
     bool diverged;    /* a sharer unshared it (unshare, CLOSE_RANGE_UNSHARE): the same
                          number may name different files for different tasks: no cache */
@@ -62,7 +63,7 @@ struct proc {
 };
 
 /* A charged byte call in flight: up to two sides (sendfile/splice/copy_file_range). */
-struct side { int res; int counter; bool reserved; };
+struct side { int res; int counter; bool reserved; int fd; bool metered; /* charged by its socket's meter */ };
 struct call {
     int nr;
     int nsides;
@@ -283,10 +284,17 @@ void fdtab_op_done(struct thread *t);
 int dup_socket(struct proc *p, int fd);
 /* A duplicate of an app's socket for one call: the fd table's (kept until the
  * app changes that fd) or, when it cannot be cached, the caller's to close. */
-struct sockdup { int fd; bool stream; bool cached; };
+struct sockdup { int fd; bool stream; bool cached; int meter; };
 bool sockdup_get(struct proc *p, int fd, struct sockdup *d);
 void sockdup_put(struct sockdup *d);
 void fdtab_drop_dups(struct fdtab *f);
+bool sockdup_peek(struct proc *p, int fd, struct sockdup *d);
+int socket_meter(struct proc *p, int fd, int *sock);
+/* socket meters (meters.c) */
+int meter_attach(int sock);
+void meter_settle(int m, int sock);
+void meter_detach(int m, int sock);
+void meters_flush(void);
 /* a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */
 bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
 bool task_file(const struct thread *t, const char *name, char *buf, size_t cap);

@@ -105,6 +105,35 @@ void notif_admit(struct thread *t)
     admit(t, id, res, side, want);
 }
 
+/* A read/write-family call on a TCP socket, which has a meter (meters.c)
+ * that charges every byte through it: no window may count them too.
+ * Uncapped, it runs natively; capped, read and write are the socket's recv
+ * and send (sockets.c performs them), the vectored forms take the ptrace
+ * path. False if the socket cannot have a meter (then a window counts it). */
+static bool metered_rw(struct thread *t, uint64_t id, const struct seccomp_data *d, int res, bool restarted)
+{
+    int sock, meter = socket_meter(t->proc, (int)d->args[0], &sock);
+    if (meter < 0) return false;
+    if (t->win_class != FD_UNKNOWN) window_settle(t, WS_CLOSE);
+    if (!is_credit(res)) {
+        if (restarted) queue_remove(t);
+        meter_settle(meter, sock);
+        notif_answer_continue(id);
+        return true;
+    }
+    if (d->nr != SYS_read && d->nr != SYS_write) {
+        if (restarted) queue_remove(t);
+        handoff(t, id, true);
+        return true;
+    }
+    /* the same call as the socket's: recvfrom/sendto(fd, buf, len, 0, NULL, 0) */
+    struct seccomp_data as_sock = *d;
+    as_sock.nr = d->nr == SYS_read ? SYS_recvfrom : SYS_sendto;
+    as_sock.args[3] = as_sock.args[4] = as_sock.args[5] = 0;
+    sock_decide(t, id, &as_sock);
+    return true;
+}
+
 /* Decides call id of thread t (its data d): pass, reserve and pass, or hold. */
 static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
 {
@@ -130,6 +159,7 @@ static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
         notif_answer_continue(id);
         return;
     }
+    if (cls == FD_NET && metered_rw(t, id, d, res, restarted)) return;
     if (!window_open(t, cls)) {
         if (!logged_io) { logged_io = true; helper_log("warn", "cannot read the I/O counters of thread %d: its calls go uncounted", t->tid); }
         if (restarted) queue_remove(t);

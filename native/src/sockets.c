@@ -138,6 +138,7 @@ struct ctx {
     bool stream;
     int res;         /* R_NETUP or R_NETDOWN */
     bool charged;    /* sendmmsg/recvmmsg charge message by message */
+    int meter;       /* the socket's meter (meters.c), -1 = none: then charged here */
 };
 
 /* Whether the app's call would block: no MSG_DONTWAIT and a blocking socket. */
@@ -150,6 +151,7 @@ static bool blocking(const struct ctx *c, int flags)
 
 static void charge(const struct ctx *c, uint64_t bytes)
 {
+    if (c->meter >= 0) return; /* its settlement after the call charges it */
     H.counters[c->res == R_NETUP ? C_NETUP : C_NETDOWN] += bytes;
     if (is_credit(c->res)) H.cr[c->res].credit -= (int64_t)bytes;
 }
@@ -315,7 +317,7 @@ void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
         return;
     }
     bool send = is_send(d->nr);
-    struct ctx c = { .t = t, .fdnum = fd, .res = send ? R_NETUP : R_NETDOWN };
+    struct ctx c = { .t = t, .fdnum = fd, .res = send ? R_NETUP : R_NETDOWN, .meter = -1 };
     struct credit_state *cs = &H.cr[c.res];
     /* A queue entry of the thread is this call restarted (it keeps its place) or one it gave up. */
     bool restarted = t->held && t->held_sock && t->held_res == c.res;
@@ -337,12 +339,22 @@ void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
     if (!sockdup_get(t->proc, fd, &sd)) { handoff(t, id, true); return; } /* the call runs natively, traced */
     c.fd = sd.fd;
     c.stream = sd.stream;
+    c.meter = sd.meter;
     if (c.stream && !send) size_receive_buffer(&c);
+    if (c.meter >= 0 && !is_credit(c.res)) {
+        /* uncapped TCP: natively, no copy; its meter charges what it moves
+         * (settled now too: what the previous call moved is charged in time) */
+        meter_settle(c.meter, c.fd);
+        sockdup_put(&sd);
+        notif_answer_continue(id);
+        return;
+    }
     long ret = 0;
     enum outcome o = emulate(&c, d, &ret);
     int flags = (int)(d->nr == SYS_sendmsg || d->nr == SYS_recvmsg ? d->args[2] : d->args[3]);
     /* nothing to read or no room to write, and the app's call would wait: natively */
     if (o == DONE && ret == -EAGAIN && blocking(&c, flags)) o = HANDOFF;
+    if (o == DONE) meter_settle(c.meter, c.fd);
     sockdup_put(&sd);
     if (o == HANDOFF) { handoff(t, id, true); return; }
     if (ret >= 0 && !c.charged && !(flags & MSG_PEEK)) charge(&c, (uint64_t)ret);

@@ -16,9 +16,11 @@
  *   sockcheck threads        a second thread (not the process leader) moves
  *                            1000 bytes each way over an AF_UNIX pair and 300
  *                            each way over TCP: only the TCP bytes are network
- *   sockcheck rcvbuf [SIZE]  the receive buffer's size and lock, before and
- *                            after a recv, twice (each round starts on a line
- *                            from stdin); SIZE: the app sets SO_RCVBUF first */
+ *   sockcheck rcvbuf [SIZE [reused]]  the receive buffer's size and lock,
+ *                            before and after a recv, twice (each round starts
+ *                            on a line from stdin); SIZE: the app sets SO_RCVBUF
+ *                            first (0: not); reused: the socket gets a number
+ *                            another thread closed just before, then slept */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,7 +28,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,10 +234,31 @@ static void print_rcvbuf(const char *when, int s)
     printf("%s %d locked %d\n", when, size, (locks & 2) != 0);
 }
 
-static void rcvbuf(int appsize)
+static sem_t closed;
+static void *close_and_sleep(void *arg)
+{
+    close(*(int *)arg);
+    sem_post(&closed);
+    pause(); /* no trapped call ever again */
+    return NULL;
+}
+
+static void rcvbuf(int appsize, bool reused)
 {
     int a, b;
     tcp_pair(AF_INET, &a, &b);
+    if (reused) {
+        /* b moves to a number another thread closed just before and then went to sleep */
+        static int q;
+        q = dup(b);
+        sem_init(&closed, 0, 0);
+        pthread_t th;
+        pthread_create(&th, NULL, close_and_sleep, &q);
+        sem_wait(&closed);
+        int moved = dup(b); /* (the lowest free number: q's) */
+        close(b);
+        b = moved;
+    }
     if (appsize) setsockopt(b, SOL_SOCKET, SO_RCVBUF, &appsize, sizeof appsize);
     print_rcvbuf("before", b);
     char line[64], buf[100] = { 0 };
@@ -251,7 +276,7 @@ int main(int argc, char **argv)
     else if (argc > 2 && !strcmp(argv[1], "bigread")) bigread(atol(argv[2]));
     else if (argc > 1 && !strcmp(argv[1], "heldsignal")) heldsignal();
     else if (argc > 1 && !strcmp(argv[1], "threads")) threads();
-    else if (argc > 1 && !strcmp(argv[1], "rcvbuf")) rcvbuf(argc > 2 ? atoi(argv[2]) : 0);
-    else { fprintf(stderr, "usage: sockcheck semantics | bigread N | heldsignal | threads | rcvbuf [SIZE]\n"); return 2; }
+    else if (argc > 1 && !strcmp(argv[1], "rcvbuf")) rcvbuf(argc > 2 ? atoi(argv[2]) : 0, argc > 3 && !strcmp(argv[3], "reused"));
+    else { fprintf(stderr, "usage: sockcheck semantics | bigread N | heldsignal | threads | rcvbuf [SIZE [reused]]\n"); return 2; }
     return 0;
 }

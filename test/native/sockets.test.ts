@@ -65,6 +65,49 @@ test('socket semantics are the same natively and on both paths (peek, waitall, E
   assert.ok(fast.up > 0 && fast.down > 0);
 });
 
+// An uncapped TCP socket's calls run natively and its bytes come from the kernel's per-socket
+// counters (native/src/meters.c); a capped one's calls are performed by the helper and settled
+// from the same counters. Every byte must be charged exactly once whatever route it took
+// (read/write, vectored, msg, two fds naming one socket, a forked child's writes, FINs and a reset)
+// and when the caps change while a recv is already waiting in the kernel.
+test('TCP bytes are charged exactly once by every route and across cap changes (socket meters)', { timeout: 60_000 }, async () => {
+  const SOCKMETER = bin('sockmeter');
+  requireFile(SOCKMETER, 'build it with `make -C native`');
+  const expected = native([], SOCKMETER);
+  const [, up, down] = /sent (\d+) received (\d+)/.exec(expected)!.map(Number);
+  type Flip = 'none' | 'cap' | 'uncap';
+  const runs: [string, Record<string, string>, Flip][] = [
+    ['uncapped', {}, 'none'],
+    ['capped', {}, 'none'],
+    ['capped while the recv waits', {}, 'cap'],
+    ['uncapped while the recv waits', {}, 'uncap'],
+    ['ptrace path', { INTERCEPTOR_HELPER_NO_SOCKNOTIF: '1' }, 'none'],
+  ];
+  for (const [label, env, flip] of runs) {
+    const app = await startApp(SOCKMETER, [], { env, free: false });
+    const s = app.session;
+    const cap = async (): Promise<void> => {
+      for (const r of ['netUp', 'netDown'] as const) {
+        await s.setLimitMode(r, 'credit');
+        await s.grant(r, 1e9);
+      }
+    };
+    try {
+      if (label.startsWith('capped') || flip === 'uncap') await cap();
+      await s.free();
+      await waitFor('waiting', () => app.stdout().includes('waiting\n'));
+      await sleep(300); // (the recv is in the kernel: its sender waits a second)
+      if (flip === 'cap') await cap();
+      if (flip === 'uncap') for (const r of ['netUp', 'netDown'] as const) await s.setLimitMode(r, 'unlimited');
+      assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+      assert.equal(await app.output(), expected, `${label} differs from the native run`);
+      assert.deepEqual({ up: s.lastUsage!.netUp, down: s.lastUsage!.netDown }, { up, down }, label);
+    } finally {
+      await app.cleanup();
+    }
+  }
+});
+
 // The helper keeps a duplicate of each socket it performs calls on (native/src/fds.c): held a
 // moment too long it would keep a closed socket open (no EOF for the peer, an epoll set still
 // reporting it, a reused fd number sending to the old peer), and after a thread unshares the fd
@@ -193,6 +236,16 @@ test('under a download cap a TCP socket gets a small locked receive buffer; unca
   const lines = await rcvbufRounds([]);
   assert.equal(lines[0], `before ${RMEM_DEFAULT} locked 0`);
   // 64 KiB (the floor: loopback's round trip is tiny), which the kernel doubles
+  assert.equal(lines[1], `round1 ${2 * 65536} locked 1`);
+  assert.match(lines[2] ?? '', /^round2 \d+ locked 0$/);
+});
+
+// A close answered CONTINUE keeps its fd uncached until its thread's next trapped call; a thread
+// that closed a socket and went to sleep must not keep the number uncached for good (libtorrent's
+// peer socket reused such a number: every call on it took a fresh copy, and its buffer stayed locked).
+test('a socket on a number another thread closed and then slept on is cached like any other (its buffer unlocks again)', async () => {
+  requireSockcheck();
+  const lines = await rcvbufRounds(['0', 'reused']);
   assert.equal(lines[1], `round1 ${2 * 65536} locked 1`);
   assert.match(lines[2] ?? '', /^round2 \d+ locked 0$/);
 });
