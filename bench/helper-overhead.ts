@@ -95,12 +95,13 @@ async function main(): Promise<void> {
       ['null', 'write(1 B) to /dev/null: intercepted, not charged', '1'],
       ['send', 'sendto(1 B) on a loopback UDP socket: charged to netUp', '2'],
       ['recv', 'recvfrom(MSG_DONTWAIT) on an empty UDP socket (EAGAIN): charged to netDown', '2'],
+      ['tcpsend', 'send(1 B) on a non-blocking loopback TCP socket: charged to netUp', '2'],
       ['close', 'close of an fd that is not open (EBADF): keeps the fd-class cache exact', '2'],
       ['mprotect', 'mprotect of one page to RW: the memory broker (no ceiling set)', '1'],
     ] as const;
     for (const [kind, label, stops] of kinds) {
       const m: Record<string, number[]> = { nat: [], sync: [], plain: [], bare: [], helper: [], old: [], credit: [], exitStop: [], sockPtrace: [] };
-      const sock = kind === 'send' || kind === 'recv';
+      const sock = kind === 'send' || kind === 'recv' || kind === 'tcpsend';
       const bytes = kind !== 'close' && kind !== 'mprotect';
       const lat = ['lat', kind, String(CALLS)];
       for (let r = 0; r < ROUNDS; r++) {
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
           m.credit!.push(latUs(await runHelper(lat, {}, creditMode)));
           m.exitStop!.push(latUs(await runHelper(lat, { INTERCEPTOR_HELPER_NO_WINDOWS: '1' })));
         }
-        if (kind === 'send') m.credit!.push(latUs(await runHelper(lat, {}, netCredit)));
+        if (kind === 'send' || kind === 'tcpsend') m.credit!.push(latUs(await runHelper(lat, {}, netCredit)));
         if (sock) m.sockPtrace!.push(latUs(await runHelper(lat, NO_SOCK)));
       }
       const n = median(m.nat!);
@@ -129,9 +130,11 @@ async function main(): Promise<void> {
       line(`(c) bare ptrace, ${stops} stop(s)`, 'bare', '  (the old mechanism alone)');
       if (!bytes) line('helper', 'helper', '  (target <= 2x)  [notification, answered CONTINUE]');
       else if (!sock) line('helper, uncapped', 'helper', '  (target <= 2x)  [notification + I/O window]');
+      else if (kind === 'tcpsend') line('helper, uncapped', 'helper', '  (target <= 2x)  [notification, answered CONTINUE + the socket meter]');
       else line('helper, uncapped', 'helper', '  (target <= 2x)  [notification; the helper makes the call]');
       if (kind === 'file') line('helper, credit mode', 'credit', '  [notification + reservation]');
       if (kind === 'send') line('helper, credit mode', 'credit', '  [notification; the helper makes the call]');
+      if (kind === 'tcpsend') line('helper, credit mode', 'credit', '  [notification; the helper makes the call + the socket meter]');
       if (sock) line('helper, socket ptrace path (NO_SOCKNOTIF)', 'sockPtrace', '  [2 ptrace stops: entry + exit]');
       if (kind === 'close') line('helper, ptrace path (NO_UNOTIF)', 'old', '  [2 ptrace stops: entry + exit]');
       else if (kind === 'mprotect') line('helper, ptrace path (NO_UNOTIF)', 'old', '  [1 ptrace stop]');

@@ -3,6 +3,7 @@
  *                              KIND: file  = pwrite(1 B) to a regular file (charged: disk)
  *                                    null  = write(1 B) to /dev/null (intercepted, not charged)
  *                                    send, recv = sendto(1 B), recvfrom (EAGAIN) on UDP
+ *                                    tcpsend = send(1 B) on a connected non-blocking TCP socket
  *                                    close = close of an fd that is not open (EBADF;
  *                                            rtorrent closes ~20 000 such at start)
  *                                    mprotect = one page made RW again (malloc, Go's heap)
@@ -29,6 +30,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -84,6 +86,22 @@ static int udp_self(void)
     return s;
 }
 
+/* A connected non-blocking loopback TCP socket, as P2P clients use them:
+ * "tcpsend" sends it 1 B (20 000 of them fit in the peer's receive buffer,
+ * which nobody reads). */
+static int tcp_connected(void)
+{
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    if (l < 0 || s < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 1) != 0 ||
+        getsockname(l, (struct sockaddr *)&a, &al) != 0 || (connect(s, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) ||
+        accept(l, NULL, NULL) < 0) return -1;
+    struct pollfd p = { .fd = s, .events = POLLOUT };
+    if (poll(&p, 1, 5000) != 1) return -1; /* (connected) */
+    return s;
+}
+
 static char *page;
 
 static int open_target(const char *kind)
@@ -91,6 +109,7 @@ static int open_target(const char *kind)
     if (!page) page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (!strcmp(kind, "null")) return open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (!strcmp(kind, "send") || !strcmp(kind, "recv")) return udp_self();
+    if (!strcmp(kind, "tcpsend")) return tcp_connected();
     char path[] = "/tmp/sysbench-XXXXXX";
     int fd = mkstemp(path);
     if (fd >= 0) unlink(path);
@@ -104,6 +123,7 @@ static bool one_call(const char *kind, int fd)
     switch (kind[0]) {
     case 'n': return write(fd, &c, 1) == 1;                                /* null */
     case 's': return sendto(fd, &c, 1, 0, NULL, 0) == 1;                   /* send */
+    case 't': return send(fd, &c, 1, 0) == 1;                              /* tcpsend */
     case 'c': return close(fd + 1000) == -1 && errno == EBADF;             /* close */
     case 'm': return mprotect(page, 4096, PROT_READ | PROT_WRITE) == 0;    /* mprotect */
     case 'r': return recvfrom(fd, &c, 1, MSG_DONTWAIT, NULL, NULL) == -1 && errno == EAGAIN; /* recv */

@@ -293,6 +293,7 @@ int socket_meter(struct proc *p, int fd, int *sock);
 /* socket meters (meters.c) */
 int meter_attach(int sock);
 void meter_settle(int m, int sock);
+void meter_moved(int m, bool written, uint64_t bytes);
 void meter_detach(int m, int sock);
 void meters_flush(void);
 /* a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */

@@ -10,13 +10,15 @@
  * remembers both at its last settlement; settling charges the growth.
  *
  * Once a TCP socket has a meter, every byte through it is charged by a
- * settlement and by nothing else, whatever path its call took: so no call is
- * charged twice or not at all when a cap comes or goes while another thread
- * is inside a call on it. Settled: right after an emulated call (sockets.c),
- * at the exit stop of a call on the ptrace path (credit.c), before the app's
- * close or dup2 goes through and at exec and process exit (fds.c: our
- * duplicate still holds the socket, so nothing is missed), and at every
- * usage report and cap change (meters_flush).
+ * settlement or by a call the helper performs (sockets.c: charged from its
+ * exact result, which moves the meter's mark by as much, meter_moved) and by
+ * nothing else, whatever path its call took: so no call is charged twice or
+ * not at all when a cap comes or goes while another thread is inside a call
+ * on it. Settled: before each uncapped call, at the exit stop of a call on
+ * the ptrace path (credit.c), before the app's close or dup2 goes through and
+ * at exec and process exit (fds.c: our duplicate still holds the socket, so
+ * nothing is missed), and at every usage report and cap change
+ * (meters_flush).
  *
  * One meter per socket, shared by every fd (and process) that names it, or
  * its growth would be charged once per name. Under the tracing lock. */
@@ -115,6 +117,18 @@ void meter_settle(int m, int sock)
         if (is_credit(res)) H.cr[res].credit -= (int64_t)got;
     }
     meters[m].flushed = flush_round;
+}
+
+/* A call moved bytes through the socket and was charged for them by the
+ * caller (the helper performed it: its result is exact, and three queries
+ * for a settlement would cost as much again as the call). The counters grew
+ * by exactly that much; whatever else they grew by (a call of another
+ * thread in flight) the next settlement still charges. */
+void meter_moved(int m, bool written, uint64_t bytes)
+{
+    if (m < 0 || m >= nmeters || !meters[m].ino) return;
+    if (written) meters[m].written += bytes;
+    else meters[m].read += bytes;
 }
 
 void meter_detach(int m, int sock)

@@ -138,7 +138,7 @@ struct ctx {
     bool stream;
     int res;         /* R_NETUP or R_NETDOWN */
     bool charged;    /* sendmmsg/recvmmsg charge message by message */
-    int meter;       /* the socket's meter (meters.c), -1 = none: then charged here */
+    int meter;       /* the socket's meter (meters.c), -1 = none */
 };
 
 /* Whether the app's call would block: no MSG_DONTWAIT and a blocking socket. */
@@ -151,7 +151,7 @@ static bool blocking(const struct ctx *c, int flags)
 
 static void charge(const struct ctx *c, uint64_t bytes)
 {
-    if (c->meter >= 0) return; /* its settlement after the call charges it */
+    meter_moved(c->meter, c->res == R_NETUP, bytes); /* (charged here: its meter must not again) */
     H.counters[c->res == R_NETUP ? C_NETUP : C_NETDOWN] += bytes;
     if (is_credit(c->res)) H.cr[c->res].credit -= (int64_t)bytes;
 }
@@ -354,7 +354,6 @@ void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
     int flags = (int)(d->nr == SYS_sendmsg || d->nr == SYS_recvmsg ? d->args[2] : d->args[3]);
     /* nothing to read or no room to write, and the app's call would wait: natively */
     if (o == DONE && ret == -EAGAIN && blocking(&c, flags)) o = HANDOFF;
-    if (o == DONE) meter_settle(c.meter, c.fd);
     sockdup_put(&sd);
     if (o == HANDOFF) { handoff(t, id, true); return; }
     if (ret >= 0 && !c.charged && !(flags & MSG_PEEK)) charge(&c, (uint64_t)ret);
