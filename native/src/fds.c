@@ -151,9 +151,13 @@ static void end_flux_if_over(struct thread *t, void *arg)
     if (strtol(buf, NULL, 10) != t->fdop_nr) fdtab_op_done(t);
 }
 
+/* The probe walks every thread and reads /proc: at most once a millisecond
+ * per table, so an fd that stays in flux (its closing thread on a CPU, never
+ * trapping) only costs its lookups a fresh classification. */
 static bool cacheable_now(struct fdtab *f, int fd)
 {
-    if (f && fd >= 0 && fd < f->cap && !f->diverged && (f->flux_all || f->flux[fd])) {
+    if (f && fd >= 0 && fd < f->cap && !f->diverged && (f->flux_all || f->flux[fd]) && now_ns() - f->flux_probed >= 1000000u) {
+        f->flux_probed = now_ns();
         struct flux_probe fp = { f, fd };
         for_each_thread(end_flux_if_over, &fp);
     }
@@ -246,12 +250,17 @@ void fdtab_drop_dups(struct fdtab *f)
 /* False when no duplicate is to be had: the fd is not open in the process's
  * leader (whose table pidfd_getfd reads: it may have exited), or the table
  * diverged (the leader's fd may be another file than the caller's). */
+static void kept_dup(const struct fdtab *f, int fd, struct sockdup *d)
+{
+    *d = (struct sockdup){ .fd = f->dups[fd], .stream = f->cls[fd] & FDF_STREAM, .cached = true, .meter = f->meters[fd] };
+}
+
 bool sockdup_get(struct proc *p, int fd, struct sockdup *d)
 {
     struct fdtab *f = p->fdt;
     if (f && f->diverged) return false;
     bool cache = f && fdtab_reserve(f, fd) && cacheable_now(f, fd);
-    if (sockdup_peek(p, fd, d)) return true;
+    if (cache && f->dups[fd] >= 0) { kept_dup(f, fd, d); return true; }
     int dup = dup_socket(p, fd);
     if (dup < 0) return false;
     int type = 0;
@@ -288,7 +297,7 @@ bool sockdup_peek(struct proc *p, int fd, struct sockdup *d)
 {
     struct fdtab *f = p->fdt;
     if (!f || !cacheable(f, fd) || f->dups[fd] < 0) return false;
-    *d = (struct sockdup){ .fd = f->dups[fd], .stream = f->cls[fd] & FDF_STREAM, .cached = true, .meter = f->meters[fd] };
+    kept_dup(f, fd, d);
     return true;
 }
 

@@ -45,6 +45,7 @@ struct fdtab {
     int *dups;        /* our duplicate of the fd's socket (pidfd_getfd), -1 = none */
     int *meters;      /* a kept TCP duplicate's meter (meters.c), -1 = none */
     int flux_all;     /* close_range in flight: bypass the whole cache */
+    uint64_t flux_probed; /* when fds.c last asked whether its fds in flux still are (now_ns) */
     bool diverged;    /* a sharer unshared it (unshare, CLOSE_RANGE_UNSHARE): the same
                          number may name different files for different tasks: no cache */
 };

@@ -1,7 +1,11 @@
-/* The send/recv family on the notification path: the helper performs the
- * call itself, on a duplicate of the app's socket (pidfd_getfd), moving the
- * data with process_vm_readv/writev, and answers the notification with the
- * call's result. So the bytes are exact per call without any ptrace stop.
+/* The send/recv family on the notification path. A call whose direction is
+ * capped (and any call on an inet socket without a meter: UDP, or no kept
+ * duplicate) is performed by the helper itself, on a duplicate of the app's
+ * socket (pidfd_getfd), moving the data with process_vm_readv/writev, and the
+ * notification is answered with the call's result: the bytes are exact per
+ * call without any ptrace stop. An uncapped call on a metered TCP socket is
+ * answered CONTINUE and its bytes come from the socket's kernel counters
+ * (meters.c), so the kernel runs it with every flag, wait and timeout.
  *
  * A call moves exactly what it would natively: never a shorter read or write
  * (an event loop on edge-triggered epoll takes a short write for a full

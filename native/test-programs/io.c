@@ -17,7 +17,7 @@
  *   io noop                nothing (baseline: the loader's own reads)
  *   io burn MS             burn MS ms of CPU time, then exit
  *   io spawnloop N         posix_spawn (clone with CLONE_VFORK) "io noop" N times
- *   io sigcalls N          N rounds of mmap, mprotect, munmap and close (of an fd that
+ *   io sigcalls N          N rounds (at most 10 s) of mmap, mprotect, munmap and close (of an fd that
  *                          is not open) under a SIGALRM every 100 us whose handler has
  *                          no SA_RESTART; prints the signals and the EINTRs seen (these
  *                          calls never fail with EINTR natively); exit 0 iff none
@@ -294,8 +294,14 @@ static int do_sigcalls(long n)
     sigaction(SIGALRM, &sa, NULL);
     struct itimerval it = { { 0, 100 }, { 0, 100 } };
     setitimer(ITIMER_REAL, &it, NULL);
-    long eintr = 0;
-    for (long i = 0; i < n; i++) {
+    long eintr = 0, rounds = 0;
+    /* at most 10 s: each signal is a ptrace stop, and on a loaded machine a
+     * round can take many of them (the run would outlast any timeout) */
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long i = 0; i < n; i++, rounds++) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec >= 10) break;
         void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) { eintr += errno == EINTR; continue; }
         if (mprotect(p, 4096, PROT_READ) != 0) eintr += errno == EINTR;
@@ -304,7 +310,7 @@ static int do_sigcalls(long n)
     }
     struct itimerval off = { { 0, 0 }, { 0, 0 } };
     setitimer(ITIMER_REAL, &off, NULL);
-    printf("signals=%ld eintr=%ld\n", (long)alarms, eintr);
+    printf("rounds=%ld signals=%ld eintr=%ld\n", rounds, (long)alarms, eintr);
     return eintr == 0 ? 0 : 1;
 }
 
