@@ -7,13 +7,14 @@
 //     as the peer tool; error against the cap (the product targets ±2 %);
 //   - the CPU that the helper and the engine used per MB moved, from /proc.
 // Every run is a fresh swarm. A down run: the client under test downloads from a
-// native aria2c seeder; an up run: the client under test seeds to a native aria2c (Transmission,
+// native aria2c seeder (rtorrent in network namespaces: qBittorrent; see downloadSeeder); an up run: the client under test seeds to a native aria2c (Transmission,
 // rtorrent: qBittorrent; see UPLOAD_LEECHER) leecher (Syncthing: the receiving / the sending instance). Beside each rate, the
 // cores that other processes used meanwhile: figures taken on a busy machine are
 // not the product's.
 //
 //   node --import tsx bench/swarm.ts [--quick] [--clients=aria2c,qbittorrent,transmission,rtorrent,syncthing]
-//        [--caps=0.5,2,8|none] [--seconds=6] [--uncapped-mb=200] [--repeat=1] [--netns] [--link=MBIT]
+//        [--caps=0.5,2,8|none] [--directions=down,up] [--tools=interceptor,trickle] [--seconds=6]
+//        [--uncapped-mb=200] [--repeat=1] [--netns] [--link=MBIT]
 //
 // --link=MBIT (implies --netns): the uncapped downloads go through an access link of that
 // rate (tbf on the downloading host's link), as a real line would pace them; without it
@@ -27,7 +28,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Swarm, TORRENT_CLIENTS, UPLOAD_LEECHER, type LinkSpec, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
+import { Swarm, downloadSeeder, TORRENT_CLIENTS, UPLOAD_LEECHER, type LinkSpec, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
 import { requireHelper } from './lib/helper-apps.js';
 import { chartSvg, writeSvgAndPng, type Series } from './lib/svg.js';
 
@@ -42,7 +43,11 @@ const linkMbit = opt('link') === undefined ? null : Number(opt('link'));
 if (linkMbit !== null && !(linkMbit > 0)) throw new Error(`--link=${opt('link')}: a rate in Mbit/s, e.g. --link=1000`);
 const netns = args.includes('--netns') || linkMbit !== null;
 /** --link-peer: each cap also as a native client behind a tbf link of that rate (a real line's pacing). */
-const capTools: CapTool[] = args.includes('--link-peer') ? ['interceptor', 'trickle', 'link'] : ['interceptor', 'trickle'];
+/** --tools=interceptor,trickle: which cap tools run beside each other (default both; --link-peer adds link). */
+const capTools: CapTool[] = (opt('tools')?.split(',') as CapTool[] | undefined) ?? (args.includes('--link-peer') ? ['interceptor', 'trickle', 'link'] : ['interceptor', 'trickle']);
+if (!capTools.every((t) => ['interceptor', 'trickle', 'link'].includes(t))) throw new Error(`--tools=${opt('tools')}: a list of interceptor, trickle, link`);
+const directions = (opt('directions') ?? 'down,up').split(',') as Direction[];
+if (!directions.every((d) => d === 'down' || d === 'up')) throw new Error(`--directions=${opt('directions')}: down, up or both`);
 const allClients = (opt('clients') ?? [...TORRENT_CLIENTS, 'syncthing'].join(',')).split(',') as Client[];
 const clients = quick ? allClients.slice(0, 1) : allClients;
 const caps = quick ? [2] : opt('caps') === 'none' ? [] : (opt('caps') ?? '0.5,2,8').split(',').map(Number);
@@ -61,7 +66,7 @@ interface RunResult {
 
 /**
  * One fresh swarm: the client under test in `direction`, wrapped by `wrap`, against a native peer
- * (an aria2c seeder, or UPLOAD_LEECHER's leecher); `link` (netns mode) is the client under test's
+ * (downloadSeeder's seeder, or UPLOAD_LEECHER's leecher); `link` (netns mode) is the client under test's
  * access link; below `slowestRate` (bytes/s) the run is taken to have stalled.
  */
 async function runOnce(client: Client, direction: Direction, wrap: string[], payloadBytes: number, slowestRate: number, link?: LinkSpec): Promise<RunResult> {
@@ -73,7 +78,7 @@ async function runOnce(client: Client, direction: Direction, wrap: string[], pay
       const pair = await swarm.addSyncthingPair(direction === 'down' ? { receiver: { wrap, link } } : { sender: { wrap, link } });
       [measured, finisher] = [direction === 'down' ? pair.receiver : pair.sender, pair.receiver];
     } else if (direction === 'down') {
-      await swarm.addPeer({ client: 'aria2c', role: 'seeder', name: 'seeder' });
+      await swarm.addPeer({ client: downloadSeeder(client, swarm.netns), role: 'seeder', name: 'seeder' });
       measured = finisher = await swarm.addPeer({ client, role: 'leecher', name: 'under-test', wrap, link });
     } else {
       measured = await swarm.addPeer({ client, role: 'seeder', name: 'under-test', wrap, link });
@@ -98,6 +103,8 @@ async function median(what: string, key: (r: RunResult) => number, fn: () => Pro
     const r = await attempt(what, fn);
     if (typeof r === 'string') failure = r;
     else done.push(r);
+    // every run on stderr, so a median's spread can be seen
+    if (repeat > 1 && typeof r !== 'string') console.error(`  ${what}: run ${i + 1}: ${key(r).toFixed(0)}`);
   }
   done.sort((a, b) => key(a) - key(b));
   return done[Math.floor(done.length / 2)] ?? failure;
@@ -171,8 +178,8 @@ async function capped(client: Client, direction: Direction, capMBs: number): Pro
     const r = results[tool];
     if (tool !== 'link' && typeof r !== 'string' && r.rate) plotted.push({ client, direction, tool, capMBs, errorPercent: (r.rate.bytesPerSecond / MB / capMBs - 1) * 100 });
   }
-  const intercepted = results.interceptor!;
-  const cpu = typeof intercepted === 'string' ? '-' : cpuMsPerMB(intercepted.rate);
+  const intercepted = results.interceptor;
+  const cpu = intercepted === undefined || typeof intercepted === 'string' ? '-' : cpuMsPerMB(intercepted.rate);
   say(`${pad(client, 13)} ${pad(direction, 5)} ${capMBs.toFixed(1).padStart(5)}  ${capTools.map((tool) => cell(results[tool]!)).join(' ')} ${cpu.padStart(9)}`);
 }
 
@@ -204,7 +211,7 @@ async function main(): Promise<void> {
   say(`rates in MB/s (10^6 B/s), steady = 25–75 % of the payload (window ≈ ${windowSeconds} s at the cap), from the kernel's TCP counters of the client under test`);
   say('others = cores used by processes outside the swarm during the window (the machine has to be quiet for the figures to be the product\'s)');
   say('');
-  say(`uncapped download of ${uncappedBytes / MB} MB from a native aria2c seeder${linkMbit === null ? '' : ` through a ${linkMbit} Mbit/s access link`}: completion time (s)`);
+  say(`uncapped download of ${uncappedBytes / MB} MB from a native ${netns ? 'seeder (aria2c; rtorrent\'s: qBittorrent)' : 'aria2c seeder'}${linkMbit === null ? '' : ` through a ${linkMbit} Mbit/s access link`}: completion time (s)`);
   say('(completion: from the client\'s start, startup included; transfer: from its first payload byte)');
   say(`${pad('client', 13)} ${['native s', 'intercepted s', 'ratio', 'transfer nat.', 'transfer int.', 'ratio', 'h+e ms/MB'].map((h) => h.padStart(12)).join(' ')}`);
   for (const c of clients) await uncapped(c);
@@ -212,7 +219,7 @@ async function main(): Promise<void> {
   say('capped: steady rate under `interceptor run --down/--up CAP` and under `trickle -s -d/-u CAP`');
   if (capTools.includes('link')) say('link: natively behind a tbf access link of the cap\'s rate (frames; TCP payload is ~96 % of it)');
   say(`client        dir    cap   ${capTools.map((tool) => `${pad(tool === 'link' ? 'link (tbf)' : tool, 22)}${pad('others', 8)}`).join(' ')} h+e ms/MB`);
-  for (const c of clients) for (const direction of ['down', 'up'] as const) for (const cap of caps) await capped(c, direction, cap);
+  for (const c of clients) for (const direction of directions) for (const cap of caps) await capped(c, direction, cap);
   say('');
   say(`took ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min`);
   const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');

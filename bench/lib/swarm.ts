@@ -27,7 +27,7 @@ import { ProcessSet, exists, type Proc } from './swarm/processes.js';
 import { prepareSyncthingPair, type FolderStatus, type SyncthingInstance } from './swarm/syncthing.js';
 import { startTracker, waitForPeers, waitForSeeders, type Tracker } from './swarm/tracker.js';
 
-export { TORRENT_CLIENTS, UPLOAD_LEECHER, type TorrentClient } from './swarm/clients.js';
+export { TORRENT_CLIENTS, downloadSeeder, UPLOAD_LEECHER, type TorrentClient } from './swarm/clients.js';
 export { DSL, namespacesNamed, type LinkSpec } from './swarm/network.js';
 export { markedPids } from './swarm/processes.js';
 export type { CountAt, Direction, SteadyRate, TransferMeter } from './swarm/meter.js';
@@ -156,6 +156,11 @@ export class Swarm implements Closable {
     readonly network: SwarmNetwork,
     readonly payload: Payload,
   ) {}
+
+  /** Whether each peer has its own network namespace (and address). */
+  get netns(): boolean {
+    return this.network instanceof NetnsNetwork;
+  }
 
   static async create(opts: SwarmOptions): Promise<Swarm> {
     const id = randomBytes(3).toString('hex');

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, test, type TestContext } from 'node:test';
-import { DSL, Swarm, TORRENT_CLIENTS, UPLOAD_LEECHER, interceptorRun, markedPids, namespacesNamed, type Peer, type TorrentClient } from '../../../bench/lib/swarm.js';
+import { DSL, Swarm, downloadSeeder, TORRENT_CLIENTS, UPLOAD_LEECHER, interceptorRun, markedPids, namespacesNamed, type Peer, type TorrentClient } from '../../../bench/lib/swarm.js';
 import { NO_NETEM } from '../../../bench/lib/swarm/network.js';
 import { ROOT, ensureBuilt, requireHelper, sleep, until } from '../../engine/helpers.js';
 
@@ -256,13 +256,13 @@ for (const capped of ['down', 'up', 'disk'] as const) {
   for (const client of TORRENT_CLIENTS) {
     test(`${client} under interceptor run --${capped} 2MB/s completes at the cap`, { timeout: 90_000 }, async (t) => {
       requireHelper();
-      requirePrograms('aria2c', EXECUTABLE[client]);
+      requirePrograms(EXECUTABLE[client], EXECUTABLE[downloadSeeder(client, false)], EXECUTABLE[UPLOAD_LEECHER[client]]);
       await cappedTransfer(t, client, capped, async (swarm) => {
         if (capped === 'up') {
           const measured = await swarm.addPeer({ client, role: 'seeder', wrap });
           return { measured, finisher: await swarm.addPeer({ client: UPLOAD_LEECHER[client], role: 'leecher' }) };
         }
-        await swarm.addPeer({ client: 'aria2c', role: 'seeder' });
+        await swarm.addPeer({ client: downloadSeeder(client, swarm.netns), role: 'seeder' });
         const leecher = await swarm.addPeer({ client, role: 'leecher', wrap });
         return { measured: leecher, finisher: leecher };
       });
