@@ -247,14 +247,14 @@ void fdtab_drop_dups(struct fdtab *f)
     for (int fd = 0; f && fd < f->cap; fd++) sockdup_drop(f, fd);
 }
 
-/* False when no duplicate is to be had: the fd is not open in the process's
- * leader (whose table pidfd_getfd reads: it may have exited), or the table
- * diverged (the leader's fd may be another file than the caller's). */
 static void kept_dup(const struct fdtab *f, int fd, struct sockdup *d)
 {
     *d = (struct sockdup){ .fd = f->dups[fd], .stream = f->cls[fd] & FDF_STREAM, .cached = true, .meter = f->meters[fd] };
 }
 
+/* False when no duplicate is to be had: the fd is not open in the process's
+ * leader (whose table pidfd_getfd reads: it may have exited), or the table
+ * diverged (the leader's fd may be another file than the caller's). */
 bool sockdup_get(struct proc *p, int fd, struct sockdup *d)
 {
     struct fdtab *f = p->fdt;
