@@ -106,9 +106,10 @@ export class PnsPolicy implements Policy {
   level(id: ClientId): void {
     const e = this.get(id);
     if (e.share > 0) {
-      let min = Infinity;
-      for (const o of this.entries.values()) if (o !== e && o.ready && o.share > 0) min = Math.min(min, o.done);
-      if (Number.isFinite(min) && e.done < min) {
+      // level with the ready apps, or (none ready at this instant: an app between two grants
+      // is not) with every present one, as an app that joins
+      const min = this.joinDone(id);
+      if (e.done < min) {
         e.done = min;
         e.rem = e.av;
       }

@@ -88,6 +88,19 @@ test('lifting a ceiling: the app rejoins level with the others, it does not catc
   assertNear(run(s, 10_000), new Map(Object.entries(shares)), 0.003);
 });
 
+test('lifting a ceiling while no other app is ready (each between two grants): it still rejoins level', () => {
+  // (seen on real senders: the lifted app took 3.8 of 4 MB/s for seconds, the other 0.2)
+  const s = sim(shares, { A: 0.1 });
+  run(s, 20_000);
+  s.buckets.set('A', null, s.now);
+  s.policy.blocked('B');
+  s.policy.blocked('C');
+  rejoin(s.policy, 'A');
+  s.policy.ready('B');
+  s.policy.ready('C');
+  assertNear(run(s, 2_000), new Map(Object.entries(shares)), 0.02);
+});
+
 test('without rejoin, PNS would let the bounded app catch up: the reason rejoin exists', () => {
   const s = sim(shares, { A: 0.1 });
   run(s, 20_000);
