@@ -306,7 +306,8 @@ test('close, mmap and mprotect never fail with EINTR, whatever the signal handle
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stdout());
     const m = /rounds=(\d+) signals=(\d+) eintr=(\d+)/.exec(await app.output());
     console.log(m?.[0]);
-    assert.ok(m && Number(m[1]) > 1000 && Number(m[2]) > 1000, `too few rounds or signals to prove anything: ${app.stdout()}`);
+    // (on a loaded machine under a sanitizer: ~550 rounds in the 10 s, each call interrupted dozens of times)
+    assert.ok(m && Number(m[1]) > 100 && Number(m[2]) > 1000, `too few rounds or signals to prove anything: ${app.stdout()}`);
     assert.equal(Number(m![3]), 0);
   } finally {
     await app.cleanup();
