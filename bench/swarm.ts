@@ -42,10 +42,14 @@ const quick = args.includes('--quick');
 const linkMbit = opt('link') === undefined ? null : Number(opt('link'));
 if (linkMbit !== null && !(linkMbit > 0)) throw new Error(`--link=${opt('link')}: a rate in Mbit/s, e.g. --link=1000`);
 const netns = args.includes('--netns') || linkMbit !== null;
-/** --link-peer: each cap also as a native client behind a tbf link of that rate (a real line's pacing). */
-/** --tools=interceptor,trickle: which cap tools run beside each other (default both; --link-peer adds link). */
-const capTools: CapTool[] = (opt('tools')?.split(',') as CapTool[] | undefined) ?? (args.includes('--link-peer') ? ['interceptor', 'trickle', 'link'] : ['interceptor', 'trickle']);
-if (!capTools.every((t) => ['interceptor', 'trickle', 'link'].includes(t))) throw new Error(`--tools=${opt('tools')}: a list of interceptor, trickle, link`);
+/**
+ * The cap tools run beside each other: --tools=interceptor,trickle,link, else interceptor and trickle,
+ * and with --link-peer also link (each cap as a native client behind a tbf link of that rate: a real
+ * line's pacing).
+ */
+const CAP_TOOLS: readonly CapTool[] = ['interceptor', 'trickle', 'link'];
+const capTools = (opt('tools')?.split(',') as CapTool[] | undefined) ?? CAP_TOOLS.filter((t) => t !== 'link' || args.includes('--link-peer'));
+if (!capTools.every((t) => CAP_TOOLS.includes(t))) throw new Error(`--tools=${opt('tools')}: a list of ${CAP_TOOLS.join(', ')}`);
 const directions = (opt('directions') ?? 'down,up').split(',') as Direction[];
 if (!directions.every((d) => d === 'down' || d === 'up')) throw new Error(`--directions=${opt('directions')}: down, up or both`);
 const allClients = (opt('clients') ?? [...TORRENT_CLIENTS, 'syncthing'].join(',')).split(',') as Client[];

@@ -156,8 +156,9 @@ static void end_flux_if_over(struct thread *t, void *arg)
  * trapping) only costs its lookups a fresh classification. */
 static bool cacheable_now(struct fdtab *f, int fd)
 {
-    if (f && fd >= 0 && fd < f->cap && !f->diverged && (f->flux_all || f->flux[fd]) && now_ns() - f->flux_probed >= 1000000u) {
-        f->flux_probed = now_ns();
+    uint64_t now;
+    if (f && fd >= 0 && fd < f->cap && !f->diverged && (f->flux_all || f->flux[fd]) && (now = now_ns()) - f->flux_probed >= 1000000u) {
+        f->flux_probed = now;
         struct flux_probe fp = { f, fd };
         for_each_thread(end_flux_if_over, &fp);
     }
