@@ -98,20 +98,9 @@ export class TransferMeter {
     }
   }
 
-  /** The rate between the moments `from` and `to` of `totalBytes` were counted (25–75 % by default). */
+  /** The steady rate over `from`–`to` of `totalBytes` (25–75 % by default): see steadyRateOf. */
   steadyRate(totalBytes: number, from = 0.25, to = 0.75): SteadyRate | null {
-    const a = crossing(this.samples, from * totalBytes);
-    const b = crossing(this.samples, to * totalBytes);
-    if (!a || !b || b.t <= a.t) return null;
-    const seconds = (b.t - a.t) / 1000;
-    const bytes = (to - from) * totalBytes;
-    return {
-      bytesPerSecond: bytes / seconds,
-      fromMs: a.t,
-      toMs: b.t,
-      overheadCpuSecondsPerMB: (b.overheadTicks - a.overheadTicks) / CLK_TCK / (bytes / 1e6),
-      othersCores: (b.othersTicks - a.othersTicks) / CLK_TCK / seconds,
-    };
+    return steadyRateOf(this.samples, totalBytes, from, to);
   }
 
   private async run(): Promise<void> {
@@ -205,6 +194,46 @@ function machineBusyTicks(): number {
 }
 
 /** The sample, interpolated linearly, at which `level` bytes were reached. */
+/** Fewer samples than this inside the window: the rate is taken from its two ends alone. */
+const MIN_FIT_SAMPLES = 5;
+
+/**
+ * The rate between the moments `from` and `to` of `totalBytes` were counted: the least-squares
+ * slope of the samples in between (with the two crossings), not the two ends alone. A client
+ * moves bytes in bursts (a call's worth, a 500-ms round) and `ss` takes 10–30 ms, so either end
+ * can be off by a burst; the fit weighs every 100-ms sample (qBittorrent seeding under
+ * `--up 2MB/s`, six 3-s windows: ends −2.45..+0.92 %, fit of the samples −1.51..+0.92 %). CPU figures are
+ * taken between the crossings.
+ */
+export function steadyRateOf(samples: readonly Sample[], totalBytes: number, from = 0.25, to = 0.75): SteadyRate | null {
+  const a = crossing(samples, from * totalBytes);
+  const b = crossing(samples, to * totalBytes);
+  if (!a || !b || b.t <= a.t) return null;
+  const seconds = (b.t - a.t) / 1000;
+  const bytes = (to - from) * totalBytes;
+  const inside = [a, ...samples.filter((s) => s.t > a.t && s.t < b.t), b];
+  return {
+    bytesPerSecond: inside.length >= MIN_FIT_SAMPLES ? slopePerSecond(inside) : bytes / seconds,
+    fromMs: a.t,
+    toMs: b.t,
+    overheadCpuSecondsPerMB: (b.overheadTicks - a.overheadTicks) / CLK_TCK / (bytes / 1e6),
+    othersCores: (b.othersTicks - a.othersTicks) / CLK_TCK / seconds,
+  };
+}
+
+function slopePerSecond(samples: readonly Sample[]): number {
+  const n = samples.length;
+  const meanT = samples.reduce((sum, s) => sum + s.t, 0) / n;
+  const meanBytes = samples.reduce((sum, s) => sum + s.bytes, 0) / n;
+  let cov = 0;
+  let varT = 0;
+  for (const s of samples) {
+    cov += (s.t - meanT) * (s.bytes - meanBytes);
+    varT += (s.t - meanT) ** 2;
+  }
+  return (cov / varT) * 1000;
+}
+
 function crossing(samples: readonly Sample[], level: number): Sample | null {
   for (let i = 1; i < samples.length; i++) {
     const a = samples[i - 1]!;
