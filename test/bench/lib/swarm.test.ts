@@ -188,7 +188,10 @@ for (const [how, signal] of [
     try {
       await until(() => out.includes('\n') || owner.exitCode !== null, 40_000, 'the owner to start its swarm');
       const { id, root, ports } = JSON.parse(out) as { id: string; root: string; ports: number[] };
-      assert.ok(markedPids(id).length >= 3 && namespacesNamed(`isw-${id}-`).length === 4, err);
+      // (waited for, not read once: a CI once saw too few right after the owner's line, and
+      // an instant read of /proc/<pid>/environ can miss a process in the middle of an exec)
+      const present = () => `${markedPids(id).length} marked processes, ${namespacesNamed(`isw-${id}-`).length} namespaces`;
+      await until(() => markedPids(id).length >= 3 && namespacesNamed(`isw-${id}-`).length === 4, 5_000).catch(() => assert.fail(`want ≥ 3 marked processes and 4 namespaces, found ${present()}; ${err}`));
       owner.kill(signal);
       await exited;
       await until(() => markedPids(id).length === 0 && !existsSync(root), 10_000, 'the swarm to be cleaned up');
