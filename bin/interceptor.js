@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // The `interceptor` command: runs the compiled CLI from dist/ (built by `npm run build`).
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/electron/engine/cli/main.js', import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
+const modules = new URL('../dist/electron/engine/cli/main.js', import.meta.url);
+const bundle = new URL('../dist/electron/engine/cli/main.bundle.mjs', import.meta.url);
+const mtime = (url) => statSync(fileURLToPath(url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+// The bundle (npm run build) starts 110 ms sooner; a tsc run after it rewrites main.js, and then
+// the bundle is stale: run the modules.
+const entry = mtime(bundle) >= mtime(modules) ? bundle : modules;
+if (!existsSync(fileURLToPath(modules))) {
   process.stderr.write('interceptor: the CLI is not built: run `npm run build` (or `npx tsc -p tsconfig.node.json`) first\n');
   process.exit(1);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds everything the product and the tests run: the native helper (make), the
-// engine/CLI/shell (tsc → dist/), the preload (esbuild → CommonJS, as sandboxed
+// engine/CLI/shell (tsc → dist/, and the CLI as one esbuild bundle), the preload (esbuild → CommonJS, as sandboxed
 // preloads require), and the dashboard (vite → dist/renderer).
 // Usage: node scripts/build.mjs [native|node|preload|renderer ...]
 import { spawnSync } from 'node:child_process';
@@ -42,7 +42,19 @@ if (want('native')) {
     run('native helper, sanitizer builds', 'make', ['-C', 'native', '--no-print-directory', 'sanitizers']);
   }
 }
-if (want('node')) run('engine, CLI and shell (tsc)', bin('tsc'), ['-p', 'tsconfig.node.json']);
+if (want('node')) {
+  run('engine, CLI and shell (tsc)', bin('tsc'), ['-p', 'tsconfig.node.json']);
+  // The `interceptor` command loads one file instead of ~160 modules: 40 ms instead of 150 ms
+  // before every `interceptor run` (bin/interceptor.js falls back to main.js when this is older).
+  // Beside main.js, so the engine's walks up from import.meta.url find the same package.
+  run('CLI bundle (esbuild)', bin('esbuild'), [
+    'dist/electron/engine/cli/main.js', '--bundle', '--platform=node', '--format=esm', '--target=node20',
+    '--external:better-sqlite3', '--external:node-pty',
+    // (CommonJS dependencies like ws require() node's built-ins)
+    "--banner:js=import { createRequire as interceptorCreateRequire } from 'node:module'; const require = interceptorCreateRequire(import.meta.url);",
+    '--outfile=dist/electron/engine/cli/main.bundle.mjs', '--log-level=warning',
+  ]);
+}
 if (want('preload') && existsSync(path.join(root, 'electron/preload/preload.ts'))) {
   mkdirSync(path.join(root, 'dist/electron/preload'), { recursive: true });
   run('preload (esbuild)', bin('esbuild'), [
