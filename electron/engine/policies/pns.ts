@@ -105,9 +105,9 @@ export class PnsPolicy implements Policy {
 
   level(id: ClientId): void {
     const e = this.get(id);
+    // level with the ready apps of its class, or (none ready at this instant: an app between
+    // two grants is not) with every present one, as an app that joins
     if (e.share > 0) {
-      // level with the ready apps, or (none ready at this instant: an app between two grants
-      // is not) with every present one, as an app that joins
       const min = this.joinDone(id);
       if (e.done < min) {
         e.done = min;
@@ -115,9 +115,8 @@ export class PnsPolicy implements Policy {
       }
       return;
     }
-    let min = Infinity;
-    for (const o of this.entries.values()) if (o !== e && o.ready && o.share <= 0) min = Math.min(min, o.received + o.lead);
-    if (Number.isFinite(min)) e.lead = Math.max(e.lead, min - e.received);
+    const min = this.leastOthers(id, false, (o) => o.received + o.lead);
+    if (min !== null) e.lead = Math.max(e.lead, min - e.received);
   }
 
   consumed(id: ClientId, amount: number): void {
@@ -179,15 +178,21 @@ export class PnsPolicy implements Policy {
 
   /** Done for an app that starts competing now: level with the least-advanced present app. */
   private joinDone(self: ClientId): number {
+    return this.leastOthers(self, true, (o) => o.done) ?? 0;
+  }
+
+  /** The least `value` of the other apps of a class (share > 0, or share 0) that are ready, else
+   *  of all of them; null if there are none. */
+  private leastOthers(self: ClientId, positive: boolean, value: (o: Entry) => number): number | null {
     let minReady = Infinity;
     let minAll = Infinity;
     for (const o of this.entries.values()) {
-      if (o.id === self || o.share <= 0) continue;
-      minAll = Math.min(minAll, o.done);
-      if (o.ready) minReady = Math.min(minReady, o.done);
+      if (o.id === self || o.share > 0 !== positive) continue;
+      minAll = Math.min(minAll, value(o));
+      if (o.ready) minReady = Math.min(minReady, value(o));
     }
     if (Number.isFinite(minReady)) return minReady;
-    return Number.isFinite(minAll) ? minAll : 0;
+    return Number.isFinite(minAll) ? minAll : null;
   }
 
   private get(id: ClientId): Entry {

@@ -131,6 +131,19 @@ test('apps of share 0 (they share what is spare): a ceiling bounds one, the othe
   assertNear(run(s, 3_000), new Map([['A', 1 / 3], ['B', 1 / 3], ['C', 1 / 3]]), 0.01);
 });
 
+test('apps of share 0: lifting a ceiling while no other app is ready still rejoins level', () => {
+  const zero = { A: 0, B: 0, C: 0 };
+  const s = sim(zero, { A: 0.1 });
+  run(s, 20_000);
+  s.buckets.set('A', null, s.now);
+  s.policy.blocked('B');
+  s.policy.blocked('C');
+  rejoin(s.policy, 'A');
+  s.policy.ready('B');
+  s.policy.ready('C');
+  assertNear(run(s, 3_000), new Map([['A', 1 / 3], ['B', 1 / 3], ['C', 1 / 3]]), 0.01);
+});
+
 test('stride scheduling with ceilings: the same bounds, and the same rejoin', () => {
   const s = sim(shares, { A: 0.2 }, 'stride');
   assertNear(run(s, 20_000), ceiledAllocation(1, new Map(Object.entries(shares)), new Map([['A', 0.2]])), 0.005);
