@@ -212,7 +212,7 @@ async function main(): Promise<void> {
   requireHelper();
   const started = new Date();
   say(`swarm benchmark ${started.toISOString()}: clients ${clients.join(', ')}; ${netns ? 'each peer in its own network namespace' : 'loopback'}`);
-  say(`rates in MB/s (10^6 B/s), steady = 25–75 % of the payload (window ≈ ${windowSeconds} s at the cap), from the kernel's TCP counters of the client under test`);
+  say(`rates in MB/s (10^6 B/s), steady = 25–75 % of the payload (window ≈ ${windowSeconds} s at the cap; least-squares slope of 100-ms samples), from the kernel's TCP counters of the client under test`);
   say('others = cores used by processes outside the swarm during the window (the machine has to be quiet for the figures to be the product\'s)');
   say('');
   say(`uncapped download of ${uncappedBytes / MB} MB from a native ${netns ? 'seeder (aria2c; rtorrent\'s: qBittorrent)' : 'aria2c seeder'}${linkMbit === null ? '' : ` through a ${linkMbit} Mbit/s access link`}: completion time (s)`);
