@@ -2,11 +2,11 @@
 // (npm run build makes both), the modules when a later tsc run left the bundle stale.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from '../engine/helpers.js';
+import { ROOT, ensureBuilt } from '../engine/helpers.js';
 
 /** A copy of the launcher beside a stand-in dist/ whose two entries say which one ran. */
 function fakeInstall(): { dir: string; modules: string; bundle: string; run: () => string } {
@@ -55,5 +55,20 @@ test('without the compiled modules it says how to build them', () => {
     assert.match(r.stderr, /the CLI is not built: run `npm run build`/);
   } finally {
     rmSync(f.dir, { recursive: true, force: true });
+  }
+});
+
+test("this checkout's build: the bundle is current and does what the modules do", async () => {
+  await ensureBuilt();
+  const cli = path.join(ROOT, 'dist/electron/engine/cli');
+  const modules = path.join(cli, 'main.js');
+  const bundle = path.join(cli, 'main.bundle.mjs');
+  assert.ok(statSync(bundle).mtimeMs >= statSync(modules).mtimeMs, 'the build left the bundle older than main.js: bin/interceptor.js would not use it');
+  const via = (entry: string, ...argv: string[]) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(entry)}); process.exitCode = await main(process.argv.slice(1));`, '--', ...argv], { encoding: 'utf8' });
+  for (const argv of [['--version'], ['run', '--help'], ['run', '--up', 'fast', '--', 'true']]) {
+    const [a, b] = [via(modules, ...argv), via(bundle, ...argv)];
+    assert.ok(a.stdout.includes('interceptor') || a.stderr.includes('interceptor'), `the CLI answered ${argv.join(' ')}: ${a.stdout}${a.stderr}`);
+    assert.deepEqual({ status: b.status, stdout: b.stdout, stderr: b.stderr }, { status: a.status, stdout: a.stdout, stderr: a.stderr }, argv.join(' '));
   }
 });

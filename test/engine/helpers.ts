@@ -70,7 +70,7 @@ export function requireHelper(): void {
 
 export const zeroShares = { cpu: 0, netUp: 0, netDown: 0, disk: 0, mem: 0 };
 
-/** The CLI runs from dist/: compile the node side when dist is missing or older than the sources. */
+/** The CLI runs from dist/: build the node side (tsc, then the CLI bundle) when dist is missing or older than the sources. */
 export async function ensureBuilt(): Promise<void> {
   const { readdirSync, statSync } = await import('node:fs');
   const { spawnSync } = await import('node:child_process');
@@ -85,7 +85,8 @@ export async function ensureBuilt(): Promise<void> {
     return m;
   };
   const src = Math.max(newest(path.join(ROOT, 'electron/common')), newest(path.join(ROOT, 'electron/engine')));
-  if (existsSync(out) && statSync(out).mtimeMs >= src) return;
-  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.node.json'], { cwd: ROOT, encoding: 'utf8' });
+  const bundle = path.join(ROOT, 'dist/electron/engine/cli/main.bundle.mjs');
+  if (existsSync(out) && statSync(out).mtimeMs >= src && existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(out).mtimeMs) return;
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), 'node'], { cwd: ROOT, encoding: 'utf8' });
   if (!existsSync(out)) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
 }
