@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `interceptor` command: runs the compiled CLI from dist/ (built by `npm run build`).
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const modules = new URL('../dist/electron/engine/cli/main.js', import.meta.url);
@@ -9,7 +9,7 @@ const mtime = (url) => statSync(fileURLToPath(url), { throwIfNoEntry: false })?.
 // The bundle (npm run build) starts an app ~105 ms sooner (bench/cli-start.ts); a tsc run after it rewrites main.js, and then
 // the bundle is stale: run the modules.
 const entry = mtime(bundle) >= mtime(modules) ? bundle : modules;
-if (!existsSync(fileURLToPath(modules))) {
+if (mtime(modules) < 0) {
   process.stderr.write('interceptor: the CLI is not built: run `npm run build` (or `npx tsc -p tsconfig.node.json`) first\n');
   process.exit(1);
 }

@@ -85,8 +85,9 @@ export async function ensureBuilt(): Promise<void> {
     return m;
   };
   const src = Math.max(newest(path.join(ROOT, 'electron/common')), newest(path.join(ROOT, 'electron/engine')));
-  const bundle = path.join(ROOT, 'dist/electron/engine/cli/main.bundle.mjs');
-  if (existsSync(out) && statSync(out).mtimeMs >= src && existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(out).mtimeMs) return;
+  const mtime = (file: string) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  const built = mtime(out);
+  if (built >= src && mtime(path.join(ROOT, 'dist/electron/engine/cli/main.bundle.mjs')) >= built) return;
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), 'node'], { cwd: ROOT, encoding: 'utf8' });
   if (!existsSync(out)) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
 }

@@ -193,7 +193,6 @@ function machineBusyTicks(): number {
   return v.reduce((x, y) => x + y, 0) - v[3]! - v[4]!;
 }
 
-/** The sample, interpolated linearly, at which `level` bytes were reached. */
 /** Fewer samples than this inside the window: the rate is taken from its two ends alone. */
 const MIN_FIT_SAMPLES = 5;
 
@@ -234,6 +233,7 @@ function slopePerSecond(samples: readonly Sample[]): number {
   return (cov / varT) * 1000;
 }
 
+/** The sample, interpolated linearly, at which `level` bytes were reached. */
 function crossing(samples: readonly Sample[], level: number): Sample | null {
   for (let i = 1; i < samples.length; i++) {
     const a = samples[i - 1]!;

@@ -88,16 +88,21 @@ test('lifting a ceiling: the app rejoins level with the others, it does not catc
   assertNear(run(s, 10_000), new Map(Object.entries(shares)), 0.003);
 });
 
-test('lifting a ceiling while no other app is ready (each between two grants): it still rejoins level', () => {
-  // (seen on real senders: the lifted app took 3.8 of 4 MB/s for seconds, the other 0.2)
-  const s = sim(shares, { A: 0.1 });
-  run(s, 20_000);
+/** Lifts A's ceiling and rejoins it while B and C are between two grants (not ready), then readies them. */
+function liftWhileOthersBetweenGrants(s: Sim): void {
   s.buckets.set('A', null, s.now);
   s.policy.blocked('B');
   s.policy.blocked('C');
   rejoin(s.policy, 'A');
   s.policy.ready('B');
   s.policy.ready('C');
+}
+
+test('lifting a ceiling while no other app is ready (each between two grants): it still rejoins level', () => {
+  // (seen on real senders: the lifted app took 3.8 of 4 MB/s for seconds, the other 0.2)
+  const s = sim(shares, { A: 0.1 });
+  run(s, 20_000);
+  liftWhileOthersBetweenGrants(s);
   assertNear(run(s, 2_000), new Map(Object.entries(shares)), 0.02);
 });
 
@@ -135,12 +140,7 @@ test('apps of share 0: lifting a ceiling while no other app is ready still rejoi
   const zero = { A: 0, B: 0, C: 0 };
   const s = sim(zero, { A: 0.1 });
   run(s, 20_000);
-  s.buckets.set('A', null, s.now);
-  s.policy.blocked('B');
-  s.policy.blocked('C');
-  rejoin(s.policy, 'A');
-  s.policy.ready('B');
-  s.policy.ready('C');
+  liftWhileOthersBetweenGrants(s);
   assertNear(run(s, 3_000), new Map([['A', 1 / 3], ['B', 1 / 3], ['C', 1 / 3]]), 0.01);
 });
 
