@@ -64,8 +64,9 @@ async function rest(port: number, p: string): Promise<unknown> {
   return res.json();
 }
 
-/** How many 1-second long-polls of syncthing's event API complete in `seconds`, and how long they took. */
-async function longPolls(port: number, seconds: number): Promise<{ count: number; meanS: number }> {
+/** How many 1-second long-polls of syncthing's event API time out in `seconds`, and how long they took
+ * (a poll that returns events early is not counted, so the count of a window varies by one). */
+async function longPolls(port: number, seconds: number): Promise<{ count: number; meanS: number; maxS: number }> {
   await until(async () => rest(port, '/rest/system/ping').then(() => true, () => false), 30_000, `syncthing on ${port}`);
   let since = 0;
   const first = (await rest(port, '/rest/events?since=0&timeout=1')) as { id: number }[];
@@ -78,7 +79,7 @@ async function longPolls(port: number, seconds: number): Promise<{ count: number
     if (events.length) since = events[events.length - 1]!.id;
     else took.push((performance.now() - t0) / 1000);
   }
-  return { count: took.length, meanS: took.reduce((a, b) => a + b, 0) / Math.max(1, took.length) };
+  return { count: took.length, meanS: took.reduce((a, b) => a + b, 0) / Math.max(1, took.length), maxS: Math.max(0, ...took) };
 }
 
 for (const mechanism of ['ptrace', 'cgroup'] as const) {
@@ -134,7 +135,8 @@ for (const mechanism of ['ptrace', 'cgroup'] as const) {
         assert.equal(eintrOf(output[id] ?? ''), 0, `${m} saw EINTR`);
       });
     });
-    rows.push(`syncthing 1 s long-polls: native ${nativePolls.count} (mean ${nativePolls.meanS.toFixed(3)} s), capped ${cappedPolls.count} (mean ${cappedPolls.meanS.toFixed(3)} s)`);
+    const polls = (p: { count: number; meanS: number; maxS: number }): string => `${p.count} (mean ${p.meanS.toFixed(3)} s, longest ${p.maxS.toFixed(3)} s)`;
+    rows.push(`syncthing 1 s long-polls: native ${polls(nativePolls)}, capped ${polls(cappedPolls)}`);
     console.log(`${mechanism}:\n${rows.join('\n')}`);
     for (const c of check) {
       try {
@@ -143,6 +145,8 @@ for (const mechanism of ['ptrace', 'cgroup'] as const) {
         throw new Error(`${(error as Error).message}\n${rows.join('\n')}`);
       }
     }
-    assert.ok(cappedPolls.count >= 0.9 * nativePolls.count && cappedPolls.meanS < 1.1, `syncthing's timers:\n${rows.join('\n')}`);
+    // Each timed-out poll must take its 1 s, not more; the counts may differ by the one poll an
+    // early event (syncthing's own start-up events) took out of a window.
+    assert.ok(cappedPolls.count >= nativePolls.count - 1 && cappedPolls.meanS < 1.1 && cappedPolls.maxS < 1.3, `syncthing's timers:\n${rows.join('\n')}`);
   });
 }
