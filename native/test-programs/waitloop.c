@@ -120,21 +120,36 @@ static int event_once(const char *mode)
 }
 
 /* wait4: every child is forked now (forking is CPU work, not waiting);
- * child i exits PERIOD_MS * (i + 1) after the start. */
+ * child i exits PERIOD_MS * (i + 1) after the loop's start, which is taken
+ * once all are forked (32 traced forks can take longer than two periods: a
+ * loop timed from before them would outlast its children and meet ECHILD).
+ * The children learn it through a pipe. */
+static double children_origin_ms;
+
 static int fork_children(double seconds)
 {
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
     long n = (long)(seconds * 1000 / (double)period_ms) + 2;
+    int p[2];
+    if (pipe(p) != 0) return -1;
     for (long i = 0; i < n; i++) {
         pid_t c = fork();
         if (c < 0) return -1;
         if (c > 0) continue;
+        close(p[1]);
+        struct timespec start;
+        if (read(p[0], &start, sizeof start) != (ssize_t)sizeof start) _exit(1);
         long ns = start.tv_nsec + (i + 1) * period_ms * 1000000L;
         struct timespec at = { start.tv_sec + ns / 1000000000L, ns % 1000000000L };
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR) {}
         _exit(0);
     }
+    close(p[0]);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    children_origin_ms = start.tv_sec * 1e3 + start.tv_nsec / 1e6;
+    for (long i = 0; i < n; i++)
+        if (write(p[1], &start, sizeof start) != (ssize_t)sizeof start) return -1;
+    close(p[1]);
     return 0;
 }
 
@@ -180,7 +195,8 @@ int main(int argc, char **argv)
     printf("ready\n");
 
     long ticks = 0, eintr = 0;
-    double start = now_ms(), end = start + seconds * 1e3, last = start, maxlate = 0;
+    /* (wait4: the children's time base) */
+    double start = children_origin_ms > 0 ? children_origin_ms : now_ms(), end = start + seconds * 1e3, last = start, maxlate = 0;
     while (now_ms() < end) {
         int r = event ? event_once(mode) : wait_once(mode);
         if (r == -2) { fprintf(stderr, "waitloop: unknown mode %s\n", mode); return 2; }
