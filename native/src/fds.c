@@ -58,7 +58,6 @@ void fdtab_put(struct fdtab *f)
     free(f->cls); free(f->flux); free(f->dups); free(f->meters); free(f);
 }
 
-#define FDCACHE_MAX 65536
 static bool fdtab_reserve(struct fdtab *f, int fd)
 {
     if (fd < f->cap) return true;

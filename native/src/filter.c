@@ -35,6 +35,10 @@ static const int sock_calls[] = { SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_rec
 /* the byte calls between two fds: always the ptrace path */
 static const int pipe_calls[] = { SYS_sendfile, SYS_splice, SYS_copy_file_range };
 static const int fdtab_calls[] = { SYS_close, SYS_dup2, SYS_dup3, SYS_close_range, SYS_unshare };
+/* ...of which these change one fd (the argument given), trapped only below
+ * FDCACHE_MAX: above, nothing is cached to keep exact */
+static const struct { int nr, arg; } fd_target_calls[] = { { SYS_close, 0 }, { SYS_dup2, 1 }, { SYS_dup3, 1 } };
+static const int fdtab_always_calls[] = { SYS_close_range, SYS_unshare };
 static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
 /* exec: the kernel's reads of the new image count in rchar: settle first */
 static const int exec_calls[] = { SYS_execve, SYS_execveat };
@@ -74,6 +78,17 @@ int install_filter(bool unotif)
         f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                               \
     }
 #define ADD(list, cat) ADD_RET(list, SECCOMP_RET_TRACE | (cat))
+    /* (the fd is an unsigned int to the kernel: its low 32 bits; a negative
+     * one is a huge number, let through to fail with EBADF as natively) */
+#define ADD_FD_TARGET(ret)                                                                            \
+    for (size_t i = 0; i < sizeof fd_target_calls / sizeof fd_target_calls[0]; i++) {                \
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)fd_target_calls[i].nr, 0, 4); \
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                               \
+                                              (unsigned)(offsetof(struct seccomp_data, args) + 8 * fd_target_calls[i].arg)); \
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, FDCACHE_MAX, 0, 1);          \
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);                    \
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                               \
+    }
     if (unotif) {
         ADD_RET(rw_calls, SECCOMP_RET_USER_NOTIF)
     } else {
@@ -87,13 +102,16 @@ int install_filter(bool unotif)
     ADD(pipe_calls, CAT_BYTES)
     if (unotif) {
         /* no exit needed: notify.c decides them from their arguments */
-        ADD_RET(fdtab_calls, SECCOMP_RET_USER_NOTIF)
+        ADD_RET(fdtab_always_calls, SECCOMP_RET_USER_NOTIF)
+        ADD_FD_TARGET(SECCOMP_RET_USER_NOTIF)
         ADD_RET(mem_calls, SECCOMP_RET_USER_NOTIF)
     } else {
-        ADD(fdtab_calls, CAT_FDTAB)
+        ADD(fdtab_always_calls, CAT_FDTAB)
+        ADD_FD_TARGET(SECCOMP_RET_TRACE | CAT_FDTAB)
         ADD(mem_calls, CAT_MEM)
     }
     ADD(exec_calls, CAT_EXEC)
+#undef ADD_FD_TARGET
 #undef ADD
 #undef ADD_RET
     f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);

@@ -20,6 +20,13 @@
 
 /* ---- fd classes: what a byte call on the fd is charged to ---- */
 enum fd_class { FD_UNKNOWN = 0, FD_NET = 1, FD_DISK = 2, FD_OTHER = 3 };
+/* fds below this number have their class cached (and sockets a kept duplicate
+ * and a meter); the filter traps close/dup2/dup3 only onto them. A program that
+ * closes every number up to a high RLIMIT_NOFILE (rtorrent's hook child: 20 000
+ * closes) then makes notifications for the first few thousand only; an fd
+ * above is classified afresh at each call (a few µs more, and rare: the
+ * default soft limit is 1024). */
+#define FDCACHE_MAX 4096
 /* flags kept with an fd's class (forgotten with it when the fd changes) */
 #define FD_CLASS_MASK 0x0f
 enum fd_flag {

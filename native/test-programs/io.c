@@ -23,7 +23,12 @@
  *                          calls never fail with EINTR natively); exit 0 iff none
  *   io fdreuse DIR HOST PORT  reuse fd numbers across close, dup2, dup3 and
  *                          exec (O_CLOEXEC) with files and sockets in turn:
- *                          netUp = 610, diskWrite = 900 exactly */
+ *                          netUp = 610, diskWrite = 900 exactly
+ *   io fdhigh DIR HOST PORT  the same above the helper's cache (fd 5000, whose
+ *                          close/dup2/dup3 are not trapped) and just below it
+ *                          (4095), then closes every number from 6000 to its
+ *                          hard RLIMIT_NOFILE (none open: all EBADF) and close(-1):
+ *                          netUp = 260, diskWrite = 450 exactly */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +39,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -274,6 +280,38 @@ static int do_fdreuse(const char *dir, const char *host, int port, const char *s
     return 1;
 }
 
+static int do_fdhigh(const char *dir, const char *host, int port)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) die("getrlimit");
+    rl.rlim_cur = rl.rlim_max;
+    if (rl.rlim_max < 6001 || setrlimit(RLIMIT_NOFILE, &rl) != 0) { fprintf(stderr, "io: RLIMIT_NOFILE's hard limit %ld is below 6001\n", (long)rl.rlim_max); return 15; }
+    int last = rl.rlim_max > 65536 ? 65536 : (int)rl.rlim_max;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fdhigh", dir);
+    int f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (f < 0) die("open");
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int s = connect_to(host, port, SOCK_STREAM, &ss, &sl), s2 = connect_to(host, port, SOCK_STREAM, &ss, &sl);
+    if (dup2(f, 5000) != 5000) die("dup2 5000");
+    wr(5000, 100);                                 /* disk 100 */
+    if (close(5000) != 0) die("close 5000");
+    if (dup2(s, 5000) != 5000) die("dup2 s 5000");
+    wr(5000, 200);                                 /* net 200 */
+    full(send(5000, buf, 20, 0), 20, "send");      /* net 20 */
+    if (dup3(f, 5000, 0) != 5000) die("dup3 5000"); /* (closes the socket's second name) */
+    wr(5000, 300);                                 /* disk 300 */
+    if (dup3(s2, 4095, 0) != 4095) die("dup3 4095");
+    wr(4095, 40);                                  /* net 40 */
+    if (dup2(f, 4095) != 4095) die("dup2 4095");
+    wr(4095, 50);                                  /* disk 50 */
+    for (int fd = 6000; fd < last; fd++)
+        if (close(fd) != -1 || errno != EBADF) { fprintf(stderr, "io: close(%d) did not fail with EBADF\n", fd); return 14; }
+    if (close(-1) != -1 || errno != EBADF) { fprintf(stderr, "io: close(-1) did not fail with EBADF\n"); return 14; }
+    return 0;
+}
+
 static int do_fdexec(const char *path)
 {
     int f = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -357,6 +395,7 @@ int main(int argc, char **argv)
     if (!strcmp(m, "sigcalls") && argc == 3) return do_sigcalls(atol(argv[2]));
     if (!strcmp(m, "fdreuse") && argc == 5) return do_fdreuse(argv[2], argv[3], atoi(argv[4]), argv[0]);
     if (!strcmp(m, "fdexec") && argc == 3) return do_fdexec(argv[2]);
+    if (!strcmp(m, "fdhigh") && argc == 5) return do_fdhigh(argv[2], argv[3], atoi(argv[4]));
     if (!strcmp(m, "uring")) {
         char params[120] = { 0 };
         long r = syscall(SYS_io_uring_setup, 4, params);

@@ -149,24 +149,33 @@ for (const host of ['127.0.0.1', '::1']) {
 
 // close/dup2/dup3/close_range are notifications answered CONTINUE (no exit seen: the fd stays
 // "in flux", never cached, until the thread's next trapped call) or, on the ptrace fallback,
-// ptrace stops with an exit.
+// ptrace stops with an exit. Above the helper's fd cache (FDCACHE_MAX, 4096) close/dup2/dup3 are
+// not trapped at all (a program closing every number up to a high RLIMIT_NOFILE makes no
+// notification for most): an fd there is classified afresh at every call, so its reuse is
+// charged exactly too, and the calls fail as natively.
+const FD_CASES = [
+  { mode: 'fdreuse', title: 'fd classification stays exact when fd numbers are reused across close, dup2, dup3 and exec', netUp: 610, diskWrite: 900 },
+  { mode: 'fdhigh', title: "fd numbers above the helper's cache: reuse is charged exactly and closes fail as natively", netUp: 260, diskWrite: 450 },
+] as const;
 for (const [label, env] of [['notifications', {}], ['ptrace fallback', { INTERCEPTOR_HELPER_NO_UNOTIF: '1' }]] as const) {
-  test(`fd classification stays exact when fd numbers are reused across close, dup2, dup3 and exec (${label})`, async () => {
-    requireBuilt();
-    const { dir, remove } = tmpDir();
-    const peer = await tcpPeer('127.0.0.1', 0);
-    const app = await startApp(bin('io'), ['fdreuse', dir, '127.0.0.1', String(peer.port)], { env });
-    try {
-      assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
-      const u = app.session.lastUsage!;
-      assert.equal(u.netUp, 610);
-      assert.equal(u.diskWrite, 900);
-    } finally {
-      await app.cleanup();
-      peer.close();
-      remove();
-    }
-  });
+  for (const { mode, title, netUp, diskWrite } of FD_CASES) {
+    test(`${title} (${label})`, async () => {
+      requireBuilt();
+      const { dir, remove } = tmpDir();
+      const peer = await tcpPeer('127.0.0.1', 0);
+      const app = await startApp(bin('io'), [mode, dir, '127.0.0.1', String(peer.port)], { env });
+      try {
+        assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+        const u = app.session.lastUsage!;
+        assert.equal(u.netUp, netUp);
+        assert.equal(u.diskWrite, diskWrite);
+      } finally {
+        await app.cleanup();
+        peer.close();
+        remove();
+      }
+    });
+  }
 }
 
 test('io_uring_setup fails with ENOSYS so io_uring cannot bypass interception', async () => {
