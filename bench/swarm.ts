@@ -1,7 +1,10 @@
 // Real P2P clients under Interceptor, side by side in one run, on the swarm test bed
 // (bench/lib/swarm.ts). Per client:
-//   - uncapped: completion time of a download natively and under `interceptor run`
-//     (ratio native/interceptor; the product targets >= 0.95x);
+//   - uncapped: completion time of a download natively, under `interceptor run` (ratio
+//     native/interceptor; the product targets >= 0.95x) and under a bare supervisor that
+//     traps the same calls as the helper's notifications and answers each at once, from
+//     another process (`sysbench wrap`): what interception itself costs this client on this
+//     machine before the helper does any work (ratio bare/interceptor);
 //   - capped: the steady rate (25–75 % of the payload, from the kernel's TCP
 //     counters) under --down and --up caps, with `interceptor run` and with `trickle`
 //     as the peer tool; error against the cap (the product targets ±2 %);
@@ -30,11 +33,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Swarm, downloadSeeder, TORRENT_CLIENTS, UPLOAD_LEECHER, type LinkSpec, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
 import { requireHelper } from './lib/helper-apps.js';
+import { buildSysbench, SYSBENCH } from './lib/sysbench.js';
 import { chartSvg, writeSvgAndPng, type Series } from './lib/svg.js';
 
 type Client = TorrentClient | 'syncthing';
-type Tool = 'native' | 'interceptor' | 'trickle' | 'link';
-type CapTool = Exclude<Tool, 'native'>;
+type Tool = 'native' | 'interceptor' | 'trickle' | 'link' | 'bare';
+type CapTool = Exclude<Tool, 'native' | 'bare'>;
 
 const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -135,6 +139,7 @@ const cpuMsPerMB = (r: SteadyRate | null) => (r ? (r.overheadCpuSecondsPerMB * 1
 
 function wrapFor(tool: Tool, direction: Direction, capMBs: number | null): string[] {
   if (tool === 'native' || tool === 'link') return [];
+  if (tool === 'bare') return [SYSBENCH, 'wrap'];
   const bytes = capMBs === null ? undefined : capMBs * MB;
   if (tool === 'trickle') return trickleWrap(direction === 'down' ? { downBytesPerSecond: bytes } : { upBytesPerSecond: bytes });
   const cap = capMBs === null ? undefined : `${capMBs}MB/s`;
@@ -149,17 +154,23 @@ const uncappedSlowest = Math.min(5 * MB, linkMbit === null ? Infinity : (0.25 * 
 async function uncapped(client: Client): Promise<void> {
   const run = (tool: Tool) => median(`${client} uncapped ${tool}`, (r) => r.completionMs, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes, uncappedSlowest, link));
   const native = await run('native');
+  const bare = await run('bare');
   const intercepted = await run('interceptor');
   const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(3)}x` : '-');
-  const [n, i] = [typeof native === 'string' ? null : native, typeof intercepted === 'string' ? null : intercepted];
+  const [n, b, i] = [native, bare, intercepted].map((r) => (typeof r === 'string' ? null : r));
+  const time = (r: RunResult | string, key: 'completionMs' | 'transferMs') => (typeof r === 'string' ? r : seconds(r[key]));
   const cells = [
-    typeof native === 'string' ? native : seconds(n?.completionMs),
-    typeof intercepted === 'string' ? intercepted : seconds(i?.completionMs),
+    time(native, 'completionMs'),
+    time(bare, 'completionMs'),
+    time(intercepted, 'completionMs'),
     ratio(n?.completionMs, i?.completionMs),
-    seconds(n?.transferMs),
-    seconds(i?.transferMs),
+    ratio(b?.completionMs, i?.completionMs),
+    time(native, 'transferMs'),
+    time(bare, 'transferMs'),
+    time(intercepted, 'transferMs'),
     ratio(n?.transferMs, i?.transferMs),
+    ratio(b?.transferMs, i?.transferMs),
     i ? cpuMsPerMB(i.rate) : '-',
   ];
   say(`${pad(client, 13)} ${cells.map((c) => c.padStart(12)).join(' ')}`);
@@ -210,14 +221,17 @@ function plot(dir: string): string {
 
 async function main(): Promise<void> {
   requireHelper();
+  buildSysbench();
   const started = new Date();
   say(`swarm benchmark ${started.toISOString()}: clients ${clients.join(', ')}; ${netns ? 'each peer in its own network namespace' : 'loopback'}`);
   say(`rates in MB/s (10^6 B/s), steady = 25–75 % of the payload (window ≈ ${windowSeconds} s at the cap; least-squares slope of 100-ms samples), from the kernel's TCP counters of the client under test`);
   say('others = cores used by processes outside the swarm during the window (the machine has to be quiet for the figures to be the product\'s)');
   say('');
   say(`uncapped download of ${uncappedBytes / MB} MB from a native ${netns ? 'seeder (aria2c; rtorrent\'s: qBittorrent)' : 'aria2c seeder'}${linkMbit === null ? '' : ` through a ${linkMbit} Mbit/s access link`}: completion time (s)`);
-  say('(completion: from the client\'s start, startup included; transfer: from its first payload byte)');
-  say(`${pad('client', 13)} ${['native s', 'intercepted s', 'ratio', 'transfer nat.', 'transfer int.', 'ratio', 'h+e ms/MB'].map((h) => h.padStart(12)).join(' ')}`);
+  say('(completion: from the client\'s start, startup included; transfer: from its first payload byte;');
+  say(' bare: under a supervisor that traps the same calls and answers each at once, from another process)');
+  const heads = ['native s', 'bare s', 'intercepted s', 'nat./int.', 'bare/int.', 'transfer nat.', 'transfer bare', 'transfer int.', 'nat./int.', 'bare/int.', 'h+e ms/MB'];
+  say(`${pad('client', 13)} ${heads.map((h) => h.padStart(12)).join(' ')}`);
   for (const c of clients) await uncapped(c);
   say('');
   say('capped: steady rate under `interceptor run --down/--up CAP` and under `trickle -s -d/-u CAP`');

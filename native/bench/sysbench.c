@@ -6,16 +6,25 @@
  *                                    tcpsend = send(1 B) on a connected non-blocking TCP socket
  *                                    close = close of an fd that is not open (EBADF;
  *                                            rtorrent closes ~20 000 such at start)
+ *                                    highclose = the same at fd 10 000+, above the
+ *                                            helper's fd cache: not trapped there
  *                                    mprotect = one page made RW again (malloc, Go's heap)
  *   sysbench unotif KIND N     the same calls answered by a bare seccomp
  *                              user-notification supervisor
  *   sysbench unotif-sync KIND N   the same with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
  *                              (Linux 6.6+: the supervisor runs on the caller's
  *                              CPU): the floor of any per-call interception
+ *   sysbench unotif-sync-proc KIND N   the same with the supervisor in another
+ *                              process, as the helper is: each round trip also
+ *                              switches address spaces (dear in some VMs)
+ *   sysbench wrap CMD ARGS...  exec any CMD under the bare sync supervisor
+ *                              in another process (the same calls trapped as
+ *                              the helper's notifications, each answered at once)
  *   sysbench under SUP CMD ARGS...  CMD (tcp or fcopy, as below) with every
  *                              read/write-family call of it (both processes of
  *                              tcp) answered by the bare supervisor SUP
- *                              (unotif or unotif-sync): the throughput bound
+ *                              (unotif, unotif-sync or unotif-sync-proc): the
+ *                              throughput bound
  *   sysbench ptrace STOPS KIND N  the same calls under a minimal ptrace tracer that
  *                              only resumes them: STOPS=1 (seccomp stop) or 2
  *                              (seccomp stop + syscall-exit stop, as needed to
@@ -125,6 +134,7 @@ static bool one_call(const char *kind, int fd)
     case 's': return sendto(fd, &c, 1, 0, NULL, 0) == 1;                   /* send */
     case 't': return send(fd, &c, 1, 0) == 1;                              /* tcpsend */
     case 'c': return close(fd + 1000) == -1 && errno == EBADF;             /* close */
+    case 'h': return close(fd + 10000) == -1 && errno == EBADF;            /* highclose */
     case 'm': return mprotect(page, 4096, PROT_READ | PROT_WRITE) == 0;    /* mprotect */
     case 'r': return recvfrom(fd, &c, 1, MSG_DONTWAIT, NULL, NULL) == -1 && errno == EAGAIN; /* recv */
     default: return pwrite(fd, &c, 1, 0) == 1;                             /* file */
@@ -169,16 +179,48 @@ static void *supervisor(void *arg)
     }
 }
 
+/* The supervisor in a child process, forked before the filter exists (so not
+ * under it); it dies with us. Every call the parent could hand the listener
+ * over with (sendmsg, write) is trapped once the filter is in, so the parent
+ * only stores the fd's number in a shared page and the child takes a copy of
+ * it (pidfd_getfd: needs ptrace rights over the parent, root here), then says
+ * so in the same page. */
+static volatile int *shared_listener;
+
+static void fork_supervisor(void)
+{
+    shared_listener = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared_listener == MAP_FAILED) { perror("mmap"); exit(1); }
+    shared_listener[0] = -1; /* [0]: the listener's number in the parent, [1]: the child holds a copy */
+    shared_listener[1] = 0;
+    pid_t parent = getpid(), p = fork();
+    if (p < 0) { perror("fork"); exit(1); }
+    if (p > 0) return;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(0);
+    int pidfd = (int)syscall(SYS_pidfd_open, parent, 0);
+    while (__atomic_load_n(shared_listener, __ATOMIC_ACQUIRE) < 0) usleep(100); /* setup only */
+    int l = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, *shared_listener, 0);
+    if (l < 0) { perror("sysbench: pidfd_getfd of the listener"); kill(parent, SIGKILL); _exit(1); }
+    listener = l;
+    __atomic_store_n(&shared_listener[1], 1, __ATOMIC_RELEASE);
+    supervisor(NULL);
+    _exit(0);
+}
+
 /* Puts this thread (and processes it forks) under a bare supervisor that
  * answers every read/write-family call with CONTINUE, as the helper's
  * notifier does. Filters bind the calling thread and threads created later:
- * the supervisor thread is created first, then this thread installs the
- * filter and hands the listener fd over. */
-static void supervise(int sync)
+ * the supervisor thread (or process, with in_child) is created first, then
+ * this thread installs the filter and hands the listener fd over. */
+static void supervise(int sync, bool in_child)
 {
+    /* the calls the helper's filter sends to its listener (native/src/filter.c) */
     static const int calls[] = { SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
-                                 SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2, SYS_sendto, SYS_recvfrom,
-                                 SYS_close, SYS_mprotect };
+                                 SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
+                                 SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg,
+                                 SYS_close, SYS_dup2, SYS_dup3, SYS_close_range, SYS_unshare,
+                                 SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
     enum { NC = sizeof calls / sizeof calls[0] };
     struct sock_filter f[NC + 3];
     int k = 0;
@@ -190,19 +232,26 @@ static void supervise(int sync)
     struct sock_fprog prog = { .len = (unsigned short)k, .filter = f };
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     pthread_t sup;
-    if (pthread_create(&sup, NULL, supervisor, NULL) != 0) exit(1);
+    if (in_child) fork_supervisor();
+    else if (pthread_create(&sup, NULL, supervisor, NULL) != 0) exit(1);
     int l = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
     if (l < 0) { perror("seccomp"); exit(1); }
     if (sync && ioctl(l, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) != 0) {
         perror("SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP");
         exit(1);
     }
-    __atomic_store_n(&listener, l, __ATOMIC_RELEASE);
+    if (in_child) {
+        __atomic_store_n(shared_listener, l, __ATOMIC_RELEASE);
+        /* (the listener is close-on-exec: the child must hold its copy first) */
+        while (!__atomic_load_n(&shared_listener[1], __ATOMIC_ACQUIRE)) usleep(100);
+    } else {
+        __atomic_store_n(&listener, l, __ATOMIC_RELEASE);
+    }
 }
 
-static void unotif(int sync, const char *kind, int n)
+static void unotif(int sync, bool in_child, const char *kind, int n)
 {
-    supervise(sync);
+    supervise(sync, in_child);
     latency(kind, n);
     fflush(stdout);
     _exit(0);
@@ -210,12 +259,23 @@ static void unotif(int sync, const char *kind, int n)
 
 static void under(const char *sup, int argc, char **argv)
 {
-    supervise(!strcmp(sup, "unotif-sync"));
+    supervise(strcmp(sup, "unotif") != 0, !strcmp(sup, "unotif-sync-proc"));
     if (argc >= 2 && !strcmp(argv[0], "tcp")) tcp(atoll(argv[1]));
     else if (argc >= 3 && !strcmp(argv[0], "fcopy")) fcopy(argv[1], argv[2]);
     else { fprintf(stderr, "usage: see source\n"); _exit(2); }
     fflush(stdout);
     _exit(0);
+}
+
+/* Any program under the bare supervisor (from another process, sync
+ * wake-up): what interception costs a real client before the helper does
+ * any work (bench/swarm.ts, tool "bare"). */
+static void wrap(char **cmd)
+{
+    supervise(1, true);
+    execvp(cmd[0], cmd);
+    fprintf(stderr, "sysbench wrap: %s: %s\n", cmd[0], strerror(errno));
+    _exit(127);
 }
 
 static void minimal_tracer(int stops, const char *kind, int n, char *self)
@@ -317,9 +377,11 @@ static void fcopy(const char *src, const char *dst)
 int main(int argc, char **argv)
 {
     if (argc >= 4 && !strcmp(argv[1], "lat")) latency(argv[2], atoi(argv[3]));
-    else if (argc >= 4 && !strcmp(argv[1], "unotif")) unotif(0, argv[2], atoi(argv[3]));
-    else if (argc >= 4 && !strcmp(argv[1], "unotif-sync")) unotif(1, argv[2], atoi(argv[3]));
+    else if (argc >= 4 && !strcmp(argv[1], "unotif")) unotif(0, false, argv[2], atoi(argv[3]));
+    else if (argc >= 4 && !strcmp(argv[1], "unotif-sync")) unotif(1, false, argv[2], atoi(argv[3]));
+    else if (argc >= 4 && !strcmp(argv[1], "unotif-sync-proc")) unotif(1, true, argv[2], atoi(argv[3]));
     else if (argc >= 4 && !strcmp(argv[1], "under")) under(argv[2], argc - 3, argv + 3);
+    else if (argc >= 3 && !strcmp(argv[1], "wrap")) wrap(argv + 2);
     else if (argc >= 5 && !strcmp(argv[1], "ptrace")) minimal_tracer(atoi(argv[2]), argv[3], atoi(argv[4]), argv[0]);
     else if (argc >= 3 && !strcmp(argv[1], "tcp")) tcp(atoll(argv[2]));
     else if (argc >= 4 && !strcmp(argv[1], "fcopy")) fcopy(argv[2], argv[3]);
