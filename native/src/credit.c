@@ -186,11 +186,13 @@ static uint64_t mmsg_done(pid_t pid, unsigned long vec, long n)
 static void add_side(struct call *c, struct proc *p, int fd, int cls, bool write)
 {
     if (cls == FD_NET) {
-        int sock;
+        struct sockdup sd;
         c->side[c->nsides].res = write ? R_NETUP : R_NETDOWN;
         c->side[c->nsides].counter = write ? C_NETUP : C_NETDOWN;
         c->side[c->nsides].fd = fd;
-        c->side[c->nsides].metered = socket_meter(p, fd, &sock) >= 0;
+        /* (a name above the cache: its meter is settled through a kept name) */
+        c->side[c->nsides].metered = socket_meter(p, fd, &sd) >= 0;
+        sockdup_put(&sd);
         c->nsides++;
     } else if (cls == FD_DISK) {
         c->side[c->nsides].res = R_DISK;

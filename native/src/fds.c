@@ -274,22 +274,23 @@ bool sockdup_get(struct proc *p, int fd, struct sockdup *d)
         }
         dups_kept++;
         d->cached = true;
+    } else if (d->stream) {
+        d->meter = meter_find(dup); /* (a name above the cache of a socket a cached name meters) */
     }
     return true;
 }
 
 /* The meter of the TCP socket the app's fd names (taking and keeping our
- * duplicate of it first if need be), and that duplicate in *sock; -1 if it
- * has none (not TCP, or no duplicate can be kept). Every name of a metered
- * socket must find its meter: a byte charged by a window or an exit stop
- * through another name would be charged twice. */
-int socket_meter(struct proc *p, int fd, int *sock)
+ * duplicate of it first if need be), and a duplicate in *d that the caller
+ * puts back (sockdup_put); -1 if it has none (not TCP, or no duplicate can be
+ * kept and no other name keeps a meter; *d is then put already). Every name
+ * of a metered socket must find its meter: a byte charged by a window or an
+ * exit stop through another name would be charged twice. */
+int socket_meter(struct proc *p, int fd, struct sockdup *d)
 {
-    struct sockdup d;
-    if (!H.sock_notif || !sockdup_get(p, fd, &d)) return -1;
-    if (!d.cached) { sockdup_put(&d); return -1; }
-    *sock = d.fd;
-    return d.meter;
+    if (!H.sock_notif || !sockdup_get(p, fd, d)) { *d = (struct sockdup){ .fd = -1, .meter = -1 }; return -1; }
+    if (d->meter < 0) sockdup_put(d);
+    return d->meter;
 }
 
 /* The kept duplicate of the app's fd, if there is one (none is taken). */

@@ -297,9 +297,10 @@ bool sockdup_get(struct proc *p, int fd, struct sockdup *d);
 void sockdup_put(struct sockdup *d);
 void fdtab_drop_dups(struct fdtab *f);
 bool sockdup_peek(struct proc *p, int fd, struct sockdup *d);
-int socket_meter(struct proc *p, int fd, int *sock);
+int socket_meter(struct proc *p, int fd, struct sockdup *d);
 /* socket meters (meters.c) */
 int meter_attach(int sock);
+int meter_find(int sock);
 void meter_settle(int m, int sock);
 void meter_moved(int m, bool written, uint64_t bytes);
 void meter_detach(int m, int sock);

@@ -103,6 +103,17 @@ int meter_attach(int sock)
     return free_slot;
 }
 
+/* The meter of sock's socket if another name of it keeps one, else -1 (no
+ * reference taken: for a duplicate that is not kept, of an fd above the cache). */
+int meter_find(int sock)
+{
+    struct stat st;
+    if (fstat(sock, &st) != 0) return -1;
+    for (int i = 0; i < nmeters; i++)
+        if (meters[i].ino == (uint64_t)st.st_ino) return i;
+    return -1;
+}
+
 void meter_settle(int m, int sock)
 {
     uint64_t now[2];

@@ -112,15 +112,18 @@ void notif_admit(struct thread *t)
  * path. False if the socket cannot have a meter (then a window counts it). */
 static bool metered_rw(struct thread *t, uint64_t id, const struct seccomp_data *d, int res, bool restarted)
 {
-    int sock, meter = socket_meter(t->proc, (int)d->args[0], &sock);
+    struct sockdup sd;
+    int meter = socket_meter(t->proc, (int)d->args[0], &sd);
     if (meter < 0) return false;
     if (t->win_class != FD_UNKNOWN) window_settle(t, WS_CLOSE);
     if (!is_credit(res)) {
         if (restarted) queue_remove(t);
-        meter_settle(meter, sock);
+        meter_settle(meter, sd.fd);
+        sockdup_put(&sd);
         notif_answer_continue(id);
         return true;
     }
+    sockdup_put(&sd); /* (sock_decide takes its own) */
     if (d->nr != SYS_read && d->nr != SYS_write) {
         if (restarted) queue_remove(t);
         handoff(t, id, true);

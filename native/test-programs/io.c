@@ -25,10 +25,11 @@
  *                          exec (O_CLOEXEC) with files and sockets in turn:
  *                          netUp = 610, diskWrite = 900 exactly
  *   io fdhigh DIR HOST PORT  the same above the helper's cache (fd 5000, whose
- *                          close/dup2/dup3 are not trapped) and just below it
+ *                          close/dup2/dup3 are not trapped; once as a second name
+ *                          of a socket the cached name meters) and just below it
  *                          (4095), then closes every number from 6000 to its
  *                          hard RLIMIT_NOFILE (none open: all EBADF) and close(-1):
- *                          netUp = 260, diskWrite = 450 exactly */
+ *                          netUp = 265, diskWrite = 450 exactly */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -297,6 +298,7 @@ static int do_fdhigh(const char *dir, const char *host, int port)
     if (dup2(f, 5000) != 5000) die("dup2 5000");
     wr(5000, 100);                                 /* disk 100 */
     if (close(5000) != 0) die("close 5000");
+    wr(s, 5);                                      /* net 5: the socket gets its meter */
     if (dup2(s, 5000) != 5000) die("dup2 s 5000");
     wr(5000, 200);                                 /* net 200 */
     full(send(5000, buf, 20, 0), 20, "send");      /* net 20 */
