@@ -65,12 +65,19 @@ async function rest(port: number, p: string): Promise<unknown> {
 }
 
 /** How many 1-second long-polls of syncthing's event API time out in `seconds`, and how long they took
- * (a poll that returns events early is not counted, so the count of a window varies by one). */
+ * (a poll that returns events early is not counted, so the count of a window varies by one). Taken once
+ * syncthing has started (its StartupComplete event): its start-up work, capped, would otherwise delay
+ * an answer by its CPU, not by its timer. */
 async function longPolls(port: number, seconds: number): Promise<{ count: number; meanS: number; maxS: number }> {
   await until(async () => rest(port, '/rest/system/ping').then(() => true, () => false), 30_000, `syncthing on ${port}`);
   let since = 0;
-  const first = (await rest(port, '/rest/events?since=0&timeout=1')) as { id: number }[];
-  if (first.length) since = first[first.length - 1]!.id;
+  let started = false;
+  await until(async () => {
+    const events = (await rest(port, `/rest/events?since=${since}&timeout=1`)) as { id: number; type: string }[];
+    if (events.length) since = events[events.length - 1]!.id;
+    started ||= events.some((e) => e.type === 'StartupComplete');
+    return started;
+  }, 30_000, `syncthing on ${port} to complete its start`);
   const end = Date.now() + seconds * 1000;
   const took: number[] = [];
   while (Date.now() < end) {
