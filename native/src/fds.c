@@ -359,9 +359,8 @@ void fdtab_op_done(struct thread *t)
 /* the fd a call changes: close's, or dup2/dup3's new one (close_range: all) */
 static int fdop_target(int nr, uint64_t a0, uint64_t a1)
 {
-    if (nr == SYS_close) return (int)a0;
-    if (nr == SYS_dup2 || nr == SYS_dup3) return (int)a1;
-    return -1;
+    int arg = fd_target_arg(nr);
+    return arg < 0 ? -1 : (int)(arg ? a1 : a0);
 }
 
 /* unshare(CLONE_FILES) and close_range(CLOSE_RANGE_UNSHARE) give the calling

@@ -34,11 +34,18 @@ bool rw_family(long nr) { return IN_LIST(rw_calls, nr); }
 static const int sock_calls[] = { SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg };
 /* the byte calls between two fds: always the ptrace path */
 static const int pipe_calls[] = { SYS_sendfile, SYS_splice, SYS_copy_file_range };
-static const int fdtab_calls[] = { SYS_close, SYS_dup2, SYS_dup3, SYS_close_range, SYS_unshare };
-/* ...of which these change one fd (the argument given), trapped only below
- * FDCACHE_MAX: above, nothing is cached to keep exact */
+/* The fd-table calls: these change one fd (the argument given), trapped only
+ * below FDCACHE_MAX (above, nothing is cached to keep exact), and these are
+ * always trapped. */
 static const struct { int nr, arg; } fd_target_calls[] = { { SYS_close, 0 }, { SYS_dup2, 1 }, { SYS_dup3, 1 } };
 static const int fdtab_always_calls[] = { SYS_close_range, SYS_unshare };
+
+int fd_target_arg(long nr)
+{
+    for (size_t i = 0; i < sizeof fd_target_calls / sizeof fd_target_calls[0]; i++)
+        if (fd_target_calls[i].nr == nr) return fd_target_calls[i].arg;
+    return -1;
+}
 static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
 /* exec: the kernel's reads of the new image count in rchar: settle first */
 static const int exec_calls[] = { SYS_execve, SYS_execveat };
@@ -48,7 +55,7 @@ static const int exec_calls[] = { SYS_execve, SYS_execveat };
 int category_of(long nr)
 {
     if (IN_LIST(rw_calls, nr) || IN_LIST(sock_calls, nr) || IN_LIST(pipe_calls, nr)) return CAT_BYTES;
-    if (IN_LIST(fdtab_calls, nr)) return CAT_FDTAB;
+    if (IN_LIST(fdtab_always_calls, nr) || fd_target_arg(nr) >= 0) return CAT_FDTAB;
     if (IN_LIST(mem_calls, nr)) return CAT_MEM;
     if (IN_LIST(exec_calls, nr)) return CAT_EXEC;
     return 0;

@@ -277,6 +277,8 @@ enum { CAT_BYTES = 1, CAT_FDTAB = 2, CAT_MEM = 3, CAT_EXEC = 4 };
 int install_filter(bool unotif);
 int category_of(long nr);
 bool rw_family(long nr);
+/* the argument of close/dup2/dup3 that names the fd they change; -1 for other calls */
+int fd_target_arg(long nr);
 
 /* fds.c: fd classes, the fd-table cache and the fd-table calls */
 struct fdtab *fdtab_new(void);

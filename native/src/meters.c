@@ -82,20 +82,26 @@ static bool app_bytes(int sock, struct meter *m, uint64_t *read, uint64_t *writt
     return true;
 }
 
+/* The meter of socket inode ino, or -1 (ino 0: a free slot). */
+static int meter_of(uint64_t ino)
+{
+    for (int i = 0; i < nmeters; i++)
+        if (meters[i].ino == ino) return i;
+    return -1;
+}
+
 int meter_attach(int sock)
 {
     struct stat st;
     uint64_t r, w;
     if (fstat(sock, &st) != 0 || !app_bytes(sock, NULL, &r, &w)) return -1; /* not TCP */
-    int free_slot = -1;
-    for (int i = 0; i < nmeters; i++) {
-        if (meters[i].ino == (uint64_t)st.st_ino) { meters[i].refs++; return i; }
-        if (!meters[i].ino && free_slot < 0) free_slot = i;
-    }
+    int m = meter_of((uint64_t)st.st_ino);
+    if (m >= 0) { meters[m].refs++; return m; }
+    int free_slot = meter_of(0);
     if (free_slot < 0) {
-        struct meter *m = realloc(meters, (size_t)(nmeters + 1) * sizeof *m);
-        if (!m) return -1;
-        meters = m;
+        struct meter *grown = realloc(meters, (size_t)(nmeters + 1) * sizeof *grown);
+        if (!grown) return -1;
+        meters = grown;
         free_slot = nmeters++;
     }
     /* what moved before is not ours to charge: it was charged by the call that moved it */
@@ -108,10 +114,7 @@ int meter_attach(int sock)
 int meter_find(int sock)
 {
     struct stat st;
-    if (fstat(sock, &st) != 0) return -1;
-    for (int i = 0; i < nmeters; i++)
-        if (meters[i].ino == (uint64_t)st.st_ino) return i;
-    return -1;
+    return fstat(sock, &st) == 0 ? meter_of((uint64_t)st.st_ino) : -1;
 }
 
 void meter_settle(int m, int sock)

@@ -153,7 +153,7 @@ for (const mechanism of ['ptrace', 'cgroup'] as const) {
       }
     }
     // Each timed-out poll must take its 1 s, not more; the counts may differ by the one poll an
-    // early event (syncthing's own start-up events) took out of a window.
+    // event took out of a window (a poll answered with events is not counted).
     assert.ok(cappedPolls.count >= nativePolls.count - 1 && cappedPolls.meanS < 1.1 && cappedPolls.maxS < 1.3, `syncthing's timers:\n${rows.join('\n')}`);
   });
 }
