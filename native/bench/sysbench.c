@@ -9,6 +9,8 @@
  *                                    highclose = the same at fd 10 000+, above the
  *                                            helper's fd cache: not trapped there
  *                                    mprotect = one page made RW again (malloc, Go's heap)
+ *                                    guard = one page made read-only (RELRO, guard
+ *                                            pages): not trapped by the helper
  *   sysbench unotif KIND N     the same calls answered by a bare seccomp
  *                              user-notification supervisor
  *   sysbench unotif-sync KIND N   the same with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
@@ -50,6 +52,8 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
+
+#include "../src/helper.h"
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -136,6 +140,7 @@ static bool one_call(const char *kind, int fd)
     case 'c': return close(fd + 1000) == -1 && errno == EBADF;             /* close */
     case 'h': return close(fd + 10000) == -1 && errno == EBADF;            /* highclose */
     case 'm': return mprotect(page, 4096, PROT_READ | PROT_WRITE) == 0;    /* mprotect */
+    case 'g': return mprotect(page, 4096, PROT_READ) == 0;                 /* guard */
     case 'r': return recvfrom(fd, &c, 1, MSG_DONTWAIT, NULL, NULL) == -1 && errno == EAGAIN; /* recv */
     default: return pwrite(fd, &c, 1, 0) == 1;                             /* file */
     }
@@ -169,7 +174,8 @@ static void *supervisor(void *arg)
     for (;;) {
         memset(req, 0, sz.seccomp_notif);
         if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
-            if (errno == EINTR) continue;
+            /* ENOENT: the caller was interrupted (a signal) before we read it */
+            if (errno == EINTR || errno == ENOENT) continue;
             return NULL;
         }
         memset(resp, 0, sz.seccomp_notif_resp);
@@ -215,21 +221,9 @@ static void fork_supervisor(void)
  * this thread installs the filter and hands the listener fd over. */
 static void supervise(int sync, bool in_child)
 {
-    /* the calls the helper's filter sends to its listener (native/src/filter.c) */
-    static const int calls[] = { SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_readv, SYS_writev,
-                                 SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2,
-                                 SYS_sendto, SYS_recvfrom, SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg,
-                                 SYS_close, SYS_dup2, SYS_dup3, SYS_close_range, SYS_unshare,
-                                 SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
-    enum { NC = sizeof calls / sizeof calls[0] };
-    struct sock_filter f[NC + 3];
-    int k = 0;
-    f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-    for (int i = 0; i < NC; i++) /* match: jump to the last instruction */
-        f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)calls[i], (unsigned char)(NC - i), 0), k++;
-    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
-    struct sock_fprog prog = { .len = (unsigned short)k, .filter = f };
+    /* the helper's own filter (native/src/filter.c), its ptrace-path calls let through */
+    struct sock_filter f[FILTER_MAX];
+    struct sock_fprog prog = { .len = (unsigned short)build_filter(f, true, true, false), .filter = f };
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     pthread_t sup;
     if (in_child) fork_supervisor();

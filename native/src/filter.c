@@ -6,6 +6,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -47,6 +48,14 @@ int fd_target_arg(long nr)
     return -1;
 }
 static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SYS_pkey_mprotect };
+/* Of these, the filter lets through the ones that cannot add to VmData, the
+ * figure the memory broker caps (memory.c: mem_denies returns false for them
+ * before looking at anything): an mmap that is not writable, or shared, or a
+ * stack (MAP_GROWSDOWN), and an mprotect that does not make pages writable.
+ * Shared libraries are mapped and sealed this way, and rtorrent maps each
+ * chunk of its files shared: none of it needs a round trip to the helper. */
+static const int mem_always_calls[] = { SYS_brk, SYS_mremap };
+static const int mem_prot_calls[] = { SYS_mprotect, SYS_pkey_mprotect }; /* prot: argument 2 */
 /* exec: the kernel's reads of the new image count in rchar: settle first */
 static const int exec_calls[] = { SYS_execve, SYS_execveat };
 
@@ -61,12 +70,14 @@ int category_of(long nr)
     return 0;
 }
 
-/* With unotif, the read/write family goes to the listener (SECCOMP_RET_USER_NOTIF,
- * the fast path, notify.c) and the filter is installed with a new listener.
- * Returns 0 or -1. */
-int install_filter(bool unotif)
+/* Writes the app's filter into f (FILTER_MAX instructions) and returns its
+ * length. With unotif, the read/write family goes to the listener
+ * (SECCOMP_RET_USER_NOTIF, the fast path, notify.c), with sock_notif the
+ * send/recv family too. traced=false makes every RET_TRACE an ALLOW: the
+ * filter of a bare supervisor that traps exactly what the helper's listener
+ * gets (native/bench/sysbench.c). */
+int build_filter(struct sock_filter *f, bool unotif, bool sock_notif, bool traced)
 {
-    struct sock_filter f[160];
     int n = 0;
     /* Architecture first: a foreign ABI's numbers mean other calls. */
     f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
@@ -84,14 +95,15 @@ int install_filter(bool unotif)
         f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)list[i], 0, 1);   \
         f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                               \
     }
-#define ADD(list, cat) ADD_RET(list, SECCOMP_RET_TRACE | (cat))
-    /* (the fd is an unsigned int to the kernel: its low 32 bits; a negative
-     * one is a huge number, let through to fail with EBADF as natively) */
+#define TRACE(cat) (traced ? SECCOMP_RET_TRACE | (cat) : SECCOMP_RET_ALLOW)
+#define ADD(list, cat) ADD_RET(list, TRACE(cat))
+    /* an argument's low 32 bits: an fd, prot or flags are ints to the kernel */
+#define LD_ARG_LOW(i) (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (unsigned)(offsetof(struct seccomp_data, args) + 8 * (i)))
+    /* (a negative fd is a huge number: let through to fail with EBADF as natively) */
 #define ADD_FD_TARGET(ret)                                                                            \
     for (size_t i = 0; i < sizeof fd_target_calls / sizeof fd_target_calls[0]; i++) {                \
         f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)fd_target_calls[i].nr, 0, 4); \
-        f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                               \
-                                              (unsigned)(offsetof(struct seccomp_data, args) + 8 * fd_target_calls[i].arg)); \
+        f[n++] = LD_ARG_LOW(fd_target_calls[i].arg);                                                  \
         f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, FDCACHE_MAX, 0, 1);          \
         f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);                    \
         f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                               \
@@ -101,30 +113,59 @@ int install_filter(bool unotif)
     } else {
         ADD(rw_calls, CAT_BYTES)
     }
-    if (unotif && H.sock_notif) {
+    if (unotif && sock_notif) {
         ADD_RET(sock_calls, SECCOMP_RET_USER_NOTIF)
     } else {
         ADD(sock_calls, CAT_BYTES)
     }
     ADD(pipe_calls, CAT_BYTES)
+#define ADD_MEM(ret)                                                                                  \
+    ADD_RET(mem_always_calls, (ret))                                                                  \
+    for (size_t i = 0; i < sizeof mem_prot_calls / sizeof mem_prot_calls[0]; i++) {                  \
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)mem_prot_calls[i], 0, 4); \
+        f[n++] = LD_ARG_LOW(2);                                                                       \
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_WRITE, 0, 1);          \
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                               \
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);                    \
+    }                                                                                                 \
+    /* mmap: writable (prot), and private and not a stack (flags; MAP_SHARED and \
+     * MAP_SHARED_VALIDATE both have bit 0) */                                                        \
+    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 6);                 \
+    f[n++] = LD_ARG_LOW(2);                                                                           \
+    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_WRITE, 0, 3);              \
+    f[n++] = LD_ARG_LOW(3);                                                                           \
+    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_SHARED | MAP_GROWSDOWN, 1, 0); \
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                                   \
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     if (unotif) {
         /* no exit needed: notify.c decides them from their arguments */
         ADD_RET(fdtab_always_calls, SECCOMP_RET_USER_NOTIF)
         ADD_FD_TARGET(SECCOMP_RET_USER_NOTIF)
-        ADD_RET(mem_calls, SECCOMP_RET_USER_NOTIF)
+        ADD_MEM(SECCOMP_RET_USER_NOTIF)
     } else {
         ADD(fdtab_always_calls, CAT_FDTAB)
-        ADD_FD_TARGET(SECCOMP_RET_TRACE | CAT_FDTAB)
-        ADD(mem_calls, CAT_MEM)
+        ADD_FD_TARGET(TRACE(CAT_FDTAB))
+        ADD_MEM(TRACE(CAT_MEM))
     }
     ADD(exec_calls, CAT_EXEC)
+#undef ADD_MEM
+#undef LD_ARG_LOW
 #undef ADD_FD_TARGET
 #undef ADD
+#undef TRACE
 #undef ADD_RET
     f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-    struct sock_fprog prog = { .len = (unsigned short)n, .filter = f };
+    return n;
+}
+
+/* Installs the app's filter (build_filter), with a new listener if unotif.
+ * Returns 0 or -1. */
+int install_filter(bool unotif, bool sock_notif)
+{
+    struct sock_filter f[FILTER_MAX];
+    struct sock_fprog prog = { .len = (unsigned short)build_filter(f, unotif, sock_notif, true), .filter = f };
     /* killable once received: sockets.c answers with data it took off a socket */
-    unsigned long flags = unotif ? SECCOMP_FILTER_FLAG_NEW_LISTENER | (H.sock_notif ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0) : 0;
+    unsigned long flags = unotif ? SECCOMP_FILTER_FLAG_NEW_LISTENER | (sock_notif ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0) : 0;
     /* SPEC_ALLOW: where the kernel forces speculation mitigations on every
      * seccomp task (spec_store_bypass_disable=seccomp, spectre_v2_user=seccomp:
      * the default before 5.16) the app would run with SSBD and an IBPB on each

@@ -274,7 +274,10 @@ int signum_from_name(const char *name);
 /* filter.c: the seccomp filter. Its RET_TRACE data says which handler a stop
  * belongs to (category_of derives it from the call number). */
 enum { CAT_BYTES = 1, CAT_FDTAB = 2, CAT_MEM = 3, CAT_EXEC = 4 };
-int install_filter(bool unotif);
+enum { FILTER_MAX = 160 };
+struct sock_filter;
+int build_filter(struct sock_filter *f, bool unotif, bool sock_notif, bool traced);
+int install_filter(bool unotif, bool sock_notif);
 int category_of(long nr);
 bool rw_family(long nr);
 /* the argument of close/dup2/dup3 that names the fd they change; -1 for other calls */

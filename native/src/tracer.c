@@ -216,8 +216,8 @@ pid_t tracer_create(char **argv)
             sched_setscheduler(0, SCHED_RR, &sp);
         }
         /* a listener may be refused (e.g. one already exists above us): ptrace path */
-        bool notif = try_notif && install_filter(true) == 0;
-        if (!notif && install_filter(false) != 0) {
+        bool notif = try_notif && install_filter(true, H.sock_notif) == 0;
+        if (!notif && install_filter(false, false) != 0) {
             perror("interceptor-helper: seccomp filter");
             _exit(126);
         }

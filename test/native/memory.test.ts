@@ -3,7 +3,10 @@
 // count only once made writable.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { bin, cleanupAll, requireBuilt, startApp, waitFor } from './harness.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bin, cleanupAll, requireBuilt, sleep, startApp, waitFor } from './harness.js';
 
 after(cleanupAll);
 
@@ -70,3 +73,39 @@ test('memBytes reports the committed private writable memory of the tree', async
     await app.cleanup();
   }
 });
+
+// The filter lets through what cannot add to VmData (shared libraries are mapped this way, rtorrent
+// maps its chunks shared): such calls must not wait for the helper at all. Shown with the helper
+// stopped: the app's calls finish (it says so through a shared mapping, with no trapped call);
+// with one private writable mmap among them the app waits until the helper runs again.
+for (const [label, env] of PATHS) for (const grow of [false, true]) {
+  test(`${grow ? 'a private writable mmap waits for the helper' : 'read-only, shared and stack mmaps and mprotects that make nothing writable pass the filter'} (${label})`, async () => {
+    requireBuilt();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'interceptor-unmetered-'));
+    const mark = path.join(dir, 'mark');
+    writeFileSync(mark, Buffer.alloc(4096));
+    const app = await startApp(bin('memhog'), ['unmetered', mark, ...(grow ? ['grow'] : [])], { env });
+    try {
+      await waitFor('ready', () => app.stdout().includes('ready'));
+      process.kill(app.helper.pid!, 'SIGSTOP');
+      const said = () => readFileSync(mark).subarray(1, 5).toString();
+      try {
+        writeFileSync(mark, 'g', { flag: 'r+' });
+        if (grow) {
+          await sleep(1000);
+          assert.equal(said(), '\0\0\0\0', 'the private writable mmap did not wait for the stopped helper');
+        } else {
+          await waitFor('the calls done while the helper is stopped', () => said() !== '\0\0\0\0', 5000);
+          assert.equal(said(), 'done');
+        }
+      } finally {
+        process.kill(app.helper.pid!, 'SIGCONT');
+      }
+      assert.deepEqual(await app.exited, { code: 0, signal: null });
+      assert.equal(said(), 'done');
+    } finally {
+      await app.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
