@@ -30,6 +30,11 @@ export class Listeners<A extends { [E in keyof A]: unknown[] }> {
     if (list?.includes(listener)) this.byEvent.set(event, list.filter((l) => l !== listener));
   }
 
+  /** Whether anyone listens to `event` (an event that is dear to build can be skipped). */
+  has(event: keyof A): boolean {
+    return (this.byEvent.get(event)?.length ?? 0) > 0;
+  }
+
   emit<E extends keyof A>(event: E, ...args: A[E]): void {
     const list = this.byEvent.get(event) as ReadonlyArray<(...a: A[E]) => void> | undefined;
     if (!list) return;

@@ -79,7 +79,8 @@ export class EngineContext {
     this.statePending = true;
     queueMicrotask(() => {
       this.statePending = false;
-      this.events.emit('state', source());
+      // (built only for a listener: `interceptor run` has none until its app is added)
+      if (this.events.has('state')) this.events.emit('state', source());
     });
   }
 }

@@ -15,11 +15,16 @@ test('listeners: delivered in order, may unsubscribe while an event is delivered
     offB();
   });
   events.on('pair', (a, b) => heard.push(`${a}${b}`));
+  assert.ok(events.has('ping') && events.has('pair'));
   events.emit('ping', 1);
   events.emit('ping', 2);
   events.emit('pair', 'x', 3);
   assert.deepEqual(heard, ['b1', 'a1', 'a2', 'x3']);
   assert.equal(events.size, 2);
+  const offPair = events.on('pair', () => undefined);
+  offPair();
+  assert.ok(events.has('pair'), 'one pair listener is left');
+  assert.ok(!new Listeners<{ ping: [] }>().has('ping'));
 
   const throwing = new Listeners<{ ping: [] }>();
   throwing.on('ping', () => {
