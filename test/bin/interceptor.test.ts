@@ -2,7 +2,7 @@
 // (npm run build makes both), the modules when a later tsc run left the bundle stale.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -70,5 +70,29 @@ test("this checkout's build: the bundle is current and does what the modules do"
     const [a, b] = [via(modules, ...argv), via(bundle, ...argv)];
     assert.ok(a.stdout.includes('interceptor') || a.stderr.includes('interceptor'), `the CLI answered ${argv.join(' ')}: ${a.stdout}${a.stderr}`);
     assert.deepEqual({ status: b.status, stdout: b.stdout, stderr: b.stderr }, { status: a.status, stdout: a.stdout, stderr: a.stderr }, argv.join(' '));
+  }
+});
+
+test("the bundle is split by command: `interceptor run` loads neither the WebSocket client nor the server", async () => {
+  await ensureBuilt();
+  const cli = path.join(ROOT, 'dist/electron/engine/cli');
+  const source = (file: string) => readFileSync(path.join(cli, file), 'utf8');
+  /** The files a module loads before it runs: its static imports, transitively. */
+  const staticClosure = (entry: string, seen = new Set<string>()): Set<string> => {
+    if (seen.has(entry)) return seen;
+    seen.add(entry);
+    for (const m of source(entry).matchAll(/^(?:import|export)\b[^;]*?\bfrom "\.\/([^"]+\.mjs)";/gms)) staticClosure(m[1]!, seen);
+    return seen;
+  };
+  const runChunk = /import\("\.\/(run\.bundle-\w+\.mjs)"\)/.exec(source('main.bundle.mjs'))?.[1];
+  assert.ok(runChunk, 'main.bundle.mjs imports the run command on demand');
+  const loaded = staticClosure(runChunk, staticClosure('main.bundle.mjs'));
+  const everything = readdirSync(cli).filter((f) => f.endsWith('.mjs'));
+  assert.ok(loaded.size < everything.length, `run loads ${loaded.size} of ${everything.length} files`);
+  for (const file of loaded) {
+    const text = source(file);
+    assert.ok(!text.includes('node_modules/ws/'), `${file}, loaded by run, holds the WebSocket library`);
+    assert.ok(!text.includes('engine/server/server.js'), `${file}, loaded by run, holds the dashboard's server`);
+    assert.ok(!/[^\x00-\x7f]/.test(text), `${file} is not ASCII: node would decode it as UTF-16`);
   }
 });

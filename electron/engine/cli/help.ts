@@ -1,10 +1,28 @@
 // The help of every command: `interceptor --help`, `interceptor CMD --help`, `interceptor help CMD`.
 import { EVENT_KINDS } from '../../common/model.js';
 import { CEILING_HELP } from './ceilings.js';
-import { QUOTAS_HELP } from './quotas.js';
-import { CONNECT_HELP } from './remote.js';
 
 const EVENT_KINDS_TEXT = EVENT_KINDS.join(', ');
+
+// (here, not beside their commands: the help is loaded with every command, and the commands
+// that talk to a server load a WebSocket client)
+export const CONNECT_HELP = `Connection (default: the server of this user, found in its state dir):
+  --url URL            http://HOST:PORT of the server
+  --token-file FILE    file holding the token (or set INTERCEPTOR_TOKEN)
+  --state-dir DIR      state dir of the server (default $XDG_STATE_HOME/interceptor)`;
+
+export const QUOTAS_HELP = `Usage: interceptor quotas [list] [--json]
+       interceptor quotas add [--app ID] --day SIZE|--month SIZE --up|--down|--both --pause|--slow RATE
+       interceptor quotas rm N
+       interceptor quotas reset-day DAY
+
+Transfer quotas: the total an app (--app) or all apps together may move in a day or a month,
+up, down or both. When one is reached the app (or every app) is paused, or slowed to RATE
+each way, until the period ends; each is an event and a notification. Months start on the
+reset day (1-28, local midnight; changing it starts a new month). \`rm\` takes the number
+\`list\` shows. Sizes: 500MB, 20GB, 1TiB; rates: 100kB/s, 1Mbit/s.
+${CONNECT_HELP}
+`;
 
 const RATES = 'Rates: 500kB/s, 2MB/s, 100Mbit/s (or 100Mbit, 20Mbps); sizes: 512MB, 2GiB; CPU: percent of the whole machine.';
 

@@ -6,20 +6,6 @@ import { UnitError } from '../adopt/exec-line.js';
 import { packageVersion } from '../paths.js';
 import { EXIT_USAGE, UsageError, parseCommandLine, type OptionSpec, type Parsed } from './args.js';
 import { HELP, USAGE } from './help.js';
-import { EVENTS_OPTIONS, HISTORY_OPTIONS, events, history } from './history.js';
-import { OPEN_OPTIONS, open } from './open.js';
-import { ADOPT_OPTIONS, RELEASE_OPTIONS, adopt, execAdoptedCommand, release } from './adopt.js';
-import { APPLY_OPTIONS, EXPORT_OPTIONS, apply, exportPolicy } from './policy.js';
-import { CONNECT_OPTIONS, apps, caps, pause, profile, resume, status } from './remote.js';
-import { quotas } from './quotas.js';
-import { run } from './run.js';
-import { schedule } from './schedule.js';
-import { SERVE_OPTIONS, serve } from './serve.js';
-import { service } from './service.js';
-
-export { EXIT_USAGE, parseDuration } from './args.js';
-export { formatStatus } from './format.js';
-export { parseRunArgs, systemRootsFromEnv, type RunCaps } from './run.js';
 
 const helpFor = (key: string) => (): number => {
   process.stdout.write(HELP[key] ?? USAGE);
@@ -27,44 +13,54 @@ const helpFor = (key: string) => (): number => {
 };
 const verbHelp = (command: string) => (verb?: string): number => helpFor(verb && HELP[`${command} ${verb}`] ? `${command} ${verb}` : command)();
 
+interface SimpleCommand {
+  spec: OptionSpec;
+  positionals?: number;
+  run: (p: Parsed) => Promise<number>;
+}
+
+// Each command's module is loaded when that command runs (the CLI bundle splits along these
+// imports): `interceptor run` does not load the dashboard's server, the WebSocket client or
+// the history's database before its app starts.
+
 /** Commands whose options are all flags: parse, then help or run. */
-const simple: Record<string, { spec: OptionSpec; positionals?: number; run: (p: Parsed) => Promise<number> }> = {
-  serve: { spec: SERVE_OPTIONS, run: serve },
-  open: { spec: OPEN_OPTIONS, run: open },
-  status: { spec: { ...CONNECT_OPTIONS, json: { type: 'boolean' } }, run: status },
-  pause: { spec: { ...CONNECT_OPTIONS, for: { type: 'string' } }, run: pause },
-  resume: { spec: CONNECT_OPTIONS, run: resume },
-  apply: { spec: APPLY_OPTIONS, run: apply },
-  export: { spec: EXPORT_OPTIONS, run: exportPolicy },
-  adopt: { spec: ADOPT_OPTIONS, positionals: 1, run: adopt },
-  release: { spec: RELEASE_OPTIONS, positionals: 1, run: release },
-  history: { spec: HISTORY_OPTIONS, run: history },
-  events: { spec: EVENTS_OPTIONS, run: events },
+const simple: Record<string, () => Promise<SimpleCommand>> = {
+  serve: () => import('./serve.js').then((m) => ({ spec: m.SERVE_OPTIONS, run: m.serve })),
+  open: () => import('./open.js').then((m) => ({ spec: m.OPEN_OPTIONS, run: m.open })),
+  status: () => import('./remote.js').then((m) => ({ spec: { ...m.CONNECT_OPTIONS, json: { type: 'boolean' } }, run: m.status })),
+  pause: () => import('./remote.js').then((m) => ({ spec: { ...m.CONNECT_OPTIONS, for: { type: 'string' } }, run: m.pause })),
+  resume: () => import('./remote.js').then((m) => ({ spec: m.CONNECT_OPTIONS, run: m.resume })),
+  apply: () => import('./policy.js').then((m) => ({ spec: m.APPLY_OPTIONS, run: m.apply })),
+  export: () => import('./policy.js').then((m) => ({ spec: m.EXPORT_OPTIONS, run: m.exportPolicy })),
+  adopt: () => import('./adopt.js').then((m) => ({ spec: m.ADOPT_OPTIONS, positionals: 1, run: m.adopt })),
+  release: () => import('./adopt.js').then((m) => ({ spec: m.RELEASE_OPTIONS, positionals: 1, run: m.release })),
+  history: () => import('./history.js').then((m) => ({ spec: m.HISTORY_OPTIONS, run: m.history })),
+  events: () => import('./history.js').then((m) => ({ spec: m.EVENTS_OPTIONS, run: m.events })),
 };
 
 async function dispatch(command: string | undefined, rest: string[]): Promise<number> {
-  if (command !== undefined && command in simple) {
-    const c = simple[command]!;
+  if (command !== undefined && Object.hasOwn(simple, command)) {
+    const c = await simple[command]!();
     const p = parseCommandLine(rest, c.spec, { positionals: c.positionals ?? 0 });
     return p.help ? helpFor(command)() : c.run(p);
   }
   switch (command) {
     case 'run':
-      return run(rest, helpFor('run'));
+      return (await import('./run.js')).run(rest, helpFor('run'));
     case 'apps':
-      return apps(rest, verbHelp('apps'));
+      return (await import('./remote.js')).apps(rest, verbHelp('apps'));
     case 'caps':
-      return caps(rest, verbHelp('caps'));
+      return (await import('./remote.js')).caps(rest, verbHelp('caps'));
     case 'profile':
-      return profile(rest, verbHelp('profile'));
+      return (await import('./remote.js')).profile(rest, verbHelp('profile'));
     case 'quotas':
-      return quotas(rest, helpFor('quotas'));
+      return (await import('./quotas.js')).quotas(rest, helpFor('quotas'));
     case 'service':
-      return service(rest, verbHelp('service'));
+      return (await import('./service.js')).service(rest, verbHelp('service'));
     case 'exec-adopted':
-      return execAdoptedCommand(rest, helpFor('exec-adopted'));
+      return (await import('./adopt.js')).execAdoptedCommand(rest, helpFor('exec-adopted'));
     case 'schedule':
-      return schedule(rest, verbHelp('schedule'));
+      return (await import('./schedule.js')).schedule(rest, verbHelp('schedule'));
     case '-V':
     case '--version':
     case 'version':

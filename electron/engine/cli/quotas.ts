@@ -3,7 +3,7 @@
 import { quotaName, type QuotaRule, type QuotaView } from '../../common/quotas.js';
 import { formatBytes, formatRate, parseBytes, parseRate } from '../../common/resources.js';
 import { UsageError, parseCommandLine, str, type OptionSpec } from './args.js';
-import { CONNECT_HELP, CONNECT_OPTIONS, out, withRemote } from './remote.js';
+import { CONNECT_OPTIONS, out, withRemote } from './remote.js';
 
 export const QUOTA_VERBS = ['list', 'add', 'rm', 'reset-day'] as const;
 const ADD_OPTIONS: OptionSpec = {
@@ -16,19 +16,6 @@ const ADD_OPTIONS: OptionSpec = {
   pause: { type: 'boolean' },
   slow: { type: 'string' },
 };
-
-export const QUOTAS_HELP = `Usage: interceptor quotas [list] [--json]
-       interceptor quotas add [--app ID] --day SIZE|--month SIZE --up|--down|--both --pause|--slow RATE
-       interceptor quotas rm N
-       interceptor quotas reset-day DAY
-
-Transfer quotas: the total an app (--app) or all apps together may move in a day or a month,
-up, down or both. When one is reached the app (or every app) is paused, or slowed to RATE
-each way, until the period ends; each is an event and a notification. Months start on the
-reset day (1-28, local midnight; changing it starts a new month). \`rm\` takes the number
-\`list\` shows. Sizes: 500MB, 20GB, 1TiB; rates: 100kB/s, 1Mbit/s.
-${CONNECT_HELP}
-`;
 
 export function formatQuotas(view: QuotaView): string {
   if (view.rules.length === 0) return `No quotas. Months start on day ${view.resetDay}.\n`;

@@ -14,11 +14,6 @@ import { UsageError, parseCommandLine, parseDuration, str, type OptionSpec, type
 import { formatAppsTable, formatLimits, formatPower, formatProfile, formatStatus } from './format.js';
 
 export const CONNECT_OPTIONS: OptionSpec = { url: { type: 'string' }, 'token-file': { type: 'string' }, 'state-dir': { type: 'string' }, token: { type: 'string' } };
-export const CONNECT_HELP = `Connection (default: the server of this user, found in its state dir):
-  --url URL            http://HOST:PORT of the server
-  --token-file FILE    file holding the token (or set INTERCEPTOR_TOKEN)
-  --state-dir DIR      state dir of the server (default $XDG_STATE_HOME/interceptor)`;
-
 export const out = (text: string): void => void process.stdout.write(text);
 
 /** Connects as the options say; the caller closes. */
