@@ -62,7 +62,8 @@ if (want('node')) {
   for (const out of readdirSync(CLI_DIR).filter((f) => f.endsWith('.mjs'))) {
     const file = path.join(CLI_DIR, out);
     const text = readFileSync(file, 'utf8');
-    if (/[^\x00-\x7f]/.test(text)) writeFileSync(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+    const escape = (c) => [...Array(c.length).keys()].map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+    if (/\P{ASCII}/u.test(text)) writeFileSync(file, text.replace(/\P{ASCII}/gu, escape));
   }
 }
 if (want('preload') && existsSync(path.join(root, 'electron/preload/preload.ts'))) {

@@ -93,6 +93,6 @@ test("the bundle is split by command: `interceptor run` loads neither the WebSoc
     const text = source(file);
     assert.ok(!text.includes('node_modules/ws/'), `${file}, loaded by run, holds the WebSocket library`);
     assert.ok(!text.includes('engine/server/server.js'), `${file}, loaded by run, holds the dashboard's server`);
-    assert.ok(!/[^\x00-\x7f]/.test(text), `${file} is not ASCII: node would decode it as UTF-16`);
+    assert.ok(!/\P{ASCII}/u.test(text), `${file} is not ASCII: node would decode it as UTF-16`);
   }
 });
