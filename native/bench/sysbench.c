@@ -52,8 +52,6 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
-
-#include "../src/helper.h"
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -61,6 +59,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../src/helper.h" /* build_filter: the helper's own filter */
 
 #include "../src/seccomp_compat.h"
 

@@ -93,7 +93,10 @@ static const char *callname(long nr)
 
 /* Whether process p's call nr with arguments a (brk: addr; mmap: addr, len,
  * prot, flags; mremap: addr, old_len, new_len; mprotect: addr, len, prot)
- * would take the tree past the ceiling; a denial is reported to the engine. */
+ * would take the tree past the ceiling; a denial is reported to the engine.
+ * The filter (filter.c, ADD_MEM) lets through the mmap and mprotect calls
+ * this returns false for at once; the two tests are the same rule and must
+ * change together (test/native/memory.test.ts checks the filter's side). */
 static bool mem_denies(struct proc *p, long nr, const uint64_t *a)
 {
     if (!H.mem_ceiling_set || !p) return false;
