@@ -66,7 +66,8 @@ describe('settings screen and interceptor open, in Chromium', { timeout: 180_000
   test('interceptor open: a private launcher page takes the browser to the dashboard; the token stays off the command line', async () => {
     const recorder = path.join(dir, 'browser.sh');
     const argsFile = path.join(dir, 'browser-args');
-    writeFileSync(recorder, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\n`);
+    // (written aside and renamed: the test waits for the file, which must not be seen half written)
+    writeFileSync(recorder, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}.part' && mv '${argsFile}.part' '${argsFile}'\n`);
     chmodSync(recorder, 0o755);
     const runtime = path.join(dir, 'run');
     mkdirSync(runtime, { mode: 0o700 });
