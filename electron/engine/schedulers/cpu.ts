@@ -98,6 +98,10 @@ interface CpuApp {
   blockedTimer: TimerHandle | null;
   /** Blocked on I/O by our detection (policy told blocked()). */
   ioBlocked: boolean;
+  /** The helper said a thread woke while the slice was in flight: the stop that ends a slice sends
+   * its `wake` before the slice's end is handled here (one read carries both), so the slice's end
+   * must not leave the app blocked. */
+  wokeInFlight: boolean;
   /** When it last became ready or was last dispatched (for `waitingMs`). */
   lastServedOrReady: number;
   lastLimitHit: number;
@@ -162,7 +166,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     if (this.apps.has(appId)) throw new Error(`cpu: app ${appId} already added`);
     const app: CpuApp = {
       id: appId, session, share: checkShare(share), paused: false, gone: session.closed, inFlight: false, gen: 0, reserved: 0,
-      cores: 1, blockedTimer: null, ioBlocked: false, lastServedOrReady: this.clock.now(), lastLimitHit: -Infinity, atCeiling: false,
+      cores: 1, blockedTimer: null, ioBlocked: false, wokeInFlight: false, lastServedOrReady: this.clock.now(), lastLimitHit: -Infinity, atCeiling: false,
       listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId), wake: () => this.onWake(appId) },
     };
     this.apps.set(appId, app);
@@ -422,6 +426,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
   private dispatch(app: CpuApp): void {
     const gen = app.gen;
     app.inFlight = true;
+    app.wokeInFlight = false;
     app.lastServedOrReady = this.clock.now();
     app.reserved = this.sliceMs * Math.min(this.ncpu, Math.max(0.05, app.cores));
     this.tokens -= app.reserved;
@@ -460,7 +465,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
     // one core): blocked on I/O or sleeping. Let others run; it is offered the CPU again when
     // it wakes. Its Done stays where it is, so it catches up later.
     const blocked = runnable !== null ? runnable === 0 : cpu / 1e6 < this.blockedCpuFraction * ranMs;
-    if (ended === 'timer' && blocked) {
+    if (ended === 'timer' && blocked && !app.wokeInFlight) {
       app.ioBlocked = true;
       app.cores = Math.max(app.cores, 0.05);
       this.policy.blocked(app.id);
@@ -476,6 +481,7 @@ export class CpuScheduler extends SchedulerEmitter implements ResourceScheduler 
   /** A blocked app wants the CPU again (the helper's `wake`, or the retry timer). */
   private onWake(appId: string): void {
     const app = this.apps.get(appId);
+    if (app?.inFlight) app.wokeInFlight = true;
     if (!app || !app.ioBlocked || app.paused || app.gone) return;
     app.ioBlocked = false;
     app.blockedTimer?.cancel();

@@ -100,6 +100,21 @@ test('I/O-bound app: detected as blocked, charged what it used, the CPU-bound ap
   done();
 });
 
+test('a wake that reaches the engine with the end of its slice is not lost (the app is not left blocked for idleRetryMs)', async () => {
+  const { clock, cpu, add, done } = setup(2);
+  cpu.setCap(0.5);
+  const runs = (s: FakeSession) => s.log.filter((l) => l.startsWith('run')).length;
+  const woken = add('woken', 0.2, 0.05);
+  woken.runnable = 0; // asleep when each slice ends...
+  woken.wakesAtSliceEnd = true; // ...and awake again at once
+  const quiet = add('quiet', 0.2, 0.05);
+  quiet.runnable = 0; // asleep, and no wake: offered the CPU again after idleRetryMs (1000)
+  await clock.advance(2500);
+  assert.ok(runs(quiet) <= 3, `quiet ran ${runs(quiet)} slices`);
+  assert.ok(runs(woken) >= 50, `woken ran ${runs(woken)} slices in 2.5 s (a lost wake leaves it blocked 1 s each time)`);
+  done();
+});
+
 test('cap change mid-run takes effect; cap null frees every app; cap again stops and slices them', async () => {
   const { clock, cpu, add, done } = setup(2);
   cpu.setCap(0.2);

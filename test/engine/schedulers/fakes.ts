@@ -60,6 +60,9 @@ export class FakeSession extends EventEmitter implements HelperSession {
   cores = 1;
   /** Threads runnable at the end of each slice (a helper with transparent stops reports it); null = not reported. */
   runnable: number | null = null;
+  /** A thread wakes during every stop that ends a slice, and the helper's `wake` reaches the engine
+   * with the slice's end, in the same read (as when the engine's event loop was busy). */
+  wakesAtSliceEnd = false;
   cpuState: 'stopped' | 'running' | 'free' = 'stopped';
   private cpuBase = 0;
   /** CPU used so far (ns), including the current free run. */
@@ -137,6 +140,8 @@ export class FakeSession extends EventEmitter implements HelperSession {
     this.cpuBase += cpuNs;
     if (this.cpuState === 'running') this.cpuState = 'stopped';
     s.resolve({ cpuNs, wallNs: wallMs * 1e6, ended, runnable: this.runnable });
+    // (emitted before the slice's promise callbacks run, as the real session does for one chunk)
+    if (ended === 'timer' && this.wakesAtSliceEnd) this.emit('wake');
   }
 
   /** The app starts using `cores` from now on (what it used so far stays as it was). */
