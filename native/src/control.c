@@ -174,6 +174,7 @@ void send_usage(bool force)
     if (!H.ctl_open) return;
     io_windows_flush();
     meters_flush();
+    dirty_settle_all();
     char body[480], line[600];
     const char *state = H.paused ? "stopped" : H.slice_active ? "running" : "free";
     snprintf(body, sizeof body,

@@ -36,6 +36,7 @@ void queue_remove(struct thread *t)
     t->held = false;
     t->held_notif = false;
     t->held_sock = false;
+    t->held_dirty = false;
     t->notif_id = 0;
     t->held_want = 0;
     t->qnext = NULL;
@@ -291,6 +292,7 @@ void bytes_call_exit(struct thread *t)
             continue;
         }
         H.counters[s->counter] += bytes;
+        if (s->counter == C_DISKWRITE && t->proc) t->proc->disk_written += bytes;
         if (s->reserved) {
             /* settle the reservation against what really moved */
             H.cr[s->res].credit += (int64_t)c->want - (int64_t)bytes;

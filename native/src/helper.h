@@ -67,6 +67,13 @@ struct proc {
     bool is_main;
     int pidfd;           /* for pidfd_getfd (sockets.c), -1 until needed */
     char comm[32];       /* for the tree exit event */
+    /* page dirtying without a write call (dirty.c): watched once it maps a
+     * file shared and writable; iofd is its open /proc/<pid>/io */
+    bool maps_shared;
+    int iofd;
+    uint64_t disk_written;   /* bytes its write calls were charged (disk) */
+    uint64_t wb_base, dw_base, dirty_charged;
+    bool dirty_unpaid;       /* it dirtied pages since one of its calls last went on */
     struct proc *next;
 };
 
@@ -119,6 +126,7 @@ struct thread {
     uint64_t notif_id;
     int notif_side;           /* 0 read, 1 write */
     bool held_sock;           /* the held notification is a socket call (sockets.c): notif_data */
+    bool held_dirty;          /* held at the dirty-page gate (dirty.c): decided afresh, notif_data */
     struct seccomp_data notif_data;
     /* a notification moved to the ptrace path, or restarted (see handoff()) */
     int handoff;
@@ -387,6 +395,14 @@ void mem_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d);
 uint64_t mem_tree_bytes(void);
 uint64_t read_vmdata(pid_t pid);
 void mem_refresh_all(void);
+
+/* dirty.c: file pages written through shared mappings, charged to disk */
+void dirty_watch(struct proc *p);
+void dirty_forget(struct proc *p);
+void dirty_settle(struct proc *p);
+void dirty_settle_all(void);
+bool dirty_gate(struct thread *t, uint64_t id, const struct seccomp_data *d);
+bool dirty_shared_file_map(uint64_t prot, uint64_t flags, int fd);
 
 /* cgroup.c */
 bool cgroup_set(const char *app, const char *parent);

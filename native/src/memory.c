@@ -95,8 +95,9 @@ static const char *callname(long nr)
  * prot, flags; mremap: addr, old_len, new_len; mprotect: addr, len, prot)
  * would take the tree past the ceiling; a denial is reported to the engine.
  * The filter (filter.c, ADD_MEM) lets through the mmap and mprotect calls
- * this returns false for at once; the two tests are the same rule and must
- * change together (test/native/memory.test.ts checks the filter's side). */
+ * this returns false for at once, except a file mapped shared and writable
+ * (dirty.c watches them); the two tests are the same rule and must change
+ * together (test/native/memory.test.ts checks the filter's side). */
 static bool mem_denies(struct proc *p, long nr, const uint64_t *a)
 {
     if (!H.mem_ceiling_set || !p) return false;
@@ -164,6 +165,7 @@ int mem_on_entry(struct thread *t, struct user_regs_struct *r)
 {
     uint64_t a[4] = { r->rdi, r->rsi, r->rdx, r->r10 };
     long nr = (long)r->orig_rax;
+    if (nr == SYS_mmap && dirty_shared_file_map(a[2], a[3], (int)r->r8)) dirty_watch(t->proc);
     if (!mem_denies(t->proc, nr, a)) return 0;
     /* skip the call (orig_rax = -1) with the refusal's value */
     r->orig_rax = (unsigned long long)-1;
@@ -186,5 +188,6 @@ void mem_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d)
         return;
     }
     if (d->nr == SYS_brk && a[0] && p) p->brk_cur = a[0];
+    if (d->nr == SYS_mmap && dirty_shared_file_map(a[2], a[3], (int)d->args[4])) dirty_watch(p);
     notif_answer_continue(id);
 }

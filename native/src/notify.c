@@ -89,8 +89,17 @@ static void admit(struct thread *t, uint64_t id, int res, int side, uint64_t wan
 }
 
 /* Tracer thread, from credit_release: a held notification's turn came. */
+static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d);
+
 void notif_admit(struct thread *t)
 {
+    if (t->held_dirty) {
+        uint64_t id = t->notif_id;
+        struct seccomp_data d = t->notif_data;
+        queue_remove(t);
+        decide(t, id, &d);
+        return;
+    }
     if (t->held_sock) {
         uint64_t id = t->notif_id;
         struct seccomp_data d = t->notif_data;
@@ -145,6 +154,7 @@ static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
     case CAT_FDTAB: fdtab_on_notif(t, id, d); return;
     case CAT_MEM: mem_on_notif(t, id, d); return;
     }
+    if (dirty_gate(t, id, d)) return;
     if (sock_call(d->nr)) {
         sock_decide(t, id, d);
         return;

@@ -95,6 +95,7 @@ static struct proc *proc_new(pid_t pid, pid_t ppid)
     p->pid = pid;
     p->ppid = ppid;
     p->pidfd = -1;
+    p->iofd = -1;
     p->next = H.procs;
     H.procs = p;
     H.nprocs++;
@@ -140,6 +141,7 @@ static void proc_gone(struct proc *p)
     fdtab_drop_dups(p->fdt); /* (a table it shared with another process: taken afresh there) */
     fdtab_put(p->fdt);
     if (p->pidfd >= 0) close(p->pidfd);
+    dirty_forget(p);
     free(p);
 }
 
@@ -416,6 +418,7 @@ static void on_exec_event(struct thread *t)
     fdtab_drop_dups(p->fdt);
     fdtab_put(p->fdt);
     p->fdt = fdtab_new();
+    dirty_forget(p); /* (its mappings are gone) */
     p->brk_cur = 0;
     p->vmdata = read_vmdata(p->pid);
     send_tree("exec", p->pid, p->ppid, p->comm, sizeof p->comm);
@@ -560,6 +563,7 @@ static void handle_status(pid_t tid, int status)
         /* last chance to read the group's CPU clock; never park a dying task */
         if (t->proc) proc_read_cpu(t->proc);
         window_settle(t, WS_CLOSE);
+        if (t->proc) dirty_settle(t->proc); /* (its pages are still its own) */
         t->exiting = true; /* an exiting (or zombie leader) task never reports an interrupt-stop */
         ptrace(PTRACE_CONT, t->tid, 0, 0);
         t->state = TS_RUNNING;

@@ -68,6 +68,7 @@ void window_settle(struct thread *t, int how)
             *base[s] = now[s];
             int res = net ? (s ? R_NETUP : R_NETDOWN) : R_DISK;
             H.counters[net ? (s ? C_NETUP : C_NETDOWN) : (s ? C_DISKWRITE : C_DISKREAD)] += got;
+            if (!net && s && t->proc) t->proc->disk_written += got;
             uint64_t resv = t->win_resv[s], keep = how == WS_FLUSH ? t->win_last[s] : 0;
             if (keep > resv) keep = resv;
             if (resv > 0 || is_credit(res)) {

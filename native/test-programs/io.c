@@ -6,6 +6,11 @@
  *                          diskWrite = 16500, diskRead = 16500
  *   io fwrite PATH TOTAL CHUNK    write TOTAL bytes in CHUNK writes
  *   io fcopy SRC DST CHUNK        read SRC and write DST with CHUNK-sized calls
+ *   io mapwrite PATH CHUNKS CHUNK  map PATH shared and writable (a control page,
+ *                          then CHUNKS x CHUNK bytes), print "ready", wait until
+ *                          the test writes 'g' at offset 0, then fill each chunk
+ *                          by storing to memory, each followed by a 1-byte read
+ *                          of /dev/zero (a trapped call that is no disk I/O)
  *   io tcp HOST PORT UP DOWN CHUNK  connect; send UP bytes (send, sendto, sendmsg,
  *                          write in turn, CHUNK each), shut down writing, receive
  *                          until EOF (recv, recvfrom, recvmsg, read in turn);
@@ -373,11 +378,33 @@ static int do_burn(long ms)
     }
 }
 
+/* Writes through a shared file mapping: no write call, only page dirtying. */
+static int do_mapwrite(const char *path, long chunks, long chunk)
+{
+    size_t size = 4096 + (size_t)chunks * (size_t)chunk;
+    int fd = open(path, O_RDWR | O_CREAT, 0644), zero = open("/dev/zero", O_RDONLY);
+    if (fd < 0 || zero < 0 || ftruncate(fd, (off_t)size) != 0) die("mapwrite setup");
+    char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) die("mmap");
+    printf("ready\n");
+    fflush(stdout);
+    const struct timespec tick = { 0, 5 * 1000 * 1000 };
+    while (__atomic_load_n(&m[0], __ATOMIC_ACQUIRE) != 'g') nanosleep(&tick, NULL);
+    char c;
+    for (long i = 0; i < chunks; i++) {
+        memset(m + 4096 + (size_t)i * (size_t)chunk, 1, (size_t)chunk);
+        full(read(zero, &c, 1), 1, "read /dev/zero");
+    }
+    printf("done\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return 2;
     const char *m = argv[1];
     if (!strcmp(m, "file") && argc == 3) return do_file(argv[2]);
+    if (!strcmp(m, "mapwrite") && argc == 5) return do_mapwrite(argv[2], atol(argv[3]), atol(argv[4]));
     if (!strcmp(m, "fwrite") && argc == 5) return do_fwrite(argv[2], atol(argv[3]), atol(argv[4]));
     if (!strcmp(m, "fcopy") && argc == 5) return do_fcopy(argv[2], argv[3], atol(argv[4]));
     if (!strcmp(m, "tcp") && argc == 7) return do_tcp(argv[2], atoi(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));

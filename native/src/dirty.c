@@ -1,0 +1,144 @@
+/* Disk writes without a write call: a process that maps a file shared and
+ * writable (rtorrent maps every chunk so and receives into it) dirties page
+ * cache pages by storing to memory, and nothing traps a store. The kernel
+ * counts each page dirtied to the task that dirtied it (/proc/<pid>/io
+ * write_bytes, which write calls raise too, by the pages they newly dirty).
+ * So for a process that has mapped a file shared and writable (the filter
+ * traps such an mmap: memory.c flags it here):
+ *  - what write_bytes grew by beyond what its write calls were charged is
+ *    charged to disk (settled at each usage report and at each of its calls
+ *    below); the sum is kept as a high-water mark, so page-granular
+ *    accounting and a write call not yet settled charge nothing twice;
+ *  - under a disk cap each of its trapped calls (the recv that fills a
+ *    mapped chunk, above all) first settles and, if the process stored to a
+ *    mapping since its last call went on, waits in the disk queue while the
+ *    disk credit is spent: its dirtying is paced to the cap, within what one
+ *    call dirties.
+ * Not seen: pages dirtied by the helper's own process_vm_writev (a socket
+ * call the helper performs, under a download cap, into a mapped chunk are
+ * charged to the helper by the kernel), and a mapping made writable later
+ * by mprotect. Under the tracing lock. */
+#include "helper.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "seccomp_compat.h"
+
+/* An mmap's prot, flags and fd: a file (not anonymous) mapped shared and writable. */
+bool dirty_shared_file_map(uint64_t prot, uint64_t flags, int fd)
+{
+    int type = (int)(flags & 3);
+    return (prot & PROT_WRITE) && (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) && !(flags & MAP_ANONYMOUS) && fd >= 0;
+}
+
+static bool read_write_bytes(struct proc *p, uint64_t *wb)
+{
+    char buf[512];
+    if (p->iofd < 0) {
+        char path[48];
+        snprintf(path, sizeof path, "/proc/%d/io", p->pid);
+        p->iofd = open(path, O_RDONLY | O_CLOEXEC);
+        if (p->iofd < 0) return false;
+    }
+    ssize_t n = pread(p->iofd, buf, sizeof buf - 1, 0);
+    if (n <= 0) return false;
+    buf[n] = 0;
+    char *w = strstr(buf, "\nwrite_bytes:");
+    if (!w) return false;
+    *wb = strtoull(w + 13, NULL, 10);
+    return true;
+}
+
+void dirty_watch(struct proc *p)
+{
+    if (!p || p->maps_shared) return;
+    if (!read_write_bytes(p, &p->wb_base)) {
+        static bool logged;
+        if (!logged) { logged = true; helper_log("warn", "cannot read /proc/%d/io: its writes through mapped files go uncounted", p->pid); }
+        return;
+    }
+    p->dw_base = p->disk_written;
+    p->dirty_charged = 0;
+    p->maps_shared = true;
+}
+
+struct pending { struct proc *p; uint64_t bytes; };
+
+/* Disk write calls of a thread of p that the kernel may have done already
+ * but that are not in p->disk_written yet: its window's reservations, or its
+ * call in flight on the ptrace path (charged at its exit). */
+static void add_pending(struct thread *t, void *arg)
+{
+    struct pending *pd = arg;
+    if (t->proc != pd->p) return;
+    if (t->win_class == FD_DISK) pd->bytes += t->win_resv[1];
+    if (t->exit_kind == EX_BYTES)
+        for (int i = 0; i < t->call.nsides; i++)
+            if (t->call.side[i].counter == C_DISKWRITE && t->call.side[i].reserved) pd->bytes += t->call.want;
+}
+
+/* Charges what p dirtied beyond its write calls since the last settlement. */
+void dirty_settle(struct proc *p)
+{
+    uint64_t wb;
+    if (!p->maps_shared || !read_write_bytes(p, &wb)) return;
+    struct pending pd = { p, 0 };
+    for_each_thread(add_pending, &pd);
+    int64_t beyond = (int64_t)(wb - p->wb_base) - (int64_t)(p->disk_written + pd.bytes - p->dw_base);
+    if (beyond <= (int64_t)p->dirty_charged) return;
+    uint64_t extra = (uint64_t)beyond - p->dirty_charged;
+    p->dirty_charged = (uint64_t)beyond;
+    p->dirty_unpaid = true;
+    H.counters[C_DISKWRITE] += extra;
+    if (is_credit(R_DISK)) H.cr[R_DISK].credit -= (int64_t)extra;
+}
+
+/* p execs or is gone: what it dirtied so far is charged (if /proc still shows it;
+ * its threads' exit stops settle too). */
+void dirty_forget(struct proc *p)
+{
+    dirty_settle(p);
+    if (p->iofd >= 0) close(p->iofd);
+    p->iofd = -1;
+    p->maps_shared = false;
+}
+
+void dirty_settle_all(void)
+{
+    for (struct proc *p = H.procs; p; p = p->next) dirty_settle(p);
+}
+
+/* At a notified call of t (not a memory or fd-table call): under a disk cap,
+ * a process that writes through mapped files pays for what it dirtied, and
+ * the call waits while the disk credit is spent. Returns whether the call
+ * was held (notif_admit decides it afresh when credit comes). */
+bool dirty_gate(struct thread *t, uint64_t id, const struct seccomp_data *d)
+{
+    struct proc *p = t->proc;
+    if (t->held && t->held_dirty) queue_remove(t); /* (this call restarted: it queues afresh) */
+    if (!p || !p->maps_shared || !is_credit(R_DISK)) return false;
+    if (t->win_class != FD_UNKNOWN) window_settle(t, WS_IDLE); /* (its own writes first) */
+    dirty_settle(p);
+    /* only a process that stored to its mappings since it last went on
+     * waits here: a process that writes with calls (qBittorrent maps its
+     * files too) is held at those calls, its other threads run on */
+    if (!p->dirty_unpaid) return false;
+    if (H.cr[R_DISK].credit > 0) {
+        p->dirty_unpaid = false;
+        return false;
+    }
+    if (ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) return true;
+    if (t->held) queue_remove(t); /* (a restarted call's place: it queues here instead) */
+    t->notif_id = id;
+    t->notif_data = *d;
+    t->held_notif = true;
+    t->held_dirty = true;
+    queue_hold(t, R_DISK, d->args[2] > 0 && d->args[2] < (1u << 30) ? d->args[2] : 1, true);
+    return true;
+}

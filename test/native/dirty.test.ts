@@ -1,0 +1,81 @@
+// Writes through a shared file mapping (rtorrent's way: no write call, only page dirtying) are
+// disk writes: counted, and paced by disk credit at the app's next trapped call (native/src/dirty.c).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSync, readFileSync, closeSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { bin, cleanupAll, requireBuilt, sleep, startApp, tmpDir, waitFor, type App } from './harness.js';
+
+after(cleanupAll);
+
+const CHUNK = 65536;
+const CHUNKS = 4;
+
+/** Chunks of the mapped file the app has filled so far (the page cache shows its stores at once). */
+function chunksWritten(file: string): number {
+  const data = readFileSync(file);
+  let n = 0;
+  for (let i = 0; i < CHUNKS; i++) if (data[4096 + i * CHUNK] === 1) n++;
+  return n;
+}
+
+/** Starts `io mapwrite`, lets the test set up, then tells the app to write. */
+async function mapWriter(file: string, setup: (app: App) => Promise<void>): Promise<App> {
+  const app = await startApp(bin('io'), ['mapwrite', file, String(CHUNKS), String(CHUNK)]);
+  await waitFor('ready', () => app.stdout().includes('ready'));
+  await setup(app);
+  const fd = openSync(file, 'r+');
+  writeSync(fd, 'g', 0);
+  closeSync(fd);
+  return app;
+}
+
+test('stores to a shared file mapping count as disk writes', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'mapped');
+  const app = await mapWriter(file, async () => undefined);
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.equal(chunksWritten(file), CHUNKS);
+    assert.equal(app.session.lastUsage!.diskWrite, CHUNKS * CHUNK, 'every dirtied page, once');
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+test('under disk credit, the app waits at its next trapped call until what it stored is paid for', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'mapped');
+  const app = await mapWriter(file, async (a) => {
+    await a.session.setLimitMode('disk', 'credit'); // credit 0: the first chunk runs into debt
+  });
+  const s = app.session;
+  try {
+    await waitFor('a disk demand', () => app.demands.some((d) => d.resource === 'disk'));
+    await sleep(200);
+    let u = await app.usage();
+    assert.equal(chunksWritten(file), 1, 'one chunk stored, then held');
+    assert.equal(u.diskWrite, CHUNK);
+    assert.ok(u.heldDisk > 0 && u.heldCalls === 1, `held: ${JSON.stringify(u)}`);
+    await s.grant('disk', CHUNK); // pays the debt: credit 0, still held
+    await sleep(200);
+    assert.equal(chunksWritten(file), 1, 'a paid debt is not credit');
+    for (let i = 2; i <= CHUNKS; i++) {
+      await s.grant('disk', 1); // the held read passes; the next chunk is stored and paid by the next grant
+      await waitFor(`chunk ${i}`, () => chunksWritten(file) === i);
+      await sleep(150);
+      assert.equal(chunksWritten(file), i, `chunk ${i + 1} waited`);
+      await s.grant('disk', CHUNK - 1);
+    }
+    await s.grant('disk', 1);
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    u = s.lastUsage!;
+    assert.equal(u.diskWrite, CHUNKS * CHUNK);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
