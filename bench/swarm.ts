@@ -9,6 +9,9 @@
 //     counters) under --down and --up caps, with `interceptor run` and with `trickle`
 //     as the peer tool; error against the cap (the product targets ±2 %);
 //   - the CPU that the helper and the engine used per MB moved, from /proc.
+//   - with --cpu-caps=1,...: a download under `interceptor run --cpu N%` by ptrace stops and by
+//     the kernel's bandwidth control (a cgroup), and natively: completion time and the CPU the
+//     client used over its download, as a share of the machine (the product targets the cap).
 // Every run is a fresh swarm. A down run: the client under test downloads from a
 // native aria2c seeder (rtorrent in network namespaces: qBittorrent; see downloadSeeder); an up run: the client under test seeds to a native aria2c (Transmission,
 // rtorrent: qBittorrent; see UPLOAD_LEECHER) leecher (Syncthing: the receiving / the sending instance). Beside each rate, the
@@ -17,7 +20,8 @@
 //
 //   node --import tsx bench/swarm.ts [--quick] [--clients=aria2c,qbittorrent,transmission,rtorrent,syncthing]
 //        [--caps=0.5,2,8|none] [--directions=down,up] [--tools=interceptor,trickle] [--seconds=6]
-//        [--uncapped-mb=200] [--repeat=1] [--netns] [--link=MBIT]
+//        [--uncapped-mb=200] [--repeat=1] [--netns] [--link=MBIT] [--cpu-caps=1] [--cpu-mb=12]
+//        [--no-uncapped]
 //
 // --link=MBIT (implies --netns): the uncapped downloads go through an access link of that
 // rate (tbf on the downloading host's link), as a real line would pace them; without it
@@ -29,9 +33,10 @@
 // small payloads. --repeat=N: each cell is the median of N runs. Writes the tables to
 // bench/results/swarm-output.txt.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Swarm, downloadSeeder, TORRENT_CLIENTS, UPLOAD_LEECHER, type LinkSpec, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
+import { Swarm, clientCpuSeconds, downloadSeeder, TORRENT_CLIENTS, UPLOAD_LEECHER, type LinkSpec, interceptorRun, trickleWrap, type Direction, type Peer, type SteadyRate, type TorrentClient } from './lib/swarm.js';
 import { requireHelper } from './lib/helper-apps.js';
 import { buildSysbench, SYSBENCH } from './lib/sysbench.js';
 import { chartSvg, writeSvgAndPng, type Series } from './lib/svg.js';
@@ -62,6 +67,10 @@ const caps = quick ? [2] : opt('caps') === 'none' ? [] : (opt('caps') ?? '0.5,2,
 const windowSeconds = Number(opt('seconds') ?? (quick ? 3 : 6));
 const uncappedBytes = Number(opt('uncapped-mb') ?? (quick ? 40 : 200)) * 1e6;
 const repeat = Math.max(1, Number(opt('repeat') ?? 1));
+const skipUncapped = args.includes('--no-uncapped');
+const cpuCaps = (opt('cpu-caps') ?? '').split(',').filter(Boolean).map(Number);
+if (!cpuCaps.every((c) => c > 0 && c <= 100)) throw new Error(`--cpu-caps=${opt('cpu-caps')}: percents of the machine, e.g. --cpu-caps=1,5`);
+const cpuBytes = Number(opt('cpu-mb') ?? 12) * 1e6;
 const MB = 1e6;
 
 interface RunResult {
@@ -70,6 +79,8 @@ interface RunResult {
   /** From its first payload byte (as the meter saw it) to its completion; null if the meter saw none. */
   transferMs: number | null;
   rate: SteadyRate | null;
+  /** CPU seconds the client under test used over transferMs (sampled every 100 ms), if measured. */
+  transferCpuS: number | null;
 }
 
 /**
@@ -93,11 +104,22 @@ async function runOnce(client: Client, direction: Direction, wrap: string[], pay
       finisher = await swarm.addPeer({ client: UPLOAD_LEECHER[client], role: 'leecher', name: 'leecher' });
     }
     const meter = swarm.meter(measured, direction);
-    const doneAt = await finisher.completed(60_000 + (payloadBytes / slowestRate) * 1000);
+    // (sampled while it runs: a process that has exited takes its CPU with it)
+    const cpu: { t: number; s: number }[] = [];
+    const sample = () => cpu.push({ t: performance.now(), s: Math.max(cpu.at(-1)?.s ?? 0, clientCpuSeconds(measured.proc.pid)) });
+    const sampler = setInterval(sample, 100);
+    let doneAt: number;
+    try {
+      doneAt = await finisher.completed(60_000 + (payloadBytes / slowestRate) * 1000);
+      sample();
+    } finally {
+      clearInterval(sampler);
+    }
     if (!(await finisher.verify())) throw new Error(`${finisher.name}: the copy does not have the payload's hash`);
     const firstByte = meter.samples.find((x) => x.bytes > 0);
     const transferMs = measured === finisher && firstByte ? doneAt - firstByte.t : null;
-    return { completionMs: doneAt - finisher.startedAt, transferMs, rate: meter.steadyRate(payloadBytes) };
+    const cpuBefore = firstByte ? cpu.filter((x) => x.t <= firstByte.t).at(-1)?.s ?? 0 : 0;
+    return { completionMs: doneAt - finisher.startedAt, transferMs, rate: meter.steadyRate(payloadBytes), transferCpuS: transferMs === null ? null : cpu.at(-1)!.s - cpuBefore };
   } finally {
     await swarm.close();
   }
@@ -198,6 +220,19 @@ async function capped(client: Client, direction: Direction, capMBs: number): Pro
   say(`${pad(client, 13)} ${pad(direction, 5)} ${capMBs.toFixed(1).padStart(5)}  ${capTools.map((tool) => cell(results[tool]!)).join(' ')} ${cpu.padStart(9)}`);
 }
 
+/** A download under a CPU cap (percent of the machine): natively, by ptrace stops, by a cgroup. */
+async function cpuCapped(client: TorrentClient, percent: number): Promise<void> {
+  const ncpu = os.availableParallelism();
+  const cells: string[] = [];
+  for (const mechanism of ['native', 'ptrace', 'cgroup'] as const) {
+    const wrap = mechanism === 'native' ? [] : interceptorRun({ cpu: `${percent}%`, 'cpu-mechanism': mechanism });
+    const r = await median(`${client} cpu ${percent} % ${mechanism}`, (x) => x.transferMs ?? Infinity, () => runOnce(client, 'down', wrap, cpuBytes, 0.01 * MB));
+    if (typeof r === 'string' || r.transferMs === null || r.transferCpuS === null) cells.push(pad(typeof r === 'string' ? r.slice(0, 25) : 'no transfer measured', 26));
+    else cells.push(pad(`${(r.transferMs / 1000).toFixed(2)} s ${((r.transferCpuS / (r.transferMs / 1000) / ncpu) * 100).toFixed(2)} %`, 26));
+  }
+  say(`${pad(client, 13)} ${`${percent} %`.padStart(6)}  ${cells.join(' ')}`);
+}
+
 /** Every capped cell with a steady rate, for the plot. */
 const plotted: { client: Client; direction: Direction; tool: 'interceptor' | 'trickle'; capMBs: number; errorPercent: number }[] = [];
 const CLIENT_COLORS: Record<Client, string> = { aria2c: '#1f77b4', qbittorrent: '#d62728', transmission: '#2ca02c', rtorrent: '#9467bd', syncthing: '#ff7f0e' };
@@ -227,18 +262,29 @@ async function main(): Promise<void> {
   say(`rates in MB/s (10^6 B/s), steady = 25–75 % of the payload (window ≈ ${windowSeconds} s at the cap; least-squares slope of 100-ms samples), from the kernel's TCP counters of the client under test`);
   say('others = cores used by processes outside the swarm during the window (the machine has to be quiet for the figures to be the product\'s)');
   say('');
-  say(`uncapped download of ${uncappedBytes / MB} MB from a native ${netns ? 'seeder (aria2c; rtorrent\'s: qBittorrent)' : 'aria2c seeder'}${linkMbit === null ? '' : ` through a ${linkMbit} Mbit/s access link`}: completion time (s)`);
-  say('(completion: from the client\'s start, startup included; transfer: from its first payload byte;');
-  say(' bare: under a supervisor that traps the same calls and answers each at once, from another process)');
-  const heads = ['native s', 'bare s', 'intercepted s', 'nat./int.', 'bare/int.', 'transfer nat.', 'transfer bare', 'transfer int.', 'nat./int.', 'bare/int.', 'h+e ms/MB'];
-  say(`${pad('client', 13)} ${heads.map((h) => h.padStart(12)).join(' ')}`);
-  for (const c of clients) await uncapped(c);
-  say('');
-  say('capped: steady rate under `interceptor run --down/--up CAP` and under `trickle -s -d/-u CAP`');
-  if (capTools.includes('link')) say('link: natively behind a tbf access link of the cap\'s rate (frames; TCP payload is ~96 % of it)');
-  say(`client        dir    cap   ${capTools.map((tool) => `${pad(tool === 'link' ? 'link (tbf)' : tool, 22)}${pad('others', 8)}`).join(' ')} h+e ms/MB`);
-  for (const c of clients) for (const direction of directions) for (const cap of caps) await capped(c, direction, cap);
-  say('');
+  if (!skipUncapped) {
+    say(`uncapped download of ${uncappedBytes / MB} MB from a native ${netns ? 'seeder (aria2c; rtorrent\'s: qBittorrent)' : 'aria2c seeder'}${linkMbit === null ? '' : ` through a ${linkMbit} Mbit/s access link`}: completion time (s)`);
+    say('(completion: from the client\'s start, startup included; transfer: from its first payload byte;');
+    say(' bare: under a supervisor that traps the same calls and answers each at once, from another process)');
+    const heads = ['native s', 'bare s', 'intercepted s', 'nat./int.', 'bare/int.', 'transfer nat.', 'transfer bare', 'transfer int.', 'nat./int.', 'bare/int.', 'h+e ms/MB'];
+    say(`${pad('client', 13)} ${heads.map((h) => h.padStart(12)).join(' ')}`);
+    for (const c of clients) await uncapped(c);
+    say('');
+  }
+  if (caps.length) {
+    say('capped: steady rate under `interceptor run --down/--up CAP` and under `trickle -s -d/-u CAP`');
+    if (capTools.includes('link')) say('link: natively behind a tbf access link of the cap\'s rate (frames; TCP payload is ~96 % of it)');
+    say(`client        dir    cap   ${capTools.map((tool) => `${pad(tool === 'link' ? 'link (tbf)' : tool, 22)}${pad('others', 8)}`).join(' ')} h+e ms/MB`);
+    for (const c of clients) for (const direction of directions) for (const cap of caps) await capped(c, direction, cap);
+    say('');
+  }
+  if (cpuCaps.length) {
+    say(`CPU caps: a download of ${cpuBytes / MB} MB from a native seeder under \`interceptor run --cpu N%\`: transfer time (first payload byte to completion)`);
+    say('and the CPU the client used over it, as a share of the whole machine (natively: no cap)');
+    say(`client           cap  ${['native', 'ptrace stops', 'cgroup (kernel)'].map((h) => pad(h, 26)).join(' ')}`);
+    for (const c of clients) if (c !== 'syncthing') for (const p of cpuCaps) await cpuCapped(c, p);
+    say('');
+  }
   say(`took ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min`);
   const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(dir, { recursive: true });

@@ -29,7 +29,7 @@ import { startTracker, waitForPeers, waitForSeeders, type Tracker } from './swar
 
 export { TORRENT_CLIENTS, downloadSeeder, UPLOAD_LEECHER, type TorrentClient } from './swarm/clients.js';
 export { DSL, namespacesNamed, type LinkSpec } from './swarm/network.js';
-export { markedPids } from './swarm/processes.js';
+export { clientCpuSeconds, markedPids } from './swarm/processes.js';
 export type { CountAt, Direction, SteadyRate, TransferMeter } from './swarm/meter.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -19,7 +19,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { CLK_TCK } from '../helper-apps.js';
-import { cpuTicks, exeName, processTree, socketInodes } from './processes.js';
+import { INTERCEPTOR_EXES, cpuTicks, exeName, processTree, socketInodes } from './processes.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,8 +58,6 @@ export interface MeterTarget {
   swarmRoots: () => number[];
 }
 
-/** Executables whose CPU counts as the wrapper's overhead, not the client's. */
-const OVERHEAD_EXES = new Set(['node', 'interceptor-helper']);
 
 export class TransferMeter {
   readonly samples: Sample[] = [];
@@ -120,7 +118,7 @@ export class TransferMeter {
     let overheadTicks = 0;
     for (const pid of processTree(this.target.pid)) {
       socketInodes(pid, inodes);
-      if (OVERHEAD_EXES.has(exeName(pid) ?? '')) overheadTicks += cpuTicks(pid) ?? 0;
+      if (INTERCEPTOR_EXES.has(exeName(pid) ?? '')) overheadTicks += cpuTicks(pid) ?? 0;
     }
     let swarmTicks = cpuTicks(process.pid) ?? 0;
     for (const root of this.target.swarmRoots()) for (const pid of processTree(root)) swarmTicks += cpuTicks(pid) ?? 0;

@@ -209,6 +209,18 @@ export function exeName(pid: number): string | null {
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ). */
+const USER_HZ = 100;
+/** Executables that are Interceptor's own (its CLI's node, the helper), not a client's. */
+export const INTERCEPTOR_EXES = new Set(['node', 'interceptor-helper']);
+
+/** CPU seconds so far of the processes of a peer's tree that are the client's (not Interceptor's). */
+export function clientCpuSeconds(root: number): number {
+  let ticks = 0;
+  for (const pid of processTree(root)) if (!INTERCEPTOR_EXES.has(exeName(pid) ?? '')) ticks += cpuTicks(pid) ?? 0;
+  return ticks / USER_HZ;
+}
+
 /** utime + stime of a process (all its threads) in clock ticks, or null if it is gone. */
 export function cpuTicks(pid: number): number | null {
   try {

@@ -3,14 +3,15 @@
 // pair syncs a folder, a leecher behind a tbf link in its own namespace gets the
 // link's rate, nothing is left after close(), an interrupt or a kill; and each
 // client runs under `interceptor run --down`, `--up` and `--disk 2MB/s` with its steady rate measured
-// from the kernel's TCP counters. Missing programs FAIL with a clear message.
+// from the kernel's TCP counters, and downloads under `--cpu 1%` (ptrace stops) within that CPU.
+// Missing programs FAIL with a clear message.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, test, type TestContext } from 'node:test';
-import { DSL, Swarm, downloadSeeder, TORRENT_CLIENTS, UPLOAD_LEECHER, interceptorRun, markedPids, namespacesNamed, type Peer, type TorrentClient } from '../../../bench/lib/swarm.js';
+import { DSL, Swarm, clientCpuSeconds, downloadSeeder, TORRENT_CLIENTS, UPLOAD_LEECHER, interceptorRun, markedPids, namespacesNamed, type Peer, type TorrentClient } from '../../../bench/lib/swarm.js';
 import { NO_NETEM } from '../../../bench/lib/swarm/network.js';
 import { ROOT, ensureBuilt, requireHelper, sleep, until } from '../../engine/helpers.js';
 
@@ -276,6 +277,45 @@ for (const capped of ['down', 'up', 'disk'] as const) {
     await cappedTransfer(t, 'syncthing', capped, async (swarm) => {
       const pair = await swarm.addSyncthingPair(capped === 'up' ? { sender: { wrap } } : { receiver: { wrap } });
       return { measured: capped === 'up' ? pair.sender : pair.receiver, finisher: pair.receiver };
+    });
+  });
+}
+
+// ——— under `interceptor run --cpu 1%`, by ptrace stops (the mechanism where no cgroup can be had) ———
+
+const CPU_CAP = 0.01;
+
+for (const client of TORRENT_CLIENTS) {
+  test(`${client} under interceptor run --cpu 1% (ptrace) downloads within its CPU`, { timeout: 120_000 }, async (t) => {
+    requireHelper();
+    requirePrograms(EXECUTABLE[client], EXECUTABLE[downloadSeeder(client, false)]);
+    await withSwarm({ payloadBytes: 12 * MB }, async (swarm) => {
+      await swarm.addPeer({ client: downloadSeeder(client, swarm.netns), role: 'seeder' });
+      const leecher = await swarm.addPeer({ client, role: 'leecher', wrap: interceptorRun({ cpu: '1%', 'cpu-mechanism': 'ptrace' }) });
+      const meter = swarm.meter(leecher, 'down');
+      // (sampled while it runs: a process that has exited takes its CPU with it)
+      const cpu: { t: number; s: number }[] = [];
+      const sample = () => cpu.push({ t: performance.now(), s: Math.max(cpu.at(-1)?.s ?? 0, clientCpuSeconds(leecher.proc.pid)) });
+      const sampler = setInterval(sample, 100);
+      try {
+        const doneAt = leecher.startedAt + (await assertComplete(leecher, 100_000));
+        sample();
+        // Over the download (first byte to completion) the cap must show: natively qBittorrent and
+        // rtorrent take 0.5–0.7 s at 8–14 % of the machine here and fail this bound; aria2c's
+        // 0.03 CPU s and Transmission's own slow pace (13.5 s, 0.7 %) stay within it natively, so
+        // for them the test shows that they complete under CPU stops, not that the cap holds.
+        const from = meter.samples.find((x) => x.bytes > 0)?.t ?? leecher.startedAt;
+        const before = cpu.filter((x) => x.t <= from).at(-1)?.s ?? 0;
+        const used = cpu.at(-1)!.s - before;
+        const seconds = (doneAt - from) / 1000;
+        const ncpu = os.availableParallelism();
+        t.diagnostic(`${client}: downloaded in ${seconds.toFixed(2)} s using ${used.toFixed(2)} CPU s = ${((used / seconds / ncpu) * 100).toFixed(2)} % of the machine under a 1 % cap`);
+        // the cap, plus one 20-ms slice of every core (the bucket) and a tick per process at each end
+        const allowed = CPU_CAP * seconds * ncpu * (1 + CAP_TOLERANCE) + 0.02 * ncpu + 0.04;
+        assert.ok(used <= allowed, `${client} used ${used.toFixed(2)} CPU s in ${seconds.toFixed(2)} s (allowed ${allowed.toFixed(2)})`);
+      } finally {
+        clearInterval(sampler);
+      }
     });
   });
 }
