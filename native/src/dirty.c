@@ -5,19 +5,21 @@
  * write_bytes, which write calls raise too, by the pages they newly dirty).
  * So for a process that has mapped a file shared and writable (the filter
  * traps such an mmap: memory.c flags it here):
- *  - what write_bytes grew by beyond what its write calls were charged is
- *    charged to disk (settled at each usage report and at each of its calls
- *    below); the sum is kept as a high-water mark, so page-granular
- *    accounting and a write call not yet settled charge nothing twice;
+ *  - what write_bytes grew by beyond what its write calls were charged (or
+ *    may have written, in flight or not yet settled) is charged to disk, at
+ *    each usage report, exec and thread exit, and at each of its calls
+ *    below; the sum is a high-water mark, so a page dirtied by a small write
+ *    and filled by the next ones is charged once;
  *  - under a disk cap each of its trapped calls (the recv that fills a
  *    mapped chunk, above all) first settles and, if the process stored to a
  *    mapping since its last call went on, waits in the disk queue while the
  *    disk credit is spent: its dirtying is paced to the cap, within what one
  *    call dirties.
- * Not seen: pages dirtied by the helper's own process_vm_writev (a socket
- * call the helper performs, under a download cap, into a mapped chunk are
- * charged to the helper by the kernel), and a mapping made writable later
- * by mprotect. Under the tracing lock. */
+ * A process that stores without ever making a trapped call is charged but
+ * not held. Not seen: pages dirtied by the helper's own process_vm_writev (a
+ * socket call the helper performs, under a download cap, into a mapped
+ * chunk: the kernel counts them to the helper), and a mapping made writable
+ * later by mprotect. Under the tracing lock. */
 #include "helper.h"
 
 #include <fcntl.h>
