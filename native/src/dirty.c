@@ -15,11 +15,12 @@
  *    mapping since its last call went on, waits in the disk queue while the
  *    disk credit is spent: its dirtying is paced to the cap, within what one
  *    call dirties.
- * A process that stores without ever making a trapped call is charged but
- * not held. Not seen: pages dirtied by the helper's own process_vm_writev (a
- * socket call the helper performs, under a download cap, into a mapped
- * chunk: the kernel counts them to the helper), and a mapping made writable
- * later by mprotect. Under the tracing lock. */
+ * The pages the helper itself dirties when it performs a recv into a mapped
+ * chunk (sockets.c, under a download cap) the kernel counts to the helper's
+ * thread: they are charged from its own count around the call. A process
+ * that stores without ever making a trapped call is charged but not held.
+ * Not seen: a mapping made writable later by mprotect. Under the tracing
+ * lock. */
 #include "helper.h"
 
 #include <fcntl.h>
@@ -39,22 +40,28 @@ bool dirty_shared_file_map(uint64_t prot, uint64_t flags, int fd)
     return (prot & PROT_WRITE) && (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) && !(flags & MAP_ANONYMOUS) && fd >= 0;
 }
 
-static bool read_write_bytes(struct proc *p, uint64_t *wb)
+/* write_bytes of an open /proc/.../io. */
+static bool io_write_bytes(int fd, uint64_t *wb)
 {
     char buf[512];
-    if (p->iofd < 0) {
-        char path[48];
-        snprintf(path, sizeof path, "/proc/%d/io", p->pid);
-        p->iofd = open(path, O_RDONLY | O_CLOEXEC);
-        if (p->iofd < 0) return false;
-    }
-    ssize_t n = pread(p->iofd, buf, sizeof buf - 1, 0);
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
     if (n <= 0) return false;
     buf[n] = 0;
     char *w = strstr(buf, "\nwrite_bytes:");
     if (!w) return false;
     *wb = strtoull(w + 13, NULL, 10);
     return true;
+}
+
+static bool read_write_bytes(struct proc *p, uint64_t *wb)
+{
+    if (p->iofd < 0) {
+        char path[48];
+        snprintf(path, sizeof path, "/proc/%d/io", p->pid);
+        p->iofd = open(path, O_RDONLY | O_CLOEXEC);
+        if (p->iofd < 0) return false;
+    }
+    return io_write_bytes(p->iofd, wb);
 }
 
 void dirty_watch(struct proc *p)
@@ -68,6 +75,13 @@ void dirty_watch(struct proc *p)
     p->dw_base = p->disk_written;
     p->dirty_charged = 0;
     p->maps_shared = true;
+}
+
+static void charge_dirt(struct proc *p, uint64_t bytes)
+{
+    p->dirty_unpaid = true;
+    H.counters[C_DISKWRITE] += bytes;
+    if (is_credit(R_DISK)) H.cr[R_DISK].credit -= (int64_t)bytes;
 }
 
 struct pending { struct proc *p; uint64_t bytes; };
@@ -96,9 +110,33 @@ void dirty_settle(struct proc *p)
     if (beyond <= (int64_t)p->dirty_charged) return;
     uint64_t extra = (uint64_t)beyond - p->dirty_charged;
     p->dirty_charged = (uint64_t)beyond;
-    p->dirty_unpaid = true;
-    H.counters[C_DISKWRITE] += extra;
-    if (is_credit(R_DISK)) H.cr[R_DISK].credit -= (int64_t)extra;
+    charge_dirt(p, extra);
+}
+
+/* The calling helper thread's own write_bytes (the notifier's or the
+ * tracer's: each keeps its /proc/thread-self/io open). */
+static bool own_write_bytes(uint64_t *wb)
+{
+    static __thread int fd = -1; /* (each thread its own: no lock) */
+    if (fd < 0) fd = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC);
+    return fd >= 0 && io_write_bytes(fd, wb);
+}
+
+/* Around a call the helper performs for p (sockets.c) that copies into p's
+ * memory: the kernel counts the pages that copy dirties in a mapped file to
+ * the helper, so they are charged to p here. */
+struct dirty_copy dirty_copy_begin(struct proc *p, bool into_app)
+{
+    struct dirty_copy c = { NULL, 0 };
+    if (p && p->maps_shared && into_app && own_write_bytes(&c.mark)) c.p = p;
+    return c;
+}
+
+void dirty_copy_end(const struct dirty_copy *c)
+{
+    uint64_t wb;
+    if (!c->p || !own_write_bytes(&wb) || wb <= c->mark) return;
+    charge_dirt(c->p, wb - c->mark);
 }
 
 /* p execs or is gone: what it dirtied so far is charged (if /proc still shows it;

@@ -403,6 +403,10 @@ void dirty_settle(struct proc *p);
 void dirty_settle_all(void);
 bool dirty_gate(struct thread *t, uint64_t id, const struct seccomp_data *d);
 bool dirty_shared_file_map(uint64_t prot, uint64_t flags, int fd);
+/* Pages the helper dirties when it copies into a process's mapping. */
+struct dirty_copy { struct proc *p; uint64_t mark; };
+struct dirty_copy dirty_copy_begin(struct proc *p, bool into_app);
+void dirty_copy_end(const struct dirty_copy *c);
 
 /* cgroup.c */
 bool cgroup_set(const char *app, const char *parent);

@@ -11,6 +11,8 @@
  *                          the test writes 'g' at offset 0, then fill each chunk
  *                          by storing to memory, each followed by a 1-byte read
  *                          of /dev/zero (a trapped call that is no disk I/O)
+ *   io maprecv PATH TOTAL HOST PORT  map PATH (TOTAL bytes) shared and writable,
+ *                          connect and receive TOTAL bytes straight into it with recv
  *   io tcp HOST PORT UP DOWN CHUNK  connect; send UP bytes (send, sendto, sendmsg,
  *                          write in turn, CHUNK each), shut down writing, receive
  *                          until EOF (recv, recvfrom, recvmsg, read in turn);
@@ -399,11 +401,31 @@ static int do_mapwrite(const char *path, long chunks, long chunk)
     return 0;
 }
 
+/* Receives from a socket straight into a shared file mapping (rtorrent's way). */
+static int do_maprecv(const char *path, long total, const char *host, int port)
+{
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0 || ftruncate(fd, (off_t)total) != 0) die("maprecv setup");
+    char *m = mmap(NULL, (size_t)total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) die("mmap");
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int s = connect_to(host, port, SOCK_STREAM, &ss, &sl);
+    for (long got = 0; got < total;) {
+        ssize_t r = recv(s, m + got, (size_t)(total - got), 0);
+        if (r <= 0) die("recv");
+        got += r;
+    }
+    printf("done\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return 2;
     const char *m = argv[1];
     if (!strcmp(m, "file") && argc == 3) return do_file(argv[2]);
+    if (!strcmp(m, "maprecv") && argc == 6) return do_maprecv(argv[2], atol(argv[3]), argv[4], atoi(argv[5]));
     if (!strcmp(m, "mapwrite") && argc == 5) return do_mapwrite(argv[2], atol(argv[3]), atol(argv[4]));
     if (!strcmp(m, "fwrite") && argc == 5) return do_fwrite(argv[2], atol(argv[3]), atol(argv[4]));
     if (!strcmp(m, "fcopy") && argc == 5) return do_fcopy(argv[2], argv[3], atol(argv[4]));

@@ -3,6 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSync, readFileSync, closeSync, writeSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { bin, cleanupAll, requireBuilt, sleep, startApp, tmpDir, waitFor, type App } from './harness.js';
 
@@ -76,6 +77,33 @@ test('under disk credit, the app waits at its next trapped call until what it st
     assert.equal(u.diskWrite, CHUNKS * CHUNK);
   } finally {
     await app.cleanup();
+    remove();
+  }
+});
+
+test('a recv the helper performs into a shared file mapping (under a download cap) counts as disk writes of the app', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'received');
+  const total = CHUNKS * CHUNK;
+  // (the sender: the payload, then the end of the connection)
+  const server = net.createServer((sock) => sock.end(Buffer.alloc(total, 1)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const app = await startApp(bin('io'), ['maprecv', file, String(total), '127.0.0.1', String(port)], { free: false });
+  const s = app.session;
+  try {
+    await s.setLimitMode('netDown', 'credit'); // capped: the helper performs each recv itself
+    await s.grant('netDown', 100 * total);
+    await s.free();
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.equal(readFileSync(file).filter((b) => b === 1).length, total);
+    const u = s.lastUsage!;
+    assert.equal(u.netDown, total);
+    assert.equal(u.diskWrite, total, 'the pages its recvs filled, once');
+  } finally {
+    await app.cleanup();
+    server.close();
     remove();
   }
 });
