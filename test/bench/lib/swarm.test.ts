@@ -3,7 +3,8 @@
 // pair syncs a folder, a leecher behind a tbf link in its own namespace gets the
 // link's rate, nothing is left after close(), an interrupt or a kill; and each
 // client runs under `interceptor run --down`, `--up` and `--disk 2MB/s` with its steady rate measured
-// from the kernel's TCP counters, and downloads under `--cpu 1%` (ptrace stops) within that CPU.
+// from the kernel's TCP counters, and downloads under `--cpu 1%` (ptrace stops) within that CPU
+// (Transmission: in the benchmark only).
 // Missing programs FAIL with a clear message.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -285,7 +286,8 @@ for (const capped of ['down', 'up', 'disk'] as const) {
 
 const CPU_CAP = 0.01;
 
-for (const client of TORRENT_CLIENTS) {
+// (Transmission paces itself to ~0.6 % natively and takes 25–35 s here: left to bench/swarm.ts --cpu-caps)
+for (const client of TORRENT_CLIENTS.filter((c) => c !== 'transmission')) {
   test(`${client} under interceptor run --cpu 1% (ptrace) downloads within its CPU`, { timeout: 120_000 }, async (t) => {
     requireHelper();
     requirePrograms(EXECUTABLE[client], EXECUTABLE[downloadSeeder(client, false)]);
@@ -302,16 +304,16 @@ for (const client of TORRENT_CLIENTS) {
         sample();
         // Over the download (first byte to completion) the cap must show: natively qBittorrent and
         // rtorrent take 0.5–0.7 s at 8–14 % of the machine here and fail this bound; aria2c's
-        // 0.03 CPU s and Transmission's own slow pace (13.5 s, 0.7 %) stay within it natively, so
-        // for them the test shows that they complete under CPU stops, not that the cap holds.
+        // 0.03 CPU s stay within it natively, so for aria2c the test shows that it completes under
+        // CPU stops, not that the cap holds.
         const from = meter.samples.find((x) => x.bytes > 0)?.t ?? leecher.startedAt;
         const before = cpu.filter((x) => x.t <= from).at(-1)?.s ?? 0;
         const used = cpu.at(-1)!.s - before;
         const seconds = (doneAt - from) / 1000;
         const ncpu = os.availableParallelism();
         t.diagnostic(`${client}: downloaded in ${seconds.toFixed(2)} s using ${used.toFixed(2)} CPU s = ${((used / seconds / ncpu) * 100).toFixed(2)} % of the machine under a 1 % cap`);
-        // the cap, plus one 20-ms slice of every core (the bucket) and a tick per process at each end
-        const allowed = CPU_CAP * seconds * ncpu * (1 + CAP_TOLERANCE) + 0.02 * ncpu + 0.04;
+        // the cap, plus one 20-ms slice of every core (the bucket) and a clock tick at each end
+        const allowed = CPU_CAP * seconds * ncpu * (1 + CAP_TOLERANCE) + 0.02 * ncpu + 0.02;
         assert.ok(used <= allowed, `${client} used ${used.toFixed(2)} CPU s in ${seconds.toFixed(2)} s (allowed ${allowed.toFixed(2)})`);
       } finally {
         clearInterval(sampler);
