@@ -40,7 +40,17 @@ async function addAppThroughForm(fields: { command: string; name: string; args: 
   await dialog.locator('textarea[name=args]').fill(fields.args.join('\n'));
   if (fields.cpu) await dialog.locator('input[name=share-cpu]').fill(fields.cpu);
   await page.getByTestId('editor-save').click();
-  await waitFor('the editor to close', () => dialog.isVisible(), (v) => !v);
+  try {
+    await waitFor('the editor to close', () => dialog.isVisible(), (v) => !v);
+  } catch (error) {
+    // (a CI run once saw the editor stay open: say what it showed, and keep a picture)
+    await shot(`editor-stuck-${fields.name}`, false).catch(() => undefined);
+    const shown = await dialog.innerText().catch((e: Error) => `(unreadable: ${e.message})`);
+    throw new Error(`${(error as Error).message}
+the editor shows:
+${shown}
+the engine has: ${(await engine!.invoke('getState', {})).apps.map((a) => `${a.definition.name} ${a.state}`).join(', ')}`);
+  }
 }
 
 describe('dashboard against a real interceptor serve', { timeout: 240_000 }, () => {

@@ -81,6 +81,25 @@ test('under disk credit, the app waits at its next trapped call until what it st
   }
 });
 
+test('an app held at that call still ends at once on a signal (nothing frozen)', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'mapped');
+  const app = await mapWriter(file, async (a) => {
+    await a.session.setLimitMode('disk', 'credit');
+  });
+  try {
+    await waitFor('a disk demand', () => app.demands.some((d) => d.resource === 'disk'));
+    assert.equal((await app.usage()).heldCalls, 1);
+    process.kill(app.appPid, 'SIGTERM');
+    const ended = await Promise.race([app.exited, sleep(3000).then(() => null)]);
+    assert.deepEqual(ended, { code: null, signal: 'SIGTERM' });
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
 test('a recv the helper performs into a shared file mapping (under a download cap) counts as disk writes of the app', async () => {
   requireBuilt();
   const { dir, remove } = tmpDir();
