@@ -66,7 +66,10 @@ test('under disk credit, the app waits at its next trapped call until what it st
     assert.equal(chunksWritten(file), 1, 'a paid debt is not credit');
     for (let i = 2; i <= CHUNKS; i++) {
       await s.grant('disk', 1); // the held read passes; the next chunk is stored and paid by the next grant
-      await waitFor(`chunk ${i}`, () => chunksWritten(file) === i);
+      // (a CI run once timed out here at chunk 4, not reproduced since: say what the helper had)
+      await waitFor(`chunk ${i}`, () => chunksWritten(file) === i).catch(async (error: Error) => {
+        throw new Error(`${error.message}; ${chunksWritten(file)} chunks; usage ${JSON.stringify(await app.usage())}; demands ${JSON.stringify(app.demands)}; logs ${app.logs.join(' | ')}`);
+      });
       await sleep(150);
       assert.equal(chunksWritten(file), i, `chunk ${i + 1} waited`);
       await s.grant('disk', CHUNK - 1);
