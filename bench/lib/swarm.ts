@@ -23,7 +23,7 @@ import { CLIENT_SETUPS, type TorrentClient } from './swarm/clients.js';
 import { TransferMeter, type CountAt, type Direction } from './swarm/meter.js';
 import { LoopbackNetwork, NetnsNetwork, freePort, type Host, type LinkSpec, type SwarmNetwork } from './swarm/network.js';
 import { makePayload, makeTorrent, sha256File, type Payload, type Torrent } from './swarm/payload.js';
-import { ProcessSet, exists, type Proc } from './swarm/processes.js';
+import { ProcessSet, clientThreadsReport, exists, type Proc } from './swarm/processes.js';
 import { prepareSyncthingPair, type FolderStatus, type SyncthingInstance } from './swarm/syncthing.js';
 import { startTracker, waitForPeers, waitForSeeders, type Tracker } from './swarm/tracker.js';
 
@@ -117,7 +117,7 @@ export class Peer {
       const now = performance.now();
       if (await this.isDone().catch(() => false)) this.doneAt = performance.now();
       else if (!this.proc.running()) throw new Error(`${this.name} exited before completing:\n${this.proc.logTail()}`);
-      else if (now > end) throw new Error(`${this.name} did not complete in ${timeoutMs} ms:\n${this.proc.logTail()}`);
+      else if (now > end) throw new Error(`${this.name} did not complete in ${timeoutMs} ms:\n${this.proc.logTail()}\nits threads:\n${clientThreadsReport(this.proc.pid)}`);
       else if (reportedAt !== null && now - reportedAt > 3000) throw new Error(`${this.name} says its download is complete, but its completion hook did not run`);
       else {
         // (asked once a second: the hook's marker, polled every 50 ms, is what times a completion)

@@ -4,7 +4,8 @@
  * counts each page dirtied to the task that dirtied it (/proc/<pid>/io
  * write_bytes, which write calls raise too, by the pages they newly dirty).
  * So for a process that has mapped a file shared and writable (the filter
- * traps such an mmap: memory.c flags it here):
+ * traps such an mmap, and every mprotect that makes memory writable:
+ * memory.c passes them to dirty_on_mem_call):
  *  - what write_bytes grew by beyond what its write calls were charged (or
  *    may have written, in flight or not yet settled) is charged to disk, at
  *    each usage report, exec and thread exit, and at each of its calls
@@ -19,49 +20,38 @@
  * chunk (sockets.c, under a download cap) the kernel counts to the helper's
  * thread: they are charged from its own count around the call. A process
  * that stores without ever making a trapped call is charged but not held.
- * Not seen: a mapping made writable later by mprotect. Under the tracing
- * lock. */
+ * A child forked by such a process inherits its mappings, and is watched
+ * too (tracer.c). Under the tracing lock. */
 #include "helper.h"
 
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "seccomp_compat.h"
 
-/* An mmap's prot, flags and fd: a file (not anonymous) mapped shared and writable. */
-bool dirty_shared_file_map(uint64_t prot, uint64_t flags, int fd)
-{
-    int type = (int)(flags & 3);
-    return (prot & PROT_WRITE) && (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) && !(flags & MAP_ANONYMOUS) && fd >= 0;
-}
+static const char *const write_bytes[] = { "write_bytes" };
 
-/* write_bytes of an open /proc/.../io. */
-static bool io_write_bytes(int fd, uint64_t *wb)
-{
-    char buf[512];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    if (n <= 0) return false;
-    buf[n] = 0;
-    char *w = strstr(buf, "\nwrite_bytes:");
-    if (!w) return false;
-    *wb = strtoull(w + 13, NULL, 10);
-    return true;
-}
+static bool read_write_bytes(struct proc *p, uint64_t *wb) { return proc_io_read(&p->iofd, p->pid, 0, 1, write_bytes, wb); }
 
-static bool read_write_bytes(struct proc *p, uint64_t *wb)
+/* A memory call of p (filter.c traps these) that may give it a file mapped
+ * shared and writable: an mmap so, or an mprotect that makes one writable;
+ * only a process that has mapped a file shared (read-only: the mmap is
+ * trapped all the same) pays for looking at its mappings. (a: the call's
+ * first four arguments; fd: an mmap's fifth) */
+void dirty_on_mem_call(struct proc *p, long nr, const uint64_t *a, int fd)
 {
-    if (p->iofd < 0) {
-        char path[48];
-        snprintf(path, sizeof path, "/proc/%d/io", p->pid);
-        p->iofd = open(path, O_RDONLY | O_CLOEXEC);
-        if (p->iofd < 0) return false;
+    if (!p || p->maps_shared) return;
+    int type = (int)(a[3] & 3);
+    if (nr == SYS_mmap && (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) && !(a[3] & MAP_ANONYMOUS) && fd >= 0) {
+        if (a[2] & PROT_WRITE) dirty_watch(p);
+        else p->maps_shared_ro = true;
+    } else if ((nr == SYS_mprotect || nr == SYS_pkey_mprotect) && (a[2] & PROT_WRITE) && p->maps_shared_ro &&
+               maps_shared_file(p, a[0], a[0] + a[1])) {
+        dirty_watch(p);
     }
-    return io_write_bytes(p->iofd, wb);
 }
 
 void dirty_watch(struct proc *p)
@@ -73,6 +63,7 @@ void dirty_watch(struct proc *p)
         return;
     }
     p->dw_base = p->disk_written;
+    p->rw_base = p->reaped_wb;
     p->dirty_charged = 0;
     p->maps_shared = true;
 }
@@ -106,7 +97,8 @@ void dirty_settle(struct proc *p)
     if (!p->maps_shared || !read_write_bytes(p, &wb)) return;
     struct pending pd = { p, 0 };
     for_each_thread(add_pending, &pd);
-    int64_t beyond = (int64_t)(wb - p->wb_base) - (int64_t)(p->disk_written + pd.bytes - p->dw_base);
+    int64_t beyond = (int64_t)(wb - p->wb_base) - (int64_t)(p->disk_written + pd.bytes - p->dw_base)
+                   - (int64_t)(p->reaped_wb - p->rw_base);
     if (beyond <= (int64_t)p->dirty_charged) return;
     uint64_t extra = (uint64_t)beyond - p->dirty_charged;
     p->dirty_charged = (uint64_t)beyond;
@@ -118,8 +110,7 @@ void dirty_settle(struct proc *p)
 static bool own_write_bytes(uint64_t *wb)
 {
     static __thread int fd = -1; /* (each thread its own: no lock) */
-    if (fd < 0) fd = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC);
-    return fd >= 0 && io_write_bytes(fd, wb);
+    return proc_io_read(&fd, 0, 0, 1, write_bytes, wb);
 }
 
 /* Around a call the helper performs for p (sockets.c) that copies into p's
@@ -146,7 +137,30 @@ void dirty_forget(struct proc *p)
     dirty_settle(p);
     if (p->iofd >= 0) close(p->iofd);
     p->iofd = -1;
-    p->maps_shared = false;
+    p->maps_shared = p->maps_shared_ro = false;
+}
+
+static struct proc *parent_of(const struct proc *p)
+{
+    for (struct proc *q = H.procs; q; q = q->next) if (q->pid == p->ppid && q != p) return q;
+    return NULL;
+}
+
+/* A thread of p is exiting (its exit stop): what p dirtied is charged; and
+ * when a watched parent reaps p the kernel adds p's write_bytes (its reaped
+ * children's included) to the parent's, pages the parent did not dirty: the
+ * parent is told now, while /proc still shows p (it may be reaped as soon as
+ * the tracer has seen it die), at each thread's exit (the last one's has p's
+ * final count). A parent that ignores SIGCHLD reaps nothing. */
+void dirty_thread_exit(struct proc *p)
+{
+    dirty_settle(p);
+    struct proc *parent = parent_of(p);
+    uint64_t wb, ign, cgt;
+    if (!parent || !parent->maps_shared || !read_write_bytes(p, &wb) || wb <= p->wb_to_parent) return;
+    if (!proc_sig_masks(parent->pid, &ign, &cgt) || (ign & (1ull << (SIGCHLD - 1)))) return;
+    parent->reaped_wb += wb - p->wb_to_parent;
+    p->wb_to_parent = wb;
 }
 
 void dirty_settle_all(void)

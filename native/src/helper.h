@@ -66,13 +66,17 @@ struct proc {
     uint64_t brk_cur;    /* current program break, 0 = unknown */
     bool is_main;
     int pidfd;           /* for pidfd_getfd (sockets.c), -1 until needed */
+    int mapsfd;          /* its /proc/<pid>/maps (memory.c), -1 until needed */
     char comm[32];       /* for the tree exit event */
     /* page dirtying without a write call (dirty.c): watched once it maps a
      * file shared and writable; iofd is its open /proc/<pid>/io */
     bool maps_shared;
+    bool maps_shared_ro;     /* it mapped a file shared read-only: an mprotect may make it writable */
     int iofd;
     uint64_t disk_written;   /* bytes its write calls were charged (disk) */
     uint64_t wb_base, dw_base, dirty_charged;
+    uint64_t reaped_wb, rw_base; /* write_bytes of its ending children (dirty_thread_exit) */
+    uint64_t wb_to_parent;       /* of its own, what its parent's reaped_wb has */
     bool dirty_unpaid;       /* it dirtied pages since one of its calls last went on */
     struct proc *next;
 };
@@ -320,6 +324,8 @@ void meter_detach(int m, int sock);
 void meters_flush(void);
 /* a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */
 bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
+bool proc_sig_masks(pid_t pid, uint64_t *ignored, uint64_t *caught);
+bool proc_io_read(int *fd, pid_t pid, pid_t tid, int n, const char *const names[], uint64_t out[]);
 bool task_file(const struct thread *t, const char *name, char *buf, size_t cap);
 
 /* credit.c: credit queues, and byte calls on the ptrace path */
@@ -394,15 +400,18 @@ int mem_on_entry(struct thread *t, struct user_regs_struct *regs);
 void mem_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d);
 uint64_t mem_tree_bytes(void);
 uint64_t read_vmdata(pid_t pid);
+bool maps_shared_file(struct proc *p, uint64_t lo, uint64_t hi);
+void maps_forget(struct proc *p);
 void mem_refresh_all(void);
 
 /* dirty.c: file pages written through shared mappings, charged to disk */
 void dirty_watch(struct proc *p);
+void dirty_on_mem_call(struct proc *p, long nr, const uint64_t *a, int fd);
 void dirty_forget(struct proc *p);
+void dirty_thread_exit(struct proc *p);
 void dirty_settle(struct proc *p);
 void dirty_settle_all(void);
 bool dirty_gate(struct thread *t, uint64_t id, const struct seccomp_data *d);
-bool dirty_shared_file_map(uint64_t prot, uint64_t flags, int fd);
 /* Pages the helper dirties when it copies into a process's mapping. */
 struct dirty_copy { struct proc *p; uint64_t mark; };
 struct dirty_copy dirty_copy_begin(struct proc *p, bool into_app);

@@ -348,16 +348,25 @@ bool stops_gated_interrupt(struct thread *t)
     return H.interrupts_pending == 0;
 }
 
+/* The signals process pid ignores and catches (masks of bit sig - 1). */
+bool proc_sig_masks(pid_t pid, uint64_t *ignored, uint64_t *caught)
+{
+    char buf[2048];
+    if (!proc_file(pid, "status", buf, sizeof buf)) return false;
+    char *ign = strstr(buf, "\nSigIgn:"), *cgt = strstr(buf, "\nSigCgt:");
+    if (!ign || !cgt) return false;
+    *ignored = strtoull(ign + 8, NULL, 16);
+    *caught = strtoull(cgt + 8, NULL, 16);
+    return true;
+}
+
 /* Whether the app's process ignores sig (so natively it would interrupt nothing). */
 static bool ignored_by_app(struct thread *t, int sig)
 {
-    char buf[2048];
-    if (!proc_file(t->proc ? t->proc->pid : t->tid, "status", buf, sizeof buf)) return false;
-    char *ign = strstr(buf, "\nSigIgn:"), *cgt = strstr(buf, "\nSigCgt:");
-    if (!ign || !cgt) return false;
-    unsigned long long bit = 1ull << (sig - 1);
-    if (strtoull(cgt + 8, NULL, 16) & bit) return false;
-    if (strtoull(ign + 8, NULL, 16) & bit) return true;
+    uint64_t ign, cgt, bit = 1ull << (sig - 1);
+    if (!proc_sig_masks(t->proc ? t->proc->pid : t->tid, &ign, &cgt)) return false;
+    if (cgt & bit) return false;
+    if (ign & bit) return true;
     return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 

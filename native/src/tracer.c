@@ -95,6 +95,7 @@ static struct proc *proc_new(pid_t pid, pid_t ppid)
     p->pid = pid;
     p->ppid = ppid;
     p->pidfd = -1;
+    p->mapsfd = -1;
     p->iofd = -1;
     p->next = H.procs;
     H.procs = p;
@@ -142,6 +143,7 @@ static void proc_gone(struct proc *p)
     fdtab_put(p->fdt);
     if (p->pidfd >= 0) close(p->pidfd);
     dirty_forget(p);
+    maps_forget(p);
     free(p);
 }
 
@@ -379,6 +381,8 @@ static void on_clone_event(struct thread *t, int ev)
         np->brk_cur = pp->brk_cur;
         np->vmdata = (flags & CLONE_VM) ? 0 : pp->vmdata;
         c->proc = np;
+        np->maps_shared_ro = pp->maps_shared_ro; /* (it has the parent's mappings) */
+        if (pp->maps_shared) dirty_watch(np);
         snprintf(np->comm, sizeof np->comm, "%s", pp->comm);
         send_tree("spawn", np->pid, np->ppid, np->comm, sizeof np->comm);
     }
@@ -419,6 +423,7 @@ static void on_exec_event(struct thread *t)
     fdtab_put(p->fdt);
     p->fdt = fdtab_new();
     dirty_forget(p); /* (its mappings are gone) */
+    maps_forget(p);
     p->brk_cur = 0;
     p->vmdata = read_vmdata(p->pid);
     send_tree("exec", p->pid, p->ppid, p->comm, sizeof p->comm);
@@ -563,7 +568,7 @@ static void handle_status(pid_t tid, int status)
         /* last chance to read the group's CPU clock; never park a dying task */
         if (t->proc) proc_read_cpu(t->proc);
         window_settle(t, WS_CLOSE);
-        if (t->proc) dirty_settle(t->proc); /* (its pages are still its own) */
+        if (t->proc) dirty_thread_exit(t->proc); /* (its pages are still its own) */
         t->exiting = true; /* an exiting (or zombie leader) task never reports an interrupt-stop */
         ptrace(PTRACE_CONT, t->tid, 0, 0);
         t->state = TS_RUNNING;

@@ -31,22 +31,42 @@
  * flushed at every usage report. Calls that cannot use a window keep the
  * exit stop.
  */
+/* Fields named in names ("rchar", "write_bytes") of a /proc io file, read
+ * with one pread of *fd, which the first call opens and keeps: the io of
+ * thread tid of pid, of the whole process pid when tid is 0, or of the
+ * calling thread when pid is 0 too. */
+bool proc_io_read(int *fd, pid_t pid, pid_t tid, int n, const char *const names[], uint64_t out[])
+{
+    char buf[512];
+    if (*fd < 0) {
+        char path[80];
+        if (!pid) snprintf(path, sizeof path, "/proc/thread-self/io");
+        else if (!tid) snprintf(path, sizeof path, "/proc/%d/io", pid);
+        else snprintf(path, sizeof path, "/proc/%d/task/%d/io", pid, tid);
+        *fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (*fd < 0) return false;
+    }
+    ssize_t len = pread(*fd, buf, sizeof buf - 1, 0);
+    if (len <= 0) return false;
+    buf[len] = 0;
+    for (int i = 0; i < n; i++) {
+        size_t name_len = strlen(names[i]);
+        const char *at = buf;
+        /* a whole name at the start of a line ("rchar" is the first) */
+        while ((at = strstr(at, names[i])) && ((at != buf && at[-1] != '\n') || at[name_len] != ':')) at += name_len;
+        if (!at) return false;
+        out[i] = strtoull(at + name_len + 1, NULL, 10);
+    }
+    return true;
+}
+
 static bool thread_io(struct thread *t, uint64_t *rchar, uint64_t *wchar)
 {
-    char buf[256];
-    if (t->iofd < 0) {
-        char path[80];
-        snprintf(path, sizeof path, "/proc/%d/task/%d/io", t->proc ? t->proc->pid : t->tid, t->tid);
-        t->iofd = open(path, O_RDONLY | O_CLOEXEC);
-        if (t->iofd < 0) return false;
-    }
-    ssize_t n = pread(t->iofd, buf, sizeof buf - 1, 0);
-    if (n <= 0) return false;
-    buf[n] = 0;
-    char *r = strstr(buf, "rchar:"), *w = strstr(buf, "wchar:");
-    if (!r || !w) return false;
-    *rchar = strtoull(r + 6, NULL, 10);
-    *wchar = strtoull(w + 6, NULL, 10);
+    static const char *const names[] = { "rchar", "wchar" };
+    uint64_t v[2];
+    if (!proc_io_read(&t->iofd, t->proc ? t->proc->pid : t->tid, t->tid, 2, names, v)) return false;
+    *rchar = v[0];
+    *wchar = v[1];
     return true;
 }
 

@@ -11,6 +11,10 @@
  *                          the test writes 'g' at offset 0, then fill each chunk
  *                          by storing to memory, each followed by a 1-byte read
  *                          of /dev/zero (a trapped call that is no disk I/O)
+ *   io mapwrite PATH CHUNKS CHUNK protect  the same, mapped read-only and made
+ *                          writable with mprotect just before the stores
+ *   io mapwrite PATH CHUNKS CHUNK fork  the same, the stores and reads done by
+ *                          a forked child (the parent waits for it)
  *   io maprecv PATH TOTAL HOST PORT  map PATH (TOTAL bytes) shared and writable,
  *                          connect and receive TOTAL bytes straight into it with recv
  *   io tcp HOST PORT UP DOWN CHUNK  connect; send UP bytes (send, sendto, sendmsg,
@@ -52,6 +56,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -381,17 +386,29 @@ static int do_burn(long ms)
 }
 
 /* Writes through a shared file mapping: no write call, only page dirtying. */
-static int do_mapwrite(const char *path, long chunks, long chunk)
+static int do_mapwrite(const char *path, long chunks, long chunk, const char *how)
 {
     size_t size = 4096 + (size_t)chunks * (size_t)chunk;
     int fd = open(path, O_RDWR | O_CREAT, 0644), zero = open("/dev/zero", O_RDONLY);
     if (fd < 0 || zero < 0 || ftruncate(fd, (off_t)size) != 0) die("mapwrite setup");
-    char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    bool protect = !strcmp(how, "protect"), in_child = !strcmp(how, "fork");
+    char *m = mmap(NULL, size, protect ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) die("mmap");
     printf("ready\n");
     fflush(stdout);
     const struct timespec tick = { 0, 5 * 1000 * 1000 };
     while (__atomic_load_n(&m[0], __ATOMIC_ACQUIRE) != 'g') nanosleep(&tick, NULL);
+    if (protect && mprotect(m, size, PROT_READ | PROT_WRITE) != 0) die("mprotect");
+    if (in_child) {
+        pid_t child = fork();
+        if (child < 0) die("fork");
+        if (child > 0) {
+            int status;
+            if (waitpid(child, &status, 0) != child) die("waitpid");
+            printf("done\n");
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        }
+    }
     char c;
     for (long i = 0; i < chunks; i++) {
         memset(m + 4096 + (size_t)i * (size_t)chunk, 1, (size_t)chunk);
@@ -426,7 +443,7 @@ int main(int argc, char **argv)
     const char *m = argv[1];
     if (!strcmp(m, "file") && argc == 3) return do_file(argv[2]);
     if (!strcmp(m, "maprecv") && argc == 6) return do_maprecv(argv[2], atol(argv[3]), argv[4], atoi(argv[5]));
-    if (!strcmp(m, "mapwrite") && argc == 5) return do_mapwrite(argv[2], atol(argv[3]), atol(argv[4]));
+    if (!strcmp(m, "mapwrite") && (argc == 5 || argc == 6)) return do_mapwrite(argv[2], atol(argv[3]), atol(argv[4]), argc == 6 ? argv[5] : "");
     if (!strcmp(m, "fwrite") && argc == 5) return do_fwrite(argv[2], atol(argv[3]), atol(argv[4]));
     if (!strcmp(m, "fcopy") && argc == 5) return do_fcopy(argv[2], argv[3], atol(argv[4]));
     if (!strcmp(m, "tcp") && argc == 7) return do_tcp(argv[2], atoi(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]));

@@ -3,10 +3,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { destroySession } from '../../electron/engine/catcher/index.js';
-import { bin, cleanupAll, goneOrZombie, procState, procTicks, requireBuilt, sleep, startApp, tmpDir, waitFor } from './harness.js';
+import { bin, cleanupAll, goneOrZombie, HELPER, procState, procTicks, requireBuilt, sleep, startApp, tmpDir, waitFor } from './harness.js';
 
 after(cleanupAll);
 
@@ -135,6 +136,47 @@ test('SIGKILL of the helper never leaves the app stopped: EXITKILL takes the tre
     assert.ok(ms <= 1000, `app survived ${ms} ms`);
   } finally {
     await app.cleanup();
+  }
+});
+
+/** Pids of live processes whose command line contains marker. */
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker) && !goneOrZombie(Number(name))) pids.push(Number(name));
+    } catch {
+      // (gone meanwhile)
+    }
+  }
+  return pids;
+}
+
+test('SIGKILL of the helper just after its hello leaves nothing behind, not even its doorbell child', async () => {
+  // The helper forks its doorbell just after sending hello: a kill that lands before the child
+  // has asked to die with its parent left it sleeping forever (seen once in CI, an engine that
+  // killed its helper on reading hello).
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const sock = path.join(dir, 'ctl.sock');
+  const server = net.createServer((c) => c.once('data', () => helper?.kill('SIGKILL')));
+  let helper: ReturnType<typeof spawn> | undefined;
+  await new Promise<void>((r) => server.listen(sock, r));
+  try {
+    for (let round = 0; round < 40; round++) {
+      helper = spawn(HELPER, ['--control', sock, '--', bin('io'), 'noop'], {
+        env: { ...process.env, INTERCEPTOR_HELPER_TOKEN: 'doorbell-test' },
+        stdio: 'ignore',
+      });
+      await new Promise((r) => helper!.once('exit', r));
+    }
+    await sleep(300);
+    assert.deepEqual(processesWith(sock), [], 'processes left running with the helper\'s command line');
+  } finally {
+    for (const pid of processesWith(sock)) process.kill(pid, 'SIGKILL');
+    server.close();
+    remove();
   }
 });
 

@@ -157,18 +157,21 @@ export function killMarkedSync(id: string): number {
   return pids.length;
 }
 
+/** Thread ids of a process (none if it is gone). */
+function tasksOf(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+}
+
 /** The process and its descendants (children of every thread), depth first. */
 export function processTree(root: number): number[] {
   const out: number[] = [];
   const visit = (pid: number) => {
     out.push(pid);
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      return;
-    }
-    for (const tid of tasks) {
+    for (const tid of tasksOf(pid)) {
       let children = '';
       try {
         children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
@@ -207,6 +210,33 @@ export function exeName(pid: number): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Where each thread of a client's processes (the tree under root, Interceptor's own left out)
+ * waits: state, kernel wait channel and system call number — for the message of a stalled
+ * transfer (a call held by the helper waits in `seccomp_do_user_notification`).
+ */
+export function clientThreadsReport(root: number): string {
+  const lines: string[] = [];
+  const read = (file: string): string => {
+    try {
+      return readFileSync(file, 'latin1').trim();
+    } catch {
+      return '?';
+    }
+  };
+  for (const pid of processTree(root)) {
+    const exe = exeName(pid);
+    if (exe === null || INTERCEPTOR_EXES.has(exe)) continue;
+    for (const tid of tasksOf(pid)) {
+      const dir = `/proc/${pid}/task/${tid}`;
+      const stat = read(`${dir}/stat`);
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+      lines.push(`${exe} ${pid}/${tid} ${state} wchan=${read(`${dir}/wchan`)} syscall=${read(`${dir}/syscall`).split(' ')[0]}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ). */
