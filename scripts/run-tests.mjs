@@ -52,8 +52,33 @@ if (process.platform === 'linux' && nativeFiles.length > 0) {
   }
 }
 
+/**
+ * Kills what a run left running: every process whose environment carries the run's mark (its test
+ * files' processes, their helpers and apps), and says how many. A runner killed at the time limit
+ * leaves its test files' processes behind; a test that leaks a process shows here too.
+ */
+function killLeftovers(mark, label) {
+  if (process.platform !== 'linux') return;
+  let killed = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(mark)) continue;
+      process.kill(Number(name), 'SIGKILL');
+      killed++;
+    } catch {
+      // (gone meanwhile, or not ours to read)
+    }
+  }
+  if (killed > 0) console.log(`# ${label || 'test run'}: killed ${killed} process(es) it left running`);
+}
+
+// A test that hangs fails after this instead of holding its file (and the run) until the limit.
+const TEST_TIMEOUT_MS = 180_000; // (the longest test takes ~65 s in CI)
+
 const counts = { passed: 0, failed: 0, skipped: 0 };
-for (const run of runs) {
+for (const [index, run] of runs.entries()) {
+  const mark = `INTERCEPTOR_TEST_RUN=${process.pid}-${index}`;
   if (run.label) console.log(`\n# ${run.label}`);
   const countsFile = path.join(mkdtempSync(path.join(tmpdir(), 'interceptor-tests-')), 'counts.json');
   const result = spawnSync(
@@ -62,12 +87,14 @@ for (const run of runs) {
       '--import', 'tsx',
       '--test',
       '--test-concurrency=1', // real-process suites measure CPU shares: never run them side by side
+      `--test-timeout=${TEST_TIMEOUT_MS}`,
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=' + path.join(root, 'scripts/count-reporter.mjs'), '--test-reporter-destination=' + countsFile,
       ...run.files,
     ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, INTERCEPTOR_TEST: '1', ...run.env }, timeout: run.timeoutMs, killSignal: 'SIGKILL' },
+    { cwd: root, stdio: 'inherit', env: { ...process.env, INTERCEPTOR_TEST: '1', [mark.split('=')[0]]: mark.split('=')[1], ...run.env }, timeout: run.timeoutMs, killSignal: 'SIGKILL' },
   );
+  killLeftovers(mark, run.label);
   let got = { passed: 0, failed: 0, skipped: 0 };
   try {
     got = JSON.parse(readFileSync(countsFile, 'utf8'));
