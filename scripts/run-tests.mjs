@@ -73,9 +73,6 @@ function killLeftovers(mark, label) {
   if (killed > 0) console.log(`# ${label || 'test run'}: killed ${killed} process(es) it left running`);
 }
 
-// A test that hangs fails after this instead of holding its file (and the run) until the limit.
-const TEST_TIMEOUT_MS = 180_000; // (the longest test takes ~65 s in CI)
-
 const counts = { passed: 0, failed: 0, skipped: 0 };
 for (const [index, run] of runs.entries()) {
   const mark = `INTERCEPTOR_TEST_RUN=${process.pid}-${index}`;
@@ -87,7 +84,6 @@ for (const [index, run] of runs.entries()) {
       '--import', 'tsx',
       '--test',
       '--test-concurrency=1', // real-process suites measure CPU shares: never run them side by side
-      `--test-timeout=${TEST_TIMEOUT_MS}`,
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=' + path.join(root, 'scripts/count-reporter.mjs'), '--test-reporter-destination=' + countsFile,
       ...run.files,

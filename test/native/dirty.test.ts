@@ -11,6 +11,8 @@ after(cleanupAll);
 
 const CHUNK = 65536;
 const CHUNKS = 4;
+/** Each test waits for the app's exit: one that never comes fails the test, not the whole file. */
+const LIMIT = { timeout: 60_000 };
 
 /** Chunks of the mapped file the app has filled so far (the page cache shows its stores at once). */
 function chunksWritten(file: string): number {
@@ -46,7 +48,7 @@ for (const [how, title] of [
   ['protect', 'mapped read-only, then made writable by mprotect'],
   ['fork', 'by a child that inherited the mapping'],
 ] as const) {
-  test(`stores to a shared file mapping count as disk writes (${title})`, async () => {
+  test(`stores to a shared file mapping count as disk writes (${title})`, LIMIT, async () => {
     requireBuilt();
     const { dir, remove } = tmpDir();
     const file = path.join(dir, 'mapped');
@@ -67,7 +69,7 @@ for (const [how, who] of [
   ['', 'the app'],
   ['fork', 'a child that inherited the mapping'],
 ] as const) {
-  test(`under disk credit, ${who} waits at its next trapped call until what it stored is paid for`, async () => {
+  test(`under disk credit, ${who} waits at its next trapped call until what it stored is paid for`, LIMIT, async () => {
     requireBuilt();
     const { dir, remove } = tmpDir();
     const file = path.join(dir, 'mapped');
@@ -103,7 +105,7 @@ for (const [how, who] of [
   });
 }
 
-test('an app held at that call still ends at once on a signal (nothing frozen)', async () => {
+test('an app held at that call still ends at once on a signal (nothing frozen)', LIMIT, async () => {
   requireBuilt();
   const { dir, remove } = tmpDir();
   const file = path.join(dir, 'mapped');
@@ -119,7 +121,7 @@ test('an app held at that call still ends at once on a signal (nothing frozen)',
   }
 });
 
-test('a recv the helper performs into a shared file mapping (under a download cap) counts as disk writes of the app', async () => {
+test('a recv the helper performs into a shared file mapping (under a download cap) counts as disk writes of the app', LIMIT, async () => {
   requireBuilt();
   const { dir, remove } = tmpDir();
   const file = path.join(dir, 'received');
