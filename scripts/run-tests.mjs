@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { killMarkedSync } from './marked-processes.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const filters = process.argv.slice(2);
@@ -57,25 +58,16 @@ if (process.platform === 'linux' && nativeFiles.length > 0) {
  * files' processes, their helpers and apps), and says how many. A runner killed at the time limit
  * leaves its test files' processes behind; a test that leaks a process shows here too.
  */
-function killLeftovers(mark, label) {
+const RUN_MARK = 'INTERCEPTOR_TEST_RUN';
+function killLeftovers(markValue, label) {
   if (process.platform !== 'linux') return;
-  let killed = 0;
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      if (!readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(mark)) continue;
-      process.kill(Number(name), 'SIGKILL');
-      killed++;
-    } catch {
-      // (gone meanwhile, or not ours to read)
-    }
-  }
+  const killed = killMarkedSync(RUN_MARK, markValue);
   if (killed > 0) console.log(`# ${label || 'test run'}: killed ${killed} process(es) it left running`);
 }
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
 for (const [index, run] of runs.entries()) {
-  const mark = `INTERCEPTOR_TEST_RUN=${process.pid}-${index}`;
+  const markValue = `${process.pid}-${index}`;
   if (run.label) console.log(`\n# ${run.label}`);
   const countsFile = path.join(mkdtempSync(path.join(tmpdir(), 'interceptor-tests-')), 'counts.json');
   const result = spawnSync(
@@ -88,9 +80,9 @@ for (const [index, run] of runs.entries()) {
       '--test-reporter=' + path.join(root, 'scripts/count-reporter.mjs'), '--test-reporter-destination=' + countsFile,
       ...run.files,
     ],
-    { cwd: root, stdio: 'inherit', env: { ...process.env, INTERCEPTOR_TEST: '1', [mark.split('=')[0]]: mark.split('=')[1], ...run.env }, timeout: run.timeoutMs, killSignal: 'SIGKILL' },
+    { cwd: root, stdio: 'inherit', env: { ...process.env, INTERCEPTOR_TEST: '1', [RUN_MARK]: markValue, ...run.env }, timeout: run.timeoutMs, killSignal: 'SIGKILL' },
   );
-  killLeftovers(mark, run.label);
+  killLeftovers(markValue, run.label);
   let got = { passed: 0, failed: 0, skipped: 0 };
   try {
     got = JSON.parse(readFileSync(countsFile, 'utf8'));

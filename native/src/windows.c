@@ -13,24 +13,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* ------------------------------------------------------------------ */
-/* I/O windows: the uncapped fast path                                  */
-/*
- * Reading a return value costs a second ptrace stop (syscall-exit), which
- * doubles the price of every charged call. When a resource is unlimited the
- * engine only needs exact cumulative counters, and the kernel keeps them per
- * thread: rchar/wchar in /proc/<pid>/task/<tid>/io grow by exactly the return
- * value of every read()/write()-family call (vfs_read/vfs_write and the
- * vectored and positional forms), whatever the fd. A thread's calls are
- * sequential, so while all of its read/write-family calls are on fds of one
- * class (a "window"), the growth of rchar/wchar over the window is exactly
- * those calls' bytes. A window closes (one pread of the io file) when the
- * thread makes any other kind of byte call (other class, send/recv family,
- * sendfile/splice/copy_file_range, a credit-mode resource), before execve
- * (the kernel's own ELF reads count in rchar), at thread exit, and it is
- * flushed at every usage report. Calls that cannot use a window keep the
- * exit stop.
- */
 /* Fields named in names ("rchar", "write_bytes") of a /proc io file, read
  * with one pread of *fd, which the first call opens and keeps: the io of
  * thread tid of pid, of the whole process pid when tid is 0, or of the
@@ -60,6 +42,24 @@ bool proc_io_read(int *fd, pid_t pid, pid_t tid, int n, const char *const names[
     return true;
 }
 
+/* ------------------------------------------------------------------ */
+/* I/O windows: the uncapped fast path                                  */
+/*
+ * Reading a return value costs a second ptrace stop (syscall-exit), which
+ * doubles the price of every charged call. When a resource is unlimited the
+ * engine only needs exact cumulative counters, and the kernel keeps them per
+ * thread: rchar/wchar in /proc/<pid>/task/<tid>/io grow by exactly the return
+ * value of every read()/write()-family call (vfs_read/vfs_write and the
+ * vectored and positional forms), whatever the fd. A thread's calls are
+ * sequential, so while all of its read/write-family calls are on fds of one
+ * class (a "window"), the growth of rchar/wchar over the window is exactly
+ * those calls' bytes. A window closes (one pread of the io file) when the
+ * thread makes any other kind of byte call (other class, send/recv family,
+ * sendfile/splice/copy_file_range, a credit-mode resource), before execve
+ * (the kernel's own ELF reads count in rchar), at thread exit, and it is
+ * flushed at every usage report. Calls that cannot use a window keep the
+ * exit stop.
+ */
 static bool thread_io(struct thread *t, uint64_t *rchar, uint64_t *wchar)
 {
     static const char *const names[] = { "rchar", "wchar" };

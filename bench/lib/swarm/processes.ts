@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, statSync, writeSync } from 'node:fs';
 import * as pty from 'node-pty';
+import { killMarkedSync as killMarkedOf, markedPids as markedPidsOf } from '../../../scripts/marked-processes.mjs';
 
 export const MARKER_ENV = 'INTERCEPTOR_SWARM';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,29 +114,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 
 /** Live (not zombie) processes whose environment carries INTERCEPTOR_SWARM=<id>. */
 export function markedPids(id: string): number[] {
-  const mark = Buffer.from(`\0${MARKER_ENV}=${id}\0`);
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      const environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${pid}/environ`)]);
-      if (environ.includes(mark) && !isZombie(pid)) found.push(pid);
-    } catch {
-      /* gone, or a kernel thread */
-    }
-  }
-  return found;
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const state = stat[stat.lastIndexOf(')') + 2];
-    return state === 'Z' || state === 'X';
-  } catch {
-    return true;
-  }
+  return markedPidsOf(MARKER_ENV, id);
 }
 
 /** SIGKILL every marked process until none is left (or 5 s pass). */
@@ -146,15 +125,7 @@ export async function killMarked(id: string): Promise<void> {
 
 /** SIGKILL every marked process once; returns how many there were. Synchronous: usable at process exit. */
 export function killMarkedSync(id: string): number {
-  const pids = markedPids(id);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  return pids.length;
+  return killMarkedOf(MARKER_ENV, id);
 }
 
 /** Thread ids of a process (none if it is gone). */
