@@ -6,7 +6,7 @@
  *                          diskWrite = 16500, diskRead = 16500
  *   io fwrite PATH TOTAL CHUNK    write TOTAL bytes in CHUNK writes
  *   io fcopy SRC DST CHUNK        read SRC and write DST with CHUNK-sized calls
- *   io mapwrite PATH CHUNKS CHUNK  map PATH shared and writable (a control page,
+ *   io mapwrite PATH CHUNKS CHUNK  map PATH shared and writable (a control chunk,
  *                          then CHUNKS x CHUNK bytes), print "ready", wait until
  *                          the test writes 'g' at offset 0, then fill each chunk
  *                          by storing to memory, each followed by a 1-byte read
@@ -385,10 +385,13 @@ static int do_burn(long ms)
     }
 }
 
-/* Writes through a shared file mapping: no write call, only page dirtying. */
+/* Writes through a shared file mapping: no write call, only page dirtying.
+ * The kernel counts a dirtied page cache folio whole (up to 2 MiB on x86-64),
+ * so the control byte gets a chunk of its own: with CHUNK a multiple of the
+ * largest folio no folio spans two chunks and each chunk counts exactly. */
 static int do_mapwrite(const char *path, long chunks, long chunk, const char *how)
 {
-    size_t size = 4096 + (size_t)chunks * (size_t)chunk;
+    size_t size = (size_t)(chunks + 1) * (size_t)chunk;
     int fd = open(path, O_RDWR | O_CREAT, 0644), zero = open("/dev/zero", O_RDONLY);
     if (fd < 0 || zero < 0 || ftruncate(fd, (off_t)size) != 0) die("mapwrite setup");
     bool protect = !strcmp(how, "protect"), in_child = !strcmp(how, "fork");
@@ -411,7 +414,7 @@ static int do_mapwrite(const char *path, long chunks, long chunk, const char *ho
     }
     char c;
     for (long i = 0; i < chunks; i++) {
-        memset(m + 4096 + (size_t)i * (size_t)chunk, 1, (size_t)chunk);
+        memset(m + (size_t)(i + 1) * (size_t)chunk, 1, (size_t)chunk);
         full(read(zero, &c, 1), 1, "read /dev/zero");
     }
     printf("done\n");
