@@ -172,9 +172,9 @@ void send_tree(const char *ev, pid_t pid, pid_t ppid, char *comm, size_t commcap
 void send_usage(bool force)
 {
     if (!H.ctl_open) return;
-    io_windows_flush();
+    io_windows_flush(NULL);
     meters_flush();
-    dirty_settle_all();
+    mapped_settle_all();
     char body[480], line[600];
     const char *state = H.paused ? "stopped" : H.slice_active ? "running" : "free";
     snprintf(body, sizeof body,
@@ -270,7 +270,7 @@ void control_handle_line(char *line, size_t len)
             send_reply(id, false, "mode must be credit or unlimited");
             return;
         }
-        io_windows_flush(); /* bytes moved before the switch belong to the old mode */
+        io_windows_flush(NULL); /* bytes moved before the switch belong to the old mode */
         meters_flush();
         H.cr[r].mode = !strcmp(m->str, "credit") ? 1 : 0;
         send_reply(id, true, NULL);

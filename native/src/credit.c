@@ -36,7 +36,7 @@ void queue_remove(struct thread *t)
     t->held = false;
     t->held_notif = false;
     t->held_sock = false;
-    t->held_dirty = false;
+    t->held_mapped = false;
     t->notif_id = 0;
     t->held_want = 0;
     t->qnext = NULL;
@@ -79,7 +79,7 @@ static void try_admit(struct thread *t)
     for (int i = 0; i < c->nsides; i++) {
         int r = c->side[i].res;
         /* windows may still reserve what completed calls did not use */
-        if (is_credit(r) && H.cr[r].credit <= 0) io_windows_flush();
+        if (is_credit(r) && H.cr[r].credit <= 0) io_windows_flush(NULL);
         if (is_credit(r) && H.cr[r].credit <= 0) {
             queue_hold(t, r, c->want, true);
             return;
@@ -292,7 +292,7 @@ void bytes_call_exit(struct thread *t)
             continue;
         }
         H.counters[s->counter] += bytes;
-        if (s->counter == C_DISKWRITE && t->proc) t->proc->disk_written += bytes;
+        if ((s->counter == C_DISKREAD || s->counter == C_DISKWRITE) && t->proc) t->proc->disk_by_calls[s->counter == C_DISKWRITE ? IO_WRITE : IO_READ] += bytes;
         if (s->reserved) {
             /* settle the reservation against what really moved */
             H.cr[s->res].credit += (int64_t)c->want - (int64_t)bytes;

@@ -54,9 +54,9 @@ static const int mem_calls[] = { SYS_brk, SYS_mmap, SYS_mremap, SYS_mprotect, SY
  * (MAP_GROWSDOWN), or shared anonymous memory, and an mprotect that does not
  * make pages writable. Shared libraries are mapped and sealed this way: no
  * round trip to the helper. A file mapped shared cannot add to VmData either
- * but is trapped all the same, whatever its prot: it is written without a
- * write call once writable (dirty.c), and a private library mapping is not
- * shared. */
+ * but is trapped all the same, whatever its prot: it is read, and written
+ * once writable, without a call (mapped.c), and a private library mapping is
+ * not shared. */
 static const int mem_always_calls[] = { SYS_brk, SYS_mremap };
 static const int mem_prot_calls[] = { SYS_mprotect, SYS_pkey_mprotect }; /* prot: argument 2 */
 /* exec: the kernel's reads of the new image count in rchar: settle first */
@@ -131,7 +131,7 @@ int build_filter(struct sock_filter *f, bool unotif, bool sock_notif, bool trace
         f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                               \
         f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);                    \
     }                                                                                                 \
-    /* mmap: a shared file, whatever its prot (dirty.c), or private, writable and not a stack */      \
+    /* mmap: a shared file, whatever its prot (mapped.c), or private, writable and not a stack */      \
     f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 8);                 \
     f[n++] = LD_ARG_LOW(3);                                                                           \
     f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_SHARED, 0, 1);              \

@@ -38,6 +38,8 @@ enum fd_flag {
 enum resource { R_NETUP = 0, R_NETDOWN = 1, R_DISK = 2, R_COUNT = 3 };
 /* cumulative counters */
 enum counter { C_NETUP = 0, C_NETDOWN = 1, C_DISKREAD = 2, C_DISKWRITE = 3, C_COUNT = 4 };
+/* Which way bytes move, as the [2] arrays of an I/O window and of mapped.c index them. */
+enum io_dir { IO_READ = 0, IO_WRITE = 1 };
 
 /* One fd table; shared by every task cloned with CLONE_FILES (threads). The
  * cache maps fd -> class, and a network socket to our duplicate of it; it is
@@ -66,18 +68,16 @@ struct proc {
     uint64_t brk_cur;    /* current program break, 0 = unknown */
     bool is_main;
     int pidfd;           /* for pidfd_getfd (sockets.c), -1 until needed */
-    int mapsfd;          /* its /proc/<pid>/maps (memory.c), -1 until needed */
     char comm[32];       /* for the tree exit event */
-    /* page dirtying without a write call (dirty.c): watched once it maps a
-     * file shared and writable; iofd is its open /proc/<pid>/io */
+    /* disk I/O through mapped files (mapped.c): watched once it maps a file
+     * shared; iofd is its open /proc/<pid>/io; [2]: by enum io_dir */
     bool maps_shared;
-    bool maps_shared_ro;     /* it mapped a file shared read-only: an mprotect may make it writable */
     int iofd;
-    uint64_t disk_written;   /* bytes its write calls were charged (disk) */
-    uint64_t wb_base, dw_base, dirty_charged;
-    uint64_t reaped_wb, rw_base; /* write_bytes of its ending children (dirty_thread_exit) */
-    uint64_t wb_to_parent;       /* of its own, what its parent's reaped_wb has */
-    bool dirty_unpaid;       /* it dirtied pages since one of its calls last went on */
+    uint64_t disk_by_calls[2];   /* bytes its read / write calls were charged (disk) */
+    uint64_t io_base[2], calls_base[2], mapped_charged[2];
+    uint64_t reaped_io[2], reaped_base[2]; /* read/write_bytes of its ending children (mapped_thread_exit) */
+    uint64_t io_to_parent[2];    /* of its own, what its parent's reaped_io has */
+    bool mapped_unpaid;      /* it moved bytes through a mapping since one of its calls last went on */
     struct proc *next;
 };
 
@@ -130,7 +130,7 @@ struct thread {
     uint64_t notif_id;
     int notif_side;           /* 0 read, 1 write */
     bool held_sock;           /* the held notification is a socket call (sockets.c): notif_data */
-    bool held_dirty;          /* held at the dirty-page gate (dirty.c): decided afresh, notif_data */
+    bool held_mapped;         /* held at the mapped-I/O gate (mapped.c): decided afresh, notif_data */
     struct seccomp_data notif_data;
     /* a notification moved to the ptrace path, or restarted (see handoff()) */
     int handoff;
@@ -345,7 +345,7 @@ void bytes_call_exit(struct thread *t);
 bool window_open(struct thread *t, int cls);
 void window_settle(struct thread *t, int how);
 bool try_window(struct thread *t, struct call *c, int cls);
-void io_windows_flush(void);
+void io_windows_flush(struct proc *only); /* the windows of only's threads, or all (NULL) */
 
 /* notify.c */
 void notify_start(int listener);
@@ -400,22 +400,19 @@ int mem_on_entry(struct thread *t, struct user_regs_struct *regs);
 void mem_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d);
 uint64_t mem_tree_bytes(void);
 uint64_t read_vmdata(pid_t pid);
-bool maps_shared_file(struct proc *p, uint64_t lo, uint64_t hi);
-void maps_forget(struct proc *p);
 void mem_refresh_all(void);
 
-/* dirty.c: file pages written through shared mappings, charged to disk */
-void dirty_watch(struct proc *p);
-void dirty_on_mem_call(struct proc *p, long nr, const uint64_t *a, int fd);
-void dirty_forget(struct proc *p);
-void dirty_thread_exit(struct proc *p);
-void dirty_settle(struct proc *p);
-void dirty_settle_all(void);
-bool dirty_gate(struct thread *t, uint64_t id, const struct seccomp_data *d);
-/* Pages the helper dirties when it copies into a process's mapping. */
-struct dirty_copy { struct proc *p; uint64_t mark; };
-struct dirty_copy dirty_copy_begin(struct proc *p, bool into_app);
-void dirty_copy_end(const struct dirty_copy *c);
+/* mapped.c: file pages read and written through shared mappings, charged to disk */
+void mapped_watch(struct proc *p);
+void mapped_on_mmap(struct proc *p, const uint64_t *a, int fd);
+void mapped_forget(struct proc *p);
+void mapped_thread_exit(struct proc *p);
+void mapped_settle_all(void);
+bool mapped_gate(struct thread *t, uint64_t id, const struct seccomp_data *d);
+/* Pages the helper reads or dirties when it copies out of or into a process's mapping. */
+struct mapped_copy { struct proc *p; uint64_t mark[2]; };
+struct mapped_copy mapped_copy_begin(struct proc *p);
+void mapped_copy_end(const struct mapped_copy *c);
 
 /* cgroup.c */
 bool cgroup_set(const char *app, const char *parent);

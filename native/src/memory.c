@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -76,57 +75,6 @@ static uint64_t maps_overlap(pid_t pid, uint64_t lo, uint64_t hi, int (*want)(co
     return sum;
 }
 
-#ifndef PROCMAP_QUERY
-/* Linux 6.11's query of a process's mappings by address (linux/fs.h), which
- * Debian 12's headers predate. */
-struct procmap_query {
-    uint64_t size, query_flags, query_addr;
-    uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
-    uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
-    uint64_t vma_name_addr, build_id_addr;
-};
-#define PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
-#define PROCMAP_QUERY_VMA_SHARED 0x08
-#define PROCMAP_QUERY_COVERING_OR_NEXT_VMA 0x10
-#endif
-
-static int shared_file(const char *perms, const char *name) { return perms[3] == 's' && name[0] == '/'; }
-
-/* Whether [lo, hi) of p overlaps a file mapped shared (dirty.c: an mprotect
- * that makes such a mapping writable). Where the kernel has PROCMAP_QUERY
- * (6.11), a query per mapping in the range on p's kept maps fd (one for most
- * calls); else a walk of the maps. */
-bool maps_shared_file(struct proc *p, uint64_t lo, uint64_t hi)
-{
-    static bool no_query;
-    if (no_query) return maps_overlap(p->pid, lo, hi, shared_file, NULL) > 0;
-    if (p->mapsfd < 0) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%d/maps", p->pid);
-        p->mapsfd = open(path, O_RDONLY | O_CLOEXEC);
-        if (p->mapsfd < 0) return false;
-    }
-    for (uint64_t at = lo; at < hi;) {
-        struct procmap_query q = { .size = sizeof q, .query_addr = at, .query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA };
-        if (ioctl(p->mapsfd, PROCMAP_QUERY, &q) != 0) {
-            if (errno != ENOTTY && errno != EINVAL) return false; /* (ENOENT: nothing mapped from there on) */
-            no_query = true;
-            return maps_overlap(p->pid, lo, hi, shared_file, NULL) > 0;
-        }
-        if (q.vma_start >= hi) return false;
-        if ((q.vma_flags & PROCMAP_QUERY_VMA_SHARED) && q.inode != 0) return true;
-        at = q.vma_end;
-    }
-    return false;
-}
-
-/* p execs (its maps fd would show the old memory) or is gone. */
-void maps_forget(struct proc *p)
-{
-    if (p->mapsfd >= 0) close(p->mapsfd);
-    p->mapsfd = -1;
-}
-
 static int is_stack(const char *name) { return !strncmp(name, "[stack", 6); }
 static int counted(const char *perms, const char *name) { return perms[1] == 'w' && perms[3] == 'p' && !is_stack(name); }
 static int becomes_counted(const char *perms, const char *name) { return perms[1] != 'w' && perms[3] == 'p' && !is_stack(name); }
@@ -147,7 +95,7 @@ static const char *callname(long nr)
  * prot, flags; mremap: addr, old_len, new_len; mprotect: addr, len, prot)
  * would take the tree past the ceiling; a denial is reported to the engine.
  * The filter (filter.c, ADD_MEM) lets through the mmap and mprotect calls
- * this returns false for at once, except a file mapped shared (dirty.c
+ * this returns false for at once, except a file mapped shared (mapped.c
  * watches them); the two tests are the same rule and must change
  * together (test/native/memory.test.ts checks the filter's side). */
 static bool mem_denies(struct proc *p, long nr, const uint64_t *a)
@@ -217,7 +165,7 @@ int mem_on_entry(struct thread *t, struct user_regs_struct *r)
 {
     uint64_t a[4] = { r->rdi, r->rsi, r->rdx, r->r10 };
     long nr = (long)r->orig_rax;
-    dirty_on_mem_call(t->proc, nr, a, (int)r->r8);
+    if (nr == SYS_mmap) mapped_on_mmap(t->proc, a, (int)r->r8);
     if (!mem_denies(t->proc, nr, a)) return 0;
     /* skip the call (orig_rax = -1) with the refusal's value */
     r->orig_rax = (unsigned long long)-1;
@@ -240,6 +188,6 @@ void mem_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d)
         return;
     }
     if (d->nr == SYS_brk && a[0] && p) p->brk_cur = a[0];
-    dirty_on_mem_call(p, d->nr, a, (int)d->args[4]);
+    if (d->nr == SYS_mmap) mapped_on_mmap(p, a, (int)d->args[4]);
     notif_answer_continue(id);
 }

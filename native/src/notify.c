@@ -93,7 +93,7 @@ static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d);
 
 void notif_admit(struct thread *t)
 {
-    if (t->held_dirty) {
+    if (t->held_mapped) {
         uint64_t id = t->notif_id;
         struct seccomp_data d = t->notif_data;
         queue_remove(t);
@@ -154,7 +154,7 @@ static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
     case CAT_FDTAB: fdtab_on_notif(t, id, d); return;
     case CAT_MEM: mem_on_notif(t, id, d); return;
     }
-    if (dirty_gate(t, id, d)) return;
+    if (mapped_gate(t, id, d)) return;
     if (sock_call(d->nr)) {
         sock_decide(t, id, d);
         return;
@@ -190,7 +190,7 @@ static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
         /* reservations of completed calls come back first: its own (all
          * complete: it is here), then every window's */
         window_settle(t, WS_IDLE);
-        if (cs->credit <= 0) io_windows_flush();
+        if (cs->credit <= 0) io_windows_flush(NULL);
     }
     if (cs->credit > 0) {
         if (restarted) queue_remove(t);

@@ -354,10 +354,10 @@ void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
         return;
     }
     long ret = 0;
-    /* a recv into a file mapped shared dirties its pages in our name (dirty.c) */
-    struct dirty_copy copy = dirty_copy_begin(t->proc, !is_send(d->nr));
+    /* a recv into (a send from) a file mapped shared dirties (fetches) its pages in our name (mapped.c) */
+    struct mapped_copy copy = mapped_copy_begin(t->proc);
     enum outcome o = emulate(&c, d, &ret);
-    dirty_copy_end(&copy);
+    mapped_copy_end(&copy);
     int flags = (int)(d->nr == SYS_sendmsg || d->nr == SYS_recvmsg ? d->args[2] : d->args[3]);
     /* nothing to read or no room to write, and the app's call would wait: natively */
     if (o == DONE && ret == -EAGAIN && blocking(&c, flags)) o = HANDOFF;

@@ -95,7 +95,6 @@ static struct proc *proc_new(pid_t pid, pid_t ppid)
     p->pid = pid;
     p->ppid = ppid;
     p->pidfd = -1;
-    p->mapsfd = -1;
     p->iofd = -1;
     p->next = H.procs;
     H.procs = p;
@@ -142,8 +141,7 @@ static void proc_gone(struct proc *p)
     fdtab_drop_dups(p->fdt); /* (a table it shared with another process: taken afresh there) */
     fdtab_put(p->fdt);
     if (p->pidfd >= 0) close(p->pidfd);
-    dirty_forget(p);
-    maps_forget(p);
+    mapped_forget(p);
     free(p);
 }
 
@@ -381,8 +379,7 @@ static void on_clone_event(struct thread *t, int ev)
         np->brk_cur = pp->brk_cur;
         np->vmdata = (flags & CLONE_VM) ? 0 : pp->vmdata;
         c->proc = np;
-        np->maps_shared_ro = pp->maps_shared_ro; /* (it has the parent's mappings) */
-        if (pp->maps_shared) dirty_watch(np);
+        if (pp->maps_shared) mapped_watch(np); /* (it has the parent's mappings) */
         snprintf(np->comm, sizeof np->comm, "%s", pp->comm);
         send_tree("spawn", np->pid, np->ppid, np->comm, sizeof np->comm);
     }
@@ -422,8 +419,7 @@ static void on_exec_event(struct thread *t)
     fdtab_drop_dups(p->fdt);
     fdtab_put(p->fdt);
     p->fdt = fdtab_new();
-    dirty_forget(p); /* (its mappings are gone) */
-    maps_forget(p);
+    mapped_forget(p); /* (its mappings are gone) */
     p->brk_cur = 0;
     p->vmdata = read_vmdata(p->pid);
     send_tree("exec", p->pid, p->ppid, p->comm, sizeof p->comm);
@@ -568,7 +564,7 @@ static void handle_status(pid_t tid, int status)
         /* last chance to read the group's CPU clock; never park a dying task */
         if (t->proc) proc_read_cpu(t->proc);
         window_settle(t, WS_CLOSE);
-        if (t->proc) dirty_thread_exit(t->proc); /* (its pages are still its own) */
+        if (t->proc) mapped_thread_exit(t->proc); /* (its counts are still its own) */
         t->exiting = true; /* an exiting (or zombie leader) task never reports an interrupt-stop */
         ptrace(PTRACE_CONT, t->tid, 0, 0);
         t->state = TS_RUNNING;

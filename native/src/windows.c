@@ -88,7 +88,7 @@ void window_settle(struct thread *t, int how)
             *base[s] = now[s];
             int res = net ? (s ? R_NETUP : R_NETDOWN) : R_DISK;
             H.counters[net ? (s ? C_NETUP : C_NETDOWN) : (s ? C_DISKWRITE : C_DISKREAD)] += got;
-            if (!net && s && t->proc) t->proc->disk_written += got;
+            if (!net && t->proc) t->proc->disk_by_calls[s] += got; /* (s: enum io_dir) */
             uint64_t resv = t->win_resv[s], keep = how == WS_FLUSH ? t->win_last[s] : 0;
             if (keep > resv) keep = resv;
             if (resv > 0 || is_credit(res)) {
@@ -120,7 +120,8 @@ static bool maybe_in_rw_call(struct thread *t)
 
 static void flush_one(struct thread *t, void *arg)
 {
-    (void)arg;
+    const struct proc *only = arg;
+    if (only && t->proc != only) return;
     /* stopped or waiting in a notification: none of its calls is in flight */
     bool idle = t->state != TS_RUNNING || t->notif_id != 0 || (t->held && t->held_notif);
     /* a reservation kept for a call that has ended would lower the credit
@@ -129,9 +130,9 @@ static void flush_one(struct thread *t, void *arg)
     window_settle(t, idle ? WS_IDLE : WS_FLUSH);
 }
 
-void io_windows_flush(void)
+void io_windows_flush(struct proc *only)
 {
-    for_each_thread(flush_one, NULL);
+    for_each_thread(flush_one, only);
 }
 
 /* Makes sure t has a window of class cls open (the thread must be between

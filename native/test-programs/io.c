@@ -17,6 +17,13 @@
  *                          a forked child (the parent waits for it)
  *   io maprecv PATH TOTAL HOST PORT  map PATH (TOTAL bytes) shared and writable,
  *                          connect and receive TOTAL bytes straight into it with recv
+ *   io mapread PATH CHUNK  drop the existing file PATH from the page cache,
+ *                          map it shared and read-only (no readahead), read each CHUNK of it by
+ *                          loading from memory, each followed by a 1-byte read of
+ *                          /dev/zero; prints the sum of its bytes
+ *   io mapsend PATH HOST PORT  drop the existing file PATH from the page cache,
+ *                          map it shared and read-only, connect and send it
+ *                          straight from the mapping with send
  *   io tcp HOST PORT UP DOWN CHUNK  connect; send UP bytes (send, sendto, sendmsg,
  *                          write in turn, CHUNK each), shut down writing, receive
  *                          until EOF (recv, recvfrom, recvmsg, read in turn);
@@ -53,6 +60,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <spawn.h>
@@ -440,12 +448,66 @@ static int do_maprecv(const char *path, long total, const char *host, int port)
     return 0;
 }
 
+/* Maps the existing file at path shared and read-only, its pages dropped
+ * from the page cache first, so that each load from it reads from storage. */
+static const unsigned char *map_cold(const char *path, size_t *size)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) die("map_cold open");
+    *size = (size_t)st.st_size;
+    /* (written back first: a dirty page is not dropped) */
+    if (fdatasync(fd) != 0 || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0) die("map_cold drop");
+    const unsigned char *m = mmap(NULL, *size, PROT_READ, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) die("mmap");
+    return m;
+}
+
+/* Reads through a shared file mapping: no read call, only page faults. */
+static int do_mapread(const char *path, long chunk)
+{
+    size_t size;
+    const volatile unsigned char *m = map_cold(path, &size);
+    /* no readahead (it may take the whole file at the first fault): each
+     * chunk's loads read that chunk from storage, and no more */
+    if (madvise((void *)m, size, MADV_RANDOM) != 0) die("madvise");
+    int zero = open("/dev/zero", O_RDONLY);
+    if (zero < 0) die("open /dev/zero");
+    unsigned long sum = 0;
+    char c;
+    for (size_t at = 0; at < size; at += (size_t)chunk) {
+        for (size_t i = at; i < at + (size_t)chunk && i < size; i += 4096) sum += m[i];
+        full(read(zero, &c, 1), 1, "read /dev/zero");
+    }
+    printf("sum %lu\n", sum);
+    return 0;
+}
+
+/* Sends a file straight from a shared mapping of it (rtorrent's way of seeding). */
+static int do_mapsend(const char *path, const char *host, int port)
+{
+    size_t size;
+    const unsigned char *m = map_cold(path, &size);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int s = connect_to(host, port, SOCK_STREAM, &ss, &sl);
+    for (size_t sent = 0; sent < size;) {
+        ssize_t r = send(s, m + sent, size - sent, 0);
+        if (r <= 0) die("send");
+        sent += (size_t)r;
+    }
+    printf("done\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return 2;
     const char *m = argv[1];
     if (!strcmp(m, "file") && argc == 3) return do_file(argv[2]);
     if (!strcmp(m, "maprecv") && argc == 6) return do_maprecv(argv[2], atol(argv[3]), argv[4], atoi(argv[5]));
+    if (!strcmp(m, "mapread") && argc == 4) return do_mapread(argv[2], atol(argv[3]));
+    if (!strcmp(m, "mapsend") && argc == 5) return do_mapsend(argv[2], argv[3], atoi(argv[4]));
     if (!strcmp(m, "mapwrite") && (argc == 5 || argc == 6)) return do_mapwrite(argv[2], atol(argv[3]), atol(argv[4]), argc == 6 ? argv[5] : "");
     if (!strcmp(m, "fwrite") && argc == 5) return do_fwrite(argv[2], atol(argv[3]), atol(argv[4]));
     if (!strcmp(m, "fcopy") && argc == 5) return do_fcopy(argv[2], argv[3], atol(argv[4]));

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
-import { bin, cleanupAll, requireBuilt, startApp, tmpDir } from './harness.js';
+import { baselineRead, bin, cleanupAll, requireBuilt, startApp, tmpDir } from './harness.js';
 
 after(cleanupAll);
 
@@ -22,17 +22,6 @@ async function tcpPeer(host: string, down: number): Promise<{ port: number; rece
   });
   await new Promise<void>((r) => server.listen(0, host, r));
   return { port: (server.address() as net.AddressInfo).port, received: () => received, close: () => server.close() };
-}
-
-async function baselineRead(): Promise<number> {
-  // the dynamic loader's own reads of the libraries (same binary, same libraries)
-  const a = await startApp(bin('io'), ['noop']);
-  try {
-    await a.exited;
-    return a.session.lastUsage!.diskRead;
-  } finally {
-    await a.cleanup();
-  }
 }
 
 // Uncapped read/write-family calls are counted through per-thread I/O windows,

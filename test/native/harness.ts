@@ -239,3 +239,14 @@ export function tmpDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'interceptor-native-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** diskRead of `io noop`: the dynamic loader's own reads of the libraries (the same for every `io` mode). */
+export async function baselineRead(): Promise<number> {
+  const a = await startApp(bin('io'), ['noop']);
+  try {
+    await a.exited;
+    return a.session.lastUsage!.diskRead;
+  } finally {
+    await a.cleanup();
+  }
+}

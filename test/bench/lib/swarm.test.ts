@@ -282,6 +282,22 @@ for (const capped of ['down', 'up', 'disk'] as const) {
   });
 }
 
+// rtorrent checks the pieces of what it seeds before it announces, reading them through shared
+// mappings of its files: no read call, only page faults (native/src/mapped.c counts what they read).
+test('rtorrent seeding a payload that is not in the page cache, under interceptor run --disk 2MB/s, reads it at the cap', { timeout: 90_000 }, async (t) => {
+  requireHelper();
+  requirePrograms('rtorrent');
+  await withSwarm({ payloadBytes: 12 * MB }, async (swarm) => {
+    const start = performance.now();
+    await swarm.addPeer({ client: 'rtorrent', role: 'seeder', wrap: interceptorRun({ disk: '2MB/s' }), cold: true }); // resolves at its announce
+    const bytesPerSecond = swarm.payload.bytes / ((performance.now() - start) / 1000);
+    const figures = `${(bytesPerSecond / MB).toFixed(4)} MB/s from its start to its announce, under a 2 MB/s disk cap (${((bytesPerSecond / CAP - 1) * 100).toFixed(2)} %)`;
+    t.diagnostic(`rtorrent: ${figures}`);
+    // (its start and announce are in the time too: only the upper bound is checked, as for --disk above)
+    assert.ok(bytesPerSecond / CAP - 1 <= CAP_TOLERANCE, `rtorrent: ${figures}`);
+  });
+});
+
 // ——— under `interceptor run --cpu 1%`, by ptrace stops (the mechanism where no cgroup can be had) ———
 
 const CPU_CAP = 0.01;

@@ -1,0 +1,234 @@
+// Writes and reads through a shared file mapping (rtorrent's way: no write or read call, only page
+// dirtying and page faults) are disk writes and reads: counted, and paced by disk credit at the
+// app's next trapped call (native/src/mapped.c).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSync, readFileSync, closeSync, writeSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { HelperUsage } from '../../electron/engine/catcher/index.js';
+import { baselineRead, bin, cleanupAll, requireBuilt, sleep, startApp, tmpDir, waitFor, type App } from './harness.js';
+
+after(cleanupAll);
+
+// The kernel counts a dirtied page cache folio whole, and a folio can be up to 2 MiB (x86-64):
+// chunks of that size, after a control chunk, make every chunk's count exact.
+const CHUNK = 2 * 1024 * 1024;
+const CHUNKS = 4;
+/** Each test waits for the app's exit: one that never comes fails the test, not the whole file. */
+const LIMIT = { timeout: 60_000 };
+
+/** Chunks of the mapped file the app has filled so far (the page cache shows its stores at once). */
+function chunksWritten(file: string): number {
+  const data = readFileSync(file);
+  let n = 0;
+  for (let i = 0; i < CHUNKS; i++) if (data[(i + 1) * CHUNK] === 1) n++;
+  return n;
+}
+
+/** How `io mapwrite` gets its writable mapping: mmap'd so, made so by mprotect, or inherited by a child that writes. */
+type How = '' | 'protect' | 'fork';
+
+/** Starts `io mapwrite`, lets the test set up, then tells the app to write. */
+async function mapWriter(file: string, setup: (app: App) => Promise<void>, how: How = ''): Promise<App> {
+  const app = await startApp(bin('io'), ['mapwrite', file, String(CHUNKS), String(CHUNK), ...(how ? [how] : [])]);
+  await waitFor('ready', () => app.stdout().includes('ready'));
+  await setup(app);
+  const fd = openSync(file, 'r+');
+  writeSync(fd, 'g', 0);
+  closeSync(fd);
+  return app;
+}
+
+/** `io mapwrite` under disk credit 0: it stores its first chunk into debt and is held at its next call. */
+async function heldMapWriter(file: string, how: How = ''): Promise<App> {
+  const app = await mapWriter(file, async (a) => void (await a.session.setLimitMode('disk', 'credit')), how);
+  await waitFor('a disk demand', () => app.demands.some((d) => d.resource === 'disk'));
+  return app;
+}
+
+/**
+ * The app, under disk credit 0, moved its first chunk through its mapping into debt and waits at
+ * its next trapped call: pays chunk by chunk, checking that each next chunk waits for its payment.
+ * (chunksMoved: the chunks moved so far; moved: the bytes a usage report says it moved)
+ */
+async function payChunkByChunk(app: App, chunksMoved: () => number, moved: (u: HelperUsage) => number): Promise<void> {
+  const s = app.session;
+  await sleep(200);
+  let u = await app.usage();
+  assert.equal(chunksMoved(), 1, 'one chunk moved, then held');
+  assert.equal(moved(u), CHUNK);
+  assert.ok(u.heldDisk > 0 && u.heldCalls === 1, `held: ${JSON.stringify(u)}`);
+  await s.grant('disk', CHUNK); // pays the debt: credit 0, still held
+  await sleep(200);
+  assert.equal(chunksMoved(), 1, 'a paid debt is not credit');
+  for (let i = 2; i <= CHUNKS; i++) {
+    await s.grant('disk', 1); // the held read passes; the next chunk is moved and paid by the next grant
+    // (a CI run once timed out here at chunk 4: say what the helper had)
+    await waitFor(`chunk ${i}`, () => chunksMoved() === i).catch(async (error: Error) => {
+      throw new Error(`${error.message}; ${chunksMoved()} chunks; usage ${JSON.stringify(await app.usage())}; demands ${JSON.stringify(app.demands)}; logs ${app.logs.join(' | ')}`);
+    });
+    await sleep(150);
+    assert.equal(chunksMoved(), i, `chunk ${i + 1} waited`);
+    await s.grant('disk', CHUNK - 1);
+  }
+  await s.grant('disk', 1);
+  assert.deepEqual(await app.exited, { code: 0, signal: null });
+  u = s.lastUsage!;
+  assert.equal(moved(u), CHUNKS * CHUNK);
+}
+
+for (const [how, title] of [
+  ['', 'mapped writable'],
+  ['protect', 'mapped read-only, then made writable by mprotect'],
+  ['fork', 'by a child that inherited the mapping'],
+] as const) {
+  test(`stores to a shared file mapping count as disk writes (${title})`, LIMIT, async () => {
+    requireBuilt();
+    const { dir, remove } = tmpDir();
+    const file = path.join(dir, 'mapped');
+    const app = await mapWriter(file, async () => undefined, how);
+    try {
+      assert.deepEqual(await app.exited, { code: 0, signal: null });
+      assert.equal(chunksWritten(file), CHUNKS);
+      // (fork: the child's pages once, not again when the kernel adds its count to its parent's)
+      assert.equal(app.session.lastUsage!.diskWrite, CHUNKS * CHUNK, 'every dirtied page, once');
+    } finally {
+      await app.cleanup();
+      remove();
+    }
+  });
+}
+
+for (const [how, who] of [
+  ['', 'the app'],
+  ['fork', 'a child that inherited the mapping'],
+] as const) {
+  test(`under disk credit, ${who} waits at its next trapped call until what it stored is paid for`, LIMIT, async () => {
+    requireBuilt();
+    const { dir, remove } = tmpDir();
+    const file = path.join(dir, 'mapped');
+    const app = await heldMapWriter(file, how);
+    try {
+      await payChunkByChunk(app, () => chunksWritten(file), (u) => u.diskWrite);
+    } finally {
+      await app.cleanup();
+      remove();
+    }
+  });
+}
+
+test('an app held at that call still ends at once on a signal (nothing frozen)', LIMIT, async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'mapped');
+  const app = await heldMapWriter(file);
+  try {
+    assert.equal((await app.usage()).heldCalls, 1);
+    process.kill(app.appPid, 'SIGTERM');
+    const ended = await Promise.race([app.exited, sleep(3000).then(() => null)]);
+    assert.deepEqual(ended, { code: null, signal: 'SIGTERM' });
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+test('a recv the helper performs into a shared file mapping (under a download cap) counts as disk writes of the app', LIMIT, async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'received');
+  const total = CHUNKS * CHUNK;
+  // (the sender: the payload, then the end of the connection)
+  const server = net.createServer((sock) => sock.end(Buffer.alloc(total, 1)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const app = await startApp(bin('io'), ['maprecv', file, String(total), '127.0.0.1', String(port)], { free: false });
+  const s = app.session;
+  try {
+    await s.setLimitMode('netDown', 'credit'); // capped: the helper performs each recv itself
+    await s.grant('netDown', 100 * total);
+    await s.free();
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.equal(readFileSync(file).filter((b) => b === 1).length, total);
+    const u = s.lastUsage!;
+    assert.equal(u.netDown, total);
+    assert.equal(u.diskWrite, total, 'the pages its recvs filled, once');
+  } finally {
+    await app.cleanup();
+    server.close();
+    remove();
+  }
+});
+
+/** A file of CHUNKS × CHUNK bytes of 1 (`io mapread` and `io mapsend` drop it from the page cache, then map it). */
+function fileToRead(dir: string): string {
+  const file = path.join(dir, 'cold');
+  writeFileSync(file, Buffer.alloc(CHUNKS * CHUNK, 1));
+  return file;
+}
+
+test('loads from a file mapped shared count as disk reads (the pages the kernel read from storage)', LIMIT, async () => {
+  requireBuilt();
+  const base = await baselineRead();
+  const { dir, remove } = tmpDir();
+  const app = await startApp(bin('io'), ['mapread', fileToRead(dir), String(CHUNK)]);
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.match(app.stdout(), new RegExp(`sum ${(CHUNKS * CHUNK) / 4096}\\b`), 'a byte of each page read');
+    assert.equal(app.session.lastUsage!.diskRead - base, CHUNKS * CHUNK, 'every page read, once');
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+test('under disk credit, an app that reads through a mapping waits at its next trapped call until what it read is paid for', LIMIT, async () => {
+  requireBuilt();
+  const base = await baselineRead();
+  const { dir, remove } = tmpDir();
+  const app = await startApp(bin('io'), ['mapread', fileToRead(dir), String(CHUNK)], { free: false });
+  const s = app.session;
+  try {
+    await s.setLimitMode('disk', 'credit');
+    await s.grant('disk', base); // the loader's reads: then credit 0 as the first chunk is read
+    await s.free();
+    await waitFor('a disk demand', () => app.demands.some((d) => d.resource === 'disk'));
+    const readSoFar = () => (s.lastUsage ? s.lastUsage.diskRead - base : 0);
+    await payChunkByChunk(app, () => readSoFar() / CHUNK, (u) => u.diskRead - base);
+  } finally {
+    await app.cleanup();
+    remove();
+  }
+});
+
+for (const capped of [false, true]) {
+  test(`a send straight from a file mapped shared counts its pages as disk reads of the app (${capped ? 'under an upload cap: the helper performs it' : 'uncapped'})`, LIMIT, async () => {
+    requireBuilt();
+    const base = await baselineRead();
+    const { dir, remove } = tmpDir();
+    const total = CHUNKS * CHUNK;
+    let received = 0;
+    const server = net.createServer((sock) => sock.on('data', (d) => (received += d.length)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const app = await startApp(bin('io'), ['mapsend', fileToRead(dir), '127.0.0.1', String(port)], { free: false });
+    const s = app.session;
+    try {
+      if (capped) {
+        await s.setLimitMode('netUp', 'credit');
+        await s.grant('netUp', 100 * total);
+      }
+      await s.free();
+      assert.deepEqual(await app.exited, { code: 0, signal: null });
+      await waitFor('the payload at the server', () => received === total);
+      const u = s.lastUsage!;
+      assert.equal(u.netUp, total);
+      assert.equal(u.diskRead - base, total, 'the pages its sends read, once');
+    } finally {
+      await app.cleanup();
+      server.close();
+      remove();
+    }
+  });
+}
