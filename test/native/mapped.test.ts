@@ -40,42 +40,69 @@ async function mapWriter(file: string, setup: (app: App) => Promise<void>, how: 
   return app;
 }
 
+/** All that a usage report says the app read from and wrote to disk: what disk credit pays for. */
+const diskBytes = (u: HelperUsage) => u.diskRead + u.diskWrite;
+
 /** `io mapwrite` under disk credit 0: it stores its first chunk into debt and is held at its next call. */
-async function heldMapWriter(file: string, how: How = ''): Promise<App> {
-  const app = await mapWriter(file, async (a) => void (await a.session.setLimitMode('disk', 'credit')), how);
+async function heldMapWriter(file: string, how: How = ''): Promise<{ app: App; chargedBefore: number }> {
+  let chargedBefore = 0; // (the loader's reads; a metadata page its ftruncate dirtied, say)
+  const app = await mapWriter(file, async (a) => {
+    // (settled before credit mode: what a later report settles is charged to the credit)
+    chargedBefore = diskBytes(await a.usage());
+    await a.session.setLimitMode('disk', 'credit');
+  }, how);
   await waitFor('a disk demand', () => app.demands.some((d) => d.resource === 'disk'));
-  return app;
+  return { app, chargedBefore };
+}
+
+/**
+ * The kernel counts a page again when the flusher writes it back while the app is still filling
+ * it (the page is written twice, and both writes are the app's): a CI run under other tests'
+ * writeback saw 4 096 B more than the two chunks stored, once in about five runs; with `sync` run
+ * every 10 ms beside, up to 2.9 % more. A charge may exceed the bytes moved by 5 % (a page counted
+ * twice by the helper would be 100 %).
+ */
+function assertCharged(charged: number, bytes: number, what: string): void {
+  assert.ok(charged >= bytes && charged <= bytes * 1.05, `${what}: ${charged} B charged for ${bytes} B moved`);
 }
 
 /**
  * The app, under disk credit 0, moved its first chunk through its mapping into debt and waits at
- * its next trapped call: pays chunk by chunk, checking that each next chunk waits for its payment.
- * (chunksMoved: the chunks moved so far; moved: the bytes a usage report says it moved)
+ * its next trapped call: pays its debt chunk by chunk, checking that each next chunk waits for its
+ * payment. (chunksMoved: the whole chunks moved so far; moved: the bytes a usage report charges
+ * for them; paid: the disk bytes charged or granted before credit mode began)
  */
-async function payChunkByChunk(app: App, chunksMoved: () => number, moved: (u: HelperUsage) => number): Promise<void> {
+async function payChunkByChunk(app: App, chunksMoved: () => number, moved: (u: HelperUsage) => number, paid: number): Promise<void> {
   const s = app.session;
+  // (the whole debt: a metadata page its fdatasync dirties, say, is charged too)
+  const payDebt = async () => {
+    const owed = diskBytes(await app.usage()) - paid;
+    await s.grant('disk', owed);
+    paid += owed;
+  };
   await sleep(200);
-  let u = await app.usage();
+  const u = await app.usage();
   assert.equal(chunksMoved(), 1, 'one chunk moved, then held');
-  assert.equal(moved(u), CHUNK);
+  assertCharged(moved(u), CHUNK, 'chunk 1');
   assert.ok(u.heldDisk > 0 && u.heldCalls === 1, `held: ${JSON.stringify(u)}`);
-  await s.grant('disk', CHUNK); // pays the debt: credit 0, still held
+  await payDebt(); // credit 0: still held
   await sleep(200);
   assert.equal(chunksMoved(), 1, 'a paid debt is not credit');
   for (let i = 2; i <= CHUNKS; i++) {
-    await s.grant('disk', 1); // the held read passes; the next chunk is moved and paid by the next grant
-    // (a CI run once timed out here at chunk 4: say what the helper had)
+    await s.grant('disk', 1); // the held call passes; the next chunk is moved into debt
+    paid += 1;
+    // (a CI run once timed out here: say what the helper had)
     await waitFor(`chunk ${i}`, () => chunksMoved() === i).catch(async (error: Error) => {
       throw new Error(`${error.message}; ${chunksMoved()} chunks; usage ${JSON.stringify(await app.usage())}; demands ${JSON.stringify(app.demands)}; logs ${app.logs.join(' | ')}`);
     });
     await sleep(150);
     assert.equal(chunksMoved(), i, `chunk ${i + 1} waited`);
-    await s.grant('disk', CHUNK - 1);
+    assertCharged(moved(await app.usage()), i * CHUNK, `chunks 1-${i}`);
+    await payDebt();
   }
   await s.grant('disk', 1);
   assert.deepEqual(await app.exited, { code: 0, signal: null });
-  u = s.lastUsage!;
-  assert.equal(moved(u), CHUNKS * CHUNK);
+  assertCharged(moved(s.lastUsage!), CHUNKS * CHUNK, 'every chunk');
 }
 
 for (const [how, title] of [
@@ -92,7 +119,7 @@ for (const [how, title] of [
       assert.deepEqual(await app.exited, { code: 0, signal: null });
       assert.equal(chunksWritten(file), CHUNKS);
       // (fork: the child's pages once, not again when the kernel adds its count to its parent's)
-      assert.equal(app.session.lastUsage!.diskWrite, CHUNKS * CHUNK, 'every dirtied page, once');
+      assertCharged(app.session.lastUsage!.diskWrite, CHUNKS * CHUNK, 'every dirtied page, once');
     } finally {
       await app.cleanup();
       remove();
@@ -108,9 +135,9 @@ for (const [how, who] of [
     requireBuilt();
     const { dir, remove } = tmpDir();
     const file = path.join(dir, 'mapped');
-    const app = await heldMapWriter(file, how);
+    const { app, chargedBefore } = await heldMapWriter(file, how);
     try {
-      await payChunkByChunk(app, () => chunksWritten(file), (u) => u.diskWrite);
+      await payChunkByChunk(app, () => chunksWritten(file), (u) => u.diskWrite, chargedBefore);
     } finally {
       await app.cleanup();
       remove();
@@ -122,7 +149,7 @@ test('an app held at that call still ends at once on a signal (nothing frozen)',
   requireBuilt();
   const { dir, remove } = tmpDir();
   const file = path.join(dir, 'mapped');
-  const app = await heldMapWriter(file);
+  const { app } = await heldMapWriter(file);
   try {
     assert.equal((await app.usage()).heldCalls, 1);
     process.kill(app.appPid, 'SIGTERM');
@@ -153,7 +180,7 @@ test('a recv the helper performs into a shared file mapping (under a download ca
     assert.equal(readFileSync(file).filter((b) => b === 1).length, total);
     const u = s.lastUsage!;
     assert.equal(u.netDown, total);
-    assert.equal(u.diskWrite, total, 'the pages its recvs filled, once');
+    assertCharged(u.diskWrite, total, 'the pages its recvs filled, once');
   } finally {
     await app.cleanup();
     server.close();
@@ -176,7 +203,7 @@ test('loads from a file mapped shared count as disk reads (the pages the kernel 
   try {
     assert.deepEqual(await app.exited, { code: 0, signal: null });
     assert.match(app.stdout(), new RegExp(`sum ${(CHUNKS * CHUNK) / 4096}\\b`), 'a byte of each page read');
-    assert.equal(app.session.lastUsage!.diskRead - base, CHUNKS * CHUNK, 'every page read, once');
+    assertCharged(app.session.lastUsage!.diskRead - base, CHUNKS * CHUNK, 'every page read, once');
   } finally {
     await app.cleanup();
     remove();
@@ -195,7 +222,7 @@ test('under disk credit, an app that reads through a mapping waits at its next t
     await s.free();
     await waitFor('a disk demand', () => app.demands.some((d) => d.resource === 'disk'));
     const readSoFar = () => (s.lastUsage ? s.lastUsage.diskRead - base : 0);
-    await payChunkByChunk(app, () => readSoFar() / CHUNK, (u) => u.diskRead - base);
+    await payChunkByChunk(app, () => Math.floor(readSoFar() / CHUNK), (u) => u.diskRead - base, base);
   } finally {
     await app.cleanup();
     remove();
@@ -224,7 +251,7 @@ for (const capped of [false, true]) {
       await waitFor('the payload at the server', () => received === total);
       const u = s.lastUsage!;
       assert.equal(u.netUp, total);
-      assert.equal(u.diskRead - base, total, 'the pages its sends read, once');
+      assertCharged(u.diskRead - base, total, 'the pages its sends read, once');
     } finally {
       await app.cleanup();
       server.close();
