@@ -13,6 +13,10 @@
  *                  (listens, prints "port N"), read (stdin), wait4 (children
  *                  forked at the start exit one every PERIOD_MS)
  *
+ * With WAITLOOP_FIFO=PATH, the epoll modes watch that FIFO too (a thief
+ * takes its events: thief.c) and count only timeouts as ticks; with
+ * WAITLOOP_CPU=N the loop is pinned to CPU N.
+ *
  * With WAITLOOP_HANDLER=1 in the environment, SIGUSR1 has a handler
  * installed without SA_RESTART: each one should make the wait fail with
  * EINTR exactly once, as it does natively.
@@ -24,9 +28,11 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +161,18 @@ static int fork_children(double seconds)
 
 static int setup_events(const char *mode, double seconds)
 {
+    const char *fifo = getenv("WAITLOOP_FIFO"), *cpu = getenv("WAITLOOP_CPU");
+    if (cpu) {
+        cpu_set_t cpus;
+        CPU_ZERO(&cpus);
+        CPU_SET(atoi(cpu), &cpus);
+        if (sched_setaffinity(0, sizeof cpus, &cpus)) return -1;
+    }
+    if (fifo) {
+        int fd = open(fifo, O_RDONLY | O_NONBLOCK);
+        struct epoll_event ev = { .events = EPOLLIN };
+        if (fd < 0 || epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev)) return -1;
+    }
     if (!strcmp(mode, "wait4")) return fork_children(seconds);
     if (!strcmp(mode, "recv")) {
         const char *port = getenv("WAITLOOP_PORT");
@@ -202,6 +220,7 @@ int main(int argc, char **argv)
         if (r == -2) { fprintf(stderr, "waitloop: unknown mode %s\n", mode); return 2; }
         if (r < 0 && errno == EINTR) { eintr++; continue; }
         if (r < 0) { perror("waitloop"); return 1; }
+        if (r > 0 && !event) continue; /* an event (WAITLOOP_FIFO), not a timeout */
         double t = now_ms(), late = t - last - (double)period_ms;
         if (late > maxlate) maxlate = late;
         last = t;
