@@ -70,8 +70,9 @@ struct proc {
     int pidfd;           /* for pidfd_getfd (sockets.c), -1 until needed */
     char comm[32];       /* for the tree exit event */
     /* disk I/O through mapped files (mapped.c): watched once it maps a file
-     * shared; iofd is its open /proc/<pid>/io; [2]: by enum io_dir */
-    bool maps_shared;
+     * shared, 64 KiB or more (MAPPED_WATCH_MIN); iofd is its open
+     * /proc/<pid>/io; [2]: by enum io_dir */
+    bool mapped_watched;
     int iofd;
     uint64_t disk_by_calls[2];   /* bytes its read / write calls were charged (disk) */
     uint64_t io_base[2], calls_base[2], mapped_charged[2];

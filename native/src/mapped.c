@@ -58,14 +58,14 @@ static bool read_io_bytes(struct proc *p, uint64_t io[2]) { return proc_io_read(
 void mapped_on_mmap(struct proc *p, const uint64_t *a, int fd)
 {
     int type = (int)(a[3] & 3);
-    if (p && !p->maps_shared && (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) && !(a[3] & MAP_ANONYMOUS) && fd >= 0 &&
+    if (p && !p->mapped_watched && (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) && !(a[3] & MAP_ANONYMOUS) && fd >= 0 &&
         a[1] >= MAPPED_WATCH_MIN)
         mapped_watch(p);
 }
 
 void mapped_watch(struct proc *p)
 {
-    if (!p || p->maps_shared) return;
+    if (!p || p->mapped_watched) return;
     io_windows_flush(p); /* (its calls so far, all in disk_by_calls: the base must have them) */
     if (!read_io_bytes(p, p->io_base)) {
         static bool logged;
@@ -77,7 +77,7 @@ void mapped_watch(struct proc *p)
         p->reaped_base[d] = p->reaped_io[d];
         p->mapped_charged[d] = 0;
     }
-    p->maps_shared = true;
+    p->mapped_watched = true;
 }
 
 static void charge_mapped(struct proc *p, int dir, uint64_t bytes)
@@ -110,7 +110,7 @@ static void add_pending(struct thread *t, void *arg)
 static void settle(struct proc *p, bool flush)
 {
     uint64_t io[2];
-    if (!p->maps_shared) return;
+    if (!p->mapped_watched) return;
     if (flush) io_windows_flush(p);
     if (!read_io_bytes(p, io)) return;
     struct pending pd = { p, { 0, 0 } };
@@ -139,7 +139,7 @@ static bool own_io_bytes(uint64_t io[2])
 struct mapped_copy mapped_copy_begin(struct proc *p)
 {
     struct mapped_copy c = { NULL, { 0, 0 } };
-    if (p && p->maps_shared && own_io_bytes(c.mark)) c.p = p;
+    if (p && p->mapped_watched && own_io_bytes(c.mark)) c.p = p;
     return c;
 }
 
@@ -158,7 +158,7 @@ void mapped_forget(struct proc *p)
     settle(p, true);
     if (p->iofd >= 0) close(p->iofd);
     p->iofd = -1;
-    p->maps_shared = false;
+    p->mapped_watched = false;
 }
 
 static struct proc *parent_of(const struct proc *p)
@@ -178,7 +178,7 @@ void mapped_thread_exit(struct proc *p)
     settle(p, true);
     struct proc *parent = parent_of(p);
     uint64_t io[2], ign, cgt;
-    if (!parent || !parent->maps_shared || !read_io_bytes(p, io)) return;
+    if (!parent || !parent->mapped_watched || !read_io_bytes(p, io)) return;
     if (!proc_sig_masks(parent->pid, &ign, &cgt) || (ign & (1ull << (SIGCHLD - 1)))) return;
     for (int d = 0; d < 2; d++) {
         if (io[d] <= p->io_to_parent[d]) continue;
@@ -201,9 +201,13 @@ bool mapped_gate(struct thread *t, uint64_t id, const struct seccomp_data *d)
 {
     struct proc *p = t->proc;
     if (t->held && t->held_mapped) queue_remove(t); /* (this call restarted: it queues afresh) */
-    if (!p || !p->maps_shared || !is_credit(R_DISK)) return false;
-    if (t->win_class != FD_UNKNOWN) window_settle(t, WS_IDLE); /* (its own calls first, between calls) */
+    if (!p || !p->mapped_watched || !is_credit(R_DISK)) return false;
+    /* t waits in notification id: the flush settles its window as between
+     * calls (one read of its counters, not one for it and one for the flush) */
+    uint64_t was = t->notif_id;
+    t->notif_id = id;
     settle(p, true);
+    t->notif_id = was;
     /* only a process that moved bytes through its mappings since it last
      * went on waits here: one whose disk I/O is by calls (qBittorrent's
      * network thread beside its disk thread) is held at those calls, its

@@ -379,7 +379,7 @@ static void on_clone_event(struct thread *t, int ev)
         np->brk_cur = pp->brk_cur;
         np->vmdata = (flags & CLONE_VM) ? 0 : pp->vmdata;
         c->proc = np;
-        if (pp->maps_shared) mapped_watch(np); /* (it has the parent's mappings) */
+        if (pp->mapped_watched) mapped_watch(np); /* (it has the parent's mappings) */
         snprintf(np->comm, sizeof np->comm, "%s", pp->comm);
         send_tree("spawn", np->pid, np->ppid, np->comm, sizeof np->comm);
     }
