@@ -96,6 +96,9 @@ struct call {
 enum exit_kind { EX_NONE = 0, EX_BYTES, EX_BRK, EX_FDTAB };
 enum tstate { TS_RUNNING = 0, TS_STOPPED, TS_LISTENING };
 
+/* A thread's scheduler counts from /proc (stops.c). */
+struct sched_counts { uint64_t cpu_ns, switch_ins; };
+
 struct thread {
     pid_t tid;
     struct proc *proc;        /* NULL until its creator's PTRACE_EVENT_* links it */
@@ -112,16 +115,9 @@ struct thread {
     bool watched;
     bool rewound;
     unsigned long long rewind_ip;
-    /* what the rewind changed to take the time already waited off the call's
-     * timeout (an argument register: 0 = none), restored if the EINTR stands */
-    int rewind_arg;
-    unsigned long long rewind_arg_was;
-    /* the thread's CPU time (schedstat) when a stop last found it asleep with
-     * a CPU time it had not had before, and when that was: while its CPU time
-     * stays the same it has not run, so it is still in the sleep it was in
-     * then. wait_since: that time, for the thread being interrupted now, if
-     * it has not run since (else 0) */
-    uint64_t asleep_runtime, asleep_since, wait_since;
+    /* its scheduler counts when a stop last found it asleep: while they
+     * stay the same it has not run since, so it is still in that sleep */
+    struct sched_counts asleep_counts;
     /* a notification that arrived while the tree is stopped: answered at the
      * next `run`/`free` (gate_id 0 = none) */
     uint64_t gate_id;

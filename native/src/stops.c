@@ -7,22 +7,22 @@
  * timeouts fail with EINTR (signal(7)), and an event loop that retries with
  * the same relative timeout (aria2) never reaches it when it is interrupted
  * every slice. So a stop:
- *  - interrupts only the threads that are runnable (state R). A sleeping
- *    thread sleeps on, "watched": if it wakes during the stop it is gated
+ *  - interrupts only the threads that are runnable (state R) and have run
+ *    since the last stop found them asleep. A runnable thread that has not
+ *    (its scheduler counts are the same) is still inside its wait: woken,
+ *    not yet on a CPU — Go's blocked netpoller, woken for an event another
+ *    of its threads then took, which natively sleeps on to its deadline
+ *    (interrupted, its wait would restart its timeout afresh: syncthing's
+ *    1-s long-poll once took 2.03 s). It and a sleeping thread sleep on,
+ *    "watched": if it wakes during the stop it is gated
  *    at its next trapped call (a notification left unanswered, a ptrace stop
  *    parked), or, if it computes without one, caught by the watch (the
  *    tree's CPU clock grew: its runnable threads are interrupted then). The
  *    CPU it used is charged to the next slice, so the cap still holds;
  *  - restarts ("rewinds") a call that our interrupt made fail with EINTR (a
- *    thread caught between entering a wait and falling asleep, or woken for
- *    an event another thread took before it ran: Go's netpoller): it runs
+ *    thread caught between entering a wait and falling asleep): it runs
  *    again as if never interrupted, unless a signal is delivered before it
- *    does, in which case the EINTR stands, as it would natively. The waits
- *    that fail so keep a relative timeout the kernel does not count down;
- *    the time the thread is known to have slept in the call (it has not run
- *    since a stop found it asleep) is taken off it, so the call ends no
- *    later than natively by more than the time before that stop — and never
- *    sooner.
+ *    does, in which case the EINTR stands, as it would natively.
  * Signals the app ignores (SIG_IGN, or SIGCHLD, SIGURG, SIGWINCH, SIGCONT at
  * their default) never interrupt a wait natively, but the kernel wakes a
  * traced thread for them so its tracer can see them: such an EINTR is
@@ -41,8 +41,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "seccomp_compat.h"
@@ -72,28 +70,35 @@ static char sched_state(struct thread *t)
 
 static bool asleep(char st) { return st == 'S' || st == 'D' || st == 'I'; }
 
-/* The thread's CPU time in ns (schedstat), 0 if unknown. */
-static uint64_t task_runtime(struct thread *t)
+/* A thread's scheduler counts (schedstat): its CPU time, which grows
+ * whenever it leaves a CPU and at each tick while on one, and how many times
+ * it was put on a CPU. The same at two readings: it has not run in between
+ * (or has been on its CPU all along for less than a tick). {0, 0}: unknown. */
+static struct sched_counts sched_counts(struct thread *t)
 {
-    char buf[128];
-    if (!task_file(t, "schedstat", buf, sizeof buf)) return 0;
-    return strtoull(buf, NULL, 10);
+    struct sched_counts c = { 0, 0 };
+    char buf[128], *p = buf;
+    if (!task_file(t, "schedstat", buf, sizeof buf)) return c;
+    c.cpu_ns = strtoull(p, &p, 10);
+    strtoull(p, &p, 10); /* (its time waiting for a CPU) */
+    c.switch_ins = strtoull(p, NULL, 10);
+    return c;
 }
 
-/* A stop finds t asleep: if it has run since the last time, its sleep (as
- * far as we know) starts now. */
-static void note_asleep(struct thread *t)
+/* Whether t is asleep, or still in the sleep a stop last found it in
+ * (woken, not yet run): one read of its counts, and of its state only if
+ * they changed. */
+static bool sleeps_on(struct thread *t)
 {
-    uint64_t rt = task_runtime(t);
-    if (!rt || rt == t->asleep_runtime) return;
-    t->asleep_runtime = rt;
-    t->asleep_since = now_ns();
+    struct sched_counts c = sched_counts(t);
+    if (c.switch_ins && c.cpu_ns == t->asleep_counts.cpu_ns && c.switch_ins == t->asleep_counts.switch_ins) return true;
+    if (!asleep(sched_state(t))) return false;
+    t->asleep_counts = c; /* (read before its state: a thread that ran in between does not match them later) */
+    return true;
 }
 
 static void interrupt(struct thread *t)
 {
-    uint64_t rt = t->asleep_since ? task_runtime(t) : 0;
-    t->wait_since = rt && rt == t->asleep_runtime ? t->asleep_since : 0;
     if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) != 0) return;
     if (H.interrupts_pending == 0) H.pause_started = now_ns();
     t->interrupting = true;
@@ -105,54 +110,6 @@ static void unwatch(struct thread *t)
     if (!t->watched) return;
     t->watched = false;
     H.watched--;
-}
-
-/* The waits that fail with EINTR keeping a relative timeout: where it is. */
-static unsigned long long *timeout_arg(struct user_regs_struct *r, bool *as_timespec)
-{
-    *as_timespec = true;
-    switch ((long)r->orig_rax) {
-    case SYS_epoll_wait:
-    case SYS_epoll_pwait: *as_timespec = false; return &r->r10;
-    case SYS_epoll_pwait2: return &r->r10;
-    case SYS_rt_sigtimedwait: return &r->rdx;
-    default: return NULL;
-    }
-}
-
-/* The rewound wait of t is to sleep waited_ns less than its timeout: the
- * register gets the shorter timeout (a timespec is written below the stack's
- * red zone, where a signal frame would go: the app's own is left as it is). */
-static void take_off_waited(struct thread *t, struct user_regs_struct *r, uint64_t waited_ns)
-{
-    bool as_timespec;
-    unsigned long long *arg = timeout_arg(r, &as_timespec);
-    if (!arg) return;
-    unsigned long long was = *arg;
-    if (!as_timespec) {
-        int ms = (int)was;
-        if (ms <= 0) return; /* no timeout, or none left to wait */
-        long left = (long)ms - (long)(waited_ns / 1000000u); /* (rounded up: never sooner than natively) */
-        *arg = (unsigned long long)(left > 0 ? left : 0);
-    } else {
-        if (!was) return;
-        struct timespec ts;
-        errno = 0;
-        long w0 = ptrace(PTRACE_PEEKDATA, t->tid, (void *)was, 0), w1 = ptrace(PTRACE_PEEKDATA, t->tid, (void *)(was + 8), 0);
-        if (errno) return;
-        ts.tv_sec = w0;
-        ts.tv_nsec = w1;
-        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L) return; /* the call fails EINVAL as it is */
-        unsigned long long total = (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
-        unsigned long long left = total > waited_ns ? total - waited_ns : 0;
-        unsigned long long at = (r->rsp - 128 - sizeof ts) & ~15ull;
-        if (ptrace(PTRACE_POKEDATA, t->tid, (void *)at, (void *)(long)(left / 1000000000ull)) != 0 ||
-            ptrace(PTRACE_POKEDATA, t->tid, (void *)(at + 8), (void *)(long)(left % 1000000000ull)) != 0)
-            return;
-        *arg = at;
-    }
-    t->rewind_arg = (int)((char *)arg - (char *)r);
-    t->rewind_arg_was = was;
 }
 
 /* Every resume goes through here: while the engine has the tree stopped, the
@@ -168,15 +125,6 @@ void resume_thread(struct thread *t, int how, int sig)
         return;
     }
     t->parked = false;
-    if (t->wait_since) {
-        struct user_regs_struct r;
-        /* (only at the rewound call, before it has run again) */
-        if (t->rewound && ptrace(PTRACE_GETREGS, t->tid, 0, &r) == 0 && r.rip == t->rewind_ip && r.rax == r.orig_rax) {
-            take_off_waited(t, &r, now_ns() - t->wait_since);
-            if (t->rewind_arg) ptrace(PTRACE_SETREGS, t->tid, 0, &r);
-        }
-        t->wait_since = 0;
-    }
     if (ptrace((enum __ptrace_request)how, t->tid, 0, (void *)(long)sig) == 0)
         t->state = how == PTRACE_LISTEN ? TS_LISTENING : TS_RUNNING;
     /* ESRCH: the task died (SIGKILL); its exit is collected by wait. */
@@ -190,8 +138,7 @@ void pause_one(struct thread *t, void *arg)
      * mm: it uses no CPU and cannot report an interrupt-stop before then. */
     if (!t->proc || t->interrupting || t->exiting || t->in_vfork || t->watched) return;
     if (t->state == TS_RUNNING) {
-        if (H.stop_mode == STOP_TRANSPARENT && !t->initial && asleep(sched_state(t))) {
-            note_asleep(t);
+        if (H.stop_mode == STOP_TRANSPARENT && !t->initial && sleeps_on(t)) {
             t->watched = true;
             H.watched++;
             return;
@@ -300,10 +247,7 @@ static void scan_one(struct thread *t, void *arg)
 {
     (void)arg;
     if (!t->watched || t->state != TS_RUNNING) return;
-    if (asleep(sched_state(t))) {
-        note_asleep(t);
-        return;
-    }
+    if (sleeps_on(t)) return;
     unwatch(t);
     interrupt(t);
     stops_note_wake();
@@ -396,16 +340,13 @@ void stops_log_stragglers(void) { for_each_thread(log_straggler, NULL); }
  * call we trace): a call that failed with EINTR because of it runs again. */
 void stops_on_interrupt_stop(struct thread *t)
 {
-    uint64_t since = t->wait_since; /* (for a rewound call only) */
-    t->wait_since = 0;
     if (t->state != TS_STOPPED || H.stop_mode == STOP_PLAIN) return; /* (resumed already: nothing to rewrite) */
     errno = 0;
     long rax = ptrace(PTRACE_PEEKUSER, t->tid, offsetof(struct user_regs_struct, rax), 0);
     if (errno || rax != -EINTR) return;
     struct user_regs_struct r;
     if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0 || (long)r.orig_rax < 0) return;
-    t->rewind_arg = 0;
-    if (rewind_call(t, &r)) t->wait_since = since; /* (taken off its timeout when it runs again: resume_thread) */
+    rewind_call(t, &r);
 }
 
 void stops_forget_rewind(struct thread *t) { t->rewound = false; }
@@ -497,17 +438,13 @@ void stops_on_signal_stop(struct thread *t, int sig, bool discarded)
             if (!ignored) {
                 r.rax = (unsigned long long)-EINTR;
                 r.rip += 2;
-                if (t->rewind_arg) *(unsigned long long *)((char *)&r + t->rewind_arg) = t->rewind_arg_was;
                 ptrace(PTRACE_SETREGS, t->tid, 0, &r);
             }
             return;
         }
     }
     /* the kernel woke a wait for a signal the app ignores: natively it would sleep on */
-    if (ignored && (long)r.orig_rax >= 0 && (long)r.rax == -EINTR) {
-        t->rewind_arg = 0;
-        rewind_call(t, &r);
-    }
+    if (ignored && (long)r.orig_rax >= 0 && (long)r.rax == -EINTR) rewind_call(t, &r);
 }
 
 /* ---- handoffs (notify.c's handoff()) ---- */

@@ -22,9 +22,10 @@
  * EINTR exactly once, as it does natively.
  *
  * Prints "ready" when it starts waiting and, at the end,
- * "ticks=N eintr=M maxlate_ms=X signals=S" (X: the most a tick came after
- * its due time; for event modes, the longest gap between events minus
- * PERIOD_MS; S: SIGUSR1s handled). */
+ * "ticks=N eintr=M maxlate_ms=X signals=S early_ms=E" (X: the most a tick
+ * came after its due time; for event modes, the longest gap between events
+ * minus PERIOD_MS; S: SIGUSR1s handled; E: the most a timeout-mode tick came
+ * before its due time, which the kernel never lets happen: 0). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -214,7 +215,7 @@ int main(int argc, char **argv)
 
     long ticks = 0, eintr = 0;
     /* (wait4: the children's time base) */
-    double start = children_origin_ms > 0 ? children_origin_ms : now_ms(), end = start + seconds * 1e3, last = start, maxlate = 0;
+    double start = children_origin_ms > 0 ? children_origin_ms : now_ms(), end = start + seconds * 1e3, last = start, maxlate = 0, early = 0;
     while (now_ms() < end) {
         int r = event ? event_once(mode) : wait_once(mode);
         if (r == -2) { fprintf(stderr, "waitloop: unknown mode %s\n", mode); return 2; }
@@ -223,9 +224,10 @@ int main(int argc, char **argv)
         if (r > 0 && !event) continue; /* an event (WAITLOOP_FIFO), not a timeout */
         double t = now_ms(), late = t - last - (double)period_ms;
         if (late > maxlate) maxlate = late;
+        if (!event && -late > early) early = -late;
         last = t;
         ticks++;
     }
-    printf("ticks=%ld eintr=%ld maxlate_ms=%.1f signals=%d\n", ticks, eintr, maxlate, (int)handled);
+    printf("ticks=%ld eintr=%ld maxlate_ms=%.1f signals=%d early_ms=%.2f\n", ticks, eintr, maxlate, (int)handled, early);
     return 0;
 }

@@ -21,11 +21,11 @@ const PERIOD_MS = 50;
 const SECONDS = 1.5;
 const PATHS = [['notifications', {}], ['ptrace fallback', { INTERCEPTOR_HELPER_NO_UNOTIF: '1' }]] as const;
 
-interface LoopResult { ticks: number; eintr: number; maxlate: number; signals: number }
+interface LoopResult { ticks: number; eintr: number; maxlate: number; signals: number; early: number }
 
 function parseResult(out: string): LoopResult | null {
-  const m = /ticks=(\d+) eintr=(\d+) maxlate_ms=([\d.]+) signals=(\d+)/.exec(out);
-  return m ? { ticks: Number(m[1]), eintr: Number(m[2]), maxlate: Number(m[3]), signals: Number(m[4]) } : null;
+  const m = /ticks=(\d+) eintr=(\d+) maxlate_ms=([\d.]+) signals=(\d+) early_ms=([\d.]+)/.exec(out);
+  return m ? { ticks: Number(m[1]), eintr: Number(m[2]), maxlate: Number(m[3]), signals: Number(m[4]), early: Number(m[5]) } : null;
 }
 
 /** Feeds an event mode from outside the traced tree, every PERIOD_MS. */
@@ -138,6 +138,7 @@ for (const [label, env] of PATHS) {
       const t = traced[i]!;
       assert.equal(n.eintr, 0, `native ${m} saw EINTR`);
       assert.equal(t.eintr, 0, `${m}: EINTR under CPU stops\n${rows.join('\n')}`);
+      assert.equal(t.early, 0, `${m}: a timeout came before its time under CPU stops\n${rows.join('\n')}`);
       if (SANITIZED_HELPER) return; // (a tick count under TSan's slowdown is not the product's)
       assert.ok(t.ticks >= 0.9 * n.ticks, `${m}: ${t.ticks} ticks vs ${n.ticks} natively\n${rows.join('\n')}`);
       // within a slice and a stop of the duty cycle (20 ms) of what the machine does natively
@@ -170,9 +171,9 @@ async function withThief<T>(body: (env: Record<string, string>) => Promise<T>): 
 
 // Go's runtime polls its netpoller's epoll set from other threads without blocking, so its
 // blocked netpoller is woken for events it never receives: runnable, inside its wait, until it
-// runs and sleeps on to its deadline. A stop that interrupts it then makes the wait fail with
-// EINTR, and the rewound call must not start its timeout afresh (syncthing's 1-s long-poll once
-// answered after 2.03 s in CI): its time asleep since the helper last saw it so is taken off.
+// runs and sleeps on to its deadline. A stop that interrupted it made the wait fail with EINTR,
+// and the rewound call started its timeout afresh (syncthing's 1-s long-poll once answered after
+// 2.03 s in CI): a runnable thread that has not run since a stop found it asleep sleeps on.
 for (const [label, env] of PATHS) {
   test(`a wait woken for events another thread takes keeps its deadline under stops (${label})`, { timeout: 60_000 }, async () => {
     requireBuilt();
@@ -181,12 +182,12 @@ for (const [label, env] of PATHS) {
     for (const mode of ['epoll_wait', 'epoll_pwait', 'epoll_pwait2']) {
       const native = await withThief((fifo) => runNative(mode, fifo, THEFT_PERIOD_MS));
       const traced = await withThief((fifo) => runTraced(mode, { env: { ...env, ...fifo } }, undefined, THEFT_PERIOD_MS));
-      rows.push(`${mode}: native ${native.ticks} ticks late ≤ ${native.maxlate} ms; traced ${traced.ticks} ticks late ≤ ${traced.maxlate} ms, ${traced.eintr} EINTR`);
+      rows.push(`${mode}: native ${native.ticks} ticks late ≤ ${native.maxlate} ms; traced ${traced.ticks} ticks late ≤ ${traced.maxlate} ms, early ≤ ${traced.early} ms, ${traced.eintr} EINTR`);
       assert.equal(traced.eintr, 0, rows.join('\n'));
+      assert.equal(traced.early, 0, `a timeout came before its time\n${rows.join('\n')}`);
       if (SANITIZED_HELPER) continue;
-      // Late by at most the sleep no stop saw (from its start to the next stop: a slice), a
-      // stop and the machine, as the waits above; a timeout started afresh costs up to a
-      // period. (Few ticks in a run: one may fall out of its end.)
+      // the bounds of the waits above (a timeout started afresh costs up to a period); few
+      // ticks in a run: one may fall out of its end
       assert.ok(traced.ticks >= native.ticks - 1, rows.join('\n'));
       assert.ok(traced.maxlate <= native.maxlate + 20 + 25, rows.join('\n'));
     }
