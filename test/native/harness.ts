@@ -41,7 +41,7 @@ export function requireFile(file: string, hint: string): void {
 
 export function requireBuilt(): void {
   requireFile(HELPER, 'build it with `make -C native`');
-  for (const p of ['io', 'spinner', 'forker', 'memhog', 'waitloop', 'wakespin']) requireFile(bin(p), 'build it with `make -C native`');
+  for (const p of ['io', 'spinner', 'forker', 'memhog', 'waitloop', 'wakespin', 'thief']) requireFile(bin(p), 'build it with `make -C native`');
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { SANITIZED_HELPER, bin, cleanupAll, procState, requireBuilt, requireFile, sleep, sliceUntilExit, startApp, tmpDir, waitFor } from './harness.js';
+import { SANITIZED_HELPER, bin, cleanupAll, procState, requireBuilt, sleep, sliceUntilExit, startApp, tmpDir, waitFor } from './harness.js';
 import type { App, StartOptions } from './harness.js';
 
 after(cleanupAll);
@@ -177,7 +177,6 @@ async function withThief<T>(body: (env: Record<string, string>) => Promise<T>): 
 for (const [label, env] of PATHS) {
   test(`a wait woken for events another thread takes keeps its deadline under stops (${label})`, { timeout: 60_000 }, async () => {
     requireBuilt();
-    requireFile(bin('thief'), 'build it with `make -C native`');
     const rows: string[] = [];
     for (const mode of ['epoll_wait', 'epoll_pwait', 'epoll_pwait2']) {
       const native = await withThief((fifo) => runNative(mode, fifo, THEFT_PERIOD_MS));
