@@ -118,6 +118,8 @@ struct thread {
     /* its scheduler counts when a stop last found it asleep: while they
      * stay the same it has not run since, so it is still in that sleep */
     struct sched_counts asleep_counts;
+    /* its /proc schedstat and stat, kept open (task_file_kept), or -1 */
+    int schedstat_fd, stat_fd;
     /* a notification that arrived while the tree is stopped: answered at the
      * next `run`/`free` (gate_id 0 = none) */
     uint64_t gate_id;
@@ -334,6 +336,8 @@ bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
 bool proc_sig_masks(pid_t pid, uint64_t *ignored, uint64_t *caught);
 bool proc_io_read(int *fd, pid_t pid, pid_t tid, int n, const char *const names[], uint64_t out[]);
 bool task_file(const struct thread *t, const char *name, char *buf, size_t cap);
+bool task_file_kept(const struct thread *t, int *fd, const char *name, char *buf, size_t cap);
+void kept_fd_close(int *fd);
 
 /* credit.c: credit queues, and byte calls on the ptrace path */
 bool is_credit(int res);

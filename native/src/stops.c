@@ -63,7 +63,7 @@
 static char sched_state(struct thread *t)
 {
     char buf[512];
-    if (!task_file(t, "stat", buf, sizeof buf)) return 0;
+    if (!task_file_kept(t, &t->stat_fd, "stat", buf, sizeof buf)) return 0;
     char *paren = strrchr(buf, ')'); /* comm may contain anything, even ')' */
     return paren && paren[1] == ' ' ? paren[2] : 0;
 }
@@ -78,7 +78,7 @@ static struct sched_counts sched_counts(struct thread *t)
 {
     struct sched_counts c = { 0, 0 };
     char buf[128], *p = buf;
-    if (!task_file(t, "schedstat", buf, sizeof buf)) return c;
+    if (!task_file_kept(t, &t->schedstat_fd, "schedstat", buf, sizeof buf)) return c;
     c.cpu_ns = strtoull(p, &p, 10);
     strtoull(p, &p, 10); /* (its time waiting for a CPU) */
     c.switch_ins = strtoull(p, NULL, 10);

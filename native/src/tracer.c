@@ -59,7 +59,7 @@ static struct thread *thread_new(pid_t tid)
     if (!t) { helper_log("error", "out of memory tracking thread %d", tid); return NULL; }
     t->tid = tid;
     t->state = TS_STOPPED;
-    t->iofd = -1;
+    t->iofd = t->schedstat_fd = t->stat_fd = -1;
     t->hnext = htab[(unsigned)tid % HBUCKETS];
     htab[(unsigned)tid % HBUCKETS] = t;
     return t;
@@ -296,6 +296,8 @@ pid_t tracer_create(char **argv)
 static void thread_remove(struct thread *t)
 {
     if (t->iofd >= 0) close(t->iofd);
+    kept_fd_close(&t->schedstat_fd);
+    kept_fd_close(&t->stat_fd);
     fdtab_op_done(t);
     queue_remove(t);
     if (t->interrupting) { t->interrupting = false; if (H.interrupts_pending > 0) H.interrupts_pending--; }
@@ -410,7 +412,10 @@ static void on_exec_event(struct thread *t)
         t->jobstop = false;
         t->win_class = FD_UNKNOWN; /* settled at the old leader's exit */
         t->win_resv[0] = t->win_resv[1] = t->win_last[0] = t->win_last[1] = 0;
-        if (t->iofd >= 0) { close(t->iofd); t->iofd = -1; } /* it named the old leader */
+        /* (these named it by its old tid) */
+        if (t->iofd >= 0) { close(t->iofd); t->iofd = -1; }
+        kept_fd_close(&t->schedstat_fd);
+        kept_fd_close(&t->stat_fd);
     }
     struct proc *p = t->proc;
     if (!p) return;

@@ -176,6 +176,33 @@ test('an exec from a non-leader thread keeps the process traced and stoppable', 
   }
 });
 
+test('threads that come and go under stops leave no /proc file open in the helper (each stop keeps one per thread)', { timeout: 60_000 }, async () => {
+  requireBuilt();
+  // 150 rounds of two threads alive 20 ms each: every one is stopped (or watched) several times
+  const churn = `import threading, time, sys
+for _ in range(150):
+    ts = [threading.Thread(target=time.sleep, args=(0.02,)) for _ in range(2)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+print('churned', flush=True)
+sys.stdin.read()`;
+  const app = await startApp('python3', ['-c', churn], { free: false, stdin: 'pipe' });
+  const helperFds = () => readdirSync(`/proc/${app.helper.pid}/fd`).length;
+  try {
+    await app.session.runSlice(5);
+    const before = helperFds();
+    for (let i = 0; i < 3000 && !app.stdout().includes('churned'); i++) await app.session.runSlice(5);
+    assert.ok(app.stdout().includes('churned'), 'the churn did not end under 5-ms slices');
+    await app.session.runSlice(5);
+    const after = helperFds();
+    // (its main thread's two kept files, and a few of the app's: 300 threads leaking would be 300 and more)
+    assert.ok(after - before <= 6, `the helper has ${after - before} more fds open after 300 threads came and went`);
+  } finally {
+    app.helper.stdin?.end();
+    await app.cleanup();
+  }
+});
+
 test('vfork parents (posix_spawn) never delay a stop; slices stay on time', async () => {
   requireBuilt();
   const app = await startApp(bin('io'), ['spawnloop', '200'], { free: false });
