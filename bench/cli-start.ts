@@ -4,7 +4,9 @@
 // the bundle, and what it falls back to when a later tsc run left the bundle stale).
 // "To the app": from spawning the command to the app's first line of output (`date +%s%N`, wall
 // clock); "total": to the command's exit. Rounds are interleaved; medians are reported.
-// Usage: node --import tsx bench/cli-start.ts [--rounds N]   (after `npm run build`)
+// --peer DIR: also `interceptor run` from another built checkout (DIR/bin/interceptor.js), e.g. the
+// commit before a change, in the same interleaved rounds.
+// Usage: node --import tsx bench/cli-start.ts [--rounds N] [--peer DIR]   (after `npm run build`)
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 15;
+const peerArg = process.argv.indexOf('--peer');
+const PEER = peerArg > 0 ? path.resolve(process.argv[peerArg + 1] ?? '') : null;
+if (PEER && !existsSync(path.join(PEER, 'bin/interceptor.js'))) throw new Error(`--peer ${PEER}: no bin/interceptor.js there`);
 const MODULES = path.join(repo, 'dist/electron/engine/cli/main.js');
 const BUNDLE = path.join(repo, 'dist/electron/engine/cli/main.bundle.mjs');
 if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < statSync(MODULES).mtimeMs) {
@@ -25,6 +30,7 @@ const VARIANTS: Record<string, string[]> = {
   'app alone': APP,
   'interceptor run (bundle)': [process.execPath, path.join(repo, 'bin/interceptor.js'), 'run', '--', ...APP],
   'interceptor run (modules)': [process.execPath, '--input-type=module', '-e', fromModules, 'run', '--', ...APP],
+  ...(PEER ? { 'interceptor run (peer)': [process.execPath, path.join(PEER, 'bin/interceptor.js'), 'run', '--', ...APP] } : {}),
 };
 
 /** Wall-clock ms now, with sub-ms precision (comparable with the app's `date +%s%N`). */
