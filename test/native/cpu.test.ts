@@ -203,6 +203,26 @@ sys.stdin.read()`;
   }
 });
 
+test('slices end without a usage report (the report keeps its period); a stop the engine asks for sends one', async () => {
+  requireBuilt();
+  const app = await startApp(bin('spinner'), ['2'], { free: false, usagePeriodMs: 60_000 });
+  const s = app.session;
+  try {
+    let reports = 0;
+    s.on('usage', () => reports++);
+    for (let i = 0; i < 20; i++) assert.ok((await s.runSlice(5)).cpuNs > 0);
+    assert.equal(reports, 0, 'a usage report at a slice end');
+    const r = s.runSlice(1000);
+    await sleep(50);
+    await s.stop();
+    assert.equal((await r).ended, 'stop');
+    await waitFor('the stop\'s report', () => reports === 1);
+    assert.equal(s.lastUsage!.cpuState, 'stopped');
+  } finally {
+    await app.cleanup();
+  }
+});
+
 test('vfork parents (posix_spawn) never delay a stop; slices stay on time', async () => {
   requireBuilt();
   const app = await startApp(bin('io'), ['spawnloop', '200'], { free: false });
