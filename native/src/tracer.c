@@ -412,7 +412,7 @@ static void on_exec_event(struct thread *t)
         t->jobstop = false;
         t->win_class = FD_UNKNOWN; /* settled at the old leader's exit */
         t->win_resv[0] = t->win_resv[1] = t->win_last[0] = t->win_last[1] = 0;
-        /* (these named it by its old tid) */
+        /* (these named the old leader) */
         if (t->iofd >= 0) { close(t->iofd); t->iofd = -1; }
         kept_fd_close(&t->schedstat_fd);
         kept_fd_close(&t->stat_fd);
