@@ -1,10 +1,12 @@
 // Real P2P clients under Interceptor, side by side in one run, on the swarm test bed
 // (bench/lib/swarm.ts). Per client:
 //   - uncapped: completion time of a download natively, under `interceptor run` (ratio
-//     native/interceptor; the product targets >= 0.95x) and under a bare supervisor that
-//     traps the same calls as the helper's notifications and answers each at once, from
-//     another process (`sysbench wrap`): what interception itself costs this client on this
-//     machine before the helper does any work (ratio bare/interceptor);
+//     native/interceptor; the product targets >= 0.95x; an uncapped app runs untrapped,
+//     docs/untrapped-until-capped.md) and under `interceptor run` with the helper trapping
+//     from the start as for a capped app (INTERCEPTOR_HELPER_TRAP_ALWAYS=1): what the
+//     untrapped start saves (ratio trapped/interceptor); with --bare also under a bare
+//     supervisor that traps the same calls and answers each at once, from another process
+//     (`sysbench wrap`): what interception itself costs before the helper does any work;
 //   - capped: the steady rate (25–75 % of the payload, from the kernel's TCP
 //     counters) under --down and --up caps, with `interceptor run` and with `trickle`
 //     as the peer tool; error against the cap (the product targets ±2 %);
@@ -42,8 +44,8 @@ import { buildSysbench, SYSBENCH } from './lib/sysbench.js';
 import { chartSvg, writeSvgAndPng, type Series } from './lib/svg.js';
 
 type Client = TorrentClient | 'syncthing';
-type Tool = 'native' | 'interceptor' | 'trickle' | 'link' | 'bare';
-type CapTool = Exclude<Tool, 'native' | 'bare'>;
+type Tool = 'native' | 'interceptor' | 'trickle' | 'link' | 'bare' | 'trapped';
+type CapTool = Exclude<Tool, 'native' | 'bare' | 'trapped'>;
 
 const args = process.argv.slice(2);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
@@ -68,6 +70,8 @@ const windowSeconds = Number(opt('seconds') ?? (quick ? 3 : 6));
 const uncappedBytes = Number(opt('uncapped-mb') ?? (quick ? 40 : 200)) * 1e6;
 const repeat = Math.max(1, Number(opt('repeat') ?? 1));
 const skipUncapped = args.includes('--no-uncapped');
+/** The uncapped runs' peer beside native: the helper trapping from the start, or (--bare) the bare supervisor. */
+const peerTool: Tool = args.includes('--bare') ? 'bare' : 'trapped';
 const cpuCaps = (opt('cpu-caps') ?? '').split(',').filter(Boolean).map(Number);
 if (!cpuCaps.every((c) => c > 0 && c <= 100)) throw new Error(`--cpu-caps=${opt('cpu-caps')}: percents of the machine, e.g. --cpu-caps=1,5`);
 const cpuBytes = Number(opt('cpu-mb') ?? 12) * 1e6;
@@ -162,6 +166,7 @@ const cpuMsPerMB = (r: SteadyRate | null) => (r ? (r.overheadCpuSecondsPerMB * 1
 function wrapFor(tool: Tool, direction: Direction, capMBs: number | null): string[] {
   if (tool === 'native' || tool === 'link') return [];
   if (tool === 'bare') return [SYSBENCH, 'wrap'];
+  if (tool === 'trapped') return ['env', 'INTERCEPTOR_HELPER_TRAP_ALWAYS=1', ...interceptorRun({})];
   const bytes = capMBs === null ? undefined : capMBs * MB;
   if (tool === 'trickle') return trickleWrap(direction === 'down' ? { downBytesPerSecond: bytes } : { upBytesPerSecond: bytes });
   const cap = capMBs === null ? undefined : `${capMBs}MB/s`;
@@ -176,7 +181,7 @@ const uncappedSlowest = Math.min(5 * MB, linkMbit === null ? Infinity : (0.25 * 
 async function uncapped(client: Client): Promise<void> {
   const run = (tool: Tool) => median(`${client} uncapped ${tool}`, (r) => r.completionMs, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes, uncappedSlowest, link));
   const native = await run('native');
-  const bare = await run('bare');
+  const bare = await run(peerTool);
   const intercepted = await run('interceptor');
   const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(3)}x` : '-');
@@ -265,8 +270,11 @@ async function main(): Promise<void> {
   if (!skipUncapped) {
     say(`uncapped download of ${uncappedBytes / MB} MB from a native ${netns ? 'seeder (aria2c; rtorrent\'s: qBittorrent)' : 'aria2c seeder'}${linkMbit === null ? '' : ` through a ${linkMbit} Mbit/s access link`}: completion time (s)`);
     say('(completion: from the client\'s start, startup included; transfer: from its first payload byte;');
-    say(' bare: under a supervisor that traps the same calls and answers each at once, from another process)');
-    const heads = ['native s', 'bare s', 'intercepted s', 'nat./int.', 'bare/int.', 'transfer nat.', 'transfer bare', 'transfer int.', 'nat./int.', 'bare/int.', 'h+e ms/MB'];
+    say(
+      ` ${peerTool === 'bare' ? 'bare: under a supervisor that traps the same calls and answers each at once, from another process' : 'trap.: under `interceptor run` trapping from the start, as for a capped app'})`,
+    );
+    const p = peerTool === 'bare' ? 'bare' : 'trap.';
+    const heads = ['native s', `${p} s`, 'intercepted s', 'nat./int.', `${p}/int.`, 'transfer nat.', `transfer ${p}`, 'transfer int.', 'nat./int.', `${p}/int.`, 'h+e ms/MB'];
     say(`${pad('client', 13)} ${heads.map((h) => h.padStart(12)).join(' ')}`);
     for (const c of clients) await uncapped(c);
     say('');

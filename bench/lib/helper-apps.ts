@@ -36,10 +36,10 @@ export class HelperLauncher {
     return new HelperLauncher(await CatcherServer.listen(), opts.rt ?? false);
   }
 
-  async launch(command: string, args: readonly string[], opts: { usagePeriodMs?: number; env?: Record<string, string> } = {}): Promise<HelperApp> {
+  async launch(command: string, args: readonly string[], opts: { usagePeriodMs?: number; env?: Record<string, string>; untrapped?: boolean } = {}): Promise<HelperApp> {
     const bin = requireHelper();
     const { token, session } = this.server.expect({ timeoutMs: 10000 });
-    const child = spawn(bin, helperArgs({ controlPath: this.server.path, rt: this.rt, usagePeriodMs: opts.usagePeriodMs }, command, args), {
+    const child = spawn(bin, helperArgs({ controlPath: this.server.path, rt: this.rt, usagePeriodMs: opts.usagePeriodMs, untrappedUntilCapped: opts.untrapped }, command, args), {
       env: { ...process.env, ...opts.env, INTERCEPTOR_HELPER_TOKEN: token },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -172,6 +172,7 @@ void send_tree(const char *ev, pid_t pid, pid_t ppid, char *comm, size_t commcap
 void send_usage(bool force)
 {
     if (!H.ctl_open) return;
+    untrapped_count();
     io_windows_flush(NULL);
     meters_flush();
     mapped_settle_all();
@@ -270,11 +271,13 @@ void control_handle_line(char *line, size_t len)
             send_reply(id, false, "mode must be credit or unlimited");
             return;
         }
-        io_windows_flush(NULL); /* bytes moved before the switch belong to the old mode */
+        untrapped_count(); /* bytes moved before the switch belong to the old mode */
+        io_windows_flush(NULL);
         meters_flush();
         H.cr[r].mode = !strcmp(m->str, "credit") ? 1 : 0;
         send_reply(id, true, NULL);
         credit_release(r);
+        inject_all();
         return;
     }
     if (!strcmp(type, "memCeiling")) {
@@ -286,6 +289,7 @@ void control_handle_line(char *line, size_t len)
             H.mem_ceiling = (uint64_t)b->num;
         } else { send_reply(id, false, "bytes must be null or a number >= 0"); return; }
         send_reply(id, true, NULL);
+        inject_all();
         return;
     }
     if (!strcmp(type, "cpu")) {
@@ -513,7 +517,7 @@ void send_hello(void)
              "\"notifPath\":%s,\"notifSyncWake\":%s,\"sockNotif\":%s},"
              "\"ncpu\":%ld,\"clockTicks\":%ld}",
              PROTOCOL_VERSION, tok, getpid(), H.app_pid, unotif ? "true" : "false", H.rt ? "true" : "false",
-             pidfd ? "true" : "false", H.notif_fd >= 0 ? "true" : "false", H.notif_sync ? "true" : "false",
-             H.notif_fd >= 0 && H.sock_notif ? "true" : "false", ncpu, tck);
+             pidfd ? "true" : "false", H.notif_fd >= 0 || H.untrapped ? "true" : "false", H.notif_sync ? "true" : "false",
+             (H.notif_fd >= 0 || H.untrapped) && H.sock_notif ? "true" : "false", ncpu, tck);
     control_send(line, false);
 }

@@ -428,5 +428,5 @@ void on_fdtab_exit(struct thread *t)
 void fdtab_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d)
 {
     fdop_begin(t, d->nr, fdop_target(d->nr, d->args[0], d->args[1]), fdop_unshares(d->nr, d->args[0], d->args[2]));
-    if (!notif_answer_continue(id)) fdtab_op_done(t); /* interrupted: it comes again */
+    if (!notif_answer_continue(t, id)) fdtab_op_done(t); /* interrupted: it comes again */
 }

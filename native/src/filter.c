@@ -81,11 +81,34 @@ int category_of(long nr)
  * gets (native/bench/sysbench.c). */
 int build_filter(struct sock_filter *f, bool unotif, bool sock_notif, bool traced)
 {
+    return build_filter_ex(f, unotif, sock_notif, traced, false, NULL);
+}
+
+/* build_filter; base: the filter of an app launched untrapped-until-capped
+ * (inject.c), which traps only exec and the calls that close fds (on the
+ * ptrace path) and refuses what the full one refuses, so that its byte and
+ * memory calls run untouched. With exempt, the filter injected into a running process
+ * (inject.c): its close of the listener's copy, made from the vDSO's syscall
+ * instruction at exempt->ip (the vDSO itself only ever calls the clock and
+ * getcpu there), is let through, so that it needs no answer. */
+int build_filter_ex(struct sock_filter *f, bool unotif, bool sock_notif, bool traced, bool base,
+                    const struct filter_exempt *exempt)
+{
     int n = 0;
     /* Architecture first: a foreign ABI's numbers mean other calls. */
     f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
     f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
     f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    if (exempt) {
+        /* (the seccomp_data's instruction pointer is the address after the `syscall`) */
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 0, 5);
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer));
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)exempt->ip, 0, 3);
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4);
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(exempt->ip >> 32), 0, 1);
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    }
     f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
     /* x32 calls (bit 30) would bypass the x86-64 numbers below: refuse them. */
     f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
@@ -110,6 +133,13 @@ int build_filter(struct sock_filter *f, bool unotif, bool sock_notif, bool trace
         f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, FDCACHE_MAX, 0, 1);          \
         f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);                    \
         f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (ret));                               \
+    }
+    if (base) {
+        /* the calls that close an fd, on the ptrace path (no listener yet):
+         * a socket's last bytes are counted before it goes (untrapped.c) */
+        ADD(fdtab_always_calls, CAT_FDTAB)
+        ADD_FD_TARGET(TRACE(CAT_FDTAB))
+        goto exec;
     }
     if (unotif) {
         ADD_RET(rw_calls, SECCOMP_RET_USER_NOTIF)
@@ -151,6 +181,7 @@ int build_filter(struct sock_filter *f, bool unotif, bool sock_notif, bool trace
         ADD_FD_TARGET(TRACE(CAT_FDTAB))
         ADD_MEM(TRACE(CAT_MEM))
     }
+exec:
     ADD(exec_calls, CAT_EXEC)
 #undef ADD_MEM
 #undef LD_ARG_LOW
@@ -162,12 +193,13 @@ int build_filter(struct sock_filter *f, bool unotif, bool sock_notif, bool trace
     return n;
 }
 
-/* Installs the app's filter (build_filter), with a new listener if unotif.
- * Returns 0 or -1. */
-int install_filter(bool unotif, bool sock_notif)
+/* Installs the app's filter (build_filter, or the base filter), with a new
+ * listener if unotif. Returns 0 or -1. */
+int install_filter(bool unotif, bool sock_notif, bool base)
 {
     struct sock_filter f[FILTER_MAX];
-    struct sock_fprog prog = { .len = (unsigned short)build_filter(f, unotif, sock_notif, true), .filter = f };
+    struct sock_fprog prog = { .len = (unsigned short)build_filter_ex(f, unotif, sock_notif, true, base, NULL), .filter = f };
+    if (base) unotif = false;
     /* killable once received: sockets.c answers with data it took off a socket */
     unsigned long flags = unotif ? SECCOMP_FILTER_FLAG_NEW_LISTENER | (sock_notif ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0) : 0;
     /* SPEC_ALLOW: where the kernel forces speculation mitigations on every

@@ -79,6 +79,13 @@ struct proc {
     uint64_t reaped_io[2], reaped_base[2]; /* read/write_bytes of its ending children (mapped_thread_exit) */
     uint64_t io_to_parent[2];    /* of its own, what its parent's reaped_io has */
     bool mapped_unpaid;      /* it moved bytes through a mapping since one of its calls last went on */
+    /* the listener of its filter (notify.c), shared with the processes it
+     * forks; -1: untrapped, under the base filter (inject.c) */
+    int listener;
+    int filters;             /* its Seccomp_filters count once injected */
+    bool injecting, inject_failed;
+    struct usock *usocks;    /* untrapped: its TCP sockets (untrapped.c) */
+    int nusocks, cusocks;
     struct proc *next;
 };
 
@@ -128,6 +135,7 @@ struct thread {
     bool initial;             /* auto-attached, awaiting its first stop */
     bool exiting;             /* past PTRACE_EVENT_EXIT: never interrupted again */
     bool in_vfork;            /* parent sleeping until its vfork child execs or exits */
+    bool inject_pending;      /* interrupted to put the full filter in (inject.c) */
     bool held;
     int held_res;
     uint64_t held_want;       /* bytes the queued call asks (either path) */
@@ -174,10 +182,11 @@ struct credit_state {
     int held_calls;
 };
 
-/* The helper's state. Three threads share it (PROTOCOL.md "threads"): the
- * tracer (main: waitpid, every ptrace request, every command), the control
- * thread (socket bytes, signals, timers) and the notifier (seccomp
- * notifications). Each group below says who may touch its fields. */
+/* The helper's state. Three kinds of thread share it (PROTOCOL.md "threads"):
+ * the tracer (main: waitpid, every ptrace request, every command), the control
+ * thread (socket bytes, signals, timers) and the notifiers (seccomp
+ * notifications: one per listener, inject.c). Each group below says who may
+ * touch its fields. */
 struct helper {
     /* -- Set by main before the control and notifier threads start, read-only
      *    afterwards (pthread_create orders the writes before their reads). */
@@ -187,6 +196,8 @@ struct helper {
     bool no_unotif;         /* INTERCEPTOR_HELPER_NO_UNOTIF=1: read/write family via ptrace too */
     bool no_socknotif;      /* INTERCEPTOR_HELPER_NO_SOCKNOTIF=1: send/recv family via ptrace (benchmark) */
     bool sock_notif;        /* send/recv family on the notification path (killable notifications) */
+    bool want_untrapped;    /* --untrapped-until-capped */
+    bool untrapped;         /* the app was launched under the base filter (inject.c) */
     int stop_mode;          /* INTERCEPTOR_HELPER_STOPS (stops.c): how a CPU stop treats sleeping threads */
     int notif_fd;           /* seccomp listener of the app's filter, -1 = ptrace path only */
     bool notif_sync;        /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set on it */
@@ -298,7 +309,10 @@ enum { CAT_BYTES = 1, CAT_FDTAB = 2, CAT_MEM = 3, CAT_EXEC = 4 };
 enum { FILTER_MAX = 160 };
 struct sock_filter;
 int build_filter(struct sock_filter *f, bool unotif, bool sock_notif, bool traced);
-int install_filter(bool unotif, bool sock_notif);
+struct filter_exempt { uint64_t ip; };
+int build_filter_ex(struct sock_filter *f, bool unotif, bool sock_notif, bool traced, bool base,
+                    const struct filter_exempt *exempt);
+int install_filter(bool unotif, bool sock_notif, bool base);
 int category_of(long nr);
 bool rw_family(long nr);
 /* the argument of close/dup2/dup3 that names the fd they change; -1 for other calls */
@@ -330,6 +344,8 @@ int meter_find(int sock);
 void meter_settle(int m, int sock);
 void meter_moved(int m, bool written, uint64_t bytes);
 void meter_detach(int m, int sock);
+int meter_attach_from_start(int sock);
+void meter_release(int m);
 void meters_flush(void);
 /* a small /proc file of a process, or of one of its threads, read whole and NUL-terminated */
 bool proc_file(pid_t pid, const char *name, char *buf, size_t cap);
@@ -359,11 +375,14 @@ bool try_window(struct thread *t, struct call *c, int cls);
 void io_windows_flush(struct proc *only); /* the windows of only's threads, or all (NULL) */
 
 /* notify.c */
-void notify_start(int listener);
+void notify_init(void);
+bool notify_start(int listener);
+int listener_of(const struct thread *t);
 void notif_admit(struct thread *t);
 void notif_ungate(struct thread *t);
-bool notif_answer_continue(uint64_t id);
-void notif_answer(uint64_t id, long val, int err);
+bool notif_answer_continue(const struct thread *t, uint64_t id);
+void notif_answer(const struct thread *t, uint64_t id, long val, int err);
+bool notif_valid(const struct thread *t, uint64_t id);
 /* A notification answered with a restart of its call (any thread; the
  * tracer thread does it: it needs ptrace): HO_PTRACE to run the restarted call
  * on the ptrace path, HO_RESTART to let it come back as a new notification
@@ -419,11 +438,22 @@ void mapped_on_mmap(struct proc *p, const uint64_t *a, int fd);
 void mapped_forget(struct proc *p);
 void mapped_thread_exit(struct proc *p);
 void mapped_settle_all(void);
+void mapped_after_injection(struct proc *p);
 bool mapped_gate(struct thread *t, uint64_t id, const struct seccomp_data *d);
 /* Pages the helper reads or dirties when it copies out of or into a process's mapping. */
 struct mapped_copy { struct proc *p; uint64_t mark[2]; };
 struct mapped_copy mapped_copy_begin(struct proc *p);
 void mapped_copy_end(const struct mapped_copy *c);
+
+/* inject.c, untrapped.c: untrapped until capped */
+void inject_all(void);
+int inject_at_stop(struct thread *t);
+void inject_on_fork(struct proc *pp, struct proc *np);
+int seccomp_filter_count(pid_t pid);
+void untrapped_count(void);
+void untrapped_count_proc(struct proc *p);
+void untrapped_on_close(struct proc *p, const struct user_regs_struct *r);
+void untrapped_forget(struct proc *p);
 
 /* cgroup.c */
 bool cgroup_set(const char *app, const char *parent);

@@ -220,7 +220,7 @@ static void on_timer(int which)
     wake_control_thread();
     if (!fired) return;
     if (which == 0) cpu_on_slice_timer();
-    else if (which == 1) { cpu_watchdog(); send_usage(false); }
+    else if (which == 1) { cpu_watchdog(); inject_all(); send_usage(false); }
     else tracer_kill_tree(SIGKILL);
 }
 
@@ -289,7 +289,7 @@ static void usage_exit(const char *msg)
     fprintf(stderr,
             "interceptor-helper: %s\n"
             "usage: interceptor-helper --control PATH [--on-engine-loss terminate|continue]\n"
-            "                          [--usage-period-ms N] [--rt] -- CMD ARGS...\n"
+            "                          [--usage-period-ms N] [--rt] [--untrapped-until-capped] -- CMD ARGS...\n"
             "       (token in the environment variable INTERCEPTOR_HELPER_TOKEN)\n",
             msg);
     exit(125);
@@ -349,6 +349,7 @@ int main(int argc, char **argv)
             if (*end || v < 10 || v > 60000) usage_exit("--usage-period-ms must be in [10, 60000]");
             H.usage_period_ms = (int)v;
         } else if (!strcmp(a, "--rt")) H.want_rt = true;
+        else if (!strcmp(a, "--untrapped-until-capped")) H.want_untrapped = true;
         else usage_exit("unknown or incomplete option");
     }
     if (!H.control_path) usage_exit("--control is required");
@@ -370,6 +371,11 @@ int main(int argc, char **argv)
     const char *ns = getenv("INTERCEPTOR_HELPER_NO_SOCKNOTIF");
     H.no_socknotif = ns && !strcmp(ns, "1");
     unsetenv("INTERCEPTOR_HELPER_NO_SOCKNOTIF");
+    /* INTERCEPTOR_HELPER_TRAP_ALWAYS=1: trap from the start whatever the engine
+     * asked (the benchmark's peer, tests of the trapped path) */
+    const char *ta = getenv("INTERCEPTOR_HELPER_TRAP_ALWAYS");
+    if (ta && !strcmp(ta, "1")) H.want_untrapped = false;
+    unsetenv("INTERCEPTOR_HELPER_TRAP_ALWAYS");
     const char *sm = getenv("INTERCEPTOR_HELPER_STOPS");
     if (sm && !strcmp(sm, "all")) H.stop_mode = STOP_ALL;
     else if (sm && !strcmp(sm, "plain")) H.stop_mode = STOP_PLAIN;

@@ -29,6 +29,7 @@
 #include "helper.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -161,6 +162,32 @@ void mapped_forget(struct proc *p)
     p->mapped_watched = false;
 }
 
+/* Whether process pid maps a file shared, MAPPED_WATCH_MIN or more at once. */
+static bool maps_shared_file(pid_t pid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/maps", pid);
+    FILE *f = fopen(path, "re");
+    if (!f) return true; /* (unknown: stay watched) */
+    bool found = false;
+    unsigned long lo, hi, ino;
+    char perms[8];
+    while (!found && fgets(line, sizeof line, f))
+        found = sscanf(line, "%lx-%lx %7s %*s %*s %lu", &lo, &hi, perms, &ino) == 4 && perms[3] == 's' && ino != 0 &&
+                hi - lo >= MAPPED_WATCH_MIN;
+    fclose(f);
+    return found;
+}
+
+/* p's calls are trapped from now on (inject.c). It was watched because its
+ * calls were not; now it stays watched only if it maps a file shared, as a
+ * trapped mmap would have made it (a watched process's calls count whole
+ * pages and their readahead). */
+void mapped_after_injection(struct proc *p)
+{
+    if (p->mapped_watched && !maps_shared_file(p->pid)) mapped_forget(p);
+}
+
 static struct proc *parent_of(const struct proc *p)
 {
     for (struct proc *q = H.procs; q; q = q->next) if (q->pid == p->ppid && q != p) return q;
@@ -217,7 +244,7 @@ bool mapped_gate(struct thread *t, uint64_t id, const struct seccomp_data *d)
         p->mapped_unpaid = false;
         return false;
     }
-    if (ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) return true;
+    if (!notif_valid(t, id)) return true;
     if (t->held) queue_remove(t); /* (a restarted call's place: it queues here instead) */
     t->notif_id = id;
     t->notif_data = *d;

@@ -184,10 +184,10 @@ void mem_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d)
     struct proc *p = t->proc;
     if (mem_denies(p, d->nr, a)) {
         long v = denial_value(p, d->nr);
-        notif_answer(id, v < 0 ? 0 : v, v < 0 ? (int)-v : 0);
+        notif_answer(t, id, v < 0 ? 0 : v, v < 0 ? (int)-v : 0);
         return;
     }
     if (d->nr == SYS_brk && a[0] && p) p->brk_cur = a[0];
     if (d->nr == SYS_mmap) mapped_on_mmap(p, a, (int)d->args[4]);
-    notif_answer_continue(id);
+    notif_answer_continue(t, id);
 }

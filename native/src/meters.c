@@ -109,6 +109,22 @@ int meter_attach(int sock)
     return free_slot;
 }
 
+/* A meter for a socket of an untrapped process (untrapped.c): every byte it
+ * ever moved is the app's and counted by no call. (Its SYN, for an active
+ * open, counts one byte written.) */
+int meter_attach_from_start(int sock)
+{
+    int m = meter_attach(sock);
+    if (m >= 0 && meters[m].refs == 1) meters[m].read = meters[m].written = 0;
+    return m;
+}
+
+/* Lets go of a reference without a settlement (its socket is gone). */
+void meter_release(int m)
+{
+    if (m >= 0 && m < nmeters && meters[m].ino && --meters[m].refs == 0) meters[m].ino = 0;
+}
+
 /* The meter of sock's socket if another name of it keeps one, else -1 (no
  * reference taken: for a duplicate that is not kept, of an fd above the cache). */
 int meter_find(int sock)

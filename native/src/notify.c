@@ -32,29 +32,44 @@
 
 static struct seccomp_notif_sizes sizes;
 
-/* Lets notification id's call proceed. False if the notification is gone
- * (its thread was interrupted by a signal or a ptrace stop, or died). */
-bool notif_answer_continue(uint64_t id)
+/* The listener t's notifications come from: its process's filter's (a
+ * process injected apart from its parent has its own, inject.c). */
+int listener_of(const struct thread *t)
+{
+    return t && t->proc ? t->proc->listener : H.notif_fd;
+}
+
+static bool send_continue(int listener, uint64_t id)
 {
     union { struct seccomp_notif_resp r; char pad[256]; } u;
     memset(&u, 0, sizeof u);
     u.r.id = id;
     u.r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
     for (;;) {
-        if (ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_SEND, &u.r) == 0) return true;
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &u.r) == 0) return true;
         if (errno != EINTR) return false;
     }
 }
 
-/* Answers notification id with the call's result: val, or -err if err. */
-void notif_answer(uint64_t id, long val, int err)
+/* Lets t's notification id's call proceed. False if the notification is gone
+ * (its thread was interrupted by a signal or a ptrace stop, or died). */
+bool notif_answer_continue(const struct thread *t, uint64_t id) { return send_continue(listener_of(t), id); }
+
+/* Answers t's notification id with the call's result: val, or -err if err. */
+void notif_answer(const struct thread *t, uint64_t id, long val, int err)
 {
     union { struct seccomp_notif_resp r; char pad[256]; } u;
     memset(&u, 0, sizeof u);
     u.r.id = id;
     u.r.val = err ? 0 : val;
     u.r.error = err ? -err : 0;
-    ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_SEND, &u.r);
+    ioctl(listener_of(t), SECCOMP_IOCTL_NOTIF_SEND, &u.r);
+}
+
+/* Whether t's notification id still waits for an answer. */
+bool notif_valid(const struct thread *t, uint64_t id)
+{
+    return ioctl(listener_of(t), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 static bool is_write(int nr)
@@ -82,7 +97,7 @@ static void admit(struct thread *t, uint64_t id, int res, int side, uint64_t wan
         t->win_resv[side] += want;
         t->win_last[side] = want;
     }
-    if (notif_answer_continue(id) || !reserve) return;
+    if (notif_answer_continue(t, id) || !reserve) return;
     H.cr[res].credit += (int64_t)want;
     t->win_resv[side] -= want;
     if (t->win_last[side] > t->win_resv[side]) t->win_last[side] = t->win_resv[side];
@@ -110,7 +125,7 @@ void notif_admit(struct thread *t)
     int res = t->held_res, side = t->notif_side;
     queue_remove(t);
     /* (the window was opened when it was held; make sure) */
-    if (!window_open(t, res == R_DISK ? FD_DISK : FD_NET)) { notif_answer_continue(id); return; }
+    if (!window_open(t, res == R_DISK ? FD_DISK : FD_NET)) { notif_answer_continue(t, id); return; }
     admit(t, id, res, side, want);
 }
 
@@ -129,7 +144,7 @@ static bool metered_rw(struct thread *t, uint64_t id, const struct seccomp_data 
         if (restarted) queue_remove(t);
         meter_settle(meter, sd.fd);
         sockdup_put(&sd);
-        notif_answer_continue(id);
+        notif_answer_continue(t, id);
         return true;
     }
     sockdup_put(&sd); /* (sock_decide takes its own) */
@@ -169,19 +184,19 @@ static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
     if (t->held && !restarted) queue_remove(t);
     if (res < 0) {
         if (t->win_class != FD_UNKNOWN) window_settle(t, WS_CLOSE);
-        notif_answer_continue(id);
+        notif_answer_continue(t, id);
         return;
     }
     if (cls == FD_NET && metered_rw(t, id, d, res, restarted)) return;
     if (!window_open(t, cls)) {
         if (!logged_io) { logged_io = true; helper_log("warn", "cannot read the I/O counters of thread %d: its calls go uncounted", t->tid); }
         if (restarted) queue_remove(t);
-        notif_answer_continue(id);
+        notif_answer_continue(t, id);
         return;
     }
     if (!is_credit(res)) {
         if (restarted) queue_remove(t);
-        notif_answer_continue(id);
+        notif_answer_continue(t, id);
         return;
     }
     uint64_t want = want_of(t->tid, d);
@@ -199,7 +214,7 @@ static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
     }
     /* Held: not answered until a grant. If it was interrupted meanwhile the
      * restart is already on its way as a new notification. */
-    if (ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) return;
+    if (!notif_valid(t, id)) return;
     t->notif_id = id;
     t->notif_side = side;
     if (restarted) {
@@ -214,14 +229,14 @@ static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
 /* A notification for the calling thread; the tree may be stopped by the
  * engine: then the call waits, unanswered, for the next `run`/`free`.
  * Returns whether the tracer thread should see if the stop is complete. */
-static bool on_notif(const struct seccomp_notif *n)
+static bool on_notif(int listener, const struct seccomp_notif *n)
 {
     struct thread *t = thread_find((pid_t)n->pid);
     if (!t || !t->proc) {
         /* Not registered: only the app's first process before its exec (our
          * child writing why the exec failed; the engine may not even have
          * its hello yet, so no log). Threads are registered before they run. */
-        notif_answer_continue(n->id);
+        send_continue(listener, n->id);
         return false;
     }
     stops_forget_rewind(t);
@@ -229,7 +244,7 @@ static bool on_notif(const struct seccomp_notif *n)
     if (t->handoff == HO_CONTINUE) {
         /* a call moved to the ptrace path: its exit stop counts it */
         t->handoff = HO_NONE;
-        notif_answer_continue(n->id);
+        notif_answer_continue(t, n->id);
         return false;
     }
     t->handoff = HO_NONE; /* (a handoff a signal overtook: this call starts afresh) */
@@ -272,55 +287,64 @@ void notif_ungate(struct thread *t)
 
 static void *notifier_main(void *arg)
 {
-    (void)arg;
+    int listener = (int)(intptr_t)arg;
     struct seccomp_notif *n = malloc(sizes.seccomp_notif);
     if (!n) abort(); /* setup only: a silent notifier would hang the app */
     for (;;) {
         memset(n, 0, sizes.seccomp_notif);
         /* blocking in the ioctl (not poll) is what the sync wake-up applies to */
-        if (ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_RECV, n) != 0) {
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n) != 0) {
             if (errno == EINTR) continue;
             if (errno != ENOENT) { usleep(1000); continue; }
             /* ENOENT: the caller died or was interrupted before we read it,
              * or no task uses the filter any more (then RECV fails at once,
              * forever: the tree is gone and no task can join the filter
              * again). Wait for a pending notification without spinning. */
-            struct pollfd p = { .fd = H.notif_fd, .events = POLLIN };
+            struct pollfd p = { .fd = listener, .events = POLLIN };
             int r = poll(&p, 1, 1000);
             if (r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p.revents & POLLIN)) break;
             continue;
         }
         tracing_lock();
-        bool post = on_notif(n);
+        bool post = on_notif(listener, n);
         for (int r = 0; r < R_COUNT; r++) post |= H.release_pending[r];
         post |= H.handoff_pending;
         tracing_unlock();
         if (post) post_event(EV_RELEASE, 0, NULL, 0);
     }
+    /* An injected process's listener: no process of its filter is left.
+     * (The app's first listener stays open to the end: H.notif_fd.) */
+    if (listener != H.notif_fd) close(listener);
     free(n);
     return NULL;
 }
 
-/* Setup (tracer_create, before the app runs on): the app's filter sends the
- * read/write family to listener from now on, so failing here is fatal. */
-void notify_start(int listener)
+/* Setup (main, before the app runs): what a notification is. Fatal if unknown. */
+void notify_init(void)
 {
     if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0 || sizes.seccomp_notif_resp > 256) {
         perror("interceptor-helper: SECCOMP_GET_NOTIF_SIZES");
         exit(125);
     }
-    H.notif_fd = listener;
-    H.notif_sync = ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+}
+
+/* A notifier thread for listener, the app's filter's (H.notif_fd) or an
+ * injected one's. Returns false if no thread could be started (an injected
+ * filter's calls would then wait forever: inject.c kills nothing but says so). */
+bool notify_start(int listener)
+{
+    bool sync = ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+    if (listener == H.notif_fd) H.notif_sync = sync;
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t th;
-    int e = pthread_create(&th, NULL, notifier_main, NULL);
+    int e = pthread_create(&th, NULL, notifier_main, (void *)(intptr_t)listener);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e != 0) {
         errno = e;
-        perror("interceptor-helper: notifier thread");
-        exit(125);
+        return false;
     }
     pthread_detach(th);
+    return true;
 }

@@ -317,7 +317,7 @@ void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
 {
     int fd = (int)d->args[0];
     if (classify_fd(t->proc, t->tid, fd) != FD_NET) {
-        notif_answer_continue(id); /* AF_UNIX, netlink, ...: not charged, not touched */
+        notif_answer_continue(t, id); /* AF_UNIX, netlink, ...: not charged, not touched */
         return;
     }
     bool send = is_send(d->nr);
@@ -350,7 +350,7 @@ void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
          * (settled now too: what the previous call moved is charged in time) */
         meter_settle(c.meter, c.fd);
         sockdup_put(&sd);
-        notif_answer_continue(id);
+        notif_answer_continue(t, id);
         return;
     }
     long ret = 0;
@@ -365,6 +365,6 @@ void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
     if (o == HANDOFF) { handoff(t, id, true); return; }
     if (ret >= 0 && !c.charged && !(flags & MSG_PEEK)) charge(&c, (uint64_t)ret);
     if (ret == -EPIPE && !(flags & MSG_NOSIGNAL)) syscall(SYS_tgkill, t->proc->pid, t->tid, SIGPIPE); /* as the kernel would */
-    if (ret >= 0) notif_answer(id, ret, 0);
-    else notif_answer(id, 0, (int)-ret);
+    if (ret >= 0) notif_answer(t, id, ret, 0);
+    else notif_answer(t, id, 0, (int)-ret);
 }

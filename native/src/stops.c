@@ -185,6 +185,7 @@ void tracer_unpause_all(void)
     H.watched = 0;
     /* grants that came during the stop */
     for (int r = 0; r < R_COUNT; r++) credit_release(r);
+    inject_all(); /* (a cap that came during the stop) */
 }
 
 /* A thread of the stopped tree wants to run (it woke up and reached a
@@ -411,7 +412,7 @@ static bool ignored_by_app(struct thread *t, int sig)
 static void restart_notified_call(struct thread *t)
 {
     struct user_regs_struct r;
-    if (H.notif_fd < 0 || ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) return;
+    if (listener_of(t) < 0 || ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) return;
     if ((long)r.rax != -ERESTARTSYS || (long)r.orig_rax < 0) return;
     int cat = category_of((long)r.orig_rax);
     if (cat != CAT_FDTAB && cat != CAT_MEM) return;
@@ -464,7 +465,7 @@ static void run_one(struct thread *t, void *arg)
     memset(&u, 0, sizeof u);
     u.r.id = t->handoff_id;
     u.r.error = -ERESTARTNOINTR;
-    ioctl(H.notif_fd, SECCOMP_IOCTL_NOTIF_SEND, &u.r);
+    ioctl(listener_of(t), SECCOMP_IOCTL_NOTIF_SEND, &u.r);
     t->handoff = to_ptrace ? HO_TRAP_PTRACE : HO_TRAP_RESTART;
 }
 

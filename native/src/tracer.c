@@ -96,6 +96,7 @@ static struct proc *proc_new(pid_t pid, pid_t ppid)
     p->ppid = ppid;
     p->pidfd = -1;
     p->iofd = -1;
+    p->listener = -1;
     p->next = H.procs;
     H.procs = p;
     H.nprocs++;
@@ -140,6 +141,7 @@ static void proc_gone(struct proc *p)
     H.nprocs--;
     fdtab_drop_dups(p->fdt); /* (a table it shared with another process: taken afresh there) */
     fdtab_put(p->fdt);
+    untrapped_forget(p);
     if (p->pidfd >= 0) close(p->pidfd);
     mapped_forget(p);
     free(p);
@@ -203,6 +205,9 @@ pid_t tracer_create(char **argv)
 {
     bool try_notif = !H.no_unotif && !H.no_windows && probe_user_notif() && probe_pidfd();
     H.sock_notif = try_notif && !H.no_socknotif && probe_killable_notif();
+    if (try_notif) notify_init();
+    /* untrapped until capped (inject.c): the base filter, no listener yet */
+    H.untrapped = try_notif && H.want_untrapped;
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) die("fork");
@@ -218,8 +223,8 @@ pid_t tracer_create(char **argv)
             sched_setscheduler(0, SCHED_RR, &sp);
         }
         /* a listener may be refused (e.g. one already exists above us): ptrace path */
-        bool notif = try_notif && install_filter(true, H.sock_notif) == 0;
-        if (!notif && install_filter(false, false) != 0) {
+        bool notif = try_notif && install_filter(!H.untrapped, H.sock_notif, H.untrapped) == 0;
+        if (!notif && install_filter(false, false, false) != 0) {
             perror("interceptor-helper: seccomp filter");
             _exit(126);
         }
@@ -238,12 +243,13 @@ pid_t tracer_create(char **argv)
     int st;
     if (waitpid(pid, &st, WSTOPPED) != pid) die("waitpid");
     if (!WIFSTOPPED(st)) { errno = ECHILD; die("the app died during setup"); }
-    if (try_notif) {
+    if (try_notif && !H.untrapped) {
         /* started before the child runs on: its own writes (an exec failure
          * message) already go to the listener */
         int l = grab_listener(pid);
         if (l == -2) { kill(pid, SIGKILL); die("taking the seccomp listener"); }
-        if (l >= 0) notify_start(l);
+        H.notif_fd = l;
+        if (l >= 0 && !notify_start(l)) { kill(pid, SIGKILL); die("notifier thread"); }
     }
     if (ptrace(PTRACE_SEIZE, pid, 0, (void *)(long)TRACE_OPTS) != 0) {
         kill(pid, SIGKILL);
@@ -274,6 +280,8 @@ pid_t tracer_create(char **argv)
     struct thread *t = thread_new(pid);
     if (!p || !t) { kill(pid, SIGKILL); errno = ENOMEM; die("setup"); }
     p->is_main = true;
+    p->listener = H.notif_fd;
+    if (H.untrapped) mapped_watch(p); /* (its disk I/O is counted so from the start: untrapped.c) */
     p->nthreads = 1;
     p->fdt = fdtab_new();
     t->proc = p;
@@ -300,6 +308,7 @@ static void thread_remove(struct thread *t)
     kept_fd_close(&t->stat_fd);
     fdtab_op_done(t);
     queue_remove(t);
+    if (t->inject_pending && t->proc) t->proc->injecting = false;
     if (t->interrupting) { t->interrupting = false; if (H.interrupts_pending > 0) H.interrupts_pending--; }
     if (t->watched) { t->watched = false; H.watched--; }
     struct proc *p = t->proc;
@@ -382,6 +391,7 @@ static void on_clone_event(struct thread *t, int ev)
         np->vmdata = (flags & CLONE_VM) ? 0 : pp->vmdata;
         c->proc = np;
         if (pp->mapped_watched) mapped_watch(np); /* (it has the parent's mappings) */
+        inject_on_fork(pp, np);
         snprintf(np->comm, sizeof np->comm, "%s", pp->comm);
         send_tree("spawn", np->pid, np->ppid, np->comm, sizeof np->comm);
     }
@@ -425,6 +435,7 @@ static void on_exec_event(struct thread *t)
     fdtab_put(p->fdt);
     p->fdt = fdtab_new();
     mapped_forget(p); /* (its mappings are gone) */
+    if (p->listener < 0 && H.untrapped) mapped_watch(p);
     p->brk_cur = 0;
     p->vmdata = read_vmdata(p->pid);
     send_tree("exec", p->pid, p->ppid, p->comm, sizeof p->comm);
@@ -439,8 +450,16 @@ static void on_seccomp_stop(struct thread *t)
     if (!t->proc || ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0) { resume_thread(t, PTRACE_CONT, 0); return; }
     switch (category_of((long)r.orig_rax)) {
     case CAT_BYTES: bytes_call_entry(t, &r); return;
-    case CAT_FDTAB: on_fdtab_entry(t, &r); return;
+    case CAT_FDTAB:
+        if (t->proc->listener < 0 && H.untrapped) {
+            untrapped_on_close(t->proc, &r);
+            resume_thread(t, PTRACE_CONT, 0);
+            return;
+        }
+        on_fdtab_entry(t, &r);
+        return;
     case CAT_EXEC:
+        if (t->proc->listener < 0 && H.untrapped) untrapped_count_proc(t->proc); /* (its O_CLOEXEC sockets) */
         window_settle(t, WS_CLOSE);
         resume_thread(t, PTRACE_CONT, 0);
         return;
@@ -542,6 +561,11 @@ static void handle_status(pid_t tid, int status)
     t->gate_id = 0;
     bool ours = stops_take_stop(t);
     t->state = TS_STOPPED;
+    if (kind == SK_INTERRUPT && t->inject_pending) {
+        int replaced = inject_at_stop(t);
+        if (replaced) { handle_status(tid, replaced); return; } /* (it is dying) */
+        ours = true; /* (an EINTR our interrupt caused is rewound below) */
+    }
     if (handoff_on_stop(t, ev, sig)) return;
     switch (kind) {
     case SK_SYSCALL:
@@ -568,6 +592,8 @@ static void handle_status(pid_t tid, int status)
     case SK_EXIT:
         /* last chance to read the group's CPU clock; never park a dying task */
         if (t->proc) proc_read_cpu(t->proc);
+        /* (its fds may go with it: an untrapped process's sockets are counted) */
+        if (t->proc && t->proc->listener < 0 && H.untrapped) untrapped_count_proc(t->proc);
         window_settle(t, WS_CLOSE);
         if (t->proc) mapped_thread_exit(t->proc); /* (its counts are still its own) */
         t->exiting = true; /* an exiting (or zombie leader) task never reports an interrupt-stop */

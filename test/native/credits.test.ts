@@ -3,23 +3,11 @@
 // release held calls exactly.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import path from 'node:path';
 import { statSync } from 'node:fs';
-import { bin, cleanupAll, requireBuilt, sleep, startApp, tmpDir, waitFor } from './harness.js';
+import { bin, cleanupAll, requireBuilt, sink, sleep, startApp, tmpDir, waitFor } from './harness.js';
 
 after(cleanupAll);
-
-async function sink(): Promise<{ port: number; received: () => number; close: () => void }> {
-  let received = 0;
-  const server = net.createServer((s) => {
-    s.on('data', (d: Buffer) => (received += d.length));
-    s.on('error', () => undefined);
-    s.on('end', () => s.end());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as net.AddressInfo).port, received: () => received, close: () => server.close() };
-}
 
 test('a send without credit is held, reported as demand, and released exactly when credit is granted', async () => {
   requireBuilt();

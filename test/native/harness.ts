@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +108,8 @@ export interface StartOptions {
   /** Release the app at once with `cpu free` (default true). */
   free?: boolean;
   rt?: boolean;
+  /** --untrapped-until-capped */
+  untrapped?: boolean;
   /** The app's stdin: a pipe the test writes to (app.helper.stdin), or /dev/null (default). */
   stdin?: 'pipe' | 'ignore';
 }
@@ -118,7 +121,7 @@ export async function startApp(command: string, args: string[], opts: StartOptio
   const server = await CatcherServer.listen();
   const { token, session: sessionP } = server.expect({ timeoutMs: 15000 });
   const argv = helperArgs(
-    { controlPath: server.path, onEngineLoss: opts.onEngineLoss ?? 'terminate', usagePeriodMs: opts.usagePeriodMs ?? 100, rt: opts.rt ?? false },
+    { controlPath: server.path, onEngineLoss: opts.onEngineLoss ?? 'terminate', usagePeriodMs: opts.usagePeriodMs ?? 100, rt: opts.rt ?? false, untrappedUntilCapped: opts.untrapped ?? false },
     command,
     args,
   );
@@ -209,6 +212,18 @@ export async function startApp(command: string, args: string[], opts: StartOptio
     });
   }
   return app;
+}
+
+/** A loopback TCP server that counts what it receives (and answers a half-close with its own). */
+export async function sink(): Promise<{ port: number; received: () => number; close: () => void }> {
+  let received = 0;
+  const server = net.createServer((s) => {
+    s.on('data', (d: Buffer) => (received += d.length));
+    s.on('error', () => undefined);
+    s.on('end', () => s.end());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as net.AddressInfo).port, received: () => received, close: () => server.close() };
 }
 
 /** For test.after(): kill whatever a failed test left behind. */

@@ -30,8 +30,8 @@ function chunksWritten(file: string): number {
 type How = '' | 'protect' | 'fork';
 
 /** Starts `io mapwrite`, lets the test set up, then tells the app to write. */
-async function mapWriter(file: string, setup: (app: App) => Promise<void>, how: How = ''): Promise<App> {
-  const app = await startApp(bin('io'), ['mapwrite', file, String(CHUNKS), String(CHUNK), ...(how ? [how] : [])]);
+async function mapWriter(file: string, setup: (app: App) => Promise<void>, how: How = '', untrapped = false): Promise<App> {
+  const app = await startApp(bin('io'), ['mapwrite', file, String(CHUNKS), String(CHUNK), ...(how ? [how] : [])], { untrapped });
   await waitFor('ready', () => app.stdout().includes('ready'));
   await setup(app);
   const fd = openSync(file, 'r+');
@@ -44,13 +44,13 @@ async function mapWriter(file: string, setup: (app: App) => Promise<void>, how: 
 const diskBytes = (u: HelperUsage) => u.diskRead + u.diskWrite;
 
 /** `io mapwrite` under disk credit 0: it stores its first chunk into debt and is held at its next call. */
-async function heldMapWriter(file: string, how: How = ''): Promise<{ app: App; chargedBefore: number }> {
+async function heldMapWriter(file: string, how: How = '', untrapped = false): Promise<{ app: App; chargedBefore: number }> {
   let chargedBefore = 0; // (the loader's reads; a metadata page its ftruncate dirtied, say)
   const app = await mapWriter(file, async (a) => {
     // (settled before credit mode: what a later report settles is charged to the credit)
     chargedBefore = diskBytes(await a.usage());
     await a.session.setLimitMode('disk', 'credit');
-  }, how);
+  }, how, untrapped);
   await waitFor('a disk demand', () => app.demands.some((d) => d.resource === 'disk'));
   return { app, chargedBefore };
 }
@@ -127,15 +127,17 @@ for (const [how, title] of [
   });
 }
 
-for (const [how, who] of [
-  ['', 'the app'],
-  ['fork', 'a child that inherited the mapping'],
+for (const [how, who, untrapped] of [
+  ['', 'the app', false],
+  ['fork', 'a child that inherited the mapping', false],
+  // (launched untrapped: its mapping was made before the cap, with no trapped mmap to see it)
+  ['', 'the app launched untrapped', true],
 ] as const) {
   test(`under disk credit, ${who} waits at its next trapped call until what it stored is paid for`, LIMIT, async () => {
     requireBuilt();
     const { dir, remove } = tmpDir();
     const file = path.join(dir, 'mapped');
-    const { app, chargedBefore } = await heldMapWriter(file, how);
+    const { app, chargedBefore } = await heldMapWriter(file, how, untrapped);
     try {
       await payChunkByChunk(app, () => chunksWritten(file), (u) => u.diskWrite, chargedBefore);
     } finally {

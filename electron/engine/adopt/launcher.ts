@@ -83,7 +83,7 @@ export async function execAdopted(o: LauncherOptions): Promise<number> {
   let child: ChildProcess;
   let target: () => number | undefined;
   if (granted) {
-    const argv = helperArgs({ controlPath: granted.controlPath, onEngineLoss: 'continue', usagePeriodMs: 100 }, o.command, o.args);
+    const argv = helperArgs({ controlPath: granted.controlPath, onEngineLoss: 'continue', usagePeriodMs: 100, untrappedUntilCapped: true }, o.command, o.args);
     child = spawn(helperBinaryPath(), argv, { stdio: 'inherit', env: { ...process.env, INTERCEPTOR_HELPER_TOKEN: granted.token } });
     // a signal for the service is the app's (a reload's SIGHUP above all); to the helper itself, SIGHUP means "engine gone"
     target = () => appPidOf(child.pid ?? 0) ?? child.pid;

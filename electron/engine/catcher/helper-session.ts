@@ -60,6 +60,8 @@ export interface HelperArgsOptions {
   usagePeriodMs?: number;
   /** Ask for the paper's dual SCHED_RR priorities (helper 2, app 1). */
   rt?: boolean;
+  /** Trap the app's byte, fd-table and memory calls only once a cap applies (PROTOCOL.md). */
+  untrappedUntilCapped?: boolean;
 }
 
 /**
@@ -76,6 +78,7 @@ export function helperArgs(opts: HelperArgsOptions, command: string, args: reado
     out.push('--usage-period-ms', String(p));
   }
   if (opts.rt) out.push('--rt');
+  if (opts.untrappedUntilCapped) out.push('--untrapped-until-capped');
   out.push('--', command, ...args);
   return out;
 }

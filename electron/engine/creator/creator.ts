@@ -127,7 +127,12 @@ class HelperCreator implements Creator {
   launch(o: LaunchOptions): LaunchedApp {
     const { token, session } = this.server.expect();
     const expected: ExpectedHelper = { token, session, cancel: () => this.server.cancel(token, 'the helper exited before connecting') };
-    const argv = helperArgs({ controlPath: this.server.path, onEngineLoss: o.onEngineLoss, usagePeriodMs: 100, rt: o.dualPriority }, o.command, o.args);
+    // (untrapped until capped: an app with no cap runs its byte calls at native speed, docs/untrapped-until-capped.md)
+    const argv = helperArgs(
+      { controlPath: this.server.path, onEngineLoss: o.onEngineLoss, usagePeriodMs: 100, rt: o.dualPriority, untrappedUntilCapped: true },
+      o.command,
+      o.args,
+    );
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, o.env, { INTERCEPTOR_HELPER_TOKEN: expected.token });

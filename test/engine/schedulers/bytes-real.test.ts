@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { realClock } from '../../../electron/engine/clock.js';
 import { ByteScheduler } from '../../../electron/engine/schedulers/bytes.js';
 import { HelperLauncher, requireHelper } from '../../../bench/lib/helper-apps.js';
@@ -110,3 +111,40 @@ for (const direction of ['netUp', 'netDown'] as const) {
     }
   });
 }
+
+// The slider's case with an app launched untrapped (as the engine launches every app): it runs
+// free, its calls untrapped; the cap comes mid-transfer and the full filter goes into the running
+// Node process (a dozen threads) at once; it holds, and lifting it lets the app run free again.
+test('real processes: netUp uncapped and untrapped, then capped at 2 MB/s mid-run within ±3 %, then uncapped', { timeout: 40_000 }, async () => {
+  requireHelper();
+  const launcher = await HelperLauncher.create();
+  const meter = await endpoint('sink');
+  const sched = new ByteScheduler('netUp', { clock: realClock });
+  try {
+    const app = await launcher.launch(process.execPath, ['-e', SENDER, String(meter.port)], { untrapped: true });
+    sched.addApp('app', app.session, 1e6);
+    await app.session.free();
+    await sleep(1000);
+    const r0 = await rate(meter.read, 1000);
+    console.log(`netUp untrapped: ${(r0 / 1e6).toFixed(1)} MB/s`);
+    assert.ok(r0 > 20e6, `uncapped transfer runs free: ${r0} B/s`);
+    const filters = () => Number(/Seccomp_filters:\s*(\d+)/.exec(readFileSync(`/proc/${app.session.hello.appPid}/status`, 'utf8'))![1]);
+    assert.equal(filters(), 1);
+
+    sched.setCap(2e6);
+    await sleep(1500); // the socket buffers drain to the cap
+    assert.equal(filters(), 2);
+    const r1 = await rate(meter.read, 6000);
+    console.log(`netUp capped mid-run at 2 MB/s: ${(r1 / 1e6).toFixed(4)} MB/s`);
+    assert.ok(Math.abs(r1 / 2e6 - 1) <= 0.03, `rate ${r1} B/s vs cap 2e6`);
+
+    sched.setCap(null);
+    await sleep(300);
+    const r2 = await rate(meter.read, 1000);
+    assert.ok(r2 > 20e6, `uncapped again: ${r2} B/s`);
+  } finally {
+    sched.dispose();
+    await meter.close();
+    await launcher.close();
+  }
+});
