@@ -275,9 +275,9 @@ void control_handle_line(char *line, size_t len)
         io_windows_flush(NULL);
         meters_flush();
         H.cr[r].mode = !strcmp(m->str, "credit") ? 1 : 0;
+        inject_all(); /* (before the reply: the cap is in force when the engine hears of it) */
         send_reply(id, true, NULL);
         credit_release(r);
-        inject_all();
         return;
     }
     if (!strcmp(type, "memCeiling")) {
@@ -288,8 +288,8 @@ void control_handle_line(char *line, size_t len)
             H.mem_ceiling_set = true;
             H.mem_ceiling = (uint64_t)b->num;
         } else { send_reply(id, false, "bytes must be null or a number >= 0"); return; }
-        send_reply(id, true, NULL);
         inject_all();
+        send_reply(id, true, NULL);
         return;
     }
     if (!strcmp(type, "cpu")) {

@@ -6,10 +6,10 @@
  * in credit mode, a memory ceiling), the full filter with a listener goes
  * into every process of the tree here, from one interrupt-stop of one of its
  * threads:
- *  - the filter and its sock_fprog are written below the thread's stack
- *    pointer (past the red zone), and the thread is made to call
- *    seccomp(SET_MODE_FILTER, NEW_LISTENER | TSYNC | TSYNC_ESRCH) from a
- *    `syscall` instruction of its vDSO: TSYNC puts it on every thread;
+ *  - the thread is made to map a page, the filter and its sock_fprog are
+ *    written there, and the thread calls seccomp(SET_MODE_FILTER,
+ *    NEW_LISTENER | TSYNC | TSYNC_ESRCH), all from a `syscall` instruction
+ *    of its vDSO: TSYNC puts it on every thread; the page is unmapped last;
  *  - the listener is taken with pidfd_getfd and closed in the app by a
  *    close from the same instruction, which the new filter lets through
  *    (build_filter_ex's exempt: the vDSO itself only ever calls the clock
@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,36 @@ static void pick(struct thread *t, void *arg)
 
 static int inject_here(struct thread *t);
 
+static void pending_tid(struct thread *t, void *arg)
+{
+    struct { pid_t *tids; int n, cap; } *l = arg;
+    if (t->inject_pending && l->n < l->cap) l->tids[l->n++] = t->tid;
+}
+
+/* The threads just interrupted come to their stops within microseconds as
+ * a rule: wait for them here (bounded), so that the reply to the command
+ * that brought the cap means the cap is in force. A thread that takes
+ * longer (asleep uninterruptibly on a disk, say) is injected from the main
+ * loop when its stop comes. Other wait statuses of those threads are
+ * handled as the main loop would. */
+#define AWAIT_INJECTION_NS 250000000ull
+static void await_injections(void)
+{
+    pid_t tids[64];
+    struct { pid_t *tids; int n, cap; } l = { tids, 0, 64 };
+    for_each_thread(pending_tid, &l);
+    uint64_t deadline = now_ns() + AWAIT_INJECTION_NS;
+    for (int i = 0; i < l.n;) {
+        struct thread *t = thread_find(tids[i]);
+        if (!t || !t->inject_pending) { i++; continue; }
+        int st;
+        pid_t got = waitpid(tids[i], &st, __WALL | WNOHANG);
+        if (got == tids[i]) { tracer_handle(got, st); continue; }
+        if (got < 0 || now_ns() > deadline) { i++; continue; }
+        usleep(50);
+    }
+}
+
 /* The app launched with a cap: before its first instruction, held at its
  * exec stop until the first `cpu` command (tracer_create); the filter goes
  * in there, so that not one call of it runs untrapped. From the exec event
@@ -115,6 +146,7 @@ void inject_all(void)
         return;
     }
     for_each_thread(pick, NULL);
+    await_injections();
 }
 
 /* The address of a `syscall` instruction in pid's vDSO, 0 if none. */
@@ -168,49 +200,71 @@ static void log_failure(struct proc *p, const char *what, int err)
     helper_log("warn", "cannot trap the calls of process %d (%s: %s): its caps do not hold", p->pid, what, strerror(err));
 }
 
-/* The injection proper, t stopped at an interrupt-stop with registers saved.
- * Returns the listener, -1 (p->inject_failed says why), or -2 - status of a
- * stop that ended it (*gone). */
+/* One system call in stopped thread t from the vDSO's `syscall` at `at`, its
+ * other registers as saved. Returns run_call's status. */
+static int app_call(struct thread *t, const struct user_regs_struct *saved, uint64_t at, long nr, const uint64_t a[4],
+                    long *ret, int *sig)
+{
+    struct user_regs_struct r = *saved;
+    r.rip = at;
+    r.rax = (unsigned long long)nr;
+    r.rdi = a[0];
+    r.rsi = a[1];
+    r.rdx = a[2];
+    r.r10 = a[3];
+    r.r8 = (unsigned long long)-1; /* (mmap's fd) */
+    r.r9 = 0;
+    return run_call(t->tid, r, ret, sig);
+}
+
+/* The injection proper, t stopped with its registers saved. The filter is
+ * written to a page the thread maps for it (below its stack pointer there
+ * may be no room: a Go goroutine's stack ends a few hundred bytes down, and
+ * another's begins) and unmaps afterwards. Returns the listener, -1
+ * (p->inject_failed says why), or -2 with *gone the status of a stop that
+ * ended it. */
 static int put_filter(struct thread *t, const struct user_regs_struct *saved, int *sig, int *gone)
 {
     struct proc *p = t->proc;
-    uint64_t at_syscall = vdso_syscall(p->pid);
-    if (!at_syscall) { log_failure(p, "no vDSO", ENOENT); return -1; }
+    uint64_t at = vdso_syscall(p->pid);
+    if (!at) { log_failure(p, "no vDSO", ENOENT); return -1; }
     struct {
         struct sock_fprog prog;
         struct sock_filter f[FILTER_MAX];
     } blob;
     memset(&blob, 0, sizeof blob);
-    struct filter_exempt ex = { .ip = at_syscall + 2 };
+    struct filter_exempt ex = { .ip = at + 2 };
     int len = build_filter_ex(blob.f, true, H.sock_notif, true, false, &ex);
     size_t size = offsetof(__typeof__(blob), f) + (size_t)len * sizeof blob.f[0];
-    /* below the stack pointer, past the 128-byte red zone */
-    uint64_t at = (saved->rsp - 128 - size - 64) & ~15ull;
-    blob.prog.len = (unsigned short)len;
-    blob.prog.filter = (struct sock_filter *)(uintptr_t)(at + offsetof(__typeof__(blob), f));
-    struct iovec here = { &blob, size }, there = { (void *)(uintptr_t)at, size };
-    if (process_vm_writev(p->pid, &here, 1, &there, 1, 0) != (ssize_t)size) { log_failure(p, "writing its stack", errno); return -1; }
-    struct user_regs_struct r = *saved;
-    r.rip = at_syscall;
-    r.rax = SYS_seccomp;
-    r.rdi = SECCOMP_SET_MODE_FILTER;
-    r.rsi = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH |
-            SECCOMP_FILTER_FLAG_SPEC_ALLOW | (H.sock_notif ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0);
-    r.rdx = at;
-    long app_fd = -1;
-    int st = run_call(t->tid, r, &app_fd, sig);
+    long page = -1, app_fd = -1, closed = -1, unmapped = -1;
+    int st = app_call(t, saved, at, SYS_mmap, (uint64_t[4]){ 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS }, &page, sig);
     if (st > 0) { *gone = st; return -2; }
-    if (st < 0 || app_fd < 0) { log_failure(p, "seccomp in the app", st < 0 ? errno : (int)-app_fd); return -1; }
-    int listener = dup_socket(p, (int)app_fd); /* (pidfd_getfd: any fd) */
-    r = *saved;
-    r.rip = at_syscall;
-    r.rax = SYS_close;
-    r.rdi = (unsigned long long)app_fd;
-    long closed = -1;
-    st = run_call(t->tid, r, &closed, sig);
+    if (st < 0 || (page < 0 && page > -4096)) { log_failure(p, "a page in the app", st < 0 ? errno : (int)-page); return -1; }
+    blob.prog.len = (unsigned short)len;
+    blob.prog.filter = (struct sock_filter *)(uintptr_t)((uint64_t)page + offsetof(__typeof__(blob), f));
+    struct iovec here = { &blob, size }, there = { (void *)(uintptr_t)page, size };
+    int listener = -1, err = 0;
+    const char *failed = NULL;
+    if (process_vm_writev(p->pid, &here, 1, &there, 1, 0) != (ssize_t)size) { failed = "writing the filter"; err = errno; }
+    if (!failed) {
+        uint64_t flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH |
+                         SECCOMP_FILTER_FLAG_SPEC_ALLOW | (H.sock_notif ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0);
+        st = app_call(t, saved, at, SYS_seccomp, (uint64_t[4]){ SECCOMP_SET_MODE_FILTER, flags, (uint64_t)page, 0 }, &app_fd, sig);
+        if (st > 0) { *gone = st; return -2; }
+        if (st < 0 || app_fd < 0) { failed = "seccomp in the app"; err = st < 0 ? errno : (int)-app_fd; }
+    }
+    if (!failed) {
+        /* (taken before the app's copy goes: a filter whose listener is
+         * gone makes its calls fail with ENOSYS) */
+        listener = dup_socket(p, (int)app_fd); /* (pidfd_getfd: any fd) */
+        if (listener < 0) { failed = "taking its listener"; err = errno; }
+        st = app_call(t, saved, at, SYS_close, (uint64_t[4]){ (uint64_t)app_fd, 0, 0, 0 }, &closed, sig);
+        if (st > 0) { if (listener >= 0) close(listener); *gone = st; return -2; }
+        if (closed != 0) helper_log("warn", "process %d keeps a copy of its listener (fd %ld)", p->pid, app_fd);
+    }
+    st = app_call(t, saved, at, SYS_munmap, (uint64_t[4]){ (uint64_t)page, 4096, 0, 0 }, &unmapped, sig);
     if (st > 0) { if (listener >= 0) close(listener); *gone = st; return -2; }
-    if (listener < 0) { log_failure(p, "taking its listener", errno); return -1; }
-    if (closed != 0) helper_log("warn", "process %d keeps a copy of its listener (fd %ld)", p->pid, app_fd);
+    if (failed) { log_failure(p, failed, err); return -1; }
     return listener;
 }
 
