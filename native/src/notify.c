@@ -239,6 +239,9 @@ static bool on_notif(int listener, const struct seccomp_notif *n)
         send_continue(listener, n->id);
         return false;
     }
+    /* (a process's calls come to one listener, its newest filter's: a
+     * notification says which, should inject_on_fork have guessed wrong) */
+    if (t->proc->listener != listener && listener != H.notif_fd) t->proc->listener = listener;
     stops_forget_rewind(t);
     fdtab_op_done(t); /* (its previous call is over) */
     if (t->handoff == HO_CONTINUE) {
