@@ -74,6 +74,35 @@ export class CgroupTree {
     writeFileSync(path.join(dir, 'cgroup.procs'), `${pid}\n`);
   }
 
+  /**
+   * Moves a running app into its cgroup (a cap came): `appPid` and every process under `root`
+   * that `root` traces, and their descendants (root: its helper, the tree's subreaper, so an
+   * orphan stays under it; the helper and its own child stay out; never init), in rounds: a
+   * child forked while its parent moved may have stayed behind.
+   */
+  joinTree(appId: string, root: number, appPid: number): void {
+    const dir = this.apps.get(appId);
+    if (!dir) throw new Error(`no cgroup for ${appId}`);
+    for (let round = 0; round < 20; round++) {
+      const inside = new Set(readProcs(dir));
+      const missing = [appPid, ...(root > 1 ? descendantsOf(root) : [])].filter((pid) => pid !== root && !inside.has(pid));
+      if (missing.length === 0) return;
+      for (const pid of new Set(missing)) {
+        try {
+          writeFileSync(path.join(dir, 'cgroup.procs'), `${pid}\n`);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+  }
+
+  /** The app's processes leave its cgroup (no cap any more: they compete as natively); it stays for the next cap. */
+  leaveApp(appId: string): void {
+    const dir = this.apps.get(appId);
+    if (dir) this.moveOut(dir);
+  }
+
   /** Processes in the app's cgroup now. */
   procs(appId: string): number[] {
     const dir = this.apps.get(appId);
@@ -125,7 +154,12 @@ export class CgroupTree {
     const dir = this.apps.get(appId);
     if (!dir) return;
     this.apps.delete(appId);
-    // a forking app may add processes while we move them: a few rounds
+    this.moveOut(dir);
+    removeDir(dir);
+  }
+
+  /** Every process of dir to the release cgroup; a forking app may add processes while we move them: a few rounds. */
+  private moveOut(dir: string): void {
     for (let round = 0; round < 20; round++) {
       const pids = readProcs(dir);
       if (pids.length === 0) break;
@@ -137,7 +171,6 @@ export class CgroupTree {
         }
       }
     }
-    removeDir(dir);
   }
 
   /** Every app released and the parent removed (engine shutdown). */
@@ -379,6 +412,40 @@ function removeDir(dir: string): boolean {
     }
   }
   return false;
+}
+
+/** Every process whose chain of parents leads to root (not root itself), from /proc. */
+function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of safeReaddir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  // (of the root's own children, only those it traces: the helper forks one of its own)
+  const found = (children.get(root) ?? []).filter((pid) => tracerOf(pid) === root);
+  for (let queue = [...found]; queue.length > 0; ) {
+    const kids = children.get(queue.pop()!) ?? [];
+    found.push(...kids);
+    queue.push(...kids);
+  }
+  return found;
+}
+
+function tracerOf(pid: number): number | null {
+  try {
+    const m = /\nTracerPid:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 function isSelfOrDescendant(p: number, self: number): boolean {

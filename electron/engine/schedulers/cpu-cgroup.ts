@@ -70,6 +70,8 @@ interface CgroupApp {
   lastLimitHit: number;
   /** Its ceiling in cores (a bound on its own quota, with or without a cap); null = none. */
   ceiling: number | null;
+  /** Its processes are in its cgroup: only while a cap or its ceiling bounds it (see place). */
+  joined: boolean;
   listeners: { exit: () => void; close: () => void };
 }
 
@@ -135,11 +137,12 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
   addApp(appId: string, session: HelperSession, share: number, ceiling: number | null = null): void {
     if (this.disposed) throw new Error('cpu scheduler disposed');
     if (this.apps.has(appId)) throw new Error(`cpu: app ${appId} already added`);
-    // Into its cgroup before its first instruction: the helper holds the app at its exec until
-    // the first CPU command, so nothing of it ever runs outside.
+    // Bounded, into its cgroup before its first instruction: the helper holds the app at its exec
+    // until the first CPU command, so nothing of it ever runs outside.
     const dir = this.tree.createApp(appId);
+    const joined = this.cap !== null || ceiling !== null;
     try {
-      this.tree.join(appId, session.hello.appPid);
+      if (joined) this.tree.join(appId, session.hello.appPid);
     } catch (error) {
       this.tree.releaseApp(appId);
       throw new Error(`cannot move ${appId} into its cgroup ${dir}: ${(error as Error).message}`);
@@ -147,7 +150,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     const app: CgroupApp = {
       id: appId, session, share: checkShare(share), paused: false, gone: session.closed, stopped: false, released: false,
       sample: null, rate: null, heldBack: false, throttledPeriods: 0, relative: 0, quotaUs: null, periodUs: 0, lastLimitHit: -Infinity,
-      ceiling: this.ceilingCores(ceiling), listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId) },
+      ceiling: this.ceilingCores(ceiling), joined, listeners: { exit: () => this.onGone(appId), close: () => this.onGone(appId) },
     };
     this.apps.set(appId, app);
     session.on('exit', app.listeners.exit);
@@ -182,6 +185,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     const app = this.apps.get(appId);
     if (!app) return;
     app.ceiling = this.ceilingCores(ceiling);
+    this.place(app);
     rejoin(this.policy, appId);
     this.applyRun(app);
     this.applyAllocation();
@@ -209,6 +213,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     else this.tree.setQuota(cap * this.ncpu * this.period() * 1000, this.period() * 1000);
     // above the owner's processes only while the quota bounds it: uncapped, the apps compete fairly
     this.tree.setGroupWeight(this.dualPriority && cap !== null);
+    for (const app of this.apps.values()) this.place(app);
     this.renormalise();
     for (const app of this.apps.values()) this.applyRun(app);
     this.applyAllocation();
@@ -256,6 +261,24 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
   }
 
   // ---- internals ----
+
+  /**
+   * An app's processes are in its cgroup only while a cap or its ceiling bounds it. Unbounded they
+   * stay where they were, competing as natively: in a cgroup, all its threads together weigh as
+   * much as one thread of the owner's (a two-thread app beside one busy owner thread got 1.1 cores
+   * of 2 there, 1.3 natively).
+   */
+  private place(app: CgroupApp): void {
+    const bounded = this.cap !== null || app.ceiling !== null;
+    if (app.gone || bounded === app.joined) return;
+    try {
+      if (bounded) this.tree.joinTree(app.id, app.session.hello.helperPid, app.session.hello.appPid);
+      else this.tree.leaveApp(app.id);
+      app.joined = bounded;
+    } catch {
+      // its cgroup is gone (the app exited): onGone follows
+    }
+  }
 
   /** Runs free in its cgroup unless paused by the owner, or the cap or its ceiling is 0 (no quota can say 0). */
   private applyRun(app: CgroupApp): void {

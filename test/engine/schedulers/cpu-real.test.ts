@@ -94,3 +94,76 @@ test(`real processes (${mechanism}): shares 0.2 / 0.1 under a CPU cap of 0.3 wit
   }
 });
 }
+
+test('real processes (cgroup): an uncapped app stays out of our cgroups; a cap moves its whole tree in, children forked before and after; no cap, out again', { timeout: 30_000 }, async () => {
+  requireHelper();
+  const probe = probeCgroupTree();
+  assert.ok(probe.ok, `no cgroup on this machine: ${probe.ok ? '' : probe.reason}`);
+  const tree = probe.tree;
+  const launcher = await HelperLauncher.create({ rt: false });
+  const cpu = new CgroupCpuScheduler({ clock: realClock, ncpu: os.cpus().length, tree });
+  // (cgroup v1 or v2: a line of /proc/<pid>/cgroup names the app's cgroup)
+  const inside = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(`${path.basename(tree.dir)}/app`);
+    } catch {
+      return null; // gone meanwhile
+    }
+  };
+  const treeOf = (root: number): number[] => {
+    const kids = (p: number): number[] => {
+      try {
+        return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    };
+    const out: number[] = [];
+    for (const q = [root]; q.length; ) {
+      const found = kids(q.pop()!);
+      out.push(...found);
+      q.push(...found);
+    }
+    return out;
+  };
+  // (the app's processes: the helper's own child, not traced by it, stays out of its cgroup)
+  const traced = (pid: number, by: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/status`, 'utf8').includes(`\nTracerPid:\t${by}\n`);
+    } catch {
+      return false;
+    }
+  };
+  const where = (helperPid: number) =>
+    treeOf(helperPid)
+      .filter((p) => traced(p, helperPid))
+      .map((p) => ({ p, in: inside(p) }))
+      .filter((x) => x.in !== null);
+  const helperChildIn = (helperPid: number) => treeOf(helperPid).filter((p) => !traced(p, helperPid)).some((p) => inside(p));
+  try {
+    // a child forked before the cap (sleep 60), and one every 100 ms after it
+    const app = await launcher.launch('/bin/sh', ['-c', 'sleep 60 & while :; do sleep 0.1; done']);
+    const helperPid = app.session.hello.helperPid;
+    cpu.addApp('app', app.session, 0.5);
+    await sleep(300);
+    let seen = where(helperPid);
+    assert.ok(seen.length >= 2 && seen.every((x) => !x.in), `uncapped, its processes are in no cgroup of ours: ${JSON.stringify(seen)}`);
+    cpu.setCap(0.5);
+    seen = where(helperPid);
+    assert.ok(seen.length >= 2 && seen.every((x) => x.in), `capped, every process is in the app's cgroup: ${JSON.stringify(seen)}`);
+    assert.ok(tree.procs('app').length >= 2);
+    assert.equal(helperChildIn(helperPid), false, "the helper's own child stays out");
+    await sleep(300); // children forked since
+    seen = where(helperPid);
+    assert.ok(seen.every((x) => x.in), `children forked under the cap are in too: ${JSON.stringify(seen)}`);
+    cpu.setCap(null);
+    seen = where(helperPid);
+    assert.ok(seen.length >= 2 && seen.every((x) => !x.in), `no cap: out again: ${JSON.stringify(seen)}`);
+    assert.deepEqual(tree.procs('app'), []);
+    cpu.setCeiling('app', 0.25);
+    assert.ok(where(helperPid).every((x) => x.in), 'a ceiling bounds it too: in');
+  } finally {
+    cpu.dispose();
+    await launcher.close();
+  }
+});
