@@ -17,6 +17,8 @@
 #define MAX_LINE 65536
 /* a call's requested size is capped here: credit arithmetic stays far from overflow */
 #define MAX_WANT (1ull << 50)
+/* The nice value of the helper's threads (main.c says why) */
+#define HELPER_NICE (-5)
 
 /* ---- fd classes: what a byte call on the fd is charged to ---- */
 enum fd_class { FD_UNKNOWN = 0, FD_NET = 1, FD_DISK = 2, FD_OTHER = 3 };

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -418,6 +419,12 @@ int main(int argc, char **argv)
     H.ctl_fd = control_connect(H.control_path);
     H.ctl_open = true;
     tracer_create(&argv[i]);
+    /* Each trapped call waits for this thread or a notifier thread (each
+     * sets its own; the app, forked before, keeps its nice value): outside
+     * any cgroup of ours while uncapped, the app's busy threads would
+     * otherwise each weigh as much as it, and every call wait behind them (qBittorrent trapped, 200 MB on loopback: 3.1 s at nice 0, 1.8 s
+     * at -5, 1.6 s natively). Needs CAP_SYS_NICE: without it, nice 0. */
+    (void)setpriority(PRIO_PROCESS, 0, HELPER_NICE);
     tracing_lock();
     send_hello();
     if (H.notif_fd >= 0 && !H.notif_sync)

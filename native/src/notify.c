@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -291,6 +292,7 @@ void notif_ungate(struct thread *t)
 static void *notifier_main(void *arg)
 {
     int listener = (int)(intptr_t)arg;
+    (void)setpriority(PRIO_PROCESS, 0, HELPER_NICE); /* (per thread: main.c says why) */
     struct seccomp_notif *n = malloc(sizes.seccomp_notif);
     if (!n) abort(); /* setup only: a silent notifier would hang the app */
     for (;;) {

@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { bin, cleanupAll, HELPER, requireBuilt, sleep, startApp, tmpDir, waitFor } from './harness.js';
 
@@ -21,6 +21,28 @@ test('hello reports version, pids and probed kernel features', async () => {
     assert.equal(typeof h.features.userNotif, 'boolean');
     assert.equal(h.features.pidfd, true);
     assert.ok(h.ncpu >= 1);
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+  } finally {
+    await app.cleanup();
+  }
+});
+
+/** The nice value of a task (/proc/<pid>/task/<tid>/stat, field 19). */
+function niceOf(pid: number, tid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+test("the helper's threads run at nice -5 (as root: each trapped call waits for one of them); the app keeps its own", async () => {
+  requireBuilt();
+  assert.equal(process.getuid?.(), 0, 'these tests run as root, as CI does');
+  const app = await startApp('/bin/sleep', ['1']);
+  try {
+    const { helperPid, appPid } = app.session.hello;
+    const tids = readdirSync(`/proc/${helperPid}/task`).map(Number);
+    assert.ok(tids.length >= 2, `helper threads: ${tids}`);
+    assert.deepEqual(tids.map((t) => niceOf(helperPid, t)), tids.map(() => -5));
+    assert.equal(niceOf(appPid, appPid), niceOf(process.pid, process.pid), 'the app runs at the nice value it was launched with');
     assert.deepEqual(await app.exited, { code: 0, signal: null });
   } finally {
     await app.cleanup();
