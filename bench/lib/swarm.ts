@@ -7,6 +7,7 @@
 //   const meter = swarm.meter(dl, 'down');                               // kernel TCP counters, every 100 ms
 //   await dl.completed();  assert(await dl.verify());
 //   meter.steadyRate(swarm.payload.bytes);                               // bytes/s over 25–75 % of the payload
+//   swarm.diskMeter(dl);                                                 // its storage reads and dirtied pages, every 100 ms
 //   await swarm.close();                                                 // every process, namespace and file
 //
 // A Syncthing pair shares the payload as a folder: `swarm.addSyncthingPair()`.
@@ -20,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerOpen, startReaper, stopReaper, reapSync, unregisterOpen, type Closable } from './swarm/cleanup.js';
 import { CLIENT_SETUPS, type TorrentClient } from './swarm/clients.js';
-import { TransferMeter, type CountAt, type Direction } from './swarm/meter.js';
+import { DiskMeter, TransferMeter, type CountAt, type Direction } from './swarm/meter.js';
 import { LoopbackNetwork, NetnsNetwork, freePort, type Host, type LinkSpec, type SwarmNetwork } from './swarm/network.js';
 import { makePayload, makeTorrent, sha256File, type Payload, type Torrent } from './swarm/payload.js';
 import { ProcessSet, clientThreadsReport, exists, type Proc } from './swarm/processes.js';
@@ -30,7 +31,7 @@ import { startTracker, waitForPeers, waitForSeeders, type Tracker } from './swar
 export { TORRENT_CLIENTS, downloadSeeder, UPLOAD_LEECHER, type TorrentClient } from './swarm/clients.js';
 export { DSL, namespacesNamed, type LinkSpec } from './swarm/network.js';
 export { clientCpuSeconds, markedPids } from './swarm/processes.js';
-export type { CountAt, Direction, SteadyRate, TransferMeter } from './swarm/meter.js';
+export type { CountAt, Direction, DiskMeter, SteadyRate, TransferMeter } from './swarm/meter.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -144,7 +145,7 @@ export class Swarm implements Closable {
   /** Every port this swarm took, and those of them that peers listen on for peer-wire connections. */
   private readonly usedPorts = new Set<number>();
   private readonly listenPorts = new Set<number>();
-  private readonly meters: TransferMeter[] = [];
+  private readonly meters: (TransferMeter | DiskMeter)[] = [];
   private tracker: Promise<{ tracker: Tracker; torrent: Torrent }> | null = null;
   private seeders = 0;
   private closed: Promise<void> | null = null;
@@ -238,6 +239,14 @@ export class Swarm implements Closable {
   meter(peer: Peer, direction: Direction, at: CountAt = 'client'): TransferMeter {
     const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
     const m = new TransferMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, direction, () => this.listenPorts, at);
+    this.meters.push(m);
+    return m;
+  }
+
+  /** The disk traffic of a peer's client processes, every 100 ms (see DiskMeter). */
+  diskMeter(peer: Peer): DiskMeter {
+    const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
+    const m = new DiskMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots });
     this.meters.push(m);
     return m;
   }

@@ -59,19 +59,17 @@ export interface MeterTarget {
 }
 
 
-export class TransferMeter {
+/**
+ * Samples a count of one peer every `periodMs` (with the CPU of the wrapper's processes and of
+ * the machine outside the swarm); what is counted is the subclass's.
+ */
+abstract class Meter {
   readonly samples: Sample[] = [];
-  /** Bytes per connection ("local>peer"), and the connections that are the client's. */
-  private readonly perConnection = new Map<string, number>();
-  private readonly owned = new Set<string>();
   private stopped = false;
   private readonly loop: Promise<void>;
 
   constructor(
-    private readonly target: MeterTarget,
-    readonly direction: Direction,
-    private readonly peerPorts: () => ReadonlySet<number>,
-    readonly at: CountAt = 'client',
+    protected readonly target: MeterTarget,
     private readonly periodMs = 100,
   ) {
     this.loop = this.run();
@@ -91,7 +89,7 @@ export class TransferMeter {
   async waitFor(bytes: number, timeoutMs: number): Promise<void> {
     const end = performance.now() + timeoutMs;
     while (this.bytes < bytes) {
-      if (performance.now() > end) throw new Error(`timed out: ${this.bytes} of ${bytes} bytes ${this.direction}`);
+      if (performance.now() > end) throw new Error(`timed out: ${this.bytes} of ${bytes} bytes (${this.what})`);
       await sleep(this.periodMs);
     }
   }
@@ -101,32 +99,62 @@ export class TransferMeter {
     return steadyRateOf(this.samples, totalBytes, from, to);
   }
 
+  /** What it counts, for messages. */
+  protected abstract readonly what: string;
+  /** The count now, of the peer's processes `pids` (its whole tree). */
+  protected abstract count(pids: number[]): Promise<number>;
+
   private async run(): Promise<void> {
     while (!this.stopped) {
       const start = performance.now();
       try {
         await this.sample(start);
       } catch {
-        /* the peer is gone or ss failed once: the next sample tells */
+        /* the peer is gone or a reading failed once: the next sample tells */
       }
       await sleep(Math.max(0, start + this.periodMs - performance.now()));
     }
   }
 
   private async sample(start: number): Promise<void> {
-    const inodes = new Set<number>();
+    const pids = processTree(this.target.pid);
     let overheadTicks = 0;
-    for (const pid of processTree(this.target.pid)) {
-      socketInodes(pid, inodes);
-      if (INTERCEPTOR_EXES.has(exeName(pid) ?? '')) overheadTicks += cpuTicks(pid) ?? 0;
-    }
+    for (const pid of pids) if (INTERCEPTOR_EXES.has(exeName(pid) ?? '')) overheadTicks += cpuTicks(pid) ?? 0;
     let swarmTicks = cpuTicks(process.pid) ?? 0;
     for (const root of this.target.swarmRoots()) for (const pid of processTree(root)) swarmTicks += cpuTicks(pid) ?? 0;
     const othersTicks = machineBusyTicks() - swarmTicks;
+    const bytes = await this.count(pids);
+    const t = (start + performance.now()) / 2;
+    const last = this.samples.at(-1);
+    this.samples.push({ t, bytes, overheadTicks: Math.max(overheadTicks, last?.overheadTicks ?? 0), othersTicks });
+  }
+}
+
+export class TransferMeter extends Meter {
+  /** Bytes per connection ("local>peer"), and the connections that are the client's. */
+  private readonly perConnection = new Map<string, number>();
+  private readonly owned = new Set<string>();
+
+  constructor(
+    target: MeterTarget,
+    readonly direction: Direction,
+    private readonly peerPorts: () => ReadonlySet<number>,
+    readonly at: CountAt = 'client',
+    periodMs = 100,
+  ) {
+    super(target, periodMs);
+  }
+
+  protected get what(): string {
+    return `bytes ${this.direction}`;
+  }
+
+  protected async count(pids: number[]): Promise<number> {
+    const inodes = new Set<number>();
+    for (const pid of pids) socketInodes(pid, inodes);
     const prefix = this.target.netns ? ['ip', 'netns', 'exec', this.target.netns] : [];
     const argv = [...prefix, 'ss', '-tieHn'];
     const { stdout } = await run(argv[0]!, argv.slice(1), { maxBuffer: 16 << 20 });
-    const t = (start + performance.now()) / 2;
     const ports = this.peerPorts();
     for (const s of parseSs(stdout)) {
       const key = `${s.local}>${s.peer}`;
@@ -138,8 +166,38 @@ export class TransferMeter {
     }
     let bytes = 0;
     for (const v of this.perConnection.values()) bytes += v;
-    const last = this.samples.at(-1);
-    this.samples.push({ t, bytes, overheadTicks: Math.max(overheadTicks, last?.overheadTicks ?? 0), othersTicks });
+    return bytes;
+  }
+}
+
+/**
+ * The disk traffic of one peer, taken from outside it: what the kernel counts to the client's
+ * processes (not the wrapper's) as read from storage and dirtied in the page cache
+ * (/proc/<pid>/io read_bytes + write_bytes), as a disk cap governs it. The sum over the processes
+ * alive: a child's counts join its parent's when the parent reaps it (so a process that has exited
+ * is neither lost nor counted twice), and the total never goes back (a child between its exit and
+ * its reaping). A client that writes behind a cache (Transmission 4 MB, Syncthing a batch of
+ * blocks) shows the cap here while its download runs ahead; a read the page cache serves is no
+ * disk traffic and does not show.
+ */
+export class DiskMeter extends Meter {
+  protected readonly what = 'disk bytes';
+
+  protected async count(pids: number[]): Promise<number> {
+    let bytes = 0;
+    for (const pid of pids) if (!INTERCEPTOR_EXES.has(exeName(pid) ?? '')) bytes += storageBytes(pid) ?? 0;
+    return Math.max(bytes, this.bytes);
+  }
+}
+
+/** read_bytes + write_bytes of a process, or null if it is gone. */
+function storageBytes(pid: number): number | null {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'latin1');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? 0);
+    return field('read_bytes') + field('write_bytes');
+  } catch {
+    return null;
   }
 }
 

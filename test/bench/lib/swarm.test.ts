@@ -209,47 +209,57 @@ for (const [how, signal] of [
 
 type Capped = 'down' | 'up' | 'disk';
 
-/** Clients whose steady rate under a cap misses ±2 %, with the reason (see the README's limits). */
-// (none now: rtorrent, which writes pieces through mapped files, is paced since native/src/dirty.c)
-const KNOWN_MISSES: Partial<Record<`${TorrentClient | 'syncthing'} ${Capped}`, string>> = {};
+/**
+ * Clients whose steady rate under a cap may miss ±2 %, with the reason and the bounds checked
+ * instead (see the README's limits).
+ */
+const KNOWN_MISSES: Partial<Record<`${TorrentClient | 'syncthing'} ${Capped}`, { why: string; below: number; above: number }>> = {
+  'qbittorrent disk': {
+    why:
+      'in 2 of 8 runs its disk traffic ran at −10 % and −28 % of the cap (the other 6 within ±0.1 %): the helper charged more ' +
+      'than the kernel counts to it as read from storage and dirtied, e.g. reads the page cache served',
+    below: 0.35,
+    above: CAP_TOLERANCE,
+  },
+  'transmission disk': {
+    why:
+      'it writes 0.8–1.3 MB at a time, so the 6 MB of the steady window are 5 or 6 steps 0.4–0.7 s apart, and ' +
+      'the fitted slope moves by up to a step: −3.8 to +4.7 % in 5 runs',
+    below: 0.06,
+    above: 0.06,
+  },
+};
 
-
-/** The client under test downloads (down, disk) from or seeds (up) to a native peer, capped at 2 MB/s. */
+/**
+ * The client under test downloads (down, disk) from or seeds (up) to a native peer, capped at 2 MB/s.
+ * The steady rate: of its TCP traffic in the capped direction (down, up), or of its disk traffic
+ * (disk: what the kernel counts to its processes as read from storage and dirtied; its download
+ * runs ahead by what it caches before it writes, Transmission 4 MB), over 25–75 % of the bytes.
+ */
 async function cappedTransfer(t: TestContext, name: TorrentClient | 'syncthing', capped: Capped, start: (swarm: Swarm) => Promise<{ measured: Peer; finisher: Peer }>): Promise<void> {
   await withSwarm({ payloadBytes: 12 * MB }, async (swarm) => {
     const { measured, finisher } = await start(swarm);
-    // the disk cap shows in the download: every payload byte is written at least once
-    const meter = swarm.meter(measured, capped === 'up' ? 'up' : 'down');
-    const doneAt = finisher.startedAt + (await assertComplete(finisher, 60_000));
-    // (an uncapped transfer may be over before the meter's 100-ms samples see its middle)
-    const rate = meter.steadyRate(swarm.payload.bytes);
-    let bytesPerSecond: number;
-    if (capped === 'disk') {
-      // Clients download into memory and write behind (Syncthing a batch of blocks, Transmission
-      // a 4 MB cache), so the disk cap shows over the whole transfer: first byte to completion.
-      // (from the client's start if the meter never saw a byte: an uncapped transfer can
-      // begin and end between two of its samples)
-      const from = meter.samples.find((s) => s.bytes > 0)?.t ?? finisher.startedAt;
-      bytesPerSecond = swarm.payload.bytes / ((doneAt - from) / 1000);
-    } else {
-      assert.ok(rate, `${name}: a steady rate over 25–75 % of the payload was measured (${meter.samples.length} samples)`);
-      bytesPerSecond = rate.bytesPerSecond;
-    }
-    const othersCores = rate?.othersCores ?? 0;
-    const error = bytesPerSecond / CAP - 1;
-    // (a client that writes as it receives, rtorrent, also shows the disk cap in its steady download)
-    const steady = capped === 'disk' && rate ? `, steady download ${(rate.bytesPerSecond / MB).toFixed(4)} MB/s` : '';
-    const figures = `${(bytesPerSecond / MB).toFixed(4)} MB/s${capped === 'disk' ? ' (whole transfer)' : ''} under a 2 MB/s ${capped} cap (${(error * 100).toFixed(2)} %)${steady}`;
-    t.diagnostic(`${name}: steady ${figures}; helper+engine ${rate ? rate.overheadCpuSecondsPerMB.toFixed(4) : '-'} CPU s/MB; other processes ${rate ? othersCores.toFixed(2) : '-'} cores`);
+    const meter = capped === 'disk' ? swarm.diskMeter(measured) : swarm.meter(measured, capped);
+    await assertComplete(finisher, 60_000);
+    await sleep(300); // (the meter's last samples)
+    // every payload byte is written once at least: the disk total is the payload and what else the client did
+    const total = capped === 'disk' ? meter.bytes : swarm.payload.bytes;
+    if (capped === 'disk') assert.ok(total >= swarm.payload.bytes, `${name}: ${total} B of disk traffic for a ${swarm.payload.bytes}-B payload`);
+    const rate = meter.steadyRate(total);
+    assert.ok(rate, `${name}: a steady rate over 25–75 % of the ${capped === 'disk' ? 'disk traffic' : 'payload'} was measured (${meter.samples.length} samples)`);
+    const othersCores = rate.othersCores;
+    const error = rate.bytesPerSecond / CAP - 1;
+    const figures = `${(rate.bytesPerSecond / MB).toFixed(4)} MB/s under a 2 MB/s ${capped} cap (${(error * 100).toFixed(2)} %)`;
+    t.diagnostic(`${name}: steady ${figures}; helper+engine ${rate.overheadCpuSecondsPerMB.toFixed(4)} CPU s/MB; other processes ${othersCores.toFixed(2)} cores`);
     const known = KNOWN_MISSES[`${name} ${capped}`];
-    if (known) return t.diagnostic(`known miss, not checked: ${known}`);
-    await t.test(`steady rate within ±${CAP_TOLERANCE * 100} % of the cap`, (st) => {
-      assert.ok(error <= CAP_TOLERANCE, `${name}: ${figures}`);
+    if (known) t.diagnostic(`known miss, bounds −${known.below * 100} / +${known.above * 100} %: ${known.why}`);
+    const bounds = known ? `−${known.below * 100} / +${known.above * 100}` : `±${CAP_TOLERANCE * 100}`;
+    await t.test(`steady rate within ${bounds} % of the cap`, (st) => {
+      assert.ok(error <= (known?.above ?? CAP_TOLERANCE), `${name}: ${figures}`);
       // a machine busy with other people's work starves the engine, never speeds it up:
       // the lower bound holds only when the cores were there for it (as in the CLI's --cpu test)
-      // (the disk cap counts reads too: a client that reads pieces back to check them downloads slower)
-      if (capped === 'disk') st.diagnostic('disk: only the upper bound is checked');
-      else if (othersCores <= QUIET_OTHERS_CORES) assert.ok(error >= -(capped === 'up' ? UP_LOWER_TOLERANCE : CAP_TOLERANCE), `${name}: ${figures}`);
+      const below = known?.below ?? (capped === 'up' ? UP_LOWER_TOLERANCE : CAP_TOLERANCE);
+      if (othersCores <= QUIET_OTHERS_CORES) assert.ok(error >= -below, `${name}: ${figures}`);
       else st.diagnostic(`lower bound not checked: other processes used ${othersCores.toFixed(2)} of ${os.availableParallelism()} cores`);
     });
   });

@@ -1,7 +1,12 @@
-// The steady rate of a meter's samples (bench/lib/swarm/meter.ts): pure, on made-up samples.
+// The steady rate of a meter's samples (bench/lib/swarm/meter.ts): pure, on made-up samples; and
+// the disk meter on a real process that writes a file.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
-import { steadyRateOf, type Sample } from '../../../../bench/lib/swarm/meter.js';
+import { DiskMeter, steadyRateOf, type Sample } from '../../../../bench/lib/swarm/meter.js';
 
 /** Samples every 100 ms of a transfer at `rate` bytes/s; `bump(i)` adds to the i-th sample's count. */
 function transfer(rate: number, seconds: number, bump: (i: number) => number = () => 0): Sample[] {
@@ -38,4 +43,28 @@ test('too few samples inside the window: the rate between its ends', () => {
 test('a window the samples never cross: no rate', () => {
   assert.equal(steadyRateOf(transfer(2e6, 1), 12e6), null);
   assert.equal(steadyRateOf([], 12e6), null);
+});
+
+test('the disk meter counts what a process tree dirtied, and keeps the count of a process that has exited', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'disk-meter-'));
+  // a shell whose child writes 16 × 64 KiB over ~0.8 s and exits; the shell lives on
+  const writer = [
+    'import os, time, sys',
+    'fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)',
+    'for i in range(16): os.write(fd, b"w" * 65536); time.sleep(0.05)',
+    'os.close(fd)',
+  ].join('\n');
+  const sh = spawn('/bin/sh', ['-c', 'python3 -c "$1" "$2"; sleep 2', 'sh', writer, path.join(dir, 'out')], { stdio: 'ignore' });
+  const meter = new DiskMeter({ pid: sh.pid!, netns: null, swarmRoots: () => [sh.pid!] });
+  try {
+    await meter.waitFor(16 * 65536, 5000);
+    await new Promise((r) => setTimeout(r, 500)); // the writer has exited meanwhile
+    assert.ok(meter.bytes >= 16 * 65536 && meter.bytes < 16 * 65536 + 256 * 1024, `${meter.bytes} B counted for 1 MiB written`);
+    const rate = meter.steadyRate(16 * 65536)!;
+    assert.ok(rate && rate.bytesPerSecond > 0, 'a rate over the writes');
+  } finally {
+    await meter.stop();
+    sh.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
