@@ -244,6 +244,8 @@ void bytes_call_entry(struct thread *t, struct user_regs_struct *r)
         return;
     }
     if (c->nsides == 0) { resume_thread(t, PTRACE_CONT, 0); return; }
+    for (int i = 0; i < c->nsides; i++)
+        if (c->side[i].counter == C_DISKREAD) c->storage_read = thread_read_bytes(t, &c->read_bytes0);
 
     bool need_want = false;
     for (int i = 0; i < c->nsides; i++) need_want |= is_credit(c->side[i].res);
@@ -280,6 +282,9 @@ void bytes_call_exit(struct thread *t)
     uint64_t bytes = rax > 0 ? (uint64_t)rax : 0;
     if ((c->nr == SYS_sendmmsg || c->nr == SYS_recvmmsg) && rax > 0) bytes = mmsg_done(t->tid, c->a1, rax);
     if (c->peek) bytes = 0;
+    /* (its file side: what the disk did, as a disk window counts it, windows.c) */
+    uint64_t read_bytes = 0, stored = bytes;
+    if (c->storage_read && thread_read_bytes(t, &read_bytes)) stored = read_bytes > c->read_bytes0 ? read_bytes - c->read_bytes0 : 0;
     bool refunded[R_COUNT] = { false };
     for (int i = 0; i < c->nsides; i++) {
         struct side *s = &c->side[i];
@@ -291,14 +296,15 @@ void bytes_call_exit(struct thread *t)
             if (sockdup_peek(t->proc, s->fd, &sd)) meter_settle(sd.meter, sd.fd);
             continue;
         }
-        H.counters[s->counter] += bytes;
-        if ((s->counter == C_DISKREAD || s->counter == C_DISKWRITE) && t->proc) t->proc->disk_by_calls[s->counter == C_DISKWRITE ? IO_WRITE : IO_READ] += bytes;
+        uint64_t moved = s->counter == C_DISKREAD ? stored : bytes;
+        H.counters[s->counter] += moved;
+        if ((s->counter == C_DISKREAD || s->counter == C_DISKWRITE) && t->proc) t->proc->disk_by_calls[s->counter == C_DISKWRITE ? IO_WRITE : IO_READ] += moved;
         if (s->reserved) {
             /* settle the reservation against what really moved */
-            H.cr[s->res].credit += (int64_t)c->want - (int64_t)bytes;
-            if (c->want > bytes) refunded[s->res] = true;
+            H.cr[s->res].credit += (int64_t)c->want - (int64_t)moved;
+            if (c->want > moved) refunded[s->res] = true;
         } else if (is_credit(s->res)) {
-            H.cr[s->res].credit -= (int64_t)bytes;
+            H.cr[s->res].credit -= (int64_t)moved;
         }
         s->reserved = false;
     }

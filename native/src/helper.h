@@ -100,6 +100,8 @@ struct call {
     uint64_t want;       /* requested bytes (reserved from credit in credit mode) */
     unsigned long a0, a1; /* fd / msgvec pointer needed at exit */
     bool peek;           /* MSG_PEEK: the bytes stay queued, nothing is charged */
+    bool storage_read;   /* it reads a file: charged its thread's read_bytes growth, */
+    uint64_t read_bytes0; /* from this, taken at its entry */
 };
 
 enum exit_kind { EX_NONE = 0, EX_BYTES, EX_BRK, EX_FDTAB };
@@ -372,6 +374,7 @@ void bytes_call_exit(struct thread *t);
 
 /* windows.c: I/O windows (uncapped read/write family without exit stops) */
 bool window_open(struct thread *t, int cls);
+bool thread_read_bytes(struct thread *t, uint64_t *out);
 void window_settle(struct thread *t, int how);
 bool try_window(struct thread *t, struct call *c, int cls);
 void io_windows_flush(struct proc *only); /* the windows of only's threads, or all (NULL) */

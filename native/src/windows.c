@@ -53,21 +53,35 @@ bool proc_io_read(int *fd, pid_t pid, pid_t tid, int n, const char *const names[
  * vectored and positional forms), whatever the fd. A thread's calls are
  * sequential, so while all of its read/write-family calls are on fds of one
  * class (a "window"), the growth of rchar/wchar over the window is exactly
- * those calls' bytes. A window closes (one pread of the io file) when the
+ * those calls' bytes (a disk window's reads: what the disk did for them,
+ * read_bytes, see thread_io). A window closes (one pread of the io file) when the
  * thread makes any other kind of byte call (other class, send/recv family,
  * sendfile/splice/copy_file_range, a credit-mode resource), before execve
  * (the kernel's own ELF reads count in rchar), at thread exit, and it is
  * flushed at every usage report. Calls that cannot use a window keep the
  * exit stop.
  */
-static bool thread_io(struct thread *t, uint64_t *rchar, uint64_t *wchar)
+/* A disk window counts what the disk did for its calls: for reads the
+ * storage reads the kernel counts to the thread (read_bytes: a read the page
+ * cache serves moves nothing, a cold one counts its readahead, read once),
+ * for writes the bytes written (wchar: every one goes to the disk). Any
+ * other window counts the calls' bytes (rchar, wchar). */
+static bool thread_io(struct thread *t, int cls, uint64_t *rchar, uint64_t *wchar)
 {
-    static const char *const names[] = { "rchar", "wchar" };
+    static const char *const calls[] = { "rchar", "wchar" }, *const disk[] = { "read_bytes", "wchar" };
     uint64_t v[2];
-    if (!proc_io_read(&t->iofd, t->proc ? t->proc->pid : t->tid, t->tid, 2, names, v)) return false;
+    if (!proc_io_read(&t->iofd, t->proc ? t->proc->pid : t->tid, t->tid, 2, cls == FD_DISK ? disk : calls, v)) return false;
     *rchar = v[0];
     *wchar = v[1];
     return true;
+}
+
+/* The storage reads the kernel has counted to thread t so far (a disk read
+ * call on the ptrace path is charged their growth over the call). */
+bool thread_read_bytes(struct thread *t, uint64_t *out)
+{
+    static const char *const names[] = { "read_bytes" };
+    return proc_io_read(&t->iofd, t->proc ? t->proc->pid : t->tid, t->tid, 1, names, out);
 }
 
 /* Counts the window's bytes so far and settles the credit its calls
@@ -80,7 +94,7 @@ void window_settle(struct thread *t, int how)
 {
     if (t->win_class == FD_UNKNOWN) return;
     uint64_t now[2];
-    if (thread_io(t, &now[0], &now[1])) {
+    if (thread_io(t, t->win_class, &now[0], &now[1])) {
         bool net = t->win_class == FD_NET;
         uint64_t *base[2] = { &t->win_rchar, &t->win_wchar };
         for (int s = 0; s < 2; s++) {
@@ -141,7 +155,7 @@ bool window_open(struct thread *t, int cls)
 {
     if (t->win_class != FD_UNKNOWN && t->win_class != cls) window_settle(t, WS_CLOSE);
     if (t->win_class == FD_UNKNOWN) {
-        if (!thread_io(t, &t->win_rchar, &t->win_wchar)) return false;
+        if (!thread_io(t, cls, &t->win_rchar, &t->win_wchar)) return false;
         t->win_class = cls;
     }
     return true;

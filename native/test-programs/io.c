@@ -2,10 +2,13 @@
  * call family, so tests can compare the helper's counters byte for byte.
  *   io file DIR            write 15000 B (write, pwrite, writev, pwritev, pwritev2),
  *                          read them back (read, pread, readv, preadv, preadv2),
- *                          copy_file_range 1000 B and sendfile 500 B file->file:
- *                          diskWrite = 16500, diskRead = 16500
+ *                          each from storage (the file dropped from the page cache before
+ *                          each, readahead off), copy_file_range 1000 B and sendfile 500 B
+ *                          file->file: diskWrite = 16500; prints "read_bytes N", what the
+ *                          kernel counted it as read from storage (the pages each spans)
  *   io fwrite PATH TOTAL CHUNK    write TOTAL bytes in CHUNK writes
- *   io fcopy SRC DST CHUNK        read SRC and write DST with CHUNK-sized calls
+ *   io fcopy SRC DST CHUNK        read SRC (readahead off) and write DST with CHUNK-sized calls
+ *   io after-stdin MODE ...  MODE once a byte arrives on stdin (the loader's reads are over)
  *   io mapwrite PATH CHUNKS CHUNK  map PATH shared and writable (a control chunk,
  *                          then CHUNKS x CHUNK bytes), print "ready", wait until
  *                          the test writes 'g' at offset 0, then fill each chunk
@@ -80,6 +83,28 @@ static void full(ssize_t got, size_t want, const char *what)
     if (got != (ssize_t)want) { fprintf(stderr, "io: %s moved %zd of %zu\n", what, got, want); exit(11); }
 }
 
+/* The storage reads the kernel has counted to the calling thread. */
+static unsigned long long read_bytes_now(void)
+{
+    char text[512];
+    int fd = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+    if (fd >= 0) close(fd);
+    if (n <= 0) die("/proc/thread-self/io");
+    text[n] = 0;
+    const char *at = strstr(text, "\nread_bytes: ");
+    if (!at) die("read_bytes");
+    return strtoull(at + 13, NULL, 10);
+}
+
+/* Drops fd's file from the page cache (written back first), so that the
+ * next read of it comes from storage: with readahead off (FADV_RANDOM), the
+ * pages it spans and no more. */
+static void cold(int fd)
+{
+    if (fdatasync(fd) != 0 || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0) die("cold");
+}
+
 static int do_file(const char *dir)
 {
     char a[4096], b[4096];
@@ -88,6 +113,10 @@ static int do_file(const char *dir)
     int fd = open(a, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) die("open");
     memset(buf, 'a', 16384);
+    /* (every page it has mapped made resident now: a page of its code
+     * faulted in from storage during its calls would count too) */
+    (void)mlockall(MCL_CURRENT);
+    unsigned long long before = read_bytes_now();
     struct iovec v[2];
     full(write(fd, buf, 1000), 1000, "write");
     full(pwrite(fd, buf, 2000, 1000), 2000, "pwrite");
@@ -98,22 +127,33 @@ static int do_file(const char *dir)
     full(pwritev(fd, v, 1, 6000), 4000, "pwritev");
     v[0] = (struct iovec){ buf, 5000 };
     full(pwritev2(fd, v, 1, 10000, 0), 5000, "pwritev2");
+    /* each read from storage (a disk read is what the disk did: a read the
+     * page cache serves is none) */
+    if (posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM) != 0) die("fadvise");
+    cold(fd);
     lseek(fd, 0, SEEK_SET);
     full(read(fd, buf, 1000), 1000, "read");
+    cold(fd);
     full(pread(fd, buf, 2000, 1000), 2000, "pread");
+    cold(fd);
     lseek(fd, 3000, SEEK_SET);
     v[0] = (struct iovec){ buf, 1500 }; v[1] = (struct iovec){ buf + 1500, 1500 };
     full(readv(fd, v, 2), 3000, "readv");
+    cold(fd);
     v[0] = (struct iovec){ buf, 4000 };
     full(preadv(fd, v, 1, 6000), 4000, "preadv");
+    cold(fd);
     v[0] = (struct iovec){ buf, 5000 };
     full(preadv2(fd, v, 1, 10000, 0), 5000, "preadv2");
     int fb = open(b, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fb < 0) die("open b");
+    cold(fd);
     loff_t in = 0, out = 0;
     full(copy_file_range(fd, &in, fb, &out, 1000, 0), 1000, "copy_file_range");
+    cold(fd);
     off_t off = 0;
     full(sendfile(fb, fd, &off, 500), 500, "sendfile");
+    printf("read_bytes %llu\n", read_bytes_now() - before);
     close(fd);
     close(fb);
     return 0;
@@ -138,6 +178,8 @@ static int do_fcopy(const char *src, const char *dst, long chunk)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC), out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (in < 0 || out < 0) die("open");
+    /* (readahead off: a read of a file not in the page cache reads the pages it spans, no more) */
+    if (posix_fadvise(in, 0, 0, POSIX_FADV_RANDOM) != 0) die("fadvise");
     for (;;) {
         ssize_t n = read(in, buf, (size_t)chunk);
         if (n < 0) die("read");
@@ -502,7 +544,19 @@ static int do_mapsend(const char *path, const char *host, int port)
 
 int main(int argc, char **argv)
 {
+    /* (a byte call on no file: the helper's window over the loader's reads of
+     * the libraries ends here, so the pages of this program that its work
+     * faults in later are charged to none of its calls, as in `io noop`) */
+    if (write(1, "", 0) != 0) die("write");
     if (argc < 2) return 2;
+    if (!strcmp(argv[1], "after-stdin")) {
+        /* (the loader's reads are over: a test sets its caps, then writes a byte) */
+        char go;
+        if (read(0, &go, 1) != 1) die("stdin");
+        argv++;
+        argc--;
+        if (argc < 2) return 2;
+    }
     const char *m = argv[1];
     if (!strcmp(m, "file") && argc == 3) return do_file(argv[2]);
     if (!strcmp(m, "maprecv") && argc == 6) return do_maprecv(argv[2], atol(argv[3]), argv[4], atoi(argv[5]));

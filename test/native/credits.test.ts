@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { statSync } from 'node:fs';
-import { bin, cleanupAll, requireBuilt, sink, sleep, startApp, tmpDir, waitFor } from './harness.js';
+import { bin, cleanupAll, requireBuilt, sink, sleep, startAfterStdin, startApp, tmpDir, waitFor } from './harness.js';
 
 after(cleanupAll);
 
@@ -87,21 +87,14 @@ test('disk credit paces writes: held calls are released in order, one grant at a
   const { dir, remove } = tmpDir();
   const file = path.join(dir, 'paced');
   const chunk = 65536;
-  const app = await startApp(bin('io'), ['fwrite', file, String(4 * chunk), String(chunk)], { free: false });
+  // (capped once the loader's reads are done: see startAfterStdin)
+  const { app, go } = await startAfterStdin(['fwrite', file, String(4 * chunk), String(chunk)]);
   const s = app.session;
   try {
     await s.setLimitMode('disk', 'credit');
-    await s.free();
-    // the dynamic loader's reads of the libraries are disk reads too: grant
-    // each exactly what it asks until the first 64 KiB write is held
-    let seen = 0;
-    for (;;) {
-      await waitFor('demand', () => app.demands.length > seen);
-      const d = app.demands[seen++]!;
-      assert.equal(d.resource, 'disk');
-      if (d.bytes === chunk) break;
-      await s.grant('disk', d.bytes);
-    }
+    go();
+    await waitFor('demand', () => app.demands.length > 0);
+    assert.deepEqual(app.demands[0], { resource: 'disk', bytes: chunk });
     assert.equal(statSync(file).size, 0);
     for (let i = 1; i <= 4; i++) {
       await s.grant('disk', chunk);

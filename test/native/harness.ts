@@ -255,6 +255,38 @@ export function tmpDir(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * A shell command that writes file back and drops it from the page cache, so that the next read
+ * of it comes from storage (a disk read is what the disk did: one the page cache serves is none).
+ */
+export function dropCache(file: string): string {
+  const f = `'${file.replace(/'/g, `'\\''`)}'`;
+  return `sync ${f} && dd if=${f} iflag=nocache count=0 status=none`;
+}
+
+/**
+ * Starts `io after-stdin ARGS` (disk unlimited) and waits until its loader is done and it waits
+ * for its stdin; `go()` lets it on. A test sets its disk cap in between, so that the loader's
+ * library reads (from the page cache: no disk reads, but a read reserves credit until it ends)
+ * are not in the way.
+ */
+export async function startAfterStdin(args: string[], opts: StartOptions = {}): Promise<{ app: App; go: () => void }> {
+  const app = await startApp(bin('io'), ['after-stdin', ...args], { ...opts, stdin: 'pipe' });
+  await waitFor('io waiting for its stdin', () => {
+    try {
+      return readFileSync(`/proc/${app.appPid}/syscall`, 'utf8').startsWith('0 0x0 ');
+    } catch {
+      return false;
+    }
+  });
+  return { app, go: () => void app.helper.stdin!.write('g') };
+}
+
+/** What `io file` says the kernel counted it as read from storage ("read_bytes N"). */
+export function storedBytes(output: string): number {
+  return Number(/^read_bytes (\d+)$/m.exec(output)?.[1] ?? NaN);
+}
+
 /** diskRead of `io noop`: the dynamic loader's own reads of the libraries (the same for every `io` mode). */
 export async function baselineRead(): Promise<number> {
   const a = await startApp(bin('io'), ['noop']);

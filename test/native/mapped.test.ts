@@ -7,7 +7,7 @@ import { openSync, readFileSync, closeSync, writeSync, writeFileSync } from 'nod
 import net from 'node:net';
 import path from 'node:path';
 import type { HelperUsage } from '../../electron/engine/catcher/index.js';
-import { baselineRead, bin, cleanupAll, requireBuilt, sleep, startApp, tmpDir, waitFor, type App } from './harness.js';
+import { baselineRead, bin, cleanupAll, requireBuilt, sleep, startAfterStdin, startApp, tmpDir, waitFor, type App } from './harness.js';
 
 after(cleanupAll);
 
@@ -214,17 +214,18 @@ test('loads from a file mapped shared count as disk reads (the pages the kernel 
 
 test('under disk credit, an app that reads through a mapping waits at its next trapped call until what it read is paid for', LIMIT, async () => {
   requireBuilt();
-  const base = await baselineRead();
   const { dir, remove } = tmpDir();
-  const app = await startApp(bin('io'), ['mapread', fileToRead(dir), String(CHUNK)], { free: false });
+  // (capped once the loader's reads are done: see startAfterStdin)
+  const { app, go } = await startAfterStdin(['mapread', fileToRead(dir), String(CHUNK)]);
   const s = app.session;
   try {
+    const before = await app.usage(); // (settled before credit mode: not debt)
+    const base = before.diskRead;
     await s.setLimitMode('disk', 'credit');
-    await s.grant('disk', base); // the loader's reads: then credit 0 as the first chunk is read
-    await s.free();
+    go();
     await waitFor('a disk demand', () => app.demands.some((d) => d.resource === 'disk'));
     const readSoFar = () => (s.lastUsage ? s.lastUsage.diskRead - base : 0);
-    await payChunkByChunk(app, () => Math.floor(readSoFar() / CHUNK), (u) => u.diskRead - base, base);
+    await payChunkByChunk(app, () => Math.floor(readSoFar() / CHUNK), (u) => u.diskRead - base, diskBytes(before));
   } finally {
     await app.cleanup();
     remove();

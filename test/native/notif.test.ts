@@ -5,12 +5,12 @@
 // job control, and credit-mode exactness on both paths.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { bin, cleanupAll, HELPER, procState, requireBuilt, sleep, startApp, tmpDir, waitFor } from './harness.js';
+import { bin, cleanupAll, dropCache, HELPER, procState, requireBuilt, sleep, startAfterStdin, startApp, storedBytes, tmpDir, waitFor } from './harness.js';
 import type { App } from './harness.js';
 
 after(cleanupAll);
@@ -64,17 +64,11 @@ function blockedIn(pid: number): number | null {
   }
 }
 
-/** Grants each demand of the dynamic loader's library reads exactly until a
- * demand of `want` bytes (the program's own call) arrives; returns its index. */
-async function grantUntil(app: App, want: number): Promise<number> {
-  let seen = 0;
-  for (;;) {
-    await waitFor('demand', () => app.demands.length > seen);
-    const d = app.demands[seen++]!;
-    assert.equal(d.resource, 'disk');
-    if (d.bytes === want) return seen;
-    await app.session.grant('disk', d.bytes);
-  }
+/** Waits for the program's first demand, which must be one of `want` disk bytes; returns how many demands there are. */
+async function firstDemand(app: App, want: number): Promise<number> {
+  await waitFor('demand', () => app.demands.length > 0);
+  assert.deepEqual(app.demands[0], { resource: 'disk', bytes: want });
+  return app.demands.length;
 }
 
 test('hello reports the notification path and its sync wake-up; INTERCEPTOR_HELPER_NO_UNOTIF=1 turns it off', async () => {
@@ -105,13 +99,13 @@ test('a write without credit waits in a notification (not a ptrace stop) and is 
   requireBuilt();
   const { dir, remove } = tmpDir();
   const file = path.join(dir, 'paced');
-  const app = await startApp(bin('io'), ['fwrite', file, String(3 * CHUNK), String(CHUNK)], { free: false });
+  const { app, go } = await startAfterStdin(['fwrite', file, String(3 * CHUNK), String(CHUNK)]);
   const s = app.session;
   try {
     if (!s.hello.features.userNotif) return t.skip('no seccomp user notification on this kernel');
     await s.setLimitMode('disk', 'credit');
-    await s.free();
-    let seen = await grantUntil(app, CHUNK);
+    go();
+    let seen = await firstDemand(app, CHUNK);
     for (let i = 0; i < 3; i++) {
       await waitFor('held in the write', () => procState(app.appPid) === 'S' && blockedIn(app.appPid) === SYS_WRITE);
       await sleep(100);
@@ -140,28 +134,29 @@ test('a write without credit waits in a notification (not a ptrace stop) and is 
   }
 });
 
-test('credit settlement: read(fd, buf, 1 MiB) of a 100-byte file reserves 1 MiB and is charged 100', async (t) => {
+test('credit settlement: read(fd, buf, 1 MiB) of a 100-byte file not in the page cache reserves 1 MiB and is charged its page', async (t) => {
   requireBuilt();
   const { dir, remove } = tmpDir();
   const src = path.join(dir, 'small');
   writeFileSync(src, Buffer.alloc(100, 1));
+  execFileSync('/bin/sh', ['-c', dropCache(src)]); // (read from storage: its one page)
   const MIB = 1 << 20;
-  const app = await startApp(bin('io'), ['fcopy', src, '/dev/null', String(MIB)], { free: false });
+  const { app, go } = await startAfterStdin(['fcopy', src, '/dev/null', String(MIB)]);
   const s = app.session;
   try {
     if (!s.hello.features.userNotif) return t.skip('no seccomp user notification on this kernel');
     await s.setLimitMode('disk', 'credit');
-    await s.free();
-    const seen = await grantUntil(app, MIB);
+    go();
+    const seen = await firstDemand(app, MIB);
     const before = await app.usage();
     assert.equal(before.heldDisk, MIB);
-    // exactly 1 MiB: the read reserves it all and moves 100 bytes; only the
-    // refund of the other 1 MiB - 100 lets the second read (EOF) pass
+    // exactly 1 MiB: the read reserves it all and reads one page from storage; only the
+    // refund of the other 1 MiB - 4 KiB lets the second read (EOF) pass
     await s.grant('disk', MIB);
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
     assert.equal(app.demands.length, seen, `demands after the grant: ${JSON.stringify(app.demands.slice(seen))}`);
     const u = s.lastUsage!;
-    assert.equal(u.diskRead - before.diskRead, 100);
+    assert.equal(u.diskRead - before.diskRead, 4096);
     assert.equal(u.diskWrite, 0); // /dev/null is not charged
   } finally {
     await app.cleanup();
@@ -173,13 +168,13 @@ test('a held notification interrupted by CPU stops, slices and job control keeps
   requireBuilt();
   const { dir, remove } = tmpDir();
   const file = path.join(dir, 'held');
-  const app = await startApp(bin('io'), ['fwrite', file, String(CHUNK), String(CHUNK)], { free: false });
+  const { app, go } = await startAfterStdin(['fwrite', file, String(CHUNK), String(CHUNK)]);
   const s = app.session;
   try {
     if (!s.hello.features.userNotif) return t.skip('no seccomp user notification on this kernel');
     await s.setLimitMode('disk', 'credit');
-    await s.free();
-    const seen = await grantUntil(app, CHUNK);
+    go();
+    const seen = await firstDemand(app, CHUNK);
     const held = () => procState(app.appPid) === 'S' && blockedIn(app.appPid) === SYS_WRITE;
     await waitFor('held in the write', held);
 
@@ -253,7 +248,7 @@ for (const [label, env] of [['notifications', {}], ['ptrace fallback', { INTERCE
       assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
       const u = s.lastUsage!;
       assert.equal(u.diskWrite, 16500);
-      assert.equal(u.diskRead - base, 16500);
+      assert.equal(u.diskRead - base, storedBytes(await app.output())); // (what the kernel read from storage for it)
       assert.equal(app.demands.length, 0, JSON.stringify(app.demands));
     } finally {
       await app.cleanup();
@@ -267,13 +262,14 @@ test('read on the notification path: a thread reading a file in a loop with cred
   const { dir, remove } = tmpDir();
   const src = path.join(dir, 'src');
   writeFileSync(src, Buffer.alloc(4 * CHUNK, 2));
-  const app = await startApp(bin('io'), ['fcopy', src, '/dev/null', String(CHUNK)], { free: false });
+  execFileSync('/bin/sh', ['-c', dropCache(src)]); // (each read from storage: readahead is off in fcopy)
+  const { app, go } = await startAfterStdin(['fcopy', src, '/dev/null', String(CHUNK)]);
   const s = app.session;
   try {
     if (!s.hello.features.userNotif) return t.skip('no seccomp user notification on this kernel');
     await s.setLimitMode('disk', 'credit');
-    await s.free();
-    await grantUntil(app, CHUNK);
+    go();
+    await firstDemand(app, CHUNK);
     const before = await app.usage();
     for (let i = 1; i <= 4; i++) {
       await waitFor('held in the read', () => blockedIn(app.appPid) === SYS_READ && procState(app.appPid) === 'S');

@@ -4,12 +4,12 @@
 // upgrade checks are switched off in its config before it runs.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { SANITIZED_HELPER, cleanupAll, requireBuilt, requireFile, sleep, startApp, tmpDir, waitFor } from './harness.js';
+import { SANITIZED_HELPER, cleanupAll, dropCache, requireBuilt, requireFile, sleep, startApp, tmpDir, waitFor } from './harness.js';
 
 after(cleanupAll);
 
@@ -37,7 +37,11 @@ test('busybox-static (a static binary): fork/exec traced, file and TCP bytes exa
   const { dir, remove } = tmpDir();
   const f = path.join(dir, 'dd');
   const w = path.join(dir, 'web');
-  const script = `dd if=/dev/zero of=${f} bs=1000 count=10 2>/dev/null && cat ${f} >/dev/null && wget -q -O ${w} http://127.0.0.1:${port}/x`;
+  // (a file not in the page cache: its 3 pages read from storage)
+  const cold = path.join(dir, 'cold');
+  writeFileSync(cold, Buffer.alloc(10_000, 'c'));
+  execFileSync('/bin/sh', ['-c', dropCache(cold)]);
+  const script = `dd if=/dev/zero of=${f} bs=1000 count=10 2>/dev/null && cat ${f} ${cold} >/dev/null && wget -q -O ${w} http://127.0.0.1:${port}/x`;
   const app = await startApp(BUSYBOX, ['sh', '-c', script]);
   try {
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stdout() + app.stderr());
@@ -45,7 +49,9 @@ test('busybox-static (a static binary): fork/exec traced, file and TCP bytes exa
     const u = app.session.lastUsage!;
     assert.equal(statSync(w).size, body.length);
     assert.equal(u.diskWrite, 10_000 + body.length);
-    assert.equal(u.diskRead, 10_000); // a static binary loads no libraries
+    // the file it just wrote is read from the page cache (no disk read), the cold one from storage;
+    // a static binary loads no libraries
+    assert.equal(u.diskRead, 3 * 4096);
     assert.equal(u.netUp, serverIn);
     assert.equal(u.netDown, serverOut);
     // busybox runs dd and cat in-process; wget is a forked re-exec of itself
