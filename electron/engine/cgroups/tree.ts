@@ -419,15 +419,11 @@ function descendantsOf(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of safeReaddir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(name));
-      children.set(ppid, list);
-    } catch {
-      // gone meanwhile
-    }
+    const ppid = parentOf(Number(name));
+    if (ppid === null) continue; // gone meanwhile
+    const list = children.get(ppid) ?? [];
+    list.push(Number(name));
+    children.set(ppid, list);
   }
   // (of the root's own children, only those it traces: the helper forks one of its own)
   const found = (children.get(root) ?? []).filter((pid) => tracerOf(pid) === root);
@@ -448,15 +444,20 @@ function tracerOf(pid: number): number | null {
   }
 }
 
+/** A process's parent (/proc/<pid>/stat, after the command name), or null if it is gone. */
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
 function isSelfOrDescendant(p: number, self: number): boolean {
-  for (let cur = p, hops = 0; cur > 1 && hops < 64; hops++) {
+  for (let cur: number | null = p, hops = 0; cur !== null && cur > 1 && hops < 64; hops++) {
     if (cur === self) return true;
-    try {
-      const stat = readFileSync(`/proc/${cur}/stat`, 'utf8');
-      cur = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      return false;
-    }
+    cur = parentOf(cur);
   }
   return false;
 }
