@@ -104,6 +104,9 @@ export class Enforcement {
       this.deny(appId, resource);
       if (ctx.throttle.allow(`limit:${appId}:${resource}`)) ctx.log.add('limitHit', text.limitHitText(appName(appId), resource), appId, resource);
     });
+    set.on('warning', (appId, message) => {
+      if (ctx.throttle.allow(`warning:${appId}:${message}`)) ctx.log.add('warning', message, appId);
+    });
     set.on('memDenied', (appId, bytes) => {
       this.deny(appId, 'mem');
       if (ctx.throttle.allow(`mem:${appId}`)) ctx.log.add('memDenied', text.memDeniedText(appName(appId), bytes), appId, 'mem');

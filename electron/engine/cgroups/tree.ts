@@ -90,8 +90,9 @@ export class CgroupTree {
       for (const pid of new Set(missing)) {
         try {
           writeFileSync(path.join(dir, 'cgroup.procs'), `${pid}\n`);
-        } catch {
-          // gone meanwhile
+        } catch (error) {
+          // gone meanwhile is fine; any other refusal would leave the cap unenforced on that process
+          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw new Error(`process ${pid}: ${(error as Error).message}`);
         }
       }
     }

@@ -275,8 +275,12 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
       if (bounded) this.tree.joinTree(app.id, app.session.hello.helperPid, app.session.hello.appPid);
       else this.tree.leaveApp(app.id);
       app.joined = bounded;
-    } catch {
-      // its cgroup is gone (the app exited): onGone follows
+    } catch (error) {
+      // its cgroup is gone (the app exited): onGone follows; else the cap does not hold on it: say so
+      if (!app.gone && !app.session.closed && this.apps.has(app.id)) {
+        const what = bounded ? 'into its cgroup: its CPU cap is not enforced' : 'out of its cgroup';
+        this.emit('warning', app.id, `cannot move ${app.id} ${what} (${(error as Error).message})`);
+      }
     }
   }
 

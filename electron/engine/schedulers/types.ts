@@ -12,6 +12,8 @@ export interface SchedulerEvents {
   limitHit: (appId: string, resource: 'cpu' | CreditResource) => void;
   /** A memory request was refused (the helper's `denied`). */
   memDenied: (appId: string, bytes: number, syscall: string) => void;
+  /** Something the owner should know: a cap could not be put in force on an app (why in the message). */
+  warning: (appId: string, message: string) => void;
 }
 
 /** Policy bookkeeping of one app, for snapshots and tests. */

@@ -4,10 +4,11 @@
 // S(P2P, CPU) = 0.3 receive 0.2 ± 0.01 and 0.1 ± 0.01 of the machine over 10 s while a
 // CPU-bound owner process runs; then a cap change mid-run takes effect. Shares are measured
 // from the kernel's per-process CPU clocks (/proc/<pid>/stat), independently of the
-// scheduler's accounting.
+// scheduler's accounting. The last test puts fake sessions on real cgroups: the kernel's
+// refusal to move a process is what it checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { realClock } from '../../../electron/engine/clock.js';
 import { CpuScheduler } from '../../../electron/engine/schedulers/cpu.js';
 import { CgroupCpuScheduler } from '../../../electron/engine/schedulers/cpu-cgroup.js';
 import { HelperLauncher, procCpuNs, requireHelper } from '../../../bench/lib/helper-apps.js';
+import { FakeSession, VirtualClock } from './fakes.js';
 
 const SPIN = ['-c', 'while :; do :; done'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -165,5 +167,35 @@ test('real processes (cgroup): an uncapped app stays out of our cgroups; a cap m
   } finally {
     cpu.dispose();
     await launcher.close();
+  }
+});
+
+test('real cgroups (cgroup): a process the kernel refuses to move under a new cap is a warning, never silence; a process gone meanwhile is not', () => {
+  const probe = probeCgroupTree();
+  assert.ok(probe.ok, `no cgroup on this machine: ${probe.ok ? '' : probe.reason}`);
+  const tree = probe.tree;
+  const cpu = new CgroupCpuScheduler({ clock: realClock, ncpu: os.cpus().length, tree });
+  const warnings: string[] = [];
+  cpu.on('warning', (appId, message) => warnings.push(`${appId}: ${message}`));
+  const clock = new VirtualClock();
+  // the app's pid is 2: kthreadd, a kernel thread, which the kernel never moves (EINVAL)
+  const kernelThread = new FakeSession(clock, 2, 'kthread');
+  // this one has exited: moving it fails with ESRCH, which is no refusal
+  const gone = new FakeSession(clock, 2, 'gone');
+  const exited = spawnSync('/bin/true');
+  Object.assign(gone.hello, { appPid: exited.pid });
+  try {
+    assert.equal(readFileSync('/proc/2/stat', 'utf8').split(' ')[1], '(kthreadd)');
+    cpu.addApp('kthread', kernelThread, 0.5);
+    cpu.addApp('gone', gone, 0.5);
+    cpu.setCap(0.5);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /^kthread: cannot move kthread into its cgroup: its CPU cap is not enforced \(process 2: .*EINVAL/);
+    cpu.setCap(0.4); // still not in: tried again, said again
+    assert.equal(warnings.length, 2);
+  } finally {
+    cpu.dispose();
+    gone.closed = true;
+    kernelThread.closed = true;
   }
 });
