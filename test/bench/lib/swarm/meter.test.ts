@@ -14,7 +14,8 @@ function transfer(rate: number, seconds: number, bump: (i: number) => number = (
   const out: Sample[] = [];
   for (let i = 0; i <= seconds * 10; i++) {
     const t = i * 100;
-    out.push({ t, bytes: Math.max(0, (rate * t) / 1000 + bump(i)), overheadTicks: i, othersTicks: 2 * i });
+    const bytes = Math.max(0, (rate * t) / 1000 + bump(i));
+    out.push({ t, bytes, progress: bytes, overheadTicks: i, othersTicks: 2 * i });
   }
   return out;
 }
@@ -36,9 +37,54 @@ test('a burst at one end of the window moves the fitted rate far less than the r
 });
 
 test('too few samples inside the window: the rate between its ends', () => {
-  const samples: Sample[] = [0, 1000, 2000].map((t) => ({ t, bytes: t * 1000, overheadTicks: 0, othersTicks: 0 }));
+  const samples: Sample[] = [0, 1000, 2000].map((t) => ({ t, bytes: t * 1000, progress: t * 1000, overheadTicks: 0, othersTicks: 0 }));
   const r = steadyRateOf(samples, 2e6)!;
   assert.equal(Math.round(r.bytesPerSecond), 1e6);
+});
+
+test("disk traffic: the window is the middle of what was written, so a start that read the client's program is outside it", () => {
+  // (qBittorrent from a cold cache: 46 MB of its libraries read at its exec, then waited out at
+  // the cap before its first write, then 12 MB written at the cap, with small reads between)
+  const samples: Sample[] = [];
+  for (let i = 0; i <= 300; i++) {
+    const t = i * 100;
+    const startRead = i === 0 ? 0 : 46e6;
+    const written = Math.max(0, (t - 23_000) * 2e3 * 0.9);
+    const read = startRead + Math.max(0, (t - 23_000) * 2e3 * 0.1);
+    samples.push({ t, bytes: read + written, progress: written, overheadTicks: 0, othersTicks: 0 });
+  }
+  const byTotal = steadyRateOf(samples.map((s) => ({ ...s, progress: s.bytes })), 61e6)!;
+  assert.ok(byTotal === null || Math.abs(byTotal.bytesPerSecond / 2e6 - 1) > 0.5, 'by total bytes, the start falls in the window');
+  const r = steadyRateOf(samples, 12e6)!;
+  assert.ok(Math.abs(r.bytesPerSecond / 2e6 - 1) < 1e-6, `reads and writes together at the cap: ${r.bytesPerSecond}`);
+  assert.ok(r.fromMs > 23_000, String(r.fromMs));
+});
+
+test('bursts let go by a cap (debt: each passes when credit is back): the corners of the staircase give the cap, the whole staircase does not', () => {
+  const rate = 2e6;
+  const sizes = [1.05e6, 0.52e6, 2.1e6, 0.26e6, 0.79e6, 1.31e6, 0.26e6];
+  const releases: { t: number; after: number }[] = [];
+  for (let t = 1003, total = 0, k = 0; total < 14e6; k++) {
+    total += sizes[k % sizes.length]!;
+    releases.push({ t, after: total });
+    t += (sizes[k % sizes.length]! / rate) * 1000;
+  }
+  const samples: Sample[] = [];
+  for (let t = 0; t <= 9000; t += 10) {
+    const bytes = releases.filter((r) => r.t <= t).at(-1)?.after ?? 0;
+    samples.push({ t, bytes, progress: bytes, overheadTicks: 0, othersTicks: 0 });
+  }
+  const whole = steadyRateOf(samples, 12e6)!;
+  const corners = steadyRateOf(samples, 12e6, 0.25, 0.75, 'corners')!;
+  assert.ok(Math.abs(whole.bytesPerSecond / rate - 1) > 0.02, `whole: ${((whole.bytesPerSecond / rate - 1) * 100).toFixed(2)} %`);
+  assert.ok(Math.abs(corners.bytesPerSecond / rate - 1) < 0.005, `corners: ${((corners.bytesPerSecond / rate - 1) * 100).toFixed(2)} %`);
+  // a burst spread over two samples: the one in its middle is no corner
+  const spread = samples.map((s, i) => (i > 0 && s.bytes > samples[i - 1]!.bytes ? { ...s, bytes: s.bytes - 100e3, progress: s.progress - 100e3 } : s));
+  const spreadCorners = steadyRateOf(spread, 12e6, 0.25, 0.75, 'corners')!;
+  assert.ok(Math.abs(spreadCorners.bytesPerSecond / rate - 1) < 0.005, `spread: ${((spreadCorners.bytesPerSecond / rate - 1) * 100).toFixed(2)} %`);
+  // an even stream has no corners: the whole
+  const even = transfer(2e6, 6);
+  assert.ok(Math.abs(steadyRateOf(even, 12e6, 0.25, 0.75, 'corners')!.bytesPerSecond / 2e6 - 1) < 1e-9);
 });
 
 test('a window the samples never cross: no rate', () => {
