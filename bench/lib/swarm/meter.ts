@@ -91,11 +91,11 @@ abstract class Meter {
     await this.loop;
   }
 
-  /** Resolves once `bytes` have been counted. */
-  async waitFor(bytes: number, timeoutMs: number): Promise<void> {
+  /** Resolves once the progress (Sample: bytes moved, or written to disk) has reached `progress`. */
+  async waitForProgress(progress: number, timeoutMs: number): Promise<void> {
     const end = performance.now() + timeoutMs;
-    while (this.bytes < bytes) {
-      if (performance.now() > end) throw new Error(`timed out: ${this.bytes} of ${bytes} bytes (${this.what})`);
+    while ((this.samples.at(-1)?.progress ?? 0) < progress) {
+      if (performance.now() > end) throw new Error(`timed out: progress ${this.samples.at(-1)?.progress ?? 0} of ${progress} (${this.what})`);
       await sleep(this.periodMs);
     }
   }

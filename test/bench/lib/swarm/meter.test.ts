@@ -114,7 +114,8 @@ test('the disk meter counts what a process tree dirtied, and keeps the count of 
   const sh = spawn('/bin/sh', ['-c', 'python3 -c "$1" "$2"; sleep 2', 'sh', writer, path.join(dir, 'out')], { stdio: 'ignore' });
   const meter = new DiskMeter({ pid: sh.pid!, netns: null, swarmRoots: () => [sh.pid!] });
   try {
-    await meter.waitFor(16 * 65536, 5000);
+    // progress is what was written: python's start may read megabytes first from a cold cache
+    await meter.waitForProgress(16 * 65536, 5000);
     await new Promise((r) => setTimeout(r, 500)); // the writer has exited meanwhile, and the shell reaped it
     // what the kernel counts to the tree now (the shell's counts hold its reaped child's): the
     // meter's, once and no more (python's start may read megabytes from storage on a cold machine)
