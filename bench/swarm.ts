@@ -7,6 +7,8 @@
 //     untrapped start saves (ratio trapped/interceptor); with --bare also under a bare
 //     supervisor that traps the same calls and answers each at once, from another process
 //     (`sysbench wrap`): what interception itself costs before the helper does any work;
+//     the tools in turn in each of --repeat rounds; completion, transfer (from the first
+//     payload byte) and data (first payload byte until the payload was written) times;
 //   - capped: the steady rate (25–75 % of the payload, from the kernel's TCP
 //     counters) under --down and --up caps, with `interceptor run` and with `trickle`
 //     as the peer tool; error against the cap (the product targets ±2 %);
@@ -82,6 +84,12 @@ interface RunResult {
   completionMs: number;
   /** From its first payload byte (as the meter saw it) to its completion; null if the meter saw none. */
   transferMs: number | null;
+  /**
+   * From its first payload byte to the moment it had written the whole payload (its disk counts,
+   * every 20 ms): the transfer without the client's own wait to report it, which for qBittorrent is a
+   * status timer of ~1.5 s (its completion lands a tick apart from run to run). Null unless asked.
+   */
+  dataMs: number | null;
   rate: SteadyRate | null;
   /** CPU seconds the client under test used over transferMs (sampled every 100 ms), if measured. */
   transferCpuS: number | null;
@@ -92,7 +100,7 @@ interface RunResult {
  * (downloadSeeder's seeder, or UPLOAD_LEECHER's leecher); `link` (netns mode) is the client under test's
  * access link; below `slowestRate` (bytes/s) the run is taken to have stalled.
  */
-async function runOnce(client: Client, direction: Direction, wrap: string[], payloadBytes: number, slowestRate: number, link?: LinkSpec): Promise<RunResult> {
+async function runOnce(client: Client, direction: Direction, wrap: string[], payloadBytes: number, slowestRate: number, link?: LinkSpec, timeData = false): Promise<RunResult> {
   const swarm = await Swarm.create({ payloadBytes, netns: netns || link !== undefined });
   try {
     let measured: Peer;
@@ -108,6 +116,7 @@ async function runOnce(client: Client, direction: Direction, wrap: string[], pay
       finisher = await swarm.addPeer({ client: UPLOAD_LEECHER[client], role: 'leecher', name: 'leecher' });
     }
     const meter = swarm.meter(measured, direction);
+    const disk = timeData && measured === finisher ? swarm.diskMeter(measured, 20) : null;
     // (sampled while it runs: a process that has exited takes its CPU with it)
     const cpu: { t: number; s: number }[] = [];
     const sample = () => cpu.push({ t: performance.now(), s: Math.max(cpu.at(-1)?.s ?? 0, clientCpuSeconds(measured.proc.pid)) });
@@ -123,7 +132,9 @@ async function runOnce(client: Client, direction: Direction, wrap: string[], pay
     const firstByte = meter.samples.find((x) => x.bytes > 0);
     const transferMs = measured === finisher && firstByte ? doneAt - firstByte.t : null;
     const cpuBefore = firstByte ? cpu.filter((x) => x.t <= firstByte.t).at(-1)?.s ?? 0 : 0;
-    return { completionMs: doneAt - finisher.startedAt, transferMs, rate: meter.steadyRate(payloadBytes), transferCpuS: transferMs === null ? null : cpu.at(-1)!.s - cpuBefore };
+    const written = disk?.reachedAt(payloadBytes) ?? null;
+    const dataMs = firstByte && written !== null ? written - firstByte.t : null;
+    return { completionMs: doneAt - finisher.startedAt, transferMs, dataMs, rate: meter.steadyRate(payloadBytes), transferCpuS: transferMs === null ? null : cpu.at(-1)!.s - cpuBefore };
   } finally {
     await swarm.close();
   }
@@ -131,17 +142,34 @@ async function runOnce(client: Client, direction: Direction, wrap: string[], pay
 
 /** `repeat` runs of `fn`: the one with the median `key`; a failure only if every run failed. */
 async function median(what: string, key: (r: RunResult) => number, fn: () => Promise<RunResult>): Promise<RunResult | string> {
-  const done: RunResult[] = [];
-  let failure = '';
-  for (let i = 0; i < repeat; i++) {
-    const r = await attempt(what, fn);
-    if (typeof r === 'string') failure = r;
-    else done.push(r);
-    // every run on stderr, so a median's spread can be seen
-    if (repeat > 1 && typeof r !== 'string') console.error(`  ${what}: run ${i + 1}: ${key(r).toFixed(0)}`);
+  const [runs] = await interleavedRuns([{ what, run: fn }]);
+  return medianOf(runs!, key);
+}
+
+/** The run with the median `key`, or the failure if every run failed (a string). */
+function medianOf(runs: RunResult[] | string, key: (r: RunResult) => number): RunResult | string {
+  if (typeof runs === 'string') return runs;
+  return [...runs].sort((a, b) => key(a) - key(b))[Math.floor(runs.length / 2)]!;
+}
+
+/**
+ * `repeat` rounds, each running every one of `runs` once in turn, so a drift of the machine
+ * weighs on all alike: for each, the runs that finished, or a failure if every one failed.
+ */
+async function interleavedRuns(runs: { what: string; run: () => Promise<RunResult> }[]): Promise<(RunResult[] | string)[]> {
+  const done: RunResult[][] = runs.map(() => []);
+  const failures: string[] = runs.map(() => '');
+  for (let round = 1; round <= repeat; round++) {
+    for (const [i, { what, run }] of runs.entries()) {
+      const r = await attempt(what, run);
+      if (typeof r === 'string') failures[i] = r;
+      else done[i]!.push(r);
+      // every run on stderr, so a median's spread can be seen
+      const s = (ms: number | null) => (ms === null ? '-' : (ms / 1000).toFixed(2));
+      if (repeat > 1 && typeof r !== 'string') console.error(`  ${what}: run ${round}: completion ${s(r.completionMs)} s, transfer ${s(r.transferMs)} s, data ${s(r.dataMs)} s`);
+    }
   }
-  done.sort((a, b) => key(a) - key(b));
-  return done[Math.floor(done.length / 2)] ?? failure;
+  return done.map((d, i) => (d.length ? d : failures[i]!));
 }
 
 async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T | string> {
@@ -179,27 +207,20 @@ const link: LinkSpec | undefined = linkMbit === null ? undefined : { downBitsPer
 const uncappedSlowest = Math.min(5 * MB, linkMbit === null ? Infinity : (0.25 * linkMbit * 1e6) / 8);
 
 async function uncapped(client: Client): Promise<void> {
-  const run = (tool: Tool) => median(`${client} uncapped ${tool}`, (r) => r.completionMs, () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes, uncappedSlowest, link));
-  const native = await run('native');
-  const bare = await run(peerTool);
-  const intercepted = await run('interceptor');
-  const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : (ms / 1000).toFixed(2));
-  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(3)}x` : '-');
-  const [n, b, i] = [native, bare, intercepted].map((r) => (typeof r === 'string' ? null : r));
-  const time = (r: RunResult | string, key: 'completionMs' | 'transferMs') => (typeof r === 'string' ? r : seconds(r[key]));
-  const cells = [
-    time(native, 'completionMs'),
-    time(bare, 'completionMs'),
-    time(intercepted, 'completionMs'),
-    ratio(n?.completionMs, i?.completionMs),
-    ratio(b?.completionMs, i?.completionMs),
-    time(native, 'transferMs'),
-    time(bare, 'transferMs'),
-    time(intercepted, 'transferMs'),
-    ratio(n?.transferMs, i?.transferMs),
-    ratio(b?.transferMs, i?.transferMs),
-    i ? cpuMsPerMB(i.rate) : '-',
-  ];
+  const tools = ['native', peerTool, 'interceptor'] as const;
+  const runs = await interleavedRuns(tools.map((tool) => ({ what: `${client} uncapped ${tool}`, run: () => runOnce(client, 'down', wrapFor(tool, 'down', null), uncappedBytes, uncappedSlowest, link, true) })));
+  // each column the median of its own figure: qBittorrent's completion swings by a tick of its
+  // status timer, which its data time does not see
+  type Figure = 'completionMs' | 'transferMs' | 'dataMs';
+  const figure = (key: Figure) => runs.map((r) => medianOf(r, (x) => x[key] ?? Infinity)).map((r) => (typeof r === 'string' ? r : r[key]));
+  const seconds = (ms: number | null | string) => (typeof ms === 'string' ? ms : ms === null ? '-' : (ms / 1000).toFixed(2));
+  const ratio = (a: number | null | string, b: number | null | string) => (typeof a === 'number' && typeof b === 'number' && a > 0 && b > 0 ? `${(a / b).toFixed(3)}x` : '-');
+  const columns = (key: Figure) => {
+    const [n, b, i] = figure(key) as [number | null | string, number | null | string, number | null | string];
+    return [seconds(n), seconds(b), seconds(i), ratio(n, i), ratio(b, i)];
+  };
+  const intercepted = medianOf(runs[2]!, (r) => r.completionMs);
+  const cells = [...columns('completionMs'), ...columns('transferMs'), ...columns('dataMs'), typeof intercepted === 'string' ? '-' : cpuMsPerMB(intercepted.rate)];
   say(`${pad(client, 13)} ${cells.map((c) => c.padStart(12)).join(' ')}`);
 }
 
@@ -269,12 +290,14 @@ async function main(): Promise<void> {
   say('');
   if (!skipUncapped) {
     say(`uncapped download of ${uncappedBytes / MB} MB from a native ${netns ? 'seeder (aria2c; rtorrent\'s: qBittorrent)' : 'aria2c seeder'}${linkMbit === null ? '' : ` through a ${linkMbit} Mbit/s access link`}: completion time (s)`);
-    say('(completion: from the client\'s start, startup included; transfer: from its first payload byte;');
+    say('(completion: from the client\'s start, startup included; transfer: from its first payload byte; data: from its first');
+    say(' payload byte until it had written the whole payload, without its own wait to report completion; each figure the median');
+    say(' of its runs, the tools run in turn in each round;');
     say(
       ` ${peerTool === 'bare' ? 'bare: under a supervisor that traps the same calls and answers each at once, from another process' : 'trap.: under `interceptor run` trapping from the start, as for a capped app'})`,
     );
     const p = peerTool === 'bare' ? 'bare' : 'trap.';
-    const heads = ['native s', `${p} s`, 'intercepted s', 'nat./int.', `${p}/int.`, 'transfer nat.', `transfer ${p}`, 'transfer int.', 'nat./int.', `${p}/int.`, 'h+e ms/MB'];
+    const heads = ['native s', `${p} s`, 'intercepted s', 'nat./int.', `${p}/int.`, 'transfer nat.', `transfer ${p}`, 'transfer int.', 'nat./int.', `${p}/int.`, 'data nat.', `data ${p}`, 'data int.', 'nat./int.', `${p}/int.`, 'h+e ms/MB'];
     say(`${pad('client', 13)} ${heads.map((h) => h.padStart(12)).join(' ')}`);
     for (const c of clients) await uncapped(c);
     say('');

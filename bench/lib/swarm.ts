@@ -243,10 +243,10 @@ export class Swarm implements Closable {
     return m;
   }
 
-  /** The disk traffic of a peer's client processes, every 100 ms (see DiskMeter). */
-  diskMeter(peer: Peer): DiskMeter {
+  /** The disk traffic of a peer's client processes, every `periodMs` (see DiskMeter). */
+  diskMeter(peer: Peer, periodMs?: number): DiskMeter {
     const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
-    const m = new DiskMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots });
+    const m = new DiskMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, periodMs);
     this.meters.push(m);
     return m;
   }

@@ -105,6 +105,11 @@ abstract class Meter {
     return steadyRateOf(this.samples, totalBytes, from, to, this.fitted);
   }
 
+  /** When the progress reached `level` (performance.now(), interpolated between samples), or null if it has not. */
+  reachedAt(level: number): number | null {
+    return crossing(this.samples, level)?.t ?? null;
+  }
+
   /** Which samples the rate is fitted to (see steadyRateOf). */
   protected readonly fitted: FittedSamples = 'all';
 

@@ -122,6 +122,10 @@ test('the disk meter counts what a process tree dirtied, and keeps the count of 
     const kernel = processTree(sh.pid!).reduce((sum, pid) => sum + ioBytes(pid), 0);
     assert.ok(kernel >= 16 * 65536, `the kernel counted ${kernel} B for 1 MiB written`);
     assert.equal(meter.bytes, kernel);
+    // when the writes were done (the uncapped bench's data time), and a level never reached
+    const written = meter.reachedAt(16 * 65536);
+    assert.ok(written !== null && written > meter.samples[0]!.t && written <= performance.now(), `reached at ${written}`);
+    assert.equal(meter.reachedAt(1e12), null);
     const rate = meter.steadyRate(16 * 65536)!;
     assert.ok(rate && rate.bytesPerSecond > 0, 'a rate over the writes');
   } finally {
