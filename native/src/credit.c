@@ -80,9 +80,7 @@ static void try_admit(struct thread *t)
         int r = c->side[i].res;
         /* windows may still reserve what completed calls did not use */
         if (is_credit(r) && H.cr[r].credit <= 0) io_windows_flush(NULL);
-        /* (a read the page cache serves is no disk I/O: it never waits for credit) */
-        if (is_credit(r) && H.cr[r].credit <= 0 &&
-            !(c->nsides == 1 && c->side[0].counter == C_DISKREAD && read_is_cached(t->proc, c->nr, (int)c->a0, c->offset, c->want))) {
+        if (is_credit(r) && H.cr[r].credit <= 0) {
             queue_hold(t, r, c->want, true);
             return;
         }
@@ -214,7 +212,6 @@ void bytes_call_entry(struct thread *t, struct user_regs_struct *r)
     c->nr = (int)r->orig_rax;
     c->a0 = r->rdi;
     c->a1 = r->rsi;
-    c->offset = (int64_t)r->r10;
     struct proc *p = t->proc;
     bool write = false;
     int cls = FD_OTHER;

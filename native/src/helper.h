@@ -99,7 +99,6 @@ struct call {
     struct side side[2];
     uint64_t want;       /* requested bytes (reserved from credit in credit mode) */
     unsigned long a0, a1; /* fd / msgvec pointer needed at exit */
-    int64_t offset;       /* a positional read's offset (pagecache.c) */
     bool peek;           /* MSG_PEEK: the bytes stay queued, nothing is charged */
     bool storage_read;   /* it reads a file: charged its thread's read_bytes growth, */
     uint64_t read_bytes0; /* from this, taken at its entry */
@@ -335,8 +334,6 @@ void on_fdtab_exit(struct thread *t);
 void fdtab_on_notif(struct thread *t, uint64_t id, const struct seccomp_data *d);
 void fdtab_op_done(struct thread *t);
 int dup_socket(struct proc *p, int fd);
-/* pagecache.c */
-bool read_is_cached(struct proc *p, int nr, int fd, int64_t offset, uint64_t want);
 /* A duplicate of an app's socket for one call: the fd table's (kept until the
  * app changes that fd) or, when it cannot be cached, the caller's to close. */
 struct sockdup { int fd; bool stream; bool cached; int meter; };

@@ -208,8 +208,7 @@ static void decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
         window_settle(t, WS_IDLE);
         if (cs->credit <= 0) io_windows_flush(NULL);
     }
-    /* (a read the page cache serves is no disk I/O: it never waits for credit) */
-    if (cs->credit > 0 || (res == R_DISK && !side && read_is_cached(t->proc, d->nr, (int)d->args[0], (int64_t)d->args[3], want))) {
+    if (cs->credit > 0) {
         if (restarted) queue_remove(t);
         admit(t, id, res, side, want);
         return;
