@@ -91,11 +91,16 @@ abstract class Meter {
     await this.loop;
   }
 
-  /** Resolves once the progress (Sample: bytes moved, or written to disk) has reached `progress`. */
+  /** Progress so far (Sample: bytes moved, or written to disk). */
+  get progress(): number {
+    return this.samples.at(-1)?.progress ?? 0;
+  }
+
+  /** Resolves once the progress has reached `progress`. */
   async waitForProgress(progress: number, timeoutMs: number): Promise<void> {
     const end = performance.now() + timeoutMs;
-    while ((this.samples.at(-1)?.progress ?? 0) < progress) {
-      if (performance.now() > end) throw new Error(`timed out: progress ${this.samples.at(-1)?.progress ?? 0} of ${progress} (${this.what})`);
+    while (this.progress < progress) {
+      if (performance.now() > end) throw new Error(`timed out: progress ${this.progress} of ${progress} (${this.what})`);
       await sleep(this.periodMs);
     }
   }

@@ -53,7 +53,7 @@ const UP_LOWER_TOLERANCE = 0.05;
  * A client writes what it has downloaded: a pause of its own download inside the window (3 s
  * at the cap) shows as a shortfall of its disk traffic that is not the cap's. Transmission
  * held the cap within ±0.3 % in six quiet runs here, then fell 14 % short once in a fresh-clone
- * CI run (others 0.04 cores); the benchmark reports the figures, the upper bound stays ±2 %.
+ * CI run (others 0.04 cores); the benchmark reports the figures, the upper bound stays +2 %.
  */
 const DISK_LOWER_TOLERANCE = 0.2;
 /** Other processes' load (cores) above which the machine is too busy to expect the cap's lower bound. */
