@@ -176,19 +176,24 @@ void send_usage(bool force)
     io_windows_flush(NULL);
     meters_flush();
     mapped_settle_all();
-    char body[480], line[600];
+    char body[1024], line[1100];
     const char *state = H.paused ? "stopped" : H.slice_active ? "running" : "free";
     snprintf(body, sizeof body,
              "\"cpuNs\":%llu,\"netUp\":%llu,\"netDown\":%llu,\"diskRead\":%llu,\"diskWrite\":%llu,"
              "\"memBytes\":%llu,\"heldNetUp\":%llu,\"heldNetDown\":%llu,\"heldDisk\":%llu,\"heldCalls\":%d,"
-             "\"threads\":%d,\"processes\":%d,\"cpuState\":\"%s\"}",
+             "\"threads\":%d,\"processes\":%d,\"cpuState\":\"%s\","
+             "\"credit\":{\"netUp\":%lld,\"netDown\":%lld,\"disk\":%lld},"
+             "\"granted\":{\"netUp\":%llu,\"netDown\":%llu,\"disk\":%llu}}",
              (unsigned long long)tree_cpu_ns(), (unsigned long long)H.counters[C_NETUP],
              (unsigned long long)H.counters[C_NETDOWN], (unsigned long long)H.counters[C_DISKREAD],
              (unsigned long long)H.counters[C_DISKWRITE], (unsigned long long)mem_tree_bytes(),
              (unsigned long long)H.cr[R_NETUP].held_bytes, (unsigned long long)H.cr[R_NETDOWN].held_bytes,
              (unsigned long long)H.cr[R_DISK].held_bytes,
              H.cr[R_NETUP].held_calls + H.cr[R_NETDOWN].held_calls + H.cr[R_DISK].held_calls,
-             H.nthreads, H.nprocs, state);
+             H.nthreads, H.nprocs, state,
+             (long long)H.cr[R_NETUP].credit, (long long)H.cr[R_NETDOWN].credit, (long long)H.cr[R_DISK].credit,
+             (unsigned long long)H.cr[R_NETUP].granted, (unsigned long long)H.cr[R_NETDOWN].granted,
+             (unsigned long long)H.cr[R_DISK].granted);
     if (!force && !strcmp(body, H.last_usage_sig)) return;
     snprintf(H.last_usage_sig, sizeof H.last_usage_sig, "%s", body);
     snprintf(line, sizeof line, "{\"type\":\"usage\",\"t\":%llu,%s", (unsigned long long)(now_ns() / 1000000ull), body);
@@ -258,6 +263,7 @@ void control_handle_line(char *line, size_t len)
         if (r < 0) { send_reply(id, false, "unknown resource"); return; }
         if (!num_in(b, 0, 1e15)) { send_reply(id, false, "bytes must be a number in [0, 1e15]"); return; }
         H.cr[r].credit += (int64_t)floor(b->num);
+        H.cr[r].granted += (uint64_t)floor(b->num);
         note_grant(&H.cr[r], (uint64_t)floor(b->num));
         send_reply(id, true, NULL);
         credit_release(r);

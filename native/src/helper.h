@@ -179,6 +179,8 @@ enum { WS_CLOSE = 0, WS_FLUSH, WS_IDLE };
 struct credit_state {
     int mode;              /* 0 unlimited, 1 credit */
     int64_t credit;
+    uint64_t granted;      /* bytes of every grant received: the engine's mirror of credit
+                            * tells its grants in flight from this (PROTOCOL.md `usage`) */
     double grant_rate;     /* bytes/s the engine has been granting (smoothed) */
     uint64_t rate_t0, rate_bytes;
     struct thread *qhead, *qtail;
@@ -249,7 +251,7 @@ struct helper {
     double stop_reply_ids[64];
     int stop_replies;
     bool terminating;
-    char last_usage_sig[512]; /* usage change detection */
+    char last_usage_sig[1024]; /* usage change detection */
 
     /* -- out_lock (control.c) guards it with the output buffer. Only the
      *    tracer thread writes it, holding the tracing lock too, so it may be

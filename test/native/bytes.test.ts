@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
-import { baselineRead, bin, cleanupAll, dropCache, requireBuilt, startApp, storedBytes, tmpDir } from './harness.js';
+import { baselineRead, bin, cleanupAll, dropCache, requireBuilt, startApp, storedBytes, tmpDir, warmUp } from './harness.js';
 
 after(cleanupAll);
 
@@ -65,6 +65,7 @@ test('a thread alternating between charged and uncharged fds (file <-> pipe) is 
   await w.cleanup();
   // cat A: read(file) / write(pipe) in turn; cat > B: read(pipe) / write(file) in turn
   // (each file read from storage: a read the page cache serves is no disk read)
+  warmUp(['/bin/sh', '-c', 'sync --version; dd --version; cat --version']);
   const app = await startApp('/bin/sh', ['-c', `${dropCache(a)}; cat ${a} | cat > ${a}.b; ${dropCache(`${a}.b`)}; cat ${a}.b > /dev/null`]);
   try {
     assert.deepEqual(await app.exited, { code: 0, signal: null });

@@ -26,6 +26,7 @@ test('a send without credit is held, reported as demand, and released exactly wh
     assert.equal(u.netUp, 0);
     assert.equal(u.heldNetUp, chunk);
     assert.equal(u.heldCalls, 1);
+    assert.deepEqual(u.credit, { netUp: 0, netDown: 0, disk: 0 });
 
     // each grant of exactly one call's size releases exactly one call
     for (let i = 1; i <= 3; i++) {
@@ -36,6 +37,8 @@ test('a send without credit is held, reported as demand, and released exactly wh
       u = await app.usage();
       assert.equal(u.netUp, i * chunk);
       assert.equal(u.heldCalls, 1);
+      assert.equal(u.granted.netUp, i * chunk);
+      assert.equal(u.credit.netUp, 0, 'the released call used its grant');
     }
     // unlimited releases the rest at once
     await s.setLimitMode('netUp', 'unlimited');
@@ -124,6 +127,9 @@ test('a large grant lets calls pass at once; the budget overshoots by at most on
     await sleep(200);
     const sent = peer.received();
     assert.ok(sent >= 5500 && sent <= 5500 + chunk, `sent ${sent}`);
+    // the usage says the overshoot: the engine's mirror of the credit takes it from here
+    const u = await app.usage();
+    assert.deepEqual([u.granted.netUp, u.credit.netUp], [5500, 5500 - sent]);
     await s.setLimitMode('netUp', 'unlimited');
     assert.deepEqual(await app.exited, { code: 0, signal: null });
   } finally {

@@ -1,7 +1,7 @@
 // Shared harness of the native helper tests: starts the real helper on a real
 // program through the real CatcherServer/HelperSession, records its events, and
 // cleans every process up. Not a test file itself.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -287,8 +287,20 @@ export function storedBytes(output: string): number {
   return Number(/^read_bytes (\d+)$/m.exec(output)?.[1] ?? NaN);
 }
 
+/**
+ * Runs each command once natively first, so that what its start reads from storage on a machine
+ * fresh from boot (a cold library's readahead, the program's own blocks) is cached before a test
+ * counts disk reads exactly: the helper rightly charges those reads to the app. (Both exact-read
+ * tests of bytes.test.ts once failed on a fresh machine, by one page and by 71; a run after
+ * `drop_caches` did not reproduce it.)
+ */
+export function warmUp(...commands: string[][]): void {
+  for (const [cmd, ...args] of commands) spawnSync(cmd!, args, { stdio: 'ignore', timeout: 10_000 });
+}
+
 /** diskRead of `io noop`: the dynamic loader's own reads of the libraries (the same for every `io` mode). */
 export async function baselineRead(): Promise<number> {
+  warmUp([bin('io'), 'noop']);
   const a = await startApp(bin('io'), ['noop']);
   try {
     await a.exited;

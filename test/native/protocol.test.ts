@@ -192,10 +192,14 @@ test('HelperSession validates every helper message: malformed ones are dropped a
     const usages: number[] = [];
     s.on('log', (_l, m) => logs.push(m));
     s.on('usage', (u) => usages.push(u.cpuNs));
-    const good = { type: 'usage', t: 1, cpuNs: 5, netUp: 0, netDown: 0, diskRead: 0, diskWrite: 0, memBytes: 0, heldNetUp: 0, heldNetDown: 0, heldDisk: 0, heldCalls: 0, threads: 1, processes: 1, cpuState: 'free' };
+    const good = { type: 'usage', t: 1, cpuNs: 5, netUp: 0, netDown: 0, diskRead: 0, diskWrite: 0, memBytes: 0, heldNetUp: 0, heldNetDown: 0, heldDisk: 0, heldCalls: 0, threads: 1, processes: 1, cpuState: 'free',
+      credit: { netUp: 0, netDown: -4096, disk: 0 }, granted: { netUp: 0, netDown: 65536, disk: 0 } };
     c.write('not json\n');
     c.write(JSON.stringify({ ...good, cpuNs: -1 }) + '\n');
     c.write(JSON.stringify({ ...good, cpuState: 'dancing' }) + '\n');
+    c.write(JSON.stringify({ ...good, credit: { netUp: 0, netDown: 0 } }) + '\n');
+    c.write(JSON.stringify({ ...good, credit: { ...good.credit, disk: 0.5 } }) + '\n');
+    c.write(JSON.stringify({ ...good, granted: { ...good.granted, disk: -1 } }) + '\n');
     c.write(JSON.stringify({ type: 'demand', resource: 'cpu', bytes: 1 }) + '\n');
     c.write(JSON.stringify({ type: 'tree', event: 'spawn', pid: -4, ppid: 1, comm: 'x' }) + '\n');
     c.write(JSON.stringify({ type: 'mystery' }) + '\n');
@@ -203,7 +207,8 @@ test('HelperSession validates every helper message: malformed ones are dropped a
     c.write(JSON.stringify(good) + '\n');
     await waitFor('valid usage', () => usages.length === 1);
     assert.deepEqual(usages, [5]);
-    assert.ok(logs.length >= 7, logs.join('\n'));
+    assert.ok(logs.length >= 10, logs.join('\n'));
+    assert.deepEqual(s.lastUsage?.credit, good.credit);
     // a command's promise rejects when the helper refuses it, and on close
     const p = s.requestUsage();
     c.write('{"type":"reply","id":1,"ok":false,"error":"nope"}\n');

@@ -182,10 +182,26 @@ const USAGE_NUMBERS = [
 export function parseUsage(m: Obj): HelperUsage | null {
   for (const k of USAGE_NUMBERS) if (!isCount(m[k])) return null;
   if (!oneOf(CPU_STATES, m.cpuState)) return null;
+  const credit = perResource(m.credit, (v) => isInt(v, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
+  const granted = perResource(m.granted, isCount);
+  if (!credit || !granted) return null;
   const u = {} as Record<string, unknown>;
   for (const k of USAGE_NUMBERS) u[k] = m[k];
   u.cpuState = m.cpuState;
+  u.credit = credit;
+  u.granted = granted;
   return u as unknown as HelperUsage;
+}
+
+/** `{netUp, netDown, disk}`, each value passing `valid`; null otherwise. */
+function perResource(v: unknown, valid: (x: unknown) => boolean): Record<CreditResource, number> | null {
+  if (!isObj(v)) return null;
+  const out = {} as Record<CreditResource, number>;
+  for (const r of CREDIT_RESOURCES) {
+    if (!valid(v[r])) return null;
+    out[r] = v[r] as number;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -194,6 +210,7 @@ export function parseUsage(m: Obj): HelperUsage | null {
 class HelperSessionImpl extends EventSource<HelperEvents> implements HelperSession {
   readonly hello: HelperHello;
   lastUsage: HelperUsage | null = null;
+  readonly grantsSent: Record<CreditResource, number> = { netUp: 0, netDown: 0, disk: 0 };
   closed = false;
   /** Commands waiting for their `reply`, by id. */
   private readonly replies = new PendingReplies<void>();
@@ -350,6 +367,8 @@ class HelperSessionImpl extends EventSource<HelperEvents> implements HelperSessi
   grant(resource: CreditResource, bytes: number): Promise<void> {
     if (!oneOf(CREDIT_RESOURCES, resource)) return Promise.reject(new RangeError(`unknown resource ${String(resource)}`));
     if (!Number.isFinite(bytes) || bytes < 0 || bytes > 1e15) return Promise.reject(new RangeError('bytes must be in [0, 1e15]'));
+    if (this.closed) return Promise.reject(new Error('helper connection closed'));
+    this.grantsSent[resource] += Math.floor(bytes);
     return this.command({ type: 'grant', resource, bytes: Math.floor(bytes) }).done;
   }
 

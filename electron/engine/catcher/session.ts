@@ -43,6 +43,10 @@ export interface HelperUsage {
   threads: number;
   processes: number;
   cpuState: 'stopped' | 'running' | 'free';
+  /** Each byte resource's credit in the helper now (negative: debt). */
+  credit: Record<CreditResource, number>;
+  /** Cumulative bytes of the grants the helper has received, per resource. */
+  granted: Record<CreditResource, number>;
 }
 
 export interface SliceResult {
@@ -102,5 +106,7 @@ export interface HelperSession {
 
   /** Last usage received (null before the first). */
   readonly lastUsage: HelperUsage | null;
+  /** Cumulative bytes of the grants sent, per resource: less `lastUsage.granted`, those in flight. */
+  readonly grantsSent: Readonly<Record<CreditResource, number>>;
   readonly closed: boolean;
 }

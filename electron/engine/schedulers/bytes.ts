@@ -15,8 +15,10 @@
 // min(tokens, chunk + debt)); consumption is charged from the helper's actual byte counters
 // (usage deltas), in units of `chunkBytes`, so PNS orders same-Done apps by bytes.
 //
-// The scheduler mirrors each helper's credit (granted − actually used since credit mode):
-// an app gets a new grant only once its credit is used up, so an app's outstanding credit
+// The scheduler mirrors each helper's credit: the credit its last usage reported, plus the
+// grants sent since that the helper had not yet received (PROTOCOL.md `usage`), so debt the
+// helper charged on its own (mapped reads, readahead) is seen at once and the mirror cannot
+// drift. An app gets a new grant only once its credit is used up, so an app's outstanding credit
 // is bounded by one grant and C2 holds to within one call size per app. A call admitted on
 // a small positive credit may overshoot (credit goes negative): that debt is paid from the
 // global budget before the app gets more.
@@ -59,10 +61,8 @@ interface ByteApp {
   mode: 'credit' | 'unlimited' | null;
   /** Counter (bytes moved, cumulative) at the last usage. */
   counter: number | null;
-  /** Mirror of the helper's credit: granted − used since the last switch to credit mode. */
+  /** Mirror of the helper's credit, as it will be once the grants in flight arrive. */
   credit: number;
-  /** Grants sent and not yet acknowledged (a usage after their replies reflects them). */
-  pendingGrants: number;
   held: number;
   /** A `demand` arrived after the last usage. */
   demand: boolean;
@@ -117,7 +117,7 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
     if (this.apps.has(appId)) throw new Error(`${this.resource}: app ${appId} already added`);
     const app: ByteApp = {
       id: appId, session, share: checkShare(share), paused: false, gone: session.closed, mode: null,
-      counter: null, credit: 0, pendingGrants: 0, held: 0, demand: false, lastLimitHit: -Infinity,
+      counter: null, credit: 0, held: 0, demand: false, lastLimitHit: -Infinity,
       listeners: {
         usage: (u) => this.onUsage(app, u),
         demand: (r) => {
@@ -279,26 +279,26 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
   private applyMode(app: ByteApp): void {
     const mode = !this.bounded(app) && !app.paused ? 'unlimited' : 'credit';
     if (app.mode === mode) return;
-    if (mode === 'credit') app.credit = 0; // the mirror restarts with the mode
+    // The helper's credit does not change while unlimited: its last report still holds.
+    if (mode === 'credit') app.credit = app.session.lastUsage ? this.mirror(app, app.session.lastUsage) : 0;
     app.mode = mode;
     ignore(app.session.setLimitMode(this.resource, mode));
   }
 
   private onUsage(app: ByteApp, u: HelperUsage): void {
     const c = this.counterOf(u);
-    if (app.counter !== null && c > app.counter) {
-      const delta = c - app.counter;
-      this.policy.consumed(app.id, delta / this.chunkBytes);
-      if (app.mode === 'credit') app.credit -= delta;
-    }
+    if (app.counter !== null && c > app.counter) this.policy.consumed(app.id, (c - app.counter) / this.chunkBytes);
     app.counter = c;
     app.held = this.heldOf(u);
     app.demand = false;
-    // A usage that follows the replies to all our grants reflects them: if the helper still
-    // holds calls, its credit is ≤ 0 — resynchronise the mirror if it thinks otherwise.
-    if (app.held > 0 && app.pendingGrants === 0 && app.credit > 0) app.credit = 0;
+    app.credit = this.mirror(app, u);
     this.update(app);
     this.pump();
+  }
+
+  /** The helper's credit in `u`, plus the grants sent that it had not yet received. */
+  private mirror(app: ByteApp, u: HelperUsage): number {
+    return u.credit[this.resource] + Math.max(0, app.session.grantsSent[this.resource] - u.granted[this.resource]);
   }
 
   /** Does the app want an allocation (whatever its ceiling)? */
@@ -351,15 +351,7 @@ export class ByteScheduler extends SchedulerEmitter implements ResourceScheduler
       this.ceilings.charge(id, grant, now);
       this.grantedTotal += grant;
       app.credit += grant;
-      app.pendingGrants++;
-      app.session.grant(this.resource, grant).then(
-        () => {
-          app.pendingGrants--;
-        },
-        () => {
-          app.pendingGrants--;
-        },
-      );
+      ignore(app.session.grant(this.resource, grant));
       this.update(app);
     }
     // Keep pacing while someone waits for budget, or for its ceiling.

@@ -113,6 +113,22 @@ test('calls bigger than a chunk overshoot but the long-run rate holds (debt is p
   done();
 });
 
+// The stall a cached read's readahead once caused: debt charged before the scheduler's first
+// usage was invisible to its mirror of the credit, which granted one chunk and waited for the
+// app to use it while the helper still held the call.
+test('debt the helper charged on its own before any usage is paid first, then the cap holds', async () => {
+  const { clock, sched, add, done } = setup('disk');
+  sched.setCap(1 * MB);
+  const a = add('a', 1 * MB);
+  a.charge('disk', 500_000);
+  a.startTransfer('disk', 16 * 1024, 100_000);
+  await clock.advance(5000);
+  assert.ok(Math.abs(a.moved.disk / (5 * MB) - 1) < 0.02, `moved ${a.moved.disk} in 5 s, the debt included`);
+  const [ra] = await rates(clock, [a], 'disk', 5000);
+  assert.ok(Math.abs(ra! / MB - 1) < 0.02, `rate ${ra}`);
+  done();
+});
+
 test('pause: a paused app receives nothing until resumed; stride is selectable', async () => {
   const clock = new VirtualClock();
   const sched = new ByteScheduler('netUp', { clock, policy: createPolicy('stride') });

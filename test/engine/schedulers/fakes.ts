@@ -76,6 +76,8 @@ export class FakeSession extends EventEmitter implements HelperSession {
   readonly credit: Record<CreditResource, number> = { netUp: 0, netDown: 0, disk: 0 };
   readonly moved: Record<CreditResource, number> = { netUp: 0, netDown: 0, disk: 0 };
   readonly held: Record<CreditResource, number> = { netUp: 0, netDown: 0, disk: 0 };
+  /** Grants arrive at once here: sent and received are the same total. */
+  readonly grantsSent: Record<CreditResource, number> = { netUp: 0, netDown: 0, disk: 0 };
   private senders: Partial<Record<CreditResource, { callSize: number; bytesPerMs: number; budget: number }>> = {};
   private appTimer: TimerHandle | null = null;
   private usageTimer: TimerHandle | null = null;
@@ -173,6 +175,7 @@ export class FakeSession extends EventEmitter implements HelperSession {
   grant(resource: CreditResource, bytes: number): Promise<void> {
     this.log.push(`grant ${resource} ${bytes}`);
     this.credit[resource] += bytes;
+    this.grantsSent[resource] += bytes;
     this.releaseHeld(resource);
     return Promise.resolve();
   }
@@ -228,6 +231,11 @@ export class FakeSession extends EventEmitter implements HelperSession {
 
   stopTransfer(resource: CreditResource): void {
     delete this.senders[resource];
+  }
+
+  /** Bytes the helper charges on its own, without a call (readahead, reads through a mapping). */
+  charge(resource: CreditResource, bytes: number): void {
+    this.pass(resource, bytes);
   }
 
   /** Simulate the helper denying memory. */
@@ -287,6 +295,7 @@ export class FakeSession extends EventEmitter implements HelperSession {
       memBytes: 0, heldNetUp: this.held.netUp, heldNetDown: this.held.netDown, heldDisk: this.held.disk,
       heldCalls: (this.held.netUp > 0 ? 1 : 0) + (this.held.netDown > 0 ? 1 : 0) + (this.held.disk > 0 ? 1 : 0),
       threads: 1, processes: 1, cpuState: this.cpuState,
+      credit: { ...this.credit }, granted: { ...this.grantsSent },
     };
     this.lastUsage = u;
     this.emit('usage', u);
