@@ -59,6 +59,12 @@ export interface EngineOptions {
    * $XDG_STATE_HOME/interceptor.
    */
   historyDir?: string | null;
+  /**
+   * Keep the settings in settings.json (default true); false: in memory only, from the defaults
+   * (`interceptor run`, whose config dir is thrown away: each save would fsync a file nobody
+   * reads, and an fsync waits for whatever the disk is writing back).
+   */
+  persistSettings?: boolean;
 }
 
 export interface Engine {

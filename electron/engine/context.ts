@@ -26,7 +26,8 @@ export class EngineContext {
   data: SettingsData = defaultSettings();
   /** The engine is shutting down: timers and sources that fire now change nothing. */
   shuttingDown = false;
-  private readonly store: SettingsStore;
+  /** null: the settings live in memory only (options.persistSettings false). */
+  private readonly store: SettingsStore | null;
   private statePending = false;
   private stateSource: (() => FullState) | null = null;
 
@@ -35,13 +36,14 @@ export class EngineContext {
     this.settingsPath = path.join(this.configDir, SETTINGS_FILE);
     this.clock = options.clock ?? realClock;
     this.cores = Math.max(1, Math.floor(options.cores ?? os.availableParallelism()));
-    this.store = new SettingsStore(this.settingsPath);
+    this.store = options.persistSettings === false ? null : new SettingsStore(this.settingsPath);
     this.log = new EventLog((entry) => this.events.emit('log', entry), () => this.clock.wallNow());
     this.throttle = new Throttle(10_000, () => this.clock.wallNow());
   }
 
   /** Reads settings.json; a file that cannot be used is moved aside, said in the log, and replaced by defaults. */
   async load(): Promise<void> {
+    if (!this.store) return;
     const loaded = await loadSettings(this.settingsPath, this.clock.wallNow());
     this.data = loaded.data;
     if (loaded.corrupt) {
@@ -54,6 +56,7 @@ export class EngineContext {
   }
 
   async save(): Promise<void> {
+    if (!this.store) return;
     try {
       await this.store.save(this.data);
     } catch (error) {
@@ -64,7 +67,7 @@ export class EngineContext {
 
   /** Resolves when every save asked for has been written. */
   flush(): Promise<void> {
-    return this.store.flush();
+    return this.store ? this.store.flush() : Promise.resolve();
   }
 
   /** Where the whole state comes from when a `state` event goes out (the engine, which has every part). */

@@ -39,6 +39,26 @@ test('settings are written atomically and survive a restart', async (t) => {
   assert.deepEqual(s.apps[0]!.definition, { id: 'worker', name: 'Worker', command: 'sleep', args: ['1'], env: { A: 'b' }, autostart: false, shares: { ...zeroShares, cpu: 0.25 }, ceilings: NO_CEILINGS });
 });
 
+// `interceptor run`'s engine: its config dir is thrown away, so nothing is written (each save
+// was an fsync before the app started), and its settings still take effect.
+test('persistSettings false: the settings change in memory and nothing reaches the disk', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  writeFileSync(path.join(dir, 'settings.json'), '{"not": "read"');
+  const engine = await createEngine({ configDir: dir, autostart: false, historyDir: null, persistSettings: false });
+  await engine.invoke('setOwnerLimits', { limits: { netDown: 2e6 } });
+  await engine.invoke('updateSettings', { snapshotHz: 4 });
+  await engine.invoke('addApp', { name: 'Worker', command: 'sleep', args: ['1'], shares: zeroShares });
+  const s = await engine.invoke('getState', {});
+  await engine.shutdown();
+  assert.equal(s.profiles.inUse.netDown, 2e6);
+  assert.equal(s.settings.snapshotHz, 4);
+  assert.equal(s.apps.length, 1);
+  // (a file it had read would have been moved aside as corrupt)
+  assert.deepEqual(readdirSync(dir), ['settings.json']);
+  assert.equal(readFileSync(path.join(dir, 'settings.json'), 'utf8'), '{"not": "read"');
+});
+
 test('writeFileAtomic replaces the file whole (never a partial file)', async (t) => {
   const { dir, cleanup } = tempDir();
   t.after(cleanup);

@@ -119,8 +119,10 @@ export async function run(argv: string[], help: () => number): Promise<number> {
   const statusTty = process.stderr.isTTY === true;
   try {
     // timeZone: a throwaway config has no week schedule, so its zone is never used; the system's
-    // would be asked of Intl, which loads its time-zone data first: ~30 ms before the app starts
-    engine = await createEngine({ configDir, autostart: false, terminal: 'inherit', stopGraceMs: 3000, systemRoots: roots, sampleNetwork: false, historyDir: null, timeZone: 'UTC' });
+    // would be asked of Intl, which loads its time-zone data first: ~30 ms before the app starts.
+    // persistSettings: nothing reads the throwaway settings.json, and its four saves were four
+    // fsyncs before the app started, each waiting for the disk's writeback (5–80 ms each here)
+    engine = await createEngine({ configDir, autostart: false, terminal: 'inherit', stopGraceMs: 3000, systemRoots: roots, sampleNetwork: false, historyDir: null, timeZone: 'UTC', persistSettings: false });
     const state = await engine.invoke('getState', {});
     if (!state.platform.enforcement) {
       process.stderr.write(`interceptor: cannot enforce caps here: ${state.platform.reason}\n`);
