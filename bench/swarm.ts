@@ -154,13 +154,16 @@ function medianOf(runs: RunResult[] | string, key: (r: RunResult) => number): Ru
 
 /**
  * `repeat` rounds, each running every one of `runs` once in turn, so a drift of the machine
- * weighs on all alike: for each, the runs that finished, or a failure if every one failed.
+ * weighs on all alike, each round starting one further along (what one run leaves behind, such
+ * as its payload's writeback, falls on each of the others in turn): for each, the runs that
+ * finished, or a failure if every one failed.
  */
 async function interleavedRuns(runs: { what: string; run: () => Promise<RunResult> }[]): Promise<(RunResult[] | string)[]> {
   const done: RunResult[][] = runs.map(() => []);
   const failures: string[] = runs.map(() => '');
   for (let round = 1; round <= repeat; round++) {
-    for (const [i, { what, run }] of runs.entries()) {
+    for (const i of runs.map((_, k) => (k + round - 1) % runs.length)) {
+      const { what, run } = runs[i]!;
       const r = await attempt(what, run);
       if (typeof r === 'string') failures[i] = r;
       else done[i]!.push(r);
