@@ -367,9 +367,10 @@ class HelperSessionImpl extends EventSource<HelperEvents> implements HelperSessi
   grant(resource: CreditResource, bytes: number): Promise<void> {
     if (!oneOf(CREDIT_RESOURCES, resource)) return Promise.reject(new RangeError(`unknown resource ${String(resource)}`));
     if (!Number.isFinite(bytes) || bytes < 0 || bytes > 1e15) return Promise.reject(new RangeError('bytes must be in [0, 1e15]'));
-    if (this.closed) return Promise.reject(new Error('helper connection closed'));
-    this.grantsSent[resource] += Math.floor(bytes);
-    return this.command({ type: 'grant', resource, bytes: Math.floor(bytes) }).done;
+    const whole = Math.floor(bytes);
+    const { done } = this.command({ type: 'grant', resource, bytes: whole });
+    if (!this.closed) this.grantsSent[resource] += whole; // (sent: command writes unless closed)
+    return done;
   }
 
   setLimitMode(resource: CreditResource, mode: 'credit' | 'unlimited'): Promise<void> {

@@ -6,14 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { realClock } from '../../../electron/engine/clock.js';
 import { ByteScheduler } from '../../../electron/engine/schedulers/bytes.js';
 import { HelperLauncher, requireHelper } from '../../../bench/lib/helper-apps.js';
+import { dropCache, tmpDir } from '../../native/harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -160,12 +160,12 @@ test('real processes: netUp uncapped and untrapped, then capped at 2 MB/s mid-ru
 // let cat read these 8 MiB from storage in 0.02 s under a 4 MB/s cap, the debt charged after.
 test('real processes: a sequential read of a file partly in the page cache holds the disk cap (readahead is no free pass)', { timeout: 40_000 }, async () => {
   requireHelper();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'interceptor-readahead-'));
+  const { dir, remove } = tmpDir();
   const file = path.join(dir, 'data');
   const size = 8 * 1024 * 1024;
   writeFileSync(file, randomBytes(size));
   // out of the page cache, then its first pages back in by a small read (readahead marks them)
-  execFileSync('/bin/sh', ['-c', `sync '${file}' && dd if='${file}' iflag=nocache count=0 status=none`]);
+  execFileSync('/bin/sh', ['-c', dropCache(file)]);
   const fd = openSync(file, 'r');
   readSync(fd, Buffer.alloc(832), 0, 832, 0);
   closeSync(fd);
@@ -188,6 +188,6 @@ test('real processes: a sequential read of a file partly in the page cache holds
   } finally {
     sched.dispose();
     await launcher.close();
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   }
 });
