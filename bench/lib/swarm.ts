@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerOpen, startReaper, stopReaper, reapSync, unregisterOpen, type Closable } from './swarm/cleanup.js';
 import { CLIENT_SETUPS, type TorrentClient } from './swarm/clients.js';
-import { DiskMeter, TransferMeter, type CountAt, type Direction } from './swarm/meter.js';
+import { DiskMeter, LinkMeter, TransferMeter, type CountAt, type Direction } from './swarm/meter.js';
 import { LoopbackNetwork, NetnsNetwork, freePort, type Host, type LinkSpec, type SwarmNetwork } from './swarm/network.js';
 import { makePayload, makeTorrent, sha256File, type Payload, type Torrent } from './swarm/payload.js';
 import { ProcessSet, clientThreadsReport, exists, type Proc } from './swarm/processes.js';
@@ -31,7 +31,7 @@ import { startTracker, waitForPeers, waitForSeeders, type Tracker } from './swar
 export { TORRENT_CLIENTS, downloadSeeder, UPLOAD_LEECHER, type TorrentClient } from './swarm/clients.js';
 export { DSL, namespacesNamed, type LinkSpec } from './swarm/network.js';
 export { clientCpuSeconds, markedPids } from './swarm/processes.js';
-export type { CountAt, Direction, DiskMeter, SteadyRate, TransferMeter } from './swarm/meter.js';
+export type { CountAt, Direction, DiskMeter, LinkMeter, SteadyRate, TransferMeter } from './swarm/meter.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,6 +63,8 @@ export interface PeerOptions {
   link?: LinkSpec;
   /** A seeder's copy of the payload dropped from the page cache before it starts: it reads it from storage. */
   cold?: boolean;
+  /** uTP over UDP only instead of TCP (qBittorrent only; the TCP meter does not see it). */
+  transport?: 'tcp' | 'utp';
 }
 
 export interface SidePeerOptions {
@@ -145,7 +147,7 @@ export class Swarm implements Closable {
   /** Every port this swarm took, and those of them that peers listen on for peer-wire connections. */
   private readonly usedPorts = new Set<number>();
   private readonly listenPorts = new Set<number>();
-  private readonly meters: (TransferMeter | DiskMeter)[] = [];
+  private readonly meters: (TransferMeter | DiskMeter | LinkMeter)[] = [];
   private tracker: Promise<{ tracker: Tracker; torrent: Torrent }> | null = null;
   private seeders = 0;
   private closed: Promise<void> | null = null;
@@ -207,7 +209,8 @@ export class Swarm implements Closable {
       if (opts.cold) spawnSync('dd', [`if=${path.join(place.dataDir, this.payload.name)}`, 'iflag=nocache', 'count=0'], { stdio: 'ignore' });
     }
     const doneMarker = path.join(place.dir, 'done');
-    const launch = await CLIENT_SETUPS[opts.client]({ ...place, torrent, role: opts.role, doneMarker, freePort: () => this.newPort() });
+    if (opts.transport === 'utp' && opts.client !== 'qbittorrent') throw new Error(`uTP only is set up for qBittorrent, not ${opts.client}`);
+    const launch = await CLIENT_SETUPS[opts.client]({ ...place, torrent, role: opts.role, doneMarker, freePort: () => this.newPort(), transport: opts.transport });
     const isDone = async () => opts.role === 'seeder' || exists(doneMarker);
     const peer = this.startPeer(place, opts.client, opts.role, [...(opts.wrap ?? []), ...launch.argv], { tty: launch.tty }, isDone, launch.reportsComplete);
     if (opts.role === 'seeder') await whileRunning(peer.proc, waitForSeeders(tracker, torrent.infoHash, ++this.seeders, 60_000));
@@ -239,6 +242,15 @@ export class Swarm implements Closable {
   meter(peer: Peer, direction: Direction, at: CountAt = 'client'): TransferMeter {
     const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
     const m = new TransferMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, direction, () => this.listenPorts, at);
+    this.meters.push(m);
+    return m;
+  }
+
+  /** The UDP payload a peer's access link carried, every 100 ms (netns mode; see LinkMeter). */
+  linkMeter(peer: Peer, direction: Direction): LinkMeter {
+    if (!peer.host.netns) throw new Error(`${peer.name}: a link meter needs netns mode (on loopback every peer shares lo)`);
+    const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
+    const m = new LinkMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, direction, peer.host.iface);
     this.meters.push(m);
     return m;
   }

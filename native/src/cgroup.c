@@ -27,6 +27,7 @@ bool cgroup_set(const char *app, const char *parent)
     if (!valid_dir(app) || !valid_dir(parent)) return false;
     snprintf(app_dir, sizeof app_dir, "%s", app);
     snprintf(parent_dir, sizeof parent_dir, "%s", parent);
+    udp_count_attach_also(app_dir);
     return true;
 }
 
@@ -59,7 +60,7 @@ void cgroup_lift_cap(void)
 }
 
 /* rmdir, retried for a moment: a cgroup stays busy briefly after its last task is reaped. */
-static void remove_dir(const char *dir)
+void cgroup_remove_dir(const char *dir)
 {
     for (int i = 0; i < 50; i++) {
         if (rmdir(dir) == 0 || errno == ENOENT || errno == ENOTEMPTY) return;
@@ -73,7 +74,7 @@ static void remove_dir(const char *dir)
 void cgroup_cleanup(bool engine_gone)
 {
     if (!app_dir[0]) return;
-    remove_dir(app_dir);
+    cgroup_remove_dir(app_dir);
     /* EBUSY while other apps' cgroups remain in it: theirs is the last word */
     if (engine_gone && rmdir(parent_dir) != 0 && errno != EBUSY && errno != ENOENT && errno != ENOTEMPTY)
         helper_log("warn", "could not remove %s: %s", parent_dir, strerror(errno));

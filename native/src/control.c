@@ -513,17 +513,19 @@ void *control_thread_main(void *arg)
 
 void send_hello(void)
 {
-    char line[1024], tok[600];
+    char line[4096], tok[600], udp[2200];
     json_escape(tok, sizeof tok, H.token);
+    json_escape(udp, sizeof udp, udp_count_dir());
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN), tck = sysconf(_SC_CLK_TCK);
     bool unotif = probe_user_notif(), pidfd = probe_pidfd();
     snprintf(line, sizeof line,
              "{\"type\":\"hello\",\"version\":%d,\"token\":\"%s\",\"helperPid\":%d,\"appPid\":%d,"
              "\"features\":{\"seccomp\":true,\"ptraceSeize\":true,\"userNotif\":%s,\"rt\":%s,\"pidfd\":%s,"
              "\"notifPath\":%s,\"notifSyncWake\":%s,\"sockNotif\":%s},"
-             "\"ncpu\":%ld,\"clockTicks\":%ld}",
+             "\"ncpu\":%ld,\"clockTicks\":%ld,\"udpCgroup\":%s%s%s}",
              PROTOCOL_VERSION, tok, getpid(), H.app_pid, unotif ? "true" : "false", H.rt ? "true" : "false",
              pidfd ? "true" : "false", H.notif_fd >= 0 || H.untrapped ? "true" : "false", H.notif_sync ? "true" : "false",
-             (H.notif_fd >= 0 || H.untrapped) && H.sock_notif ? "true" : "false", ncpu, tck);
+             (H.notif_fd >= 0 || H.untrapped) && H.sock_notif ? "true" : "false", ncpu, tck,
+             udp[0] ? "\"" : "", udp[0] ? udp : "null", udp[0] ? "\"" : "");
     control_send(line, false);
 }

@@ -461,11 +461,20 @@ void untrapped_count(void);
 void untrapped_count_proc(struct proc *p);
 void untrapped_on_close(struct proc *p, const struct user_regs_struct *r);
 void untrapped_forget(struct proc *p);
+/* udpcount.c: UDP counted by the app's cgroup while untrapped */
+void udp_count_start(pid_t app);
+void udp_count_say_why(void);
+const char *udp_count_dir(void);
+void udp_count_attach_also(const char *dir);
+void udp_count_settle(void);
+void udp_count_stop(void);
+void udp_count_cleanup(void);
 
 /* cgroup.c */
 bool cgroup_set(const char *app, const char *parent);
 void cgroup_lift_cap(void);
 void cgroup_cleanup(bool engine_gone);
+void cgroup_remove_dir(const char *dir);
 
 /* control.c */
 int control_connect(const char *path);

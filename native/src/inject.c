@@ -303,6 +303,9 @@ static int inject_here(struct thread *t)
     ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof mask, &mask);
     if (sig) syscall(SYS_tgkill, p->pid, t->tid, sig); /* (a SIGSTOP that came meanwhile) */
     if (listener < 0) return 0;
+    /* (before its notifier runs: a call of it performed by the helper on
+     * its UDP socket would count in the cgroup's counters too) */
+    udp_count_stop();
     if (!notify_start(listener)) {
         close(listener);
         log_failure(p, "notifier thread", errno);

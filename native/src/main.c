@@ -301,6 +301,7 @@ static void finish(void)
     cgroup_cleanup(!H.ctl_open);
     cpu_on_tree_gone();
     send_usage(true);
+    udp_count_cleanup();
     char line[160];
     if (H.app_sig)
         snprintf(line, sizeof line, "{\"type\":\"exit\",\"code\":null,\"signal\":\"%s\"}", signame(H.app_sig));
@@ -427,6 +428,7 @@ int main(int argc, char **argv)
     (void)setpriority(PRIO_PROCESS, 0, HELPER_NICE);
     tracing_lock();
     send_hello();
+    udp_count_say_why();
     if (H.notif_fd >= 0 && !H.notif_sync)
         helper_log("info", "seccomp notifications without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (kernel < 6.6?): slower");
     if (H.procs) send_tree("spawn", H.app_pid, getpid(), H.procs->comm, sizeof H.procs->comm);

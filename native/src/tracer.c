@@ -243,6 +243,7 @@ pid_t tracer_create(char **argv)
     int st;
     if (waitpid(pid, &st, WSTOPPED) != pid) die("waitpid");
     if (!WIFSTOPPED(st)) { errno = ECHILD; die("the app died during setup"); }
+    if (H.untrapped) udp_count_start(pid); /* (its sockets are counted from the first) */
     if (try_notif && !H.untrapped) {
         /* started before the child runs on: its own writes (an exec failure
          * message) already go to the listener */

@@ -13,7 +13,8 @@
  *    goes, and one opened and closed between two reports is not missed. A
  *    socket the app opened itself counts one byte more (its SYN: tcp_info
  *    cannot tell an active open from an accepted one once it is set up);
- *  - UDP and anything else: nothing counts it per socket: not counted;
+ *  - UDP: nothing counts it per socket; the cgroup's counters do where
+ *    they can be set up (udpcount.c), else it is not counted;
  *  - memory: read from /proc at every report anyway (memory.c).
  * Under the tracing lock, on the tracer thread. */
 #include "helper.h"
@@ -102,6 +103,7 @@ void untrapped_count_proc(struct proc *p)
 void untrapped_count(void)
 {
     if (!H.untrapped) return;
+    udp_count_settle();
     for (struct proc *p = H.procs; p; p = p->next)
         if (p->listener < 0) untrapped_count_proc(p);
 }

@@ -236,3 +236,14 @@ test('parseHello keeps the notification-path features, and an older hello withou
   // a non-boolean is not taken as true
   assert.equal(parseHello({ ...base, features: { ...old, notifPath: 'yes' } })?.features.notifPath, false);
 });
+
+test("parseHello takes the app's own cgroup (udpCgroup) only as a directory under /sys/fs/cgroup", async () => {
+  const { parseHello } = await import('../../electron/engine/catcher/helper-session.js');
+  const base = { type: 'hello', version: 1, token: 't', helperPid: 10, appPid: 11, ncpu: 2, features: { seccomp: true, ptraceSeize: true, userNotif: true, rt: false, pidfd: true } };
+  assert.equal(parseHello(base)?.udpCgroup, null, 'an older helper: none');
+  assert.equal(parseHello({ ...base, udpCgroup: null })?.udpCgroup, null);
+  assert.equal(parseHello({ ...base, udpCgroup: '/sys/fs/cgroup/unified/interceptor-udp-10' })?.udpCgroup, '/sys/fs/cgroup/unified/interceptor-udp-10');
+  for (const bad of ['/etc', '/sys/fs/cgroup/../../etc', 42, '', `/sys/fs/cgroup/${'x'.repeat(5000)}`]) {
+    assert.equal(parseHello({ ...base, udpCgroup: bad }), null, JSON.stringify(bad).slice(0, 40));
+  }
+});

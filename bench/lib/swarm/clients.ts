@@ -27,6 +27,8 @@ export interface ClientSetup {
   doneMarker: string;
   /** Another free port, for a client's control interface. */
   freePort: () => Promise<number>;
+  /** The peer wire's transport: TCP (default: the meter counts it) or uTP over UDP only (qBittorrent). */
+  transport?: 'tcp' | 'utp';
 }
 
 /**
@@ -103,7 +105,7 @@ export const CLIENT_SETUPS: Record<TorrentClient, (s: ClientSetup) => Promise<Cl
         'Session\\DHTEnabled': 'false',
         'Session\\LSDEnabled': 'false',
         'Session\\PeXEnabled': 'false',
-        'Session\\BTProtocol': 'TCP',
+        'Session\\BTProtocol': s.transport === 'utp' ? 'UTP' : 'TCP',
         'Session\\Port': String(s.port),
         'Session\\Interface': s.host.iface,
         'Session\\InterfaceName': s.host.iface,

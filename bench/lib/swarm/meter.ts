@@ -224,6 +224,44 @@ export class DiskMeter extends Meter {
   }
 }
 
+/**
+ * What a peer's access link carried as UDP payload (netns mode), taken from outside the client and
+ * the helper alike: for a uTP transfer, which the TCP meter cannot see. Its interface's frame
+ * counters (/proc/<pid>/net/dev of a process in its namespace), less 42 bytes a frame (Ethernet
+ * 14, IPv4 20, UDP 8). Other frames count their own difference (ARP: none; the tracker's few TCP
+ * segments: 24 bytes each). Down counts what arrived, which a client reading slower than it
+ * arrives (its socket's buffer full) may not all read: the kernel drops the rest.
+ */
+export class LinkMeter extends Meter {
+  constructor(
+    target: MeterTarget,
+    readonly direction: Direction,
+    private readonly iface: string,
+    periodMs = 100,
+  ) {
+    super(target, periodMs);
+  }
+
+  protected get what(): string {
+    return `UDP payload ${this.direction} on ${this.iface}`;
+  }
+
+  protected async count(): Promise<{ bytes: number; progress: number }> {
+    const line = readFileSync(`/proc/${this.target.pid}/net/dev`, 'latin1')
+      .split('\n')
+      .find((l) => l.trim().startsWith(`${this.iface}:`));
+    if (!line) throw new Error(`no interface ${this.iface} in the namespace of ${this.target.pid}`);
+    const v = line.slice(line.indexOf(':') + 1).trim().split(/\s+/).map(Number);
+    // rx: bytes, packets, then 6 more; tx: bytes, packets
+    const [bytes, frames] = this.direction === 'down' ? [v[0]!, v[1]!] : [v[8]!, v[9]!];
+    const payload = Math.max(bytes - UDP_FRAME_OVERHEAD * frames, this.samples.at(-1)?.bytes ?? 0);
+    return { bytes: payload, progress: payload };
+  }
+}
+
+/** Ethernet, IPv4 and UDP headers of a frame. */
+const UDP_FRAME_OVERHEAD = 14 + 20 + 8;
+
 /** read_bytes and write_bytes of a process, or null if it is gone. */
 function storageBytes(pid: number): { read: number; written: number } | null {
   try {

@@ -171,7 +171,11 @@ export function parseHello(m: unknown): (HelperHello & { token: string }) | null
     notifSyncWake: f.notifSyncWake === true,
     sockNotif: f.sockNotif === true,
   };
-  return { version: m.version, token: m.token, helperPid: m.helperPid, appPid: m.appPid, features, ncpu: m.ncpu };
+  // (a cgroup v2 directory of the app's own, where its UDP is counted while untrapped; absent from
+  // an older helper, null where none could be made)
+  if (m.udpCgroup !== undefined && m.udpCgroup !== null && !(isStr(m.udpCgroup, 4096) && isCgroupPath(m.udpCgroup))) return null;
+  const udpCgroup = typeof m.udpCgroup === 'string' ? m.udpCgroup : null;
+  return { version: m.version, token: m.token, helperPid: m.helperPid, appPid: m.appPid, features, ncpu: m.ncpu, udpCgroup };
 }
 
 const USAGE_NUMBERS = [

@@ -25,6 +25,8 @@ export interface HelperHello {
   appPid: number;
   features: HelperFeatures;
   ncpu: number;
+  /** The app's own cgroup v2 directory, where its UDP is counted while untrapped (null: none). */
+  udpCgroup: string | null;
 }
 
 /** Cumulative counters of the app's whole process tree (see PROTOCOL.md `usage`). */

@@ -98,10 +98,14 @@ export class CgroupTree {
     }
   }
 
-  /** The app's processes leave its cgroup (no cap any more: they compete as natively); it stays for the next cap. */
-  leaveApp(appId: string): void {
+  /**
+   * The app's processes leave its cgroup (no cap any more: they compete as natively); it stays for
+   * the next cap. On cgroup v2 they go back to `home` when the helper made one (its own cgroup,
+   * where the app started and its UDP is counted: native/src/udpcount.c), else to the release cgroup.
+   */
+  leaveApp(appId: string, home: string | null = null): void {
     const dir = this.apps.get(appId);
-    if (dir) this.moveOut(dir);
+    if (dir) this.moveOut(dir, this.version === 2 && home !== null && isCgroupDir(home) ? home : this.releaseDir);
   }
 
   /** Processes in the app's cgroup now. */
@@ -159,14 +163,14 @@ export class CgroupTree {
     removeDir(dir);
   }
 
-  /** Every process of dir to the release cgroup; a forking app may add processes while we move them: a few rounds. */
-  private moveOut(dir: string): void {
+  /** Every process of dir to `to`; a forking app may add processes while we move them: a few rounds. */
+  private moveOut(dir: string, to = this.releaseDir): void {
     for (let round = 0; round < 20; round++) {
       const pids = readProcs(dir);
       if (pids.length === 0) break;
       for (const pid of pids) {
         try {
-          writeFileSync(path.join(this.releaseDir, 'cgroup.procs'), `${pid}\n`);
+          writeFileSync(path.join(to, 'cgroup.procs'), `${pid}\n`);
         } catch {
           // gone meanwhile
         }

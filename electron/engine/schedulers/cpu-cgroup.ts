@@ -273,7 +273,7 @@ export class CgroupCpuScheduler extends SchedulerEmitter implements ResourceSche
     if (app.gone || bounded === app.joined) return;
     try {
       if (bounded) this.tree.joinTree(app.id, app.session.hello.helperPid, app.session.hello.appPid);
-      else this.tree.leaveApp(app.id);
+      else this.tree.leaveApp(app.id, app.session.hello.udpCgroup);
       app.joined = bounded;
     } catch (error) {
       // its cgroup is gone (the app exited): onGone follows; else the cap does not hold on it: say so

@@ -131,6 +131,29 @@ test('cgroup v2 as root with the cpu controller: interceptor-<pid>-<n> at the to
   }
 });
 
+test("cgroup v2: an app leaving its cgroup goes back to the helper's own cgroup for it (its UDP counters), else to the release cgroup", () => {
+  const f = fixture({ ownPath: '/', rootControllers: 'cpu memory', makes: ['interceptor-4243-1', 'interceptor-4243-1/qbt', 'system.slice/x.service/interceptor-udp-99'] });
+  try {
+    const probe = probeCgroupTree({ mountinfo: f.mountinfo, selfCgroup: f.selfCgroup, uid: 0, pid: 4243, name: 'interceptor-4243-1' });
+    assert.ok(probe.ok, probe.ok ? '' : probe.reason);
+    const appDir = probe.tree.createApp('qbt');
+    const home = path.join(f.root, 'system.slice/x.service/interceptor-udp-99');
+    const procsOf = (dir: string) => readFileSync(path.join(dir, 'cgroup.procs'), 'utf8');
+    writeFileSync(path.join(appDir, 'cgroup.procs'), '7001\n'); // (the fixture's cgroup.procs is a plain file)
+    probe.tree.leaveApp('qbt', home);
+    assert.equal(procsOf(home), '7001\n');
+    assert.equal(procsOf(f.root), '', 'moved to the release cgroup instead of its own');
+    // without one (an older helper, or none could be made), or one that is gone: the release cgroup
+    probe.tree.leaveApp('qbt', null);
+    assert.equal(procsOf(f.root), '7001\n');
+    writeFileSync(path.join(f.root, 'cgroup.procs'), '');
+    probe.tree.leaveApp('qbt', path.join(f.root, 'system.slice/x.service/interceptor-udp-gone'));
+    assert.equal(procsOf(f.root), '7001\n');
+  } finally {
+    f.cleanup();
+  }
+});
+
 test('cgroup v2 delegated to a desktop user: the engine moves itself to <own>/engine, apps go under <own>/apps', () => {
   const own = '/user.slice/user-1000.slice/user@1000.service/app.slice/interceptor.scope';
   const f = fixture({

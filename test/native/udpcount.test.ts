@@ -1,0 +1,183 @@
+// UDP counted while untrapped (native/src/udpcount.c): an app launched untrapped runs in a
+// cgroup v2 directory of its own whose cgroup_skb programs count its UDP payload; once a cap
+// puts the full filter in, each call counts itself and the programs go.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bin, cleanupAll, requireBuilt, startApp, tmpDir, waitFor } from './harness.js';
+
+after(cleanupAll);
+
+/** An echo peer: every datagram back to its sender. */
+async function echoPeer(host: string): Promise<{ port: number; received: () => number; close: () => void }> {
+  const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  let received = 0;
+  sock.on('message', (m, r) => {
+    received += m.length;
+    sock.send(m, r.port, r.address);
+  });
+  await new Promise<void>((r) => sock.bind(0, host, r));
+  return { port: sock.address().port, received: () => received, close: () => sock.close() };
+}
+
+/**
+ * A Python app that exchanges `first` datagrams of `size` bytes with the echo peer, prints
+ * "first", waits for a line on its stdin, exchanges `second` more and prints "second"; each burst
+ * on a socket of its own if `freshSocket`, else both on one.
+ */
+function twoBursts(dir: string, port: number, o: { first: number; second: number; size: number; freshSocket: boolean }): string {
+  const script = path.join(dir, 'bursts.py');
+  writeFileSync(
+    script,
+    [
+      'import socket, sys',
+      'def open_socket():',
+      '    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+      `    s.connect(("127.0.0.1", ${port}))`,
+      '    s.settimeout(5)',
+      '    return s',
+      'shared = open_socket()',
+      'def burst(n):',
+      `    s = open_socket() if ${o.freshSocket ? 'True' : 'False'} else shared`,
+      `    for _ in range(n): s.send(b"u" * ${o.size}); s.recv(65536)`,
+      `burst(${o.first})`,
+      'print("first", flush=True)',
+      'sys.stdin.readline()',
+      `burst(${o.second})`,
+      'print("second", flush=True)',
+    ].join('\n'),
+  );
+  return script;
+}
+
+/** The cgroup v2 path of a process ("0::" line of /proc/PID/cgroup). */
+function v2Cgroup(pid: number): string {
+  return /^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '';
+}
+
+function v2Mount(): string {
+  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.includes(' - cgroup2 '));
+  return line?.split(' ')[4] ?? '';
+}
+
+for (const host of ['127.0.0.1', '::1']) {
+  test(`untrapped, UDP over ${host.includes(':') ? 'IPv6' : 'IPv4'} is counted exactly by the app's cgroup (sendto/sendmsg/sendmmsg, recvfrom/recvmsg/recvmmsg)`, async () => {
+    requireBuilt();
+    const peer = await echoPeer(host);
+    const rounds = 30;
+    const size = 1200;
+    const app = await startApp(bin('io'), ['udp', host, String(peer.port), String(rounds), String(size)], { untrapped: true });
+    try {
+      assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+      const datagrams = (rounds / 3) * 4; // 10 rounds each of 1, 1 and 2 datagrams
+      assert.equal((await app.output()).trim(), `sent ${datagrams * size} received ${datagrams * size}`);
+      const u = app.session.lastUsage!;
+      const seen = `${JSON.stringify(u)}\n${app.logs.join('\n')}`;
+      assert.equal(u.netUp, datagrams * size, seen);
+      assert.equal(u.netDown, datagrams * size, seen);
+    } finally {
+      await app.cleanup();
+      peer.close();
+    }
+  });
+}
+
+test("the app runs in the helper's own cgroup directory, which goes with the tree; a GSO send counts its whole payload", async () => {
+  requireBuilt();
+  const peer = await echoPeer('127.0.0.1');
+  const t = tmpDir();
+  const script = path.join(t.dir, 'gso.py');
+  // One plain datagram of 500 bytes, then one GSO send of 5000 bytes cut into 1000-byte
+  // datagrams (UDP_SEGMENT = 103); the six echoes come back.
+  writeFileSync(
+    script,
+    [
+      'import socket, sys',
+      'print(open("/proc/self/cgroup").read().split("0::")[1].split()[0], flush=True)',
+      's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+      `s.connect(("127.0.0.1", ${peer.port}))`,
+      's.settimeout(5)',
+      's.send(b"p" * 500)',
+      's.setsockopt(socket.IPPROTO_UDP, 103, 1000)',
+      's.send(b"g" * 5000)',
+      'got = sum(len(s.recv(65536)) for _ in range(6))',
+      'print(got, flush=True)',
+    ].join('\n'),
+  );
+  const app = await startApp('python3', [script], { untrapped: true });
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    const [cgroup, got] = (await app.output()).trim().split('\n');
+    assert.equal(got, '5500');
+    assert.equal(peer.received(), 5500);
+    assert.match(cgroup!, new RegExp(`/interceptor-udp-${app.helper.pid}$`));
+    const u = app.session.lastUsage!;
+    assert.equal(u.netUp, 5500, app.logs.join('\n'));
+    assert.equal(u.netDown, 5500, app.logs.join('\n'));
+    await app.helperExited;
+    assert.equal(existsSync(path.join(v2Mount(), cgroup!)), false, `${cgroup} left behind`);
+  } finally {
+    await app.cleanup();
+    peer.close();
+    t.remove();
+  }
+});
+
+test('a cap set later: UDP before it counted by the cgroup, after it by each call, none twice', async () => {
+  requireBuilt();
+  const peer = await echoPeer('127.0.0.1');
+  const t = tmpDir();
+  // 40 datagrams of 700 bytes echoed, then (after "go" on stdin) 25 more
+  const script = twoBursts(t.dir, peer.port, { first: 40, second: 25, size: 700, freshSocket: false });
+  const app = await startApp('python3', [script], { untrapped: true, stdin: 'pipe' });
+  try {
+    await waitFor('the first burst', () => app.stdout().includes('first'));
+    const before = await app.usage();
+    assert.equal(before.netUp, 40 * 700);
+    assert.equal(before.netDown, 40 * 700);
+    assert.ok(v2Cgroup(app.appPid).includes('interceptor-udp-'), v2Cgroup(app.appPid));
+    await app.session.setLimitMode('netUp', 'credit');
+    await app.session.grant('netUp', 1_000_000);
+    app.helper.stdin!.write('go\n');
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    const u = app.session.lastUsage!;
+    assert.equal(u.netUp, 65 * 700, app.logs.join('\n'));
+    assert.equal(u.netDown, 65 * 700, app.logs.join('\n'));
+  } finally {
+    await app.cleanup();
+    peer.close();
+    t.remove();
+  }
+});
+
+test("on cgroup v2 the engine's CPU cgroup for the app counts too: a socket made after the app moved there is counted", async () => {
+  requireBuilt();
+  const peer = await echoPeer('127.0.0.1');
+  const t = tmpDir();
+  // 10 datagrams of 900 bytes; after "go", 10 more from a socket made then
+  const script = twoBursts(t.dir, peer.port, { first: 10, second: 10, size: 900, freshSocket: true });
+  // what the engine makes on a cgroup v2 hierarchy with the cpu controller: a parent and the app's
+  // cgroup under it (this machine's v2 hierarchy has no controller, but it is a real one)
+  const parent = path.join(v2Mount(), `interceptor-test-${process.pid}`);
+  const appDir = path.join(parent, 'app');
+  mkdirSync(appDir, { recursive: true });
+  const app = await startApp('python3', [script], { untrapped: true, stdin: 'pipe' });
+  try {
+    await waitFor('the first burst', () => app.stdout().includes('first'));
+    await app.session.setCgroup(appDir, parent);
+    writeFileSync(path.join(appDir, 'cgroup.procs'), `${app.appPid}\n`); // (the engine's joinTree)
+    assert.equal(v2Cgroup(app.appPid), appDir.slice(v2Mount().length));
+    app.helper.stdin!.write('go\n');
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    const u = app.session.lastUsage!;
+    assert.equal(u.netUp, 20 * 900, app.logs.join('\n'));
+    assert.equal(u.netDown, 20 * 900, app.logs.join('\n'));
+  } finally {
+    await app.cleanup();
+    peer.close();
+    t.remove();
+    for (const d of [appDir, parent]) if (existsSync(d)) rmdirSync(d);
+  }
+});
