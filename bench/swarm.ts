@@ -16,13 +16,15 @@
 //   - with --cpu-caps=1,...: a download under `interceptor run --cpu N%` by ptrace stops and by
 //     the kernel's bandwidth control (a cgroup), and natively: completion time and the CPU the
 //     client used over its download, as a share of the machine (the product targets the cap).
+// qbittorrent-utp: qBittorrent over uTP only (UDP) at both ends, each peer in its own network
+// namespace, measured by its access link's frame counters (LinkMeter): the TCP meter cannot see UDP.
 // Every run is a fresh swarm. A down run: the client under test downloads from a
 // native aria2c seeder (rtorrent in network namespaces: qBittorrent; see downloadSeeder); an up run: the client under test seeds to a native aria2c (Transmission,
 // rtorrent: qBittorrent; see UPLOAD_LEECHER) leecher (Syncthing: the receiving / the sending instance). Beside each rate, the
 // cores that other processes used meanwhile: figures taken on a busy machine are
 // not the product's.
 //
-//   node --import tsx bench/swarm.ts [--quick] [--clients=aria2c,qbittorrent,transmission,rtorrent,syncthing]
+//   node --import tsx bench/swarm.ts [--quick] [--clients=aria2c,qbittorrent,transmission,rtorrent,syncthing,qbittorrent-utp]
 //        [--caps=0.5,2,8|none] [--directions=down,up] [--tools=interceptor,trickle] [--seconds=6]
 //        [--uncapped-mb=200] [--repeat=1] [--netns] [--link=MBIT] [--cpu-caps=1] [--cpu-mb=12]
 //        [--no-uncapped]
@@ -45,7 +47,8 @@ import { requireHelper } from './lib/helper-apps.js';
 import { buildSysbench, SYSBENCH } from './lib/sysbench.js';
 import { chartSvg, writeSvgAndPng, type Series } from './lib/svg.js';
 
-type Client = TorrentClient | 'syncthing';
+/** qbittorrent-utp: qBittorrent over uTP only (UDP), both ends, each peer in its own namespace (its link's counters measure it). */
+type Client = TorrentClient | 'syncthing' | 'qbittorrent-utp';
 type Tool = 'native' | 'interceptor' | 'trickle' | 'link' | 'bare' | 'trapped';
 type CapTool = Exclude<Tool, 'native' | 'bare' | 'trapped'>;
 
@@ -65,7 +68,8 @@ const capTools = (opt('tools')?.split(',') as CapTool[] | undefined) ?? CAP_TOOL
 if (!capTools.every((t) => CAP_TOOLS.includes(t))) throw new Error(`--tools=${opt('tools')}: a list of ${CAP_TOOLS.join(', ')}`);
 const directions = (opt('directions') ?? 'down,up').split(',') as Direction[];
 if (!directions.every((d) => d === 'down' || d === 'up')) throw new Error(`--directions=${opt('directions')}: down, up or both`);
-const allClients = (opt('clients') ?? [...TORRENT_CLIENTS, 'syncthing'].join(',')).split(',') as Client[];
+const allClients = (opt('clients') ?? [...TORRENT_CLIENTS, 'syncthing', 'qbittorrent-utp'].join(',')).split(',') as Client[];
+if (!allClients.every((c) => [...TORRENT_CLIENTS, 'syncthing', 'qbittorrent-utp'].includes(c))) throw new Error(`--clients=${opt('clients')}: a list of ${[...TORRENT_CLIENTS, 'syncthing', 'qbittorrent-utp'].join(', ')}`);
 const clients = quick ? allClients.slice(0, 1) : allClients;
 const caps = quick ? [2] : opt('caps') === 'none' ? [] : (opt('caps') ?? '0.5,2,8').split(',').map(Number);
 const windowSeconds = Number(opt('seconds') ?? (quick ? 3 : 6));
@@ -101,11 +105,16 @@ interface RunResult {
  * access link; below `slowestRate` (bytes/s) the run is taken to have stalled.
  */
 async function runOnce(client: Client, direction: Direction, wrap: string[], payloadBytes: number, slowestRate: number, link?: LinkSpec, timeData = false): Promise<RunResult> {
-  const swarm = await Swarm.create({ payloadBytes, netns: netns || link !== undefined });
+  const utp = client === 'qbittorrent-utp';
+  const swarm = await Swarm.create({ payloadBytes, netns: netns || link !== undefined || utp });
   try {
     let measured: Peer;
     let finisher: Peer;
-    if (client === 'syncthing') {
+    if (utp) {
+      const seeder = await swarm.addPeer({ client: 'qbittorrent', role: 'seeder', name: direction === 'up' ? 'under-test' : 'seeder', transport: 'utp', ...(direction === 'up' ? { wrap, link } : {}) });
+      finisher = await swarm.addPeer({ client: 'qbittorrent', role: 'leecher', name: direction === 'down' ? 'under-test' : 'leecher', transport: 'utp', ...(direction === 'down' ? { wrap, link } : {}) });
+      measured = direction === 'up' ? seeder : finisher;
+    } else if (client === 'syncthing') {
       const pair = await swarm.addSyncthingPair(direction === 'down' ? { receiver: { wrap, link } } : { sender: { wrap, link } });
       [measured, finisher] = [direction === 'down' ? pair.receiver : pair.sender, pair.receiver];
     } else if (direction === 'down') {
@@ -115,7 +124,7 @@ async function runOnce(client: Client, direction: Direction, wrap: string[], pay
       measured = await swarm.addPeer({ client, role: 'seeder', name: 'under-test', wrap, link });
       finisher = await swarm.addPeer({ client: UPLOAD_LEECHER[client], role: 'leecher', name: 'leecher' });
     }
-    const meter = swarm.meter(measured, direction);
+    const meter = utp ? swarm.linkMeter(measured, direction) : swarm.meter(measured, direction);
     const disk = timeData && measured === finisher ? swarm.diskMeter(measured, 20) : null;
     // (sampled while it runs: a process that has exited takes its CPU with it)
     const cpu: { t: number; s: number }[] = [];
@@ -264,7 +273,7 @@ async function cpuCapped(client: TorrentClient, percent: number): Promise<void> 
 
 /** Every capped cell with a steady rate, for the plot. */
 const plotted: { client: Client; direction: Direction; tool: 'interceptor' | 'trickle'; capMBs: number; errorPercent: number }[] = [];
-const CLIENT_COLORS: Record<Client, string> = { aria2c: '#1f77b4', qbittorrent: '#d62728', transmission: '#2ca02c', rtorrent: '#9467bd', syncthing: '#ff7f0e' };
+const CLIENT_COLORS: Record<Client, string> = { aria2c: '#1f77b4', qbittorrent: '#d62728', transmission: '#2ca02c', rtorrent: '#9467bd', syncthing: '#ff7f0e', 'qbittorrent-utp': '#8c564b' };
 
 /** Error against the cap per client, one panel per direction: Interceptor solid, trickle dashed. */
 function plot(dir: string): string {
@@ -289,6 +298,7 @@ async function main(): Promise<void> {
   const started = new Date();
   say(`swarm benchmark ${started.toISOString()}: clients ${clients.join(', ')}; ${netns ? 'each peer in its own network namespace' : 'loopback'}`);
   say(`rates in MB/s (10^6 B/s), steady = 25–75 % of the payload (window ≈ ${windowSeconds} s at the cap; least-squares slope of 100-ms samples), from the kernel's TCP counters of the client under test`);
+  if (clients.includes('qbittorrent-utp')) say('qbittorrent-utp: both ends over uTP only, each in its own network namespace; measured by its link\'s frame counters less 42 B of headers a frame');
   say('others = cores used by processes outside the swarm during the window (the machine has to be quiet for the figures to be the product\'s)');
   say('');
   if (!skipUncapped) {
@@ -316,7 +326,7 @@ async function main(): Promise<void> {
     say(`CPU caps: a download of ${cpuBytes / MB} MB from a native seeder under \`interceptor run --cpu N%\`: transfer time (first payload byte to completion)`);
     say('and the CPU the client used over it, as a share of the whole machine (natively: no cap)');
     say(`client           cap  ${['native', 'ptrace stops', 'cgroup (kernel)'].map((h) => pad(h, 26)).join(' ')}`);
-    for (const c of clients) if (c !== 'syncthing') for (const p of cpuCaps) await cpuCapped(c, p);
+    for (const c of clients) if (c !== 'syncthing' && c !== 'qbittorrent-utp') for (const p of cpuCaps) await cpuCapped(c, p);
     say('');
   }
   say(`took ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min`);

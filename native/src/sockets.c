@@ -265,6 +265,40 @@ static enum outcome emulate(struct ctx *c, const struct seccomp_data *d, long *r
     return DONE;
 }
 
+/* A datagram socket has no flow control: while the app waits for credit,
+ * what arrives queues in its receive buffer, and past it the kernel drops
+ * it. A sender that backs off on loss (uTP halves its window, as TCP does)
+ * then falls far below the cap: qBittorrent over uTP under --down 2MB/s
+ * (bench/swarm.ts, netns) kept 1.27-2.00 MB/s over its link, 145-412 of
+ * 14 000 datagrams dropped per 20 MB. Capped, the buffer holds
+ * UDP_RCVBUF_SECONDS of the granted rate (a delay-based sender, uTP's
+ * LEDBAT, keeps its queue near 100 ms: no loss); uncapped again, the
+ * system's default. Never smaller than the default; SO_RCVBUFFORCE (root)
+ * goes past net.core.rmem_max. A buffer the app sized itself is left alone. */
+#define UDP_RCVBUF_SECONDS 0.5
+static void size_datagram_buffer(struct ctx *c, struct fdtab *f, bool capped, bool ours, int locks)
+{
+    static int deflt;
+    if (!deflt) {
+        FILE *d = fopen("/proc/sys/net/core/rmem_default", "re");
+        if (!d || fscanf(d, "%d", &deflt) != 1 || deflt <= 0) deflt = 212992;
+        if (d) fclose(d);
+    }
+    int half = deflt / 2; /* (the kernel doubles what is set: a new socket has the default itself) */
+    if (!capped) {
+        if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &half, sizeof half) != 0) setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &half, sizeof half);
+        int unlocked = locks & ~SOCK_RCVBUF_LOCK;
+        setsockopt(c->fd, SOL_SOCKET, SO_BUF_LOCK, &unlocked, sizeof unlocked);
+        fdtab_set_flag(f, c->fdnum, FDF_RCVBUF, false);
+        return;
+    }
+    if (!ours && (locks & SOCK_RCVBUF_LOCK)) return; /* the app's own size */
+    double want = H.cr[R_NETDOWN].grant_rate * UDP_RCVBUF_SECONDS;
+    int size = want < half ? half : want > MAX_RCVBUF ? MAX_RCVBUF : (int)want;
+    if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) == 0 || setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) == 0)
+        fdtab_set_flag(f, c->fdnum, FDF_RCVBUF, true);
+}
+
 /* Under a download cap, a TCP socket's receive buffer is sized to the granted
  * rate (SO_RCVBUF): a couple of its round trips' worth, at least MIN_RCVBUF.
  * The kernel then cannot pile up megabytes while the app waits for credit
@@ -285,6 +319,7 @@ static void size_receive_buffer(struct ctx *c)
     int locks = 0;
     socklen_t ll = sizeof locks;
     bool have_lock_opt = getsockopt(c->fd, SOL_SOCKET, SO_BUF_LOCK, &locks, &ll) == 0;
+    if (!c->stream) { size_datagram_buffer(c, f, capped, ours, locks); return; }
     if (!capped) {
         int unlocked = locks & ~SOCK_RCVBUF_LOCK, large = INT_MAX;
         if (have_lock_opt) setsockopt(c->fd, SOL_SOCKET, SO_BUF_LOCK, &unlocked, sizeof unlocked);
@@ -344,7 +379,7 @@ void sock_decide(struct thread *t, uint64_t id, const struct seccomp_data *d)
     c.fd = sd.fd;
     c.stream = sd.stream;
     c.meter = sd.meter;
-    if (c.stream && !send) size_receive_buffer(&c);
+    if (!send) size_receive_buffer(&c);
     if (c.meter >= 0 && !is_credit(c.res)) {
         /* uncapped TCP: natively, no copy; its meter charges what it moves
          * (settled now too: what the previous call moved is charged in time) */

@@ -20,7 +20,9 @@
  *                            before and after a recv, twice (each round starts
  *                            on a line from stdin); SIZE: the app sets SO_RCVBUF
  *                            first (0: not); reused: the socket gets a number
- *                            another thread closed just before, then slept */
+ *                            another thread closed just before, then slept
+ *   sockcheck udpbuf         the same for a UDP socket on loopback (its
+ *                            datagrams from a second one) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -269,6 +271,22 @@ static void rcvbuf(int appsize, bool reused)
     }
 }
 
+static void udpbuf(void)
+{
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof addr;
+    int a = socket(AF_INET, SOCK_DGRAM, 0), b = socket(AF_INET, SOCK_DGRAM, 0);
+    if (a < 0 || b < 0 || bind(b, (struct sockaddr *)&addr, sizeof addr) != 0 || getsockname(b, (struct sockaddr *)&addr, &al) != 0 ||
+        connect(a, (struct sockaddr *)&addr, sizeof addr) != 0) { perror("udp pair"); exit(1); }
+    print_rcvbuf("before", b);
+    char line[64], buf[100] = { 0 };
+    for (int round = 1; round <= 2 && fgets(line, sizeof line, stdin); round++) {
+        send(a, buf, sizeof buf, 0);
+        recv(b, buf, sizeof buf, 0);
+        print_rcvbuf(round == 1 ? "round1" : "round2", b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -277,6 +295,7 @@ int main(int argc, char **argv)
     else if (argc > 1 && !strcmp(argv[1], "heldsignal")) heldsignal();
     else if (argc > 1 && !strcmp(argv[1], "threads")) threads();
     else if (argc > 1 && !strcmp(argv[1], "rcvbuf")) rcvbuf(argc > 2 ? atoi(argv[2]) : 0, argc > 3 && !strcmp(argv[3], "reused"));
-    else { fprintf(stderr, "usage: sockcheck semantics | bigread N | heldsignal | threads | rcvbuf [SIZE [reused]]\n"); return 2; }
+    else if (argc > 1 && !strcmp(argv[1], "udpbuf")) udpbuf();
+    else { fprintf(stderr, "usage: sockcheck semantics | bigread N | heldsignal | threads | rcvbuf [SIZE [reused]] | udpbuf\n"); return 2; }
     return 0;
 }

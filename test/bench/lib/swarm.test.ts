@@ -4,7 +4,8 @@
 // link's rate, nothing is left after close(), an interrupt or a kill; and each
 // client runs under `interceptor run --down`, `--up` and `--disk 2MB/s` with its steady rate measured
 // from the kernel's TCP counters, and downloads under `--cpu 1%` (ptrace stops) within that CPU
-// (Transmission: in the benchmark only).
+// (Transmission: in the benchmark only); qBittorrent over uTP only (UDP) holds --down and --up
+// caps (measured by its namespace's link counters) and, uncapped, its UDP is counted.
 // Missing programs FAIL with a clear message.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { before, test, type TestContext } from 'node:test';
 import { DSL, Swarm, clientCpuSeconds, downloadSeeder, TORRENT_CLIENTS, UPLOAD_LEECHER, interceptorRun, markedPids, namespacesNamed, type Peer, type TorrentClient } from '../../../bench/lib/swarm.js';
 import { NO_NETEM } from '../../../bench/lib/swarm/network.js';
+import { CatcherServer, helperArgs, helperBinaryPath } from '../../../electron/engine/catcher/helper-session.js';
 import { ROOT, ensureBuilt, requireHelper, sleep, until } from '../../engine/helpers.js';
 
 const PACKAGES: Record<string, string> = {
@@ -224,10 +226,17 @@ type Capped = 'down' | 'up' | 'disk';
  * was moved (down, up) or written (disk: not over its start, which may read tens of MB of its
  * program from a cold cache, waited out at the cap before it downloads).
  */
-async function cappedTransfer(t: TestContext, name: TorrentClient | 'syncthing', capped: Capped, start: (swarm: Swarm) => Promise<{ measured: Peer; finisher: Peer }>): Promise<void> {
-  await withSwarm({ payloadBytes: 12 * MB }, async (swarm) => {
+async function cappedTransfer(
+  t: TestContext,
+  name: string,
+  capped: Capped,
+  start: (swarm: Swarm) => Promise<{ measured: Peer; finisher: Peer }>,
+  opts: { utp?: boolean } = {},
+): Promise<void> {
+  // (uTP: each peer in its own namespace, measured by its link's frame counters: the TCP meter cannot see UDP)
+  await withSwarm({ payloadBytes: 12 * MB, netns: opts.utp }, async (swarm) => {
     const { measured, finisher } = await start(swarm);
-    const meter = capped === 'disk' ? swarm.diskMeter(measured) : swarm.meter(measured, capped);
+    const meter = capped === 'disk' ? swarm.diskMeter(measured) : opts.utp ? swarm.linkMeter(measured, capped) : swarm.meter(measured, capped);
     await assertComplete(finisher, 60_000);
     await sleep(300); // (the meter's last samples)
     // every payload byte is written once at least
@@ -275,6 +284,58 @@ for (const capped of ['down', 'up', 'disk'] as const) {
     });
   });
 }
+
+// uTP over UDP only (qBittorrent, libtorrent's LEDBAT): the datagrams that arrive while the app waits
+// for credit queue in its socket's buffer, where a full buffer drops them and uTP halves its rate
+// (native/src/sockets.c sizes the buffer under a download cap).
+for (const capped of ['down', 'up'] as const) {
+  test(`qbittorrent over uTP only (its own namespace) under interceptor run --${capped} 2MB/s completes at the cap`, { timeout: 90_000 }, async (t) => {
+    requireHelper();
+    requirePrograms('qbittorrent-nox', 'ip');
+    const wrap = interceptorRun({ [capped]: '2MB/s' });
+    await cappedTransfer(
+      t,
+      'qbittorrent over uTP',
+      capped,
+      async (swarm) => {
+        const seeder = await swarm.addPeer({ client: 'qbittorrent', role: 'seeder', transport: 'utp', wrap: capped === 'up' ? wrap : [] });
+        const leecher = await swarm.addPeer({ client: 'qbittorrent', role: 'leecher', transport: 'utp', wrap: capped === 'down' ? wrap : [] });
+        return { measured: capped === 'up' ? seeder : leecher, finisher: leecher };
+      },
+      { utp: true },
+    );
+  });
+}
+
+// Uncapped, the helper traps no byte call (untrapped until capped): its UDP is counted by the app's
+// cgroup (native/src/udpcount.c). The leecher runs under the bare helper, whose session the test
+// holds, so that the bytes counted can be read at the end.
+test("qbittorrent over uTP only, uncapped and untrapped: its UDP is counted, the payload's bytes and the protocol's few more", { timeout: 90_000 }, async (t) => {
+  requireHelper();
+  requirePrograms('qbittorrent-nox');
+  const server = await CatcherServer.listen();
+  const { token, session } = server.expect({ timeoutMs: 30_000 });
+  const argv = helperArgs({ controlPath: server.path, usagePeriodMs: 100, untrappedUntilCapped: true }, 'qbittorrent-nox', []).slice(0, -1);
+  try {
+    await withSwarm({ payloadBytes: 8 * MB }, async (swarm) => {
+      await swarm.addPeer({ client: 'qbittorrent', role: 'seeder', transport: 'utp' });
+      const started = swarm.addPeer({ client: 'qbittorrent', role: 'leecher', transport: 'utp', wrap: ['env', `INTERCEPTOR_HELPER_TOKEN=${token}`, helperBinaryPath(), ...argv] });
+      const s = await session;
+      await s.free();
+      await assertComplete(await started);
+      await s.requestUsage();
+      const u = s.lastUsage!;
+      const payload = swarm.payload.bytes;
+      t.diagnostic(`down ${u.netDown} B, up ${u.netUp} B for a ${payload}-B payload`);
+      // every payload byte came over UDP; uTP's and BitTorrent's headers add ~2 %
+      assert.ok(u.netDown >= payload && u.netDown <= payload * 1.05, `netDown ${u.netDown} for a ${payload}-B payload`);
+      // (its requests and uTP's acknowledgements)
+      assert.ok(u.netUp > 0 && u.netUp < payload * 0.05, `netUp ${u.netUp}`);
+    });
+  } finally {
+    await server.close();
+  }
+});
 
 // rtorrent checks the pieces of what it seeds before it announces, reading them through shared
 // mappings of its files: no read call, only page faults (native/src/mapped.c counts what they read).
