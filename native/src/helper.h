@@ -201,6 +201,7 @@ struct helper {
     bool no_windows;        /* INTERCEPTOR_HELPER_NO_WINDOWS=1: always use exit stops (benchmark/tests) */
     bool no_unotif;         /* INTERCEPTOR_HELPER_NO_UNOTIF=1: read/write family via ptrace too */
     bool no_socknotif;      /* INTERCEPTOR_HELPER_NO_SOCKNOTIF=1: send/recv family via ptrace (benchmark) */
+    bool no_udpcount;       /* INTERCEPTOR_HELPER_NO_UDPCOUNT=1: no cgroup counts UDP while untrapped (tests) */
     bool sock_notif;        /* send/recv family on the notification path (killable notifications) */
     bool want_untrapped;    /* --untrapped-until-capped */
     bool untrapped;         /* the app was launched under the base filter (inject.c) */
@@ -463,7 +464,7 @@ void untrapped_on_close(struct proc *p, const struct user_regs_struct *r);
 void untrapped_forget(struct proc *p);
 /* udpcount.c: UDP counted by the app's cgroup while untrapped */
 void udp_count_start(pid_t app);
-void udp_count_say_why(void);
+const char *udp_count_why_not(void);
 const char *udp_count_dir(void);
 void udp_count_attach_also(const char *dir);
 void udp_count_settle(void);

@@ -373,6 +373,9 @@ int main(int argc, char **argv)
     const char *ns = getenv("INTERCEPTOR_HELPER_NO_SOCKNOTIF");
     H.no_socknotif = ns && !strcmp(ns, "1");
     unsetenv("INTERCEPTOR_HELPER_NO_SOCKNOTIF");
+    const char *nudp = getenv("INTERCEPTOR_HELPER_NO_UDPCOUNT");
+    H.no_udpcount = nudp && !strcmp(nudp, "1");
+    unsetenv("INTERCEPTOR_HELPER_NO_UDPCOUNT");
     /* INTERCEPTOR_HELPER_TRAP_ALWAYS=1: trap from the start whatever the engine
      * asked (the benchmark's peer, tests of the trapped path) */
     const char *ta = getenv("INTERCEPTOR_HELPER_TRAP_ALWAYS");
@@ -428,7 +431,6 @@ int main(int argc, char **argv)
     (void)setpriority(PRIO_PROCESS, 0, HELPER_NICE);
     tracing_lock();
     send_hello();
-    udp_count_say_why();
     if (H.notif_fd >= 0 && !H.notif_sync)
         helper_log("info", "seccomp notifications without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (kernel < 6.6?): slower");
     if (H.procs) send_tree("spawn", H.app_pid, getpid(), H.procs->comm, sizeof H.procs->comm);

@@ -9,7 +9,7 @@
  * Needs a cgroup v2 hierarchy (a hybrid system's /sys/fs/cgroup/unified
  * will do: no controller has to be enabled) and the right to load BPF
  * programs (root). Without them UDP is not counted while untrapped, and the
- * helper says so once. Once a cap comes and the byte calls are trapped,
+ * hello says why. Once a cap comes and the byte calls are trapped,
  * each call counts its own bytes: the counters are settled a last time at
  * the `limit` command and the programs detached.
  *
@@ -46,7 +46,7 @@ static struct {
     int cgroup_fd, map_fd, prog_fd[2];
     int also_fd;      /* the engine's CPU cgroup for the app, when it is a cgroup v2 one */
     uint64_t seen[2]; /* the map's counts at the last settlement */
-    char why[300];    /* why counting could not start (said after the hello) */
+    char why[300];    /* why counting could not start (PROTOCOL.md `hello`) */
 } U = { .cgroup_fd = -1, .map_fd = -1, .prog_fd = { -1, -1 }, .also_fd = -1 };
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
@@ -217,10 +217,10 @@ static void fail(const char *what)
     udp_count_cleanup();
 }
 
-/* Said once the engine has the hello (a log line before it would break the handshake). */
-void udp_count_say_why(void)
+/* Why UDP is not counted while untrapped ("" if it is, or was never to be: launched trapped). */
+const char *udp_count_why_not(void)
 {
-    if (U.why[0]) helper_log("info", "UDP is not counted while the app is uncapped: %s", U.why);
+    return U.why;
 }
 
 /* Before the app (stopped before its exec, launched untrapped) runs: its
@@ -228,6 +228,7 @@ void udp_count_say_why(void)
 void udp_count_start(pid_t app)
 {
     char parent[4096];
+    if (H.no_udpcount) { snprintf(U.why, sizeof U.why, "turned off (INTERCEPTOR_HELPER_NO_UDPCOUNT=1)"); return; }
     if (!own_v2_dir(parent, sizeof parent)) { errno = ENOENT; fail("no cgroup v2 hierarchy"); return; }
     sweep_stale(parent);
     if (snprintf(U.dir, sizeof U.dir, "%s/" DIR_PREFIX "%d", parent, (int)getpid()) >= (int)sizeof U.dir) {

@@ -46,6 +46,24 @@ test('start and stop a real app; SIGTERM ends it quickly; the exit is recorded',
   const log = await engine.invoke('getEventLog', { sinceSeq: 0 });
   assert.ok(log.some((e) => e.kind === 'start' && e.appId === 'sleeper'));
   assert.ok(log.some((e) => e.kind === 'exit' && e.appId === 'sleeper'));
+  // (root and a cgroup v2 hierarchy here: its UDP is counted, nothing to say)
+  assert.deepEqual(log.filter((e) => /UDP/.test(e.message)), []);
+});
+
+test("where UDP cannot be counted while apps are uncapped, the log says so once, with the helper's reason", async (t) => {
+  requireHelper();
+  process.env.INTERCEPTOR_HELPER_NO_UDPCOUNT = '1'; // (the helpers inherit the engine's environment)
+  t.after(() => delete process.env.INTERCEPTOR_HELPER_NO_UDPCOUNT);
+  const { engine } = await testEngine(t);
+  for (const name of ['one', 'two']) {
+    await engine.invoke('addApp', { name, command: 'sleep', args: ['60'] });
+    await engine.invoke('startApp', { id: name });
+  }
+  const said = (await engine.invoke('getEventLog', { sinceSeq: 0 })).filter((e) => /UDP/.test(e.message));
+  assert.equal(said.length, 1, JSON.stringify(said));
+  assert.equal(said[0]!.kind, 'warning');
+  assert.match(said[0]!.message, /not counted while an app has no network cap.*turned off \(INTERCEPTOR_HELPER_NO_UDPCOUNT=1\)/);
+  for (const name of ['one', 'two']) await engine.invoke('stopApp', { id: name });
 });
 
 test('an app that ignores SIGTERM is killed after the grace period', async (t) => {

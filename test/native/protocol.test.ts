@@ -237,7 +237,7 @@ test('parseHello keeps the notification-path features, and an older hello withou
   assert.equal(parseHello({ ...base, features: { ...old, notifPath: 'yes' } })?.features.notifPath, false);
 });
 
-test("parseHello takes the app's own cgroup (udpCgroup) only as a directory under /sys/fs/cgroup", async () => {
+test("parseHello takes the app's own cgroup (udpCgroup) only as a directory under /sys/fs/cgroup, and why UDP is not counted (udpUncounted) as a short text", async () => {
   const { parseHello } = await import('../../electron/engine/catcher/helper-session.js');
   const base = { type: 'hello', version: 1, token: 't', helperPid: 10, appPid: 11, ncpu: 2, features: { seccomp: true, ptraceSeize: true, userNotif: true, rt: false, pidfd: true } };
   assert.equal(parseHello(base)?.udpCgroup, null, 'an older helper: none');
@@ -246,4 +246,8 @@ test("parseHello takes the app's own cgroup (udpCgroup) only as a directory unde
   for (const bad of ['/etc', '/sys/fs/cgroup/../../etc', 42, '', `/sys/fs/cgroup/${'x'.repeat(5000)}`]) {
     assert.equal(parseHello({ ...base, udpCgroup: bad }), null, JSON.stringify(bad).slice(0, 40));
   }
+  // and why it is not counted, a short text or null
+  assert.equal(parseHello(base)?.udpUncounted, null);
+  assert.equal(parseHello({ ...base, udpUncounted: 'no cgroup v2 hierarchy: No such file or directory' })?.udpUncounted, 'no cgroup v2 hierarchy: No such file or directory');
+  for (const bad of ['', 7, 'x'.repeat(401)]) assert.equal(parseHello({ ...base, udpUncounted: bad }), null);
 });

@@ -125,6 +125,24 @@ test("the app runs in the helper's own cgroup directory, which goes with the tre
   }
 });
 
+test("a directory a killed helper left behind is removed by the next helper that starts beside it; a live helper's is kept", async () => {
+  requireBuilt();
+  // (pid 4194304 and above do not exist: pid_max is at most 2^22)
+  const here = path.join(v2Mount(), v2Cgroup(process.pid)); // (the helper's own cgroup: ours)
+  const stale = path.join(here, 'interceptor-udp-4194305');
+  const live = path.join(here, `interceptor-udp-${process.pid}`);
+  for (const d of [stale, live]) mkdirSync(d, { recursive: true });
+  const app = await startApp('true', [], { untrapped: true });
+  try {
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.equal(existsSync(stale), false, `${stale} left`);
+    assert.equal(existsSync(live), true, 'the directory of a live process was removed');
+  } finally {
+    await app.cleanup();
+    for (const d of [stale, live]) if (existsSync(d)) rmdirSync(d);
+  }
+});
+
 test('a cap set later: UDP before it counted by the cgroup, after it by each call, none twice', async () => {
   requireBuilt();
   const peer = await echoPeer('127.0.0.1');

@@ -175,7 +175,9 @@ export function parseHello(m: unknown): (HelperHello & { token: string }) | null
   // an older helper, null where none could be made)
   if (m.udpCgroup !== undefined && m.udpCgroup !== null && !(isStr(m.udpCgroup, 4096) && isCgroupPath(m.udpCgroup))) return null;
   const udpCgroup = typeof m.udpCgroup === 'string' ? m.udpCgroup : null;
-  return { version: m.version, token: m.token, helperPid: m.helperPid, appPid: m.appPid, features, ncpu: m.ncpu, udpCgroup };
+  if (m.udpUncounted !== undefined && m.udpUncounted !== null && !(isStr(m.udpUncounted, 400) && m.udpUncounted.length > 0)) return null;
+  const udpUncounted = typeof m.udpUncounted === 'string' ? m.udpUncounted : null;
+  return { version: m.version, token: m.token, helperPid: m.helperPid, appPid: m.appPid, features, ncpu: m.ncpu, udpCgroup, udpUncounted };
 }
 
 const USAGE_NUMBERS = [

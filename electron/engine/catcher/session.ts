@@ -27,6 +27,8 @@ export interface HelperHello {
   ncpu: number;
   /** The app's own cgroup v2 directory, where its UDP is counted while untrapped (null: none). */
   udpCgroup: string | null;
+  /** Why its UDP is not counted while it is untrapped (no cgroup v2 hierarchy, not root...); null: it is, or it runs trapped. */
+  udpUncounted: string | null;
 }
 
 /** Cumulative counters of the app's whole process tree (see PROTOCOL.md `usage`). */

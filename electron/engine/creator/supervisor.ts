@@ -34,6 +34,8 @@ export class AppSupervisor {
   private readonly holds = new Set<string>();
   private readonly childStarts: ChildStartDigest;
   private creator: Creator | null = null;
+  /** The log said once that this system leaves UDP uncounted while apps are uncapped. */
+  private udpUncountedSaid = false;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -260,6 +262,11 @@ export class AppSupervisor {
     const id = rt.def.id;
     if (!session.hello.features.notifPath && ctx.throttle.allow('notifPath')) {
       ctx.log.add('warning', `${id}: this kernel offers no seccomp user notification; read/write calls are intercepted by ptrace stops (about 10x slower per call)`, id);
+    }
+    // (the same on every launch here: once per engine; native/src/udpcount.c)
+    if (session.hello.udpUncounted !== null && !this.udpUncountedSaid) {
+      this.udpUncountedSaid = true;
+      ctx.log.add('warning', `${id}: UDP (uTP, DHT, QUIC) is not counted while an app has no network cap here, so its network charts show TCP only: ${session.hello.udpUncounted}`, id);
     }
     const tracker = new UsageTracker(ctx.clock.now(), ctx.cores);
     run.tracker = tracker;

@@ -84,7 +84,7 @@ export class FakeSession extends EventEmitter implements HelperSession {
 
   constructor(private readonly clock: VirtualClock, ncpu = 2, readonly name = 'app') {
     super();
-    this.hello = { version: 1, helperPid: 1, appPid: 2, ncpu, features: { seccomp: true, ptraceSeize: true, userNotif: true, rt: false, pidfd: true, notifPath: true, notifSyncWake: true, sockNotif: true }, udpCgroup: null };
+    this.hello = { version: 1, helperPid: 1, appPid: 2, ncpu, features: { seccomp: true, ptraceSeize: true, userNotif: true, rt: false, pidfd: true, notifPath: true, notifSyncWake: true, sockNotif: true }, udpCgroup: null, udpUncounted: null };
     this.scheduleUsage();
   }
 
