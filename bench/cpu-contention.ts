@@ -8,17 +8,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { positiveArg } from './lib/args.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} wants a positive number`);
-  return v;
-};
-const PROCS = arg('procs', 2);
-const SECONDS = arg('seconds', 3);
-const ROUNDS = arg('rounds', 3);
+const PROCS = positiveArg('procs', 2);
+const SECONDS = positiveArg('seconds', 3);
+const ROUNDS = positiveArg('rounds', 3);
 
 const BURN = [
   'import os, sys, time',

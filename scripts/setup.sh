@@ -7,13 +7,13 @@ cd "$(dirname "$0")/.."
 
 # build-essential/python3: the helper and node-pty; chromium: browser tests;
 # busybox-static, syncthing: real static and Go programs the tests trace;
-# cpulimit, trickle: peers the benchmarks compare against; imagemagick: benchmark plots;
+# cpulimit, trickle: peers the benchmarks compare against; imagemagick: benchmark plots; time: a benchmark's system CPU;
 # desktop-file-utils, systemd: the validators of the desktop entries and the user unit;
 # the swarm test bed (bench/lib/swarm.ts): BitTorrent clients, a tracker, mktorrent,
 # iproute2 (ip netns, tc, ss) and curl (the tracker's scrape inside a namespace);
 # prometheus: promtool checks /metrics and a real Prometheus scrapes it in the tests;
 # tor, deluged: their unit files are fixtures of `interceptor adopt`; ansible-core: the fleet playbook's syntax check.
-PACKAGES=(build-essential python3 chromium busybox-static syncthing cpulimit trickle iproute2 imagemagick desktop-file-utils systemd
+PACKAGES=(build-essential python3 chromium busybox-static syncthing cpulimit trickle time iproute2 imagemagick desktop-file-utils systemd
   aria2 qbittorrent-nox transmission-cli transmission-daemon rtorrent opentracker mktorrent curl util-linux prometheus
   tor deluged ansible-core)
 # Daemons whose packages would start them as system services (transmission-daemon
