@@ -68,8 +68,9 @@ const capTools = (opt('tools')?.split(',') as CapTool[] | undefined) ?? CAP_TOOL
 if (!capTools.every((t) => CAP_TOOLS.includes(t))) throw new Error(`--tools=${opt('tools')}: a list of ${CAP_TOOLS.join(', ')}`);
 const directions = (opt('directions') ?? 'down,up').split(',') as Direction[];
 if (!directions.every((d) => d === 'down' || d === 'up')) throw new Error(`--directions=${opt('directions')}: down, up or both`);
-const allClients = (opt('clients') ?? [...TORRENT_CLIENTS, 'syncthing', 'qbittorrent-utp'].join(',')).split(',') as Client[];
-if (!allClients.every((c) => [...TORRENT_CLIENTS, 'syncthing', 'qbittorrent-utp'].includes(c))) throw new Error(`--clients=${opt('clients')}: a list of ${[...TORRENT_CLIENTS, 'syncthing', 'qbittorrent-utp'].join(', ')}`);
+const CLIENTS: readonly Client[] = [...TORRENT_CLIENTS, 'syncthing', 'qbittorrent-utp'];
+const allClients = (opt('clients') ?? CLIENTS.join(',')).split(',') as Client[];
+if (!allClients.every((c) => CLIENTS.includes(c))) throw new Error(`--clients=${opt('clients')}: a list of ${CLIENTS.join(', ')}`);
 const clients = quick ? allClients.slice(0, 1) : allClients;
 const caps = quick ? [2] : opt('caps') === 'none' ? [] : (opt('caps') ?? '0.5,2,8').split(',').map(Number);
 const windowSeconds = Number(opt('seconds') ?? (quick ? 3 : 6));

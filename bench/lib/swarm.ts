@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerOpen, startReaper, stopReaper, reapSync, unregisterOpen, type Closable } from './swarm/cleanup.js';
 import { CLIENT_SETUPS, type TorrentClient } from './swarm/clients.js';
-import { DiskMeter, LinkMeter, TransferMeter, type CountAt, type Direction } from './swarm/meter.js';
+import { DiskMeter, LinkMeter, TransferMeter, type CountAt, type Direction, type MeterTarget } from './swarm/meter.js';
 import { LoopbackNetwork, NetnsNetwork, freePort, type Host, type LinkSpec, type SwarmNetwork } from './swarm/network.js';
 import { makePayload, makeTorrent, sha256File, type Payload, type Torrent } from './swarm/payload.js';
 import { ProcessSet, clientThreadsReport, exists, type Proc } from './swarm/processes.js';
@@ -240,25 +240,27 @@ export class Swarm implements Closable {
 
   /** Starts metering a peer's peer-wire traffic in one direction, at the client or on the wire; stopped by close(). */
   meter(peer: Peer, direction: Direction, at: CountAt = 'client'): TransferMeter {
-    const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
-    const m = new TransferMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, direction, () => this.listenPorts, at);
-    this.meters.push(m);
-    return m;
+    return this.started(new TransferMeter(this.meterTarget(peer), direction, () => this.listenPorts, at));
   }
 
   /** The UDP payload a peer's access link carried, every 100 ms (netns mode; see LinkMeter). */
   linkMeter(peer: Peer, direction: Direction): LinkMeter {
     if (!peer.host.netns) throw new Error(`${peer.name}: a link meter needs netns mode (on loopback every peer shares lo)`);
-    const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
-    const m = new LinkMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, direction, peer.host.iface);
-    this.meters.push(m);
-    return m;
+    return this.started(new LinkMeter(this.meterTarget(peer), direction, peer.host.iface));
   }
 
   /** The disk traffic of a peer's client processes, every `periodMs` (see DiskMeter). */
   diskMeter(peer: Peer, periodMs?: number): DiskMeter {
-    const swarmRoots = () => this.processes.all.filter((p) => p.running()).map((p) => p.pid);
-    const m = new DiskMeter({ pid: peer.proc.pid, netns: peer.host.netns, swarmRoots }, periodMs);
+    return this.started(new DiskMeter(this.meterTarget(peer), periodMs));
+  }
+
+  /** What a meter of `peer` samples: its process tree, its namespace, and every tree of the swarm (to tell its CPU from others'). */
+  private meterTarget(peer: Peer): MeterTarget {
+    return { pid: peer.proc.pid, netns: peer.host.netns, swarmRoots: () => this.processes.all.filter((p) => p.running()).map((p) => p.pid) };
+  }
+
+  /** A meter now running, stopped by close(). */
+  private started<M extends TransferMeter | DiskMeter | LinkMeter>(m: M): M {
     this.meters.push(m);
     return m;
   }

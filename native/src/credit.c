@@ -21,6 +21,15 @@
 
 bool is_credit(int res) { return H.cr[res].mode == 1; }
 
+/* Bytes that moved without a reservation (a meter's settlement, a call the
+ * helper performed, a mapping's or a cgroup's count): counted, and taken
+ * from the credit when the resource is capped. */
+void charge_moved(int res, int counter, uint64_t bytes)
+{
+    H.counters[counter] += bytes;
+    if (is_credit(res)) H.cr[res].credit -= (int64_t)bytes;
+}
+
 void queue_remove(struct thread *t)
 {
     if (!t->held) return;

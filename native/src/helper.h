@@ -364,6 +364,7 @@ void kept_fd_close(int *fd);
 
 /* credit.c: credit queues, and byte calls on the ptrace path */
 bool is_credit(int res);
+void charge_moved(int res, int counter, uint64_t bytes);
 void queue_hold(struct thread *t, int res, uint64_t want, bool demand);
 void queue_remove(struct thread *t);
 void credit_release(int res);

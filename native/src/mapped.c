@@ -84,8 +84,7 @@ void mapped_watch(struct proc *p)
 static void charge_mapped(struct proc *p, int dir, uint64_t bytes)
 {
     p->mapped_unpaid = true;
-    H.counters[counter_of[dir]] += bytes;
-    if (is_credit(R_DISK)) H.cr[R_DISK].credit -= (int64_t)bytes;
+    charge_moved(R_DISK, counter_of[dir], bytes);
 }
 
 struct pending { struct proc *p; uint64_t bytes[2]; };

@@ -142,9 +142,7 @@ void meter_settle(int m, int sock)
         if (now[s] <= *base[s]) continue; /* (monotonic: a FIN guessed wrong never charges back) */
         uint64_t got = now[s] - *base[s];
         *base[s] = now[s];
-        H.counters[s ? C_NETUP : C_NETDOWN] += got;
-        int res = s ? R_NETUP : R_NETDOWN;
-        if (is_credit(res)) H.cr[res].credit -= (int64_t)got;
+        charge_moved(s ? R_NETUP : R_NETDOWN, s ? C_NETUP : C_NETDOWN, got);
     }
     meters[m].flushed = flush_round;
 }

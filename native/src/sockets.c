@@ -156,8 +156,7 @@ static bool blocking(const struct ctx *c, int flags)
 static void charge(const struct ctx *c, uint64_t bytes)
 {
     meter_moved(c->meter, c->res == R_NETUP, bytes); /* (charged here: its meter must not again) */
-    H.counters[c->res == R_NETUP ? C_NETUP : C_NETDOWN] += bytes;
-    if (is_credit(c->res)) H.cr[c->res].credit -= (int64_t)bytes;
+    charge_moved(c->res, c->res == R_NETUP ? C_NETUP : C_NETDOWN, bytes);
 }
 
 enum outcome { DONE, HANDOFF };
@@ -269,7 +268,7 @@ static enum outcome emulate(struct ctx *c, const struct seccomp_data *d, long *r
  * what arrives queues in its receive buffer, and past it the kernel drops
  * it. A sender that backs off on loss (uTP halves its window, as TCP does)
  * then falls far below the cap: qBittorrent over uTP under --down 2MB/s
- * (bench/swarm.ts, netns) kept 1.27-2.00 MB/s over its link, 145-412 of
+ * (the swarm test's setup in namespaces, 8 runs) kept 1.27-2.00 MB/s over its link, 145-412 of
  * 14 000 datagrams dropped per 20 MB. Capped, the buffer holds
  * UDP_RCVBUF_SECONDS of the granted rate (a delay-based sender, uTP's
  * LEDBAT, keeps its queue near 100 ms: no loss); uncapped again, the

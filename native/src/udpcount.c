@@ -10,8 +10,9 @@
  * will do: no controller has to be enabled) and the right to load BPF
  * programs (root). Without them UDP is not counted while untrapped, and the
  * hello says why. Once a cap comes and the byte calls are trapped,
- * each call counts its own bytes: the counters are settled a last time at
- * the `limit` command and the programs detached.
+ * each call counts its own bytes: the counters are settled a last time when
+ * the first process gets the full filter (inject.c) and the programs
+ * detached.
  *
  * Payload = the datagram's length (from its IP header on) less the IPv4
  * header (its IHL) or a 40-byte IPv6 header, less 8 for UDP; an IPv6
@@ -288,9 +289,7 @@ void udp_count_settle(void)
         if (now <= U.seen[k]) continue;
         uint64_t got = now - U.seen[k];
         U.seen[k] = now;
-        H.counters[k == KEY_UP ? C_NETUP : C_NETDOWN] += got;
-        int res = k == KEY_UP ? R_NETUP : R_NETDOWN;
-        if (is_credit(res)) H.cr[res].credit -= (int64_t)got;
+        charge_moved(k == KEY_UP ? R_NETUP : R_NETDOWN, k == KEY_UP ? C_NETUP : C_NETDOWN, got);
     }
 }
 

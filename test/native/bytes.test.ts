@@ -3,10 +3,9 @@
 // close/dup2/dup3/exec, and io_uring refused.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
-import { baselineRead, bin, cleanupAll, dropCache, requireBuilt, startApp, storedBytes, tmpDir, warmUp } from './harness.js';
+import { baselineRead, bin, cleanupAll, dropCache, requireBuilt, startApp, storedBytes, tmpDir, udpEcho, warmUp } from './harness.js';
 
 after(cleanupAll);
 
@@ -120,27 +119,30 @@ for (const host of ['127.0.0.1', '::1']) {
     }
   });
 
-  test(`UDP over ${host.includes(':') ? 'IPv6' : 'IPv4'}: sendto/sendmsg/sendmmsg and recvfrom/recvmsg/recvmmsg, exact`, async () => {
-    requireBuilt();
-    const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    sock.on('message', (m, r) => sock.send(m, r.port, r.address));
-    await new Promise<void>((r) => sock.bind(0, host, r));
-    const rounds = 30;
-    const size = 1200;
-    const app = await startApp(bin('io'), ['udp', host, String(sock.address().port), String(rounds), String(size)]);
-    try {
-      assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
-      // 10 rounds each of 1, 1 and 2 datagrams
-      const datagrams = (rounds / 3) * 4;
-      assert.equal((await app.output()).trim(), `sent ${datagrams * size} received ${datagrams * size}`);
-      const u = app.session.lastUsage!;
-      assert.equal(u.netUp, datagrams * size);
-      assert.equal(u.netDown, datagrams * size);
-    } finally {
-      await app.cleanup();
-      sock.close();
-    }
-  });
+  // untrapped: counted by the app's cgroup instead of per call (native/src/udpcount.c)
+  for (const untrapped of [false, true]) {
+    const how = untrapped ? ", untrapped (the app's cgroup counts it)" : '';
+    test(`UDP over ${host.includes(':') ? 'IPv6' : 'IPv4'}${how}: sendto/sendmsg/sendmmsg and recvfrom/recvmsg/recvmmsg, exact`, async () => {
+      requireBuilt();
+      const peer = await udpEcho(host);
+      const rounds = 30;
+      const size = 1200;
+      const app = await startApp(bin('io'), ['udp', host, String(peer.port), String(rounds), String(size)], { untrapped });
+      try {
+        assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+        // 10 rounds each of 1, 1 and 2 datagrams
+        const datagrams = (rounds / 3) * 4;
+        assert.equal((await app.output()).trim(), `sent ${datagrams * size} received ${datagrams * size}`);
+        const u = app.session.lastUsage!;
+        const seen = `${JSON.stringify(u)}\n${app.logs.join('\n')}`;
+        assert.equal(u.netUp, datagrams * size, seen);
+        assert.equal(u.netDown, datagrams * size, seen);
+      } finally {
+        await app.cleanup();
+        peer.close();
+      }
+    });
+  }
 }
 
 // close/dup2/dup3/close_range are notifications answered CONTINUE (no exit seen: the fd stays

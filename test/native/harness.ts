@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -224,6 +225,18 @@ export async function sink(): Promise<{ port: number; received: () => number; cl
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { port: (server.address() as net.AddressInfo).port, received: () => received, close: () => server.close() };
+}
+
+/** A UDP echo peer on `host`: every datagram back to its sender; counts what it received. */
+export async function udpEcho(host: string): Promise<{ port: number; received: () => number; close: () => void }> {
+  const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  let received = 0;
+  sock.on('message', (m, r) => {
+    received += m.length;
+    sock.send(m, r.port, r.address);
+  });
+  await new Promise<void>((r) => sock.bind(0, host, r));
+  return { port: sock.address().port, received: () => received, close: () => sock.close() };
 }
 
 /** For test.after(): kill whatever a failed test left behind. */

@@ -1,26 +1,14 @@
 // UDP counted while untrapped (native/src/udpcount.c): an app launched untrapped runs in a
 // cgroup v2 directory of its own whose cgroup_skb programs count its UDP payload; once a cap
-// puts the full filter in, each call counts itself and the programs go.
+// puts the full filter in, each call counts itself and the programs go. (Every send and receive
+// form over IPv4 and IPv6, untrapped: test/native/bytes.test.ts.)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bin, cleanupAll, requireBuilt, startApp, tmpDir, waitFor } from './harness.js';
+import { cleanupAll, requireBuilt, startApp, tmpDir, udpEcho, waitFor } from './harness.js';
 
 after(cleanupAll);
-
-/** An echo peer: every datagram back to its sender. */
-async function echoPeer(host: string): Promise<{ port: number; received: () => number; close: () => void }> {
-  const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  let received = 0;
-  sock.on('message', (m, r) => {
-    received += m.length;
-    sock.send(m, r.port, r.address);
-  });
-  await new Promise<void>((r) => sock.bind(0, host, r));
-  return { port: sock.address().port, received: () => received, close: () => sock.close() };
-}
 
 /**
  * A Python app that exchanges `first` datagrams of `size` bytes with the echo peer, prints
@@ -62,31 +50,9 @@ function v2Mount(): string {
   return line?.split(' ')[4] ?? '';
 }
 
-for (const host of ['127.0.0.1', '::1']) {
-  test(`untrapped, UDP over ${host.includes(':') ? 'IPv6' : 'IPv4'} is counted exactly by the app's cgroup (sendto/sendmsg/sendmmsg, recvfrom/recvmsg/recvmmsg)`, async () => {
-    requireBuilt();
-    const peer = await echoPeer(host);
-    const rounds = 30;
-    const size = 1200;
-    const app = await startApp(bin('io'), ['udp', host, String(peer.port), String(rounds), String(size)], { untrapped: true });
-    try {
-      assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
-      const datagrams = (rounds / 3) * 4; // 10 rounds each of 1, 1 and 2 datagrams
-      assert.equal((await app.output()).trim(), `sent ${datagrams * size} received ${datagrams * size}`);
-      const u = app.session.lastUsage!;
-      const seen = `${JSON.stringify(u)}\n${app.logs.join('\n')}`;
-      assert.equal(u.netUp, datagrams * size, seen);
-      assert.equal(u.netDown, datagrams * size, seen);
-    } finally {
-      await app.cleanup();
-      peer.close();
-    }
-  });
-}
-
 test("the app runs in the helper's own cgroup directory, which goes with the tree; a GSO send counts its whole payload", async () => {
   requireBuilt();
-  const peer = await echoPeer('127.0.0.1');
+  const peer = await udpEcho('127.0.0.1');
   const t = tmpDir();
   const script = path.join(t.dir, 'gso.py');
   // One plain datagram of 500 bytes, then one GSO send of 5000 bytes cut into 1000-byte
@@ -145,7 +111,7 @@ test("a directory a killed helper left behind is removed by the next helper that
 
 test('a cap set later: UDP before it counted by the cgroup, after it by each call, none twice', async () => {
   requireBuilt();
-  const peer = await echoPeer('127.0.0.1');
+  const peer = await udpEcho('127.0.0.1');
   const t = tmpDir();
   // 40 datagrams of 700 bytes echoed, then (after "go" on stdin) 25 more
   const script = twoBursts(t.dir, peer.port, { first: 40, second: 25, size: 700, freshSocket: false });
@@ -172,7 +138,7 @@ test('a cap set later: UDP before it counted by the cgroup, after it by each cal
 
 test("on cgroup v2 the engine's CPU cgroup for the app counts too: a socket made after the app moved there is counted", async () => {
   requireBuilt();
-  const peer = await echoPeer('127.0.0.1');
+  const peer = await udpEcho('127.0.0.1');
   const t = tmpDir();
   // 10 datagrams of 900 bytes; after "go", 10 more from a socket made then
   const script = twoBursts(t.dir, peer.port, { first: 10, second: 10, size: 900, freshSocket: true });
