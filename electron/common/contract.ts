@@ -10,7 +10,6 @@ import {
   AppSharesSchema,
   AppIdSchema,
   AppPatchSchema,
-  EVENT_KINDS,
   EngineSettingsSchema,
   OwnerLimitsSchema,
   ProfileChoiceSchema,
@@ -26,7 +25,7 @@ import {
   type Snapshot,
 } from './model.js';
 import { CommandError } from './errors.js';
-import { HISTORY_RANGES, type UsageHistory } from './history.js';
+import { EVENT_KINDS, HISTORY_RANGES, type UsageHistory } from './history.js';
 import type { QuotaView } from './quotas.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES } from './resources.js';
 

@@ -3,6 +3,10 @@
 // the one CSV printer behind both `interceptor history --csv` and the dashboard's download.
 import { RESOURCES, type Resource } from './resources.js';
 
+/** What an entry of the event log is about. */
+export const EVENT_KINDS = ['limitHit', 'held', 'memDenied', 'crash', 'exit', 'start', 'info', 'warning', 'error', 'quota'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
 /** The ranges a chart or an export covers. */
 export const HISTORY_RANGES = ['5m', '1h', '24h', '30d'] as const;
 export type HistoryRange = (typeof HISTORY_RANGES)[number];

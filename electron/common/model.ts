@@ -7,7 +7,7 @@ import { CAPACITY_SOURCES, MAX_CAPACITY_METHOD } from './capacity.js';
 import { NO_CEILINGS } from './ceilings.js';
 import { MAX_QUOTA_RULES, MAX_RESET_DAY, QUOTA_ACTIONS, QUOTA_DIRECTIONS, QUOTA_PERIODS } from './quotas.js';
 import { IDLE_MAX_SECONDS, IDLE_MIN_SECONDS, PROFILE_CHOICES, PROFILE_NAMES, type ProfileChoice, type ProfileName } from './profiles.js';
-import type { HistoryStatus } from './history.js';
+import type { EventKind, HistoryStatus } from './history.js';
 import { BYTE_RATE_RESOURCES, MAX_BYTES, type ByteRateResource, type Resource } from './resources.js';
 import { SCHEDULE_SLOTS, SCHEDULE_SLOT_VALUES, type ScheduleState } from './schedule.js';
 
@@ -210,8 +210,6 @@ export const PauseLeaseSchema = z
   .strict();
 export type PauseLease = z.infer<typeof PauseLeaseSchema>;
 
-export const EVENT_KINDS = ['limitHit', 'held', 'memDenied', 'crash', 'exit', 'start', 'info', 'warning', 'error', 'quota'] as const;
-export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface EventLogEntry {
   seq: number;

@@ -4,6 +4,7 @@ import type { CommandName, CommandResult, EventName, EventPayloads } from '../co
 import type { LoginItem } from './autostart/index.js';
 import type { SystemRoots } from './capacity/measure.js';
 import type { CgroupProbe } from './cgroups/tree.js';
+import type { Creator, LaunchedApp } from './creator/creator.js';
 import type { EngineClock } from './clock.js';
 import type { PowerSource } from './power/index.js';
 
@@ -12,6 +13,11 @@ export interface EngineOptions {
   configDir?: string;
   /** The native helper binary; default: helperBinaryPath() of the catcher. */
   helperPath?: string;
+  /**
+   * The Creator, if one was made before the engine to launch an app early (`interceptor run`
+   * with no cap: see startLaunched); the engine closes it at shutdown. Default: a new one.
+   */
+  creator?: Creator;
   /** The one clock of the engine (monotonic time, wall time, timers); default: the real one. */
   clock?: EngineClock;
   /** Cores of the machine (CPU shares are fractions of all of them); default os.availableParallelism(). */
@@ -80,4 +86,9 @@ export interface Engine {
    * (the apps block on output) instead of buffering terminal data without bound.
    */
   holdTerminalOutput(source: string, held: boolean): void;
+  /**
+   * Start app `id` as `launched`: a launch of options.creator's with releaseAtOnce, made before
+   * the engine existed, whose app already runs. Throws CommandError as startApp does.
+   */
+  startLaunched(id: string, launched: LaunchedApp): Promise<void>;
 }

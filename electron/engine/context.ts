@@ -9,7 +9,8 @@ import type { ContractEventArgs } from '../common/wire.js';
 import type { EngineOptions } from './api.js';
 import { realClock, type EngineClock } from './clock.js';
 import { EventLog, Throttle } from './event-log.js';
-import { SETTINGS_FILE, SettingsStore, defaultConfigDir, defaultSettings, loadSettings, type SettingsData } from './settings.js';
+import { defaultConfigDir } from './paths.js';
+import { SETTINGS_FILE, SettingsStore, defaultSettings, loadSettings, type SettingsData } from './settings.js';
 
 export class EngineContext {
   readonly configDir: string;

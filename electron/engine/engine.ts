@@ -20,7 +20,7 @@ import { AppDefinitions } from './apps.js';
 import { CapacityKeeper } from './capacity/keeper.js';
 import { ANSWERED_WHILE_SHUTTING_DOWN, LEAVE_STATE_AS_IS, type CommandHandlers } from './commands.js';
 import { EngineContext } from './context.js';
-import { createCreator, type Creator } from './creator/creator.js';
+import { createCreator, type Creator, type LaunchedApp } from './creator/creator.js';
 import { checkExecutable } from './creator/executable.js';
 import { AppSupervisor } from './creator/supervisor.js';
 import { Enforcement } from './enforcement.js';
@@ -101,7 +101,7 @@ export class EngineImpl implements Engine {
     await ctx.load();
     this.definitions.load();
     await this.capacity.start();
-    this.creator = await createCreator({ helperPath: options.helperPath, configDir: this.configDir, terminal: options.terminal ?? 'pty' });
+    this.creator = options.creator ?? (await createCreator({ helperPath: options.helperPath, configDir: this.configDir, terminal: options.terminal ?? 'pty' }));
     this.apps.useCreator(this.creator);
     await this.enforcement.start(this.creator.available);
     await this.lease.restore();
@@ -199,6 +199,10 @@ export class EngineImpl implements Engine {
 
   holdTerminalOutput(source: string, held: boolean): void {
     this.apps.holdTerminalOutput(source, held);
+  }
+
+  async startLaunched(id: string, launched: LaunchedApp): Promise<void> {
+    await this.apps.serialize(id, () => this.apps.startLaunched(id, launched));
   }
 
   shutdown(opts: { leaveRunning?: boolean } = {}): Promise<void> {

@@ -1,7 +1,8 @@
 // The owner-visible event log (limit hits, denials, starts, exits, crashes): a
 // bounded ring with sequence numbers so a UI can ask for what it missed; and the
 // digest that keeps an app's child processes from flooding it.
-import type { AppId, EventKind, EventLogEntry } from '../common/model.js';
+import type { EventKind } from '../common/history.js';
+import type { AppId, EventLogEntry } from '../common/model.js';
 import type { Resource } from '../common/resources.js';
 import { childStartsText } from '../common/event-text.js';
 

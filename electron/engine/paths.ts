@@ -1,5 +1,6 @@
-// Where the package lives (works from the sources under tsx and from dist/).
+// Where the package lives (works from the sources under tsx and from dist/), and the owner's config.
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,4 +35,11 @@ export function packageVersion(): string {
     version = '0.0.0';
   }
   return version;
+}
+
+/** $XDG_CONFIG_HOME/interceptor, or ~/.config/interceptor. */
+export function defaultConfigDir(): string {
+  const xdg = process.env.XDG_CONFIG_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.config');
+  return path.join(base, 'interceptor');
 }

@@ -4,7 +4,6 @@
 // that cannot be read is renamed aside (settings.json.corrupt-<time>) and reported,
 // never silently dropped or overwritten.
 import { promises as fs, constants as fsConstants } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -89,11 +88,6 @@ export function defaultSettings(): SettingsData {
   };
 }
 
-export function defaultConfigDir(): string {
-  const xdg = process.env.XDG_CONFIG_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.config');
-  return path.join(base, 'interceptor');
-}
 
 export interface LoadResult {
   data: SettingsData;

@@ -204,6 +204,7 @@ struct helper {
     bool no_udpcount;       /* INTERCEPTOR_HELPER_NO_UDPCOUNT=1: no cgroup counts UDP while untrapped (tests) */
     bool sock_notif;        /* send/recv family on the notification path (killable notifications) */
     bool want_untrapped;    /* --untrapped-until-capped */
+    bool release_at_once;   /* --release-at-once: run from the exec, no first `cpu` awaited */
     bool untrapped;         /* the app was launched under the base filter (inject.c) */
     int stop_mode;          /* INTERCEPTOR_HELPER_STOPS (stops.c): how a CPU stop treats sleeping threads */
     int notif_fd;           /* seccomp listener of the app's filter, -1 = ptrace path only */

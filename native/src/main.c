@@ -290,7 +290,7 @@ static void usage_exit(const char *msg)
     fprintf(stderr,
             "interceptor-helper: %s\n"
             "usage: interceptor-helper --control PATH [--on-engine-loss terminate|continue]\n"
-            "                          [--usage-period-ms N] [--rt] [--untrapped-until-capped] -- CMD ARGS...\n"
+            "                          [--usage-period-ms N] [--rt] [--untrapped-until-capped] [--release-at-once] -- CMD ARGS...\n"
             "       (token in the environment variable INTERCEPTOR_HELPER_TOKEN)\n",
             msg);
     exit(125);
@@ -352,6 +352,7 @@ int main(int argc, char **argv)
             H.usage_period_ms = (int)v;
         } else if (!strcmp(a, "--rt")) H.want_rt = true;
         else if (!strcmp(a, "--untrapped-until-capped")) H.want_untrapped = true;
+        else if (!strcmp(a, "--release-at-once")) H.release_at_once = true;
         else usage_exit("unknown or incomplete option");
     }
     if (!H.control_path) usage_exit("--control is required");
@@ -434,6 +435,10 @@ int main(int argc, char **argv)
     if (H.notif_fd >= 0 && !H.notif_sync)
         helper_log("info", "seccomp notifications without SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (kernel < 6.6?): slower");
     if (H.procs) send_tree("spawn", H.app_pid, getpid(), H.procs->comm, sizeof H.procs->comm);
+    /* An app with no cap (`interceptor run -- CMD`) has nothing to be held
+     * for: it runs now, as if the engine's first command were `cpu free`,
+     * while the engine is still loading (PROTOCOL.md) */
+    if (H.release_at_once) cpu_free();
     arm_timer(H.usage_tfd, (uint64_t)H.usage_period_ms * 1000000ull, (uint64_t)H.usage_period_ms * 1000000ull);
     tracing_unlock();
 

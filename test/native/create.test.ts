@@ -1,9 +1,10 @@
 // Creation, tracing of the whole tree, exit status, and the hello handshake.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { CatcherServer, helperArgs } from '../../electron/engine/catcher/index.js';
 import { bin, cleanupAll, HELPER, requireBuilt, SANITIZED_HELPER, sleep, startApp, tmpDir, waitFor } from './harness.js';
 
 after(cleanupAll);
@@ -68,6 +69,37 @@ test('the app stays stopped until the first cpu command, then runs and its exit 
     assert.equal((await app.helperExited).code, 0);
   } finally {
     await app.cleanup();
+    remove();
+  }
+});
+
+test('--release-at-once: the app runs with no command from the engine; its held session loses no message', async () => {
+  requireBuilt();
+  const { dir, remove } = tmpDir();
+  const file = path.join(dir, 'out');
+  const server = await CatcherServer.listen();
+  try {
+    // (as `interceptor run -- CMD` launches an app with no cap while its engine loads)
+    const { token, session } = server.expect({ held: true });
+    const argv = helperArgs({ controlPath: server.path, untrappedUntilCapped: true, releaseAtOnce: true }, bin('io'), ['fwrite', file, '1000', '1000']);
+    const helper = spawn(HELPER, argv, { env: { ...process.env, INTERCEPTOR_HELPER_TOKEN: token }, stdio: 'ignore' });
+    const helperExit = new Promise<number | null>((resolve) => helper.once('exit', (code) => resolve(code)));
+    const s = await session;
+    assert.equal(await helperExit, 0);
+    assert.equal(statSync(file).size, 1000, 'the app ran, nobody having said a word to its helper');
+    await sleep(50); // (the connection's end has reached the server)
+    assert.equal(s.closed, false, 'the close waits for the messages before it');
+    const seen: string[] = [];
+    s.on('tree', (t) => seen.push(`tree ${t.event}`));
+    s.on('exit', (e) => seen.push(`exit ${e.code}`));
+    s.on('close', () => seen.push('close'));
+    s.deliver();
+    await waitFor('the session closed', () => s.closed);
+    assert.equal(seen[0], 'tree spawn', seen.join(', '));
+    assert.deepEqual(seen.slice(-2), ['exit 0', 'close']);
+    assert.ok((s.lastUsage?.diskWrite ?? 0) >= 1000, 'its usage came too (untrapped: by the page)');
+  } finally {
+    await server.close();
     remove();
   }
 });

@@ -62,6 +62,8 @@ export interface HelperArgsOptions {
   rt?: boolean;
   /** Trap the app's byte, fd-table and memory calls only once a cap applies (PROTOCOL.md). */
   untrappedUntilCapped?: boolean;
+  /** Run the app at once, not at the engine's first `cpu` command (an app with no cap launched before the engine: creator/early.ts). */
+  releaseAtOnce?: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export function helperArgs(opts: HelperArgsOptions, command: string, args: reado
   }
   if (opts.rt) out.push('--rt');
   if (opts.untrappedUntilCapped) out.push('--untrapped-until-capped');
+  if (opts.releaseAtOnce) out.push('--release-at-once');
   out.push('--', command, ...args);
   return out;
 }
@@ -230,7 +233,7 @@ class HelperSessionImpl extends EventSource<HelperEvents> implements HelperSessi
     super();
     this.hello = hello;
     socket.on('close', () => {
-      if (this.backlog) setImmediate(() => this.onClose());
+      if (this.backlog) this.closeHeld = true;
       else this.onClose();
     });
     socket.on('error', () => {
@@ -242,17 +245,22 @@ class HelperSessionImpl extends EventSource<HelperEvents> implements HelperSessi
     this.emit('log', 'warn', `catcher: ${msg}`);
   }
 
-  // Lines that arrive with the hello are held until the task after the session
-  // promise resolves, so listeners attached right after `await session` see
-  // the first events (e.g. the tree spawn of the app itself).
+  // Lines that arrive with the hello are held until the task after deliver(), so listeners
+  // attached right after `await session` see the first events (e.g. the tree spawn of the app
+  // itself). The server calls it with the hello, unless the session waits to be taken (held).
   private backlog: string[] | null = [];
+  /** The socket closed while lines were held: the close follows them. */
+  private closeHeld = false;
+  private delivering = false;
 
-  /** Called once the session has been handed out. */
-  startDelivery(): void {
+  deliver(): void {
+    if (this.delivering) return;
+    this.delivering = true;
     setImmediate(() => {
       const b = this.backlog ?? [];
       this.backlog = null;
       for (const line of b) this.processLine(line);
+      if (this.closeHeld) this.onClose();
     });
   }
 
@@ -454,6 +462,8 @@ interface Expectation {
   resolve: (s: HelperSession) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
+  /** Its session's messages wait for deliver() (expect's `held`). */
+  held: boolean;
 }
 
 export interface CatcherServerOptions {
@@ -503,8 +513,10 @@ export class CatcherServer {
    * Prepare for one helper: returns the token to hand it (env
    * INTERCEPTOR_HELPER_TOKEN) and the session it will open. The promise rejects
    * after `timeoutMs` (default HELPER_CONNECT_TIMEOUT_MS) or when cancelled / the server closes.
+   * `held`: its messages wait for the session's deliver() (an app launched before the engine
+   * could take it: creator/early.ts), not just for the task after the hello.
    */
-  expect(opts: { timeoutMs?: number } = {}): { token: string; session: Promise<HelperSession> } {
+  expect(opts: { timeoutMs?: number; held?: boolean } = {}): { token: string; session: Promise<HelperSession> } {
     const token = randomBytes(32).toString('hex');
     const session = new Promise<HelperSession>((resolve, reject) => {
       if (this.closing) {
@@ -516,7 +528,7 @@ export class CatcherServer {
         reject(new Error('helper did not connect in time'));
       }, opts.timeoutMs ?? HELPER_CONNECT_TIMEOUT_MS);
       timer.unref();
-      this.expected.set(token, { token: Buffer.from(token), resolve, reject, timer });
+      this.expected.set(token, { token: Buffer.from(token), resolve, reject, timer, held: opts.held ?? false });
     });
     return { token, session };
   }
@@ -592,7 +604,7 @@ export class CatcherServer {
         void _token;
         session = new HelperSessionImpl(socket, pub);
         exp.resolve(session);
-        session.startDelivery();
+        if (!exp.held) session.deliver();
       },
       () => {
         if (session) session.handleTooLong();

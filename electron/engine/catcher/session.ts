@@ -113,4 +113,10 @@ export interface HelperSession {
   /** Cumulative bytes of the grants sent, per resource: less `lastUsage.granted`, those in flight. */
   readonly grantsSent: Readonly<Record<CreditResource, number>>;
   readonly closed: boolean;
+  /**
+   * Start passing the helper's messages on as events, from the task after this call (idempotent).
+   * The server calls it with the hello, unless the expectation was `held`: then the taker does,
+   * once it listens, and misses none (creator/early.ts).
+   */
+  deliver(): void;
 }

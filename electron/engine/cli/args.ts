@@ -3,7 +3,6 @@
 // split at the program a command runs (`run`, `apps add`): the first word that is not
 // an option, or everything after `--`.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MAX_PAUSE_MS } from '../../common/contract.js';
 
 export const EXIT_USAGE = 2;
 
@@ -77,8 +76,8 @@ export function str(v: string | boolean | string[] | undefined): string | undefi
   return typeof v === 'string' ? v : undefined;
 }
 
-/** "90s", "15m" (a bare number is minutes), "1h", "2d" → ms; at most 30 days (a pause), or `max`. */
-export function parseDuration(text: string, max = { ms: MAX_PAUSE_MS, says: 'a pause lasts at most 30 days' }): number {
+/** "90s", "15m" (a bare number is minutes), "1h", "2d" → ms; at most `max.ms`. */
+export function parseDuration(text: string, max: { ms: number; says: string }): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?$/i.exec(text.trim());
   if (!m) throw new UsageError(`cannot read duration "${text}": expected e.g. 90s, 15m, 1h, 2d`);
   const unit = (m[2] ?? 'm').toLowerCase();

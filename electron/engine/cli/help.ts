@@ -1,5 +1,5 @@
 // The help of every command: `interceptor --help`, `interceptor CMD --help`, `interceptor help CMD`.
-import { EVENT_KINDS } from '../../common/model.js';
+import { EVENT_KINDS } from '../../common/history.js';
 import { CEILING_HELP } from './ceilings.js';
 
 const EVENT_KINDS_TEXT = EVENT_KINDS.join(', ');

@@ -1,7 +1,8 @@
 // `interceptor history` (usage over a range, as CSV or JSON) and `interceptor events` (the
 // event log, filtered): both read the running server's history database over the contract.
 import { isHistoryRange, HISTORY_RANGES, usageCsv, type HistoryRange } from '../../common/history.js';
-import { AppIdSchema, EVENT_KINDS, type EventKind, type EventLogEntry } from '../../common/model.js';
+import { EVENT_KINDS, type EventKind } from '../../common/history.js';
+import { AppIdSchema, type EventLogEntry } from '../../common/model.js';
 import { UsageError, parseDuration, str, type OptionSpec, type Parsed } from './args.js';
 import { CONNECT_OPTIONS, out, withRemote } from './remote.js';
 

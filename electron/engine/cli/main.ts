@@ -1,6 +1,6 @@
 // The `interceptor` command line: a verb per task, `--help` on each, exit 2 for usage
 // errors and 1 for failures (as systemd-run, transmission-remote and boinccmd do).
-import { CommandError } from '../../common/contract.js';
+import { CommandError } from '../../common/errors.js';
 import { UnitParseError } from '../../common/resources.js';
 import { UnitError } from '../adopt/exec-line.js';
 import { packageVersion } from '../paths.js';

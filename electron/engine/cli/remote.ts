@@ -4,7 +4,7 @@
 // command line (others can read those): --token-file or INTERCEPTOR_TOKEN instead.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CommandError } from '../../common/contract.js';
+import { CommandError, MAX_PAUSE_MS } from '../../common/contract.js';
 import { AppIdSchema, PROFILE_CHOICES, PROFILE_NAMES, type AppShares, type OwnerLimits, type ProfileChoice, type ProfileName } from '../../common/model.js';
 import { isNoCapWord, parseBytes, parseFraction, parseRate, type Resource } from '../../common/resources.js';
 import { connectRemote, type RemoteEngine } from '../server/client.js';
@@ -70,7 +70,7 @@ export async function status(p: Parsed): Promise<number> {
 
 export async function pause(p: Parsed): Promise<number> {
   const forText = str(p.values.for);
-  const durationMs = forText === undefined ? null : parseDuration(forText);
+  const durationMs = forText === undefined ? null : parseDuration(forText, { ms: MAX_PAUSE_MS, says: 'a pause lasts at most 30 days' });
   return withRemote(p.values, async (remote) => {
     const state = await remote.invoke('pauseAll', { durationMs });
     out(`All apps paused ${state.pause?.until ? `until ${new Date(state.pause.until).toLocaleString()}` : 'until resumed'}.\n`);

@@ -3,12 +3,14 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CommandError } from '../../common/contract.js';
+import { CommandError } from '../../common/errors.js';
 import type { AppSnapshot, FullState, OwnerLimits } from '../../common/model.js';
 import { formatBytes, formatFraction, formatRate, parseBytes, parseFraction, parseRate, type ByteRateResource } from '../../common/resources.js';
 import { DEFAULT_DISK_PROBE_BYTES, DiskMeasureError, REAL_ROOTS, detectLinkCapacity, measureDisk, type SystemRoots } from '../capacity/measure.js';
-import { createEngine, type Engine } from '../index.js';
-import { defaultConfigDir } from '../settings.js';
+import { createCreator } from '../creator/creator.js';
+import { checkExecutable } from '../creator/executable.js';
+import type { Engine } from '../index.js';
+import { defaultConfigDir } from '../paths.js';
 import { UsageError, parseCommandLine, str, type OptionSpec } from './args.js';
 
 export interface RunCaps {
@@ -109,20 +111,94 @@ async function resolveRelativeCaps(
   }
 }
 
+/**
+ * An app with no cap has nothing to wait for: its helper starts now and runs it at once
+ * (releaseAtOnce), while the engine loads (~50 ms sooner to the app here: bench/cli-start.ts).
+ * Null where the engine would refuse to start it: it then says why.
+ */
+async function launchUncapped(command: string, args: string[], configDir: string) {
+  const exe = await checkExecutable(command, process.cwd());
+  if (!exe.ok || !exe.resolved) return null;
+  const creator = await createCreator({ configDir, terminal: 'inherit' });
+  if (!creator.available.ok) return null;
+  const launched = creator.launch({
+    appId: 'early',
+    command: exe.resolved,
+    args,
+    cwd: process.cwd(),
+    env: {},
+    cols: 100,
+    rows: 30,
+    // as a fresh engine's settings say; dual priority matters only in CPU slices, which an app with no cap never gets
+    onEngineLoss: 'terminate',
+    dualPriority: false,
+    releaseAtOnce: true,
+  });
+  // the engine's loading would take a core from the helper's start
+  await launched.session.catch(() => undefined);
+  return { creator, launched };
+}
+
+/**
+ * SIGINT, SIGTERM and SIGHUP stop the app, once (a second one says so): its helper does before
+ * the engine has the app (an early launch), the engine after.
+ */
+class Interrupts {
+  static readonly SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  /** The first signal, if one came. */
+  first: NodeJS.Signals | null = null;
+  private stop: () => void = () => undefined;
+  private readonly onSignal = (sig: NodeJS.Signals) => {
+    if (this.first) {
+      process.stderr.write(`\n[interceptor] ${sig}: already stopping\n`);
+      return;
+    }
+    this.first = sig;
+    this.stop();
+  };
+
+  constructor() {
+    for (const s of Interrupts.SIGNALS) process.on(s, this.onSignal);
+  }
+
+  /** What stops the app from now on (at once if a signal came already). */
+  stopWith(stop: () => void): void {
+    this.stop = stop;
+    if (this.first) stop();
+  }
+
+  close(): void {
+    for (const s of Interrupts.SIGNALS) process.off(s, this.onSignal);
+  }
+}
+
+const exitCodeOfSignal = (name: string | null): number => {
+  const signo = name ? os.constants.signals[name as NodeJS.Signals] : undefined;
+  return signo ? 128 + signo : 1;
+};
+
 export async function run(argv: string[], help: () => number): Promise<number> {
   const { caps, relative, quiet, cpuMechanism, command, args, help: wantsHelp } = parseRunArgs(argv);
   if (wantsHelp) return help();
   const roots = systemRootsFromEnv();
   await resolveRelativeCaps(caps, relative, { roots, diskDir: defaultConfigDir(), say: (line) => process.stderr.write(line) });
   const configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'interceptor-run-'));
+  const interrupts = new Interrupts();
+  let early: Awaited<ReturnType<typeof launchUncapped>> = null;
   let engine: Engine | null = null;
+  let taken = false;
   const statusTty = process.stderr.isTTY === true;
   try {
+    if (Object.values(caps).every((v) => v === null)) early = await launchUncapped(command, args, configDir);
+    const launched = early?.launched;
+    if (launched) interrupts.stopWith(() => launched.kill('SIGTERM'));
+    // (loaded only now: an app with no cap is already running)
+    const { createEngine } = await import('../index.js');
     // timeZone: a throwaway config has no week schedule, so its zone is never used; the system's
     // would be asked of Intl, which loads its time-zone data first: ~30 ms before the app starts.
     // persistSettings: nothing reads the throwaway settings.json, and its four saves were four
     // fsyncs before the app started, each waiting for the disk's writeback (5–80 ms each here)
-    engine = await createEngine({ configDir, autostart: false, terminal: 'inherit', stopGraceMs: 3000, systemRoots: roots, sampleNetwork: false, historyDir: null, timeZone: 'UTC', persistSettings: false });
+    engine = await createEngine({ configDir, autostart: false, terminal: 'inherit', stopGraceMs: 3000, systemRoots: roots, sampleNetwork: false, historyDir: null, timeZone: 'UTC', persistSettings: false, creator: early?.creator });
     const state = await engine.invoke('getState', {});
     if (!state.platform.enforcement) {
       process.stderr.write(`interceptor: cannot enforce caps here: ${state.platform.reason}\n`);
@@ -144,7 +220,7 @@ export async function run(argv: string[], help: () => number): Promise<number> {
     await engine.invoke('setOwnerLimits', { limits: caps });
     const env: Record<string, string> = {};
     const app = await engine.invoke('addApp', {
-      name: path.basename(command).slice(0, 80) || 'app',
+      name: path.basename(command).trim().slice(0, 80) || 'app', // (a file named ' ' is a command too)
       command,
       args,
       cwd: process.cwd(),
@@ -178,27 +254,27 @@ export async function run(argv: string[], help: () => number): Promise<number> {
         process.stderr.write(`[interceptor] ${entry.message}\n`);
       }
     });
-    let interrupted = 0;
-    const onSignal = (sig: NodeJS.Signals) => {
-      interrupted++;
-      if (interrupted === 1) void eng.invoke('stopApp', { id }).catch(() => undefined);
-      else process.stderr.write(`\n[interceptor] ${sig}: already stopping\n`);
-    };
-    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-    for (const s of signals) process.on(s, onSignal);
+    // interrupted before anything started: nothing to stop (an early app's helper is stopping it: its end is recorded)
+    if (!launched && interrupts.first) return exitCodeOfSignal(interrupts.first);
+    interrupts.stopWith(() => void eng.invoke('stopApp', { id }).catch(() => undefined));
     try {
-      await engine.invoke('startApp', { id });
+      taken = true;
+      if (launched) await engine.startLaunched(id, launched);
+      else await engine.invoke('startApp', { id });
     } catch (error) {
       process.stderr.write(`interceptor: ${(error as Error).message}\n`);
       return 1;
     }
     const result = await finished;
-    for (const s of signals) process.off(s, onSignal);
     if (statusTty && lastLineLength) process.stderr.write('\r\x1b[K');
-    if (result.exitCode !== null) return result.exitCode;
-    const signo = result.exitSignal ? os.constants.signals[result.exitSignal as NodeJS.Signals] : undefined;
-    return signo ? 128 + signo : 1;
+    return result.exitCode ?? exitCodeOfSignal(result.exitSignal);
   } finally {
+    interrupts.close();
+    // an early app the engine never took ends here, not after we exit (its helper ends its tree on SIGTERM)
+    if (early && !taken) {
+      early.launched.kill('SIGTERM');
+      await early.launched.exited;
+    }
     await engine?.shutdown({ leaveRunning: false }).catch(() => undefined);
     await fs.rm(configDir, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -7,7 +7,7 @@ import { createEngine } from '../index.js';
 import { systemPowerSource } from '../power/index.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { DEFAULT_PORT, defaultStateDir, endpointOrigin, loadOrCreateToken, readEndpoint, writeEndpoint } from '../server/endpoint.js';
-import { defaultConfigDir } from '../settings.js';
+import { defaultConfigDir } from '../paths.js';
 import { UsageError, str, type Parsed, type OptionSpec } from './args.js';
 import { systemRootsFromEnv } from './run.js';
 import { serviceFor } from './service.js';

@@ -22,6 +22,12 @@ export interface LaunchOptions {
   onEngineLoss: 'terminate' | 'continue';
   /** Ask the helper for SCHED_RR dispatch (PROTOCOL.md --rt); it falls back when not permitted. */
   dualPriority: boolean;
+  /**
+   * No cap, and no engine yet (`interceptor run -- CMD`: cli/run.ts): the helper runs the app at
+   * once instead of at the engine's first `cpu` command, and the session's messages wait until
+   * the engine takes it (AppSupervisor.startLaunched).
+   */
+  releaseAtOnce?: boolean;
 }
 
 export interface ExitStatus {
@@ -125,11 +131,11 @@ class HelperCreator implements Creator {
   ) {}
 
   launch(o: LaunchOptions): LaunchedApp {
-    const { token, session } = this.server.expect();
+    const { token, session } = this.server.expect({ held: o.releaseAtOnce });
     const expected: ExpectedHelper = { token, session, cancel: () => this.server.cancel(token, 'the helper exited before connecting') };
     // (untrapped until capped: an app with no cap runs its byte calls at native speed, docs/untrapped-until-capped.md)
     const argv = helperArgs(
-      { controlPath: this.server.path, onEngineLoss: o.onEngineLoss, usagePeriodMs: 100, rt: o.dualPriority, untrappedUntilCapped: true },
+      { controlPath: this.server.path, onEngineLoss: o.onEngineLoss, usagePeriodMs: 100, rt: o.dualPriority, untrappedUntilCapped: true, releaseAtOnce: o.releaseAtOnce },
       o.command,
       o.args,
     );

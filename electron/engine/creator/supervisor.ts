@@ -178,6 +178,14 @@ export class AppSupervisor {
     return { controlPath: ext.controlPath, token: ext.token };
   }
 
+  /**
+   * A run whose helper the Creator launched before the engine existed (`interceptor run` with
+   * no cap, LaunchOptions.releaseAtOnce): the app already runs; from here it is as start()'s.
+   */
+  startLaunched(id: string, launched: LaunchedApp): Promise<AppView> {
+    return this.begin(this.runtime(id), () => launched);
+  }
+
   /** The schedulers, if the app may start now. */
   private startable(rt: AppRuntime): NonNullable<Enforcement['schedulers']> {
     if (rt.active) throw new CommandError('conflict', `${rt.def.id} is already running`);
@@ -234,6 +242,7 @@ export class AppSupervisor {
     run.session = session;
     rt.pid = session.hello.appPid;
     this.watch(rt, run, session);
+    session.deliver();
     try {
       await session.setUsagePeriod(100).catch(() => undefined);
       // under a pause-all the CPU scheduler gets the app only when the pause ends: until its

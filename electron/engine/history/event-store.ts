@@ -1,6 +1,7 @@
 // The event log in the database: entries written in the history's batches, the newest read
 // back at start (the log's sequence numbers go on from there), and queries by app, kind and time.
-import { AppIdSchema, EVENT_KINDS, type EventKind, type EventLogEntry } from '../../common/model.js';
+import { EVENT_KINDS, type EventKind } from '../../common/history.js';
+import { AppIdSchema, type EventLogEntry } from '../../common/model.js';
 import { RESOURCES, type Resource } from '../../common/resources.js';
 import type { Db } from './sqlite.js';
 

@@ -3,7 +3,8 @@
 // database (kept across restarts), and the entries that arrived since are added live; an
 // engine without a database leaves the entries of this run, filtered here.
 import { memo, useEffect, useMemo, useState } from 'react';
-import type { EventKind, EventLogEntry } from '../../../electron/common/model.js';
+import type { EventKind } from '../../../electron/common/history.js';
+import type { EventLogEntry } from '../../../electron/common/model.js';
 import { bridge } from '../bridge/index.js';
 import { useStore } from '../store/index.js';
 import { formatTime, RESOURCE_LABELS } from '../lib/units.js';

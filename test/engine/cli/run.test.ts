@@ -20,6 +20,29 @@ function run(args: string[], timeout = 30_000) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** `run` of an app that sleeps, `signal` sent to the CLI `delayMs` after the app's first line: the CLI's exit code, and whether the app outlived it. */
+async function interruptRun(signal: NodeJS.Signals, delayMs: number): Promise<{ code: number | null | 'timeout'; appAlive: boolean }> {
+  const proc = spawn(process.execPath, [BIN, 'run', '--quiet', '--', 'sh', '-c', 'echo pid:$$; exec sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  try {
+    await until(() => /pid:\d+/.test(out), 15_000, 'the app started');
+    await sleep(delayMs);
+    proc.kill(signal);
+    const code = await Promise.race([exited, sleep(10_000).then(() => 'timeout' as const)]);
+    let appAlive = true;
+    try {
+      process.kill(Number(/pid:(\d+)/.exec(out)![1]), 0);
+    } catch {
+      appAlive = false;
+    }
+    return { code, appAlive };
+  } finally {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+}
+
 function machineBusy(): { busy: number; total: number } {
   const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
   const total = v.reduce((a, b) => a + b, 0);
@@ -64,6 +87,33 @@ test('the exit code of the app is the exit code of the CLI', () => {
   assert.equal(r.code, 4);
 });
 
+test('an app with no cap starts before the engine has loaded, and the engine then takes it: its figures, its exit code', () => {
+  requireHelper();
+  // (the app's first line comes before the engine exists: cli/run.ts launchUncapped; bench/cli-start.ts times it)
+  const r = run(['--', 'sh', '-c', 'echo started; sleep 1.5; exit 5']);
+  assert.equal(r.code, 5);
+  assert.match(r.stdout, /^started$/m);
+  assert.match(r.stderr, /^\[interceptor\] cpu .* mem /m, 'the engine reported the running app');
+});
+
+test('a signal while the engine loads stops an app with no cap as cleanly as later', async () => {
+  requireHelper();
+  for (const delayMs of [0, 40, 400]) {
+    const r = await interruptRun('SIGTERM', delayMs);
+    assert.deepEqual(r, { code: 128 + 15, appAlive: false }, `after ${delayMs} ms`);
+  }
+});
+
+test('a program whose name is blank runs too (the app is named "app")', (t) => {
+  requireHelper();
+  const dir = fsModule.mkdtempSync(path.join(os.tmpdir(), 'interceptor-run-name-'));
+  t.after(() => fsModule.rmSync(dir, { recursive: true, force: true }));
+  fsModule.writeFileSync(path.join(dir, ' '), '#!/bin/sh\necho blank-name\n', { mode: 0o755 });
+  const r = run(['--', path.join(dir, ' ')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^blank-name$/m);
+});
+
 test('a missing command is a clear error (127); bad flags exit 2', () => {
   let r = run(['--', 'no-such-command-xyz']);
   requireHelper();
@@ -79,26 +129,9 @@ test('a missing command is a clear error (127); bad flags exit 2', () => {
 
 test('Ctrl-C (SIGINT to the CLI) stops the app cleanly', async () => {
   requireHelper();
-  const proc = spawn(process.execPath, [BIN, 'run', '--quiet', '--', 'sh', '-c', 'echo pid:$$; exec sleep 60'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  try {
-    await until(() => /pid:\d+/.test(out), 15_000, 'the app started');
-    const pid = Number(/pid:(\d+)/.exec(out)![1]);
-    proc.kill('SIGINT');
-    const code = await Promise.race([exited, sleep(10_000).then(() => 'timeout')]);
-    assert.ok(code === 128 + 15 || code === 128 + 2, `exit code ${code}`);
-    let alive = true;
-    try {
-      process.kill(pid, 0);
-    } catch {
-      alive = false;
-    }
-    assert.equal(alive, false, 'the app is gone');
-  } finally {
-    if (proc.exitCode === null) proc.kill('SIGKILL');
-  }
+  const r = await interruptRun('SIGINT', 0);
+  assert.ok(r.code === 128 + 15 || r.code === 128 + 2, `exit code ${r.code}`);
+  assert.equal(r.appAlive, false, 'the app is gone');
 });
 
 test('run --mem caps memory: allocations past the ceiling are refused and reported', () => {

@@ -64,6 +64,8 @@ export class FakeSession extends EventEmitter implements HelperSession {
    * with the slice's end, in the same read (as when the engine's event loop was busy). */
   wakesAtSliceEnd = false;
   cpuState: 'stopped' | 'running' | 'free' = 'stopped';
+  /** (its events are emitted as the test makes them: nothing to hold back) */
+  deliver(): void {}
   private cpuBase = 0;
   /** CPU used so far (ns), including the current free run. */
   get cpuNs(): number {
