@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
@@ -48,6 +50,7 @@ static struct {
     int also_fd;      /* the engine's CPU cgroup for the app, when it is a cgroup v2 one */
     uint64_t seen[2]; /* the map's counts at the last settlement */
     char why[300];    /* why counting could not start (PROTOCOL.md `hello`) */
+    bool private_mount; /* dir is in the helper's own mount namespace: no path the engine could use */
 } U = { .cgroup_fd = -1, .map_fd = -1, .prog_fd = { -1, -1 }, .also_fd = -1 };
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
@@ -176,19 +179,44 @@ static uint64_t map_read(int key)
     return sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) == 0 ? v : 0;
 }
 
-/* The cgroup v2 directory the helper is in, into out; false if there is no v2 hierarchy. */
-static bool own_v2_dir(char *out, size_t size)
+/* Where a mount namespace (its mountinfo) has a cgroup2 hierarchy mounted, into mount. */
+static bool v2_mount(const char *mountinfo, char *mount, size_t size)
 {
-    char line[4096], mount[4096] = "", own[4096] = "";
-    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096];
+    mount[0] = 0;
+    FILE *f = fopen(mountinfo, "re");
     if (!f) return false;
     while (!mount[0] && fgets(line, sizeof line, f)) {
         char *sep = strstr(line, " - cgroup2 ");
         char point[4096];
-        if (sep && sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1) snprintf(mount, sizeof mount, "%s", point);
+        if (sep && sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1) snprintf(mount, size, "%s", point);
     }
     fclose(f);
-    f = fopen("/proc/self/cgroup", "re");
+    return mount[0] != 0;
+}
+
+/* `ip netns exec` (a torrent client kept in a VPN's namespace) mounts a sysfs
+ * of its own over /sys, without the cgroup mounts. The helper's main thread,
+ * alone yet (tracer_create runs before any other thread starts), then moves
+ * to a mount namespace of its own and mounts the v2 hierarchy there: the
+ * app, forked already, keeps the namespace it had and sees no change. */
+static bool mount_v2_privately(char *at, size_t size)
+{
+    const char *point = "/sys/fs/cgroup";
+    if (unshare(CLONE_NEWNS) != 0) return false;
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return false; /* (nothing of ours goes back) */
+    if (mount("cgroup2", point, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) return false;
+    U.private_mount = true;
+    snprintf(at, size, "%s", point);
+    return true;
+}
+
+/* The cgroup v2 directory the helper is in, into out; false if there is no v2 hierarchy. */
+static bool own_v2_dir(char *out, size_t size)
+{
+    char line[4096], mount[4096], own[4096] = "";
+    if (!v2_mount("/proc/self/mountinfo", mount, sizeof mount) && !mount_v2_privately(mount, sizeof mount)) return false;
+    FILE *f = fopen("/proc/self/cgroup", "re");
     if (!f) return false;
     while (!own[0] && fgets(line, sizeof line, f))
         if (!strncmp(line, "0::", 3)) snprintf(own, sizeof own, "%s", line + 3);
@@ -259,7 +287,7 @@ void udp_count_start(pid_t app)
  * here when it leaves the engine's CPU cgroup (PROTOCOL.md `hello`). */
 const char *udp_count_dir(void)
 {
-    return U.dir;
+    return U.private_mount ? "" : U.dir;
 }
 
 /* The engine's CPU cgroup for the app (cgroup.c, the `cgroup` command). On

@@ -113,6 +113,8 @@ export interface StartOptions {
   untrapped?: boolean;
   /** The app's stdin: a pipe the test writes to (app.helper.stdin), or /dev/null (default). */
   stdin?: 'pipe' | 'ignore';
+  /** A command the helper runs under, e.g. ['ip', 'netns', 'exec', NS]. */
+  prefix?: string[];
 }
 
 const live = new Set<App>();
@@ -126,7 +128,8 @@ export async function startApp(command: string, args: string[], opts: StartOptio
     command,
     args,
   );
-  const helper = spawn(HELPER, argv, {
+  const [file, ...fileArgs] = [...(opts.prefix ?? []), HELPER, ...argv];
+  const helper = spawn(file!, fileArgs, {
     env: { ...SANITIZER_ENV, ...process.env, ...opts.env, INTERCEPTOR_HELPER_TOKEN: token },
     cwd: opts.cwd,
     stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@
 // form over IPv4 and IPv6, untrapped: test/native/bytes.test.ts.)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanupAll, requireBuilt, startApp, tmpDir, udpEcho, waitFor } from './harness.js';
@@ -163,5 +164,37 @@ test("on cgroup v2 the engine's CPU cgroup for the app counts too: a socket made
     peer.close();
     t.remove();
     for (const d of [appDir, parent]) if (existsSync(d)) rmdirSync(d);
+  }
+});
+
+test('under `ip netns exec` (its own /sys, no cgroup mounts) UDP is counted: the helper mounts the hierarchy in a mount namespace of its own', async (t) => {
+  requireBuilt();
+  const ns = `interceptor-udp-${process.pid}`;
+  if (spawnSync('ip', ['netns', 'add', ns]).status !== 0) return t.skip('cannot make a network namespace (root and iproute2 needed)');
+  t.after(() => spawnSync('ip', ['netns', 'del', ns]));
+  spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  const seen = spawnSync('ip', ['netns', 'exec', ns, 'cat', '/proc/self/mountinfo'], { encoding: 'utf8' }).stdout;
+  assert.doesNotMatch(seen, / - cgroup2 /, 'the namespace has no cgroup2 mount (what this test is about)');
+  // 2000 datagrams of 700 B from one of the app's sockets to another, in the namespace's loopback
+  const app = await startApp(
+    'python3',
+    ['-c', [
+      'import socket',
+      'r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(("127.0.0.1", 0)); r.settimeout(5)',
+      's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(r.getsockname())',
+      'for _ in range(2000): s.send(b"n" * 700); r.recv(65536)',
+      'print("cgroup2 seen" if " - cgroup2 " in open("/proc/self/mountinfo").read() else "no cgroup2")',
+    ].join('\n')],
+    { untrapped: true, prefix: ['ip', 'netns', 'exec', ns] },
+  );
+  try {
+    assert.equal(app.session.hello.udpUncounted, null, 'UDP is counted');
+    assert.equal(app.session.hello.udpCgroup, null, 'no path the engine could use (the mount is the helper\'s own)');
+    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.match(await app.output(), /^no cgroup2$/m, 'the app sees its namespace as natively');
+    assert.equal(app.session.lastUsage?.netUp, 2000 * 700);
+    assert.equal(app.session.lastUsage?.netDown, 2000 * 700);
+  } finally {
+    await app.cleanup();
   }
 });
