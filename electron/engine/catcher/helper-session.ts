@@ -62,7 +62,7 @@ export interface HelperArgsOptions {
   rt?: boolean;
   /** Trap the app's byte, fd-table and memory calls only once a cap applies (PROTOCOL.md). */
   untrappedUntilCapped?: boolean;
-  /** Run the app at once, not at the engine's first `cpu` command (an app with no cap launched before the engine: creator/early.ts). */
+  /** Run the app at once, not at the engine's first `cpu` command (an app with no cap launched before the engine: launchUncapped, cli/run.ts). */
   releaseAtOnce?: boolean;
 }
 
@@ -514,7 +514,7 @@ export class CatcherServer {
    * INTERCEPTOR_HELPER_TOKEN) and the session it will open. The promise rejects
    * after `timeoutMs` (default HELPER_CONNECT_TIMEOUT_MS) or when cancelled / the server closes.
    * `held`: its messages wait for the session's deliver() (an app launched before the engine
-   * could take it: creator/early.ts), not just for the task after the hello.
+   * could take it: launchUncapped, cli/run.ts), not just for the task after the hello.
    */
   expect(opts: { timeoutMs?: number; held?: boolean } = {}): { token: string; session: Promise<HelperSession> } {
     const token = randomBytes(32).toString('hex');

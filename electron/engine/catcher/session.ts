@@ -116,7 +116,7 @@ export interface HelperSession {
   /**
    * Start passing the helper's messages on as events, from the task after this call (idempotent).
    * The server calls it with the hello, unless the expectation was `held`: then the taker does,
-   * once it listens, and misses none (creator/early.ts).
+   * once it listens, and misses none (launchUncapped, cli/run.ts).
    */
   deliver(): void;
 }
