@@ -74,6 +74,15 @@ void json_escape(char *dst, size_t cap, const char *src)
     dst[o] = 0;
 }
 
+/* src as a JSON string, or null when it is empty. */
+static void json_string_or_null(char *dst, size_t cap, const char *src)
+{
+    if (!src[0] || cap < 8) { snprintf(dst, cap, "null"); return; }
+    dst[0] = '"';
+    json_escape(dst + 1, cap - 2, src);
+    strcat(dst, "\"");
+}
+
 /* Called with out_lock held. Returns -1 if the connection is broken. */
 static int try_write(void)
 {
@@ -515,19 +524,17 @@ void send_hello(void)
 {
     char line[4800], tok[600], udp[2200], why[700];
     json_escape(tok, sizeof tok, H.token);
-    json_escape(udp, sizeof udp, udp_count_dir());
-    json_escape(why, sizeof why, udp_count_why_not());
+    json_string_or_null(udp, sizeof udp, udp_count_dir());
+    json_string_or_null(why, sizeof why, udp_count_why_not());
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN), tck = sysconf(_SC_CLK_TCK);
     bool unotif = probe_user_notif(), pidfd = probe_pidfd();
     snprintf(line, sizeof line,
              "{\"type\":\"hello\",\"version\":%d,\"token\":\"%s\",\"helperPid\":%d,\"appPid\":%d,"
              "\"features\":{\"seccomp\":true,\"ptraceSeize\":true,\"userNotif\":%s,\"rt\":%s,\"pidfd\":%s,"
              "\"notifPath\":%s,\"notifSyncWake\":%s,\"sockNotif\":%s},"
-             "\"ncpu\":%ld,\"clockTicks\":%ld,\"udpCgroup\":%s%s%s,\"udpUncounted\":%s%s%s}",
+             "\"ncpu\":%ld,\"clockTicks\":%ld,\"udpCgroup\":%s,\"udpUncounted\":%s}",
              PROTOCOL_VERSION, tok, getpid(), H.app_pid, unotif ? "true" : "false", H.rt ? "true" : "false",
              pidfd ? "true" : "false", H.notif_fd >= 0 || H.untrapped ? "true" : "false", H.notif_sync ? "true" : "false",
-             (H.notif_fd >= 0 || H.untrapped) && H.sock_notif ? "true" : "false", ncpu, tck,
-             udp[0] ? "\"" : "", udp[0] ? udp : "null", udp[0] ? "\"" : "",
-             why[0] ? "\"" : "", why[0] ? why : "null", why[0] ? "\"" : "");
+             (H.notif_fd >= 0 || H.untrapped) && H.sock_notif ? "true" : "false", ncpu, tck, udp, why);
     control_send(line, false);
 }

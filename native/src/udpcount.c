@@ -179,12 +179,12 @@ static uint64_t map_read(int key)
     return sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) == 0 ? v : 0;
 }
 
-/* Where a mount namespace (its mountinfo) has a cgroup2 hierarchy mounted, into mount. */
-static bool v2_mount(const char *mountinfo, char *mount, size_t size)
+/* Where the helper's mount namespace has a cgroup2 hierarchy mounted, into mount. */
+static bool v2_mount(char *mount, size_t size)
 {
     char line[4096];
     mount[0] = 0;
-    FILE *f = fopen(mountinfo, "re");
+    FILE *f = fopen("/proc/self/mountinfo", "re");
     if (!f) return false;
     while (!mount[0] && fgets(line, sizeof line, f)) {
         char *sep = strstr(line, " - cgroup2 ");
@@ -215,7 +215,7 @@ static bool mount_v2_privately(char *at, size_t size)
 static bool own_v2_dir(char *out, size_t size)
 {
     char line[4096], mount[4096], own[4096] = "";
-    if (!v2_mount("/proc/self/mountinfo", mount, sizeof mount) && !mount_v2_privately(mount, sizeof mount)) return false;
+    if (!v2_mount(mount, sizeof mount) && !mount_v2_privately(mount, sizeof mount)) return false;
     FILE *f = fopen("/proc/self/cgroup", "re");
     if (!f) return false;
     while (!own[0] && fgets(line, sizeof line, f))

@@ -114,16 +114,14 @@ async function resolveRelativeCaps(
 /**
  * An app with no cap has nothing to wait for: its helper starts now and runs it at once
  * (releaseAtOnce), while the engine loads (~50 ms sooner to the app here: bench/cli-start.ts).
- * Null where the engine would refuse to start it: it then says why.
+ * Null where enforcement is unavailable: the engine then says why.
  */
-async function launchUncapped(command: string, args: string[], configDir: string) {
-  const exe = await checkExecutable(command, process.cwd());
-  if (!exe.ok || !exe.resolved) return null;
+async function launchUncapped(resolved: string, args: string[], configDir: string) {
   const creator = await createCreator({ configDir, terminal: 'inherit' });
   if (!creator.available.ok) return null;
   const launched = creator.launch({
     appId: 'early',
-    command: exe.resolved,
+    command: resolved,
     args,
     cwd: process.cwd(),
     env: {},
@@ -182,6 +180,9 @@ export async function run(argv: string[], help: () => number): Promise<number> {
   if (wantsHelp) return help();
   const roots = systemRootsFromEnv();
   await resolveRelativeCaps(caps, relative, { roots, diskDir: defaultConfigDir(), say: (line) => process.stderr.write(line) });
+  // (checked here, not through the engine: an app with no cap is launched before the engine; said
+  // where the engine would say it, after the caps and enforcement)
+  const exe = await checkExecutable(command, process.cwd());
   const configDir = await fs.mkdtemp(path.join(os.tmpdir(), 'interceptor-run-'));
   const interrupts = new Interrupts();
   let early: Awaited<ReturnType<typeof launchUncapped>> = null;
@@ -189,7 +190,7 @@ export async function run(argv: string[], help: () => number): Promise<number> {
   let taken = false;
   const statusTty = process.stderr.isTTY === true;
   try {
-    if (Object.values(caps).every((v) => v === null)) early = await launchUncapped(command, args, configDir);
+    if (exe.resolved && Object.values(caps).every((v) => v === null)) early = await launchUncapped(exe.resolved, args, configDir);
     const launched = early?.launched;
     if (launched) interrupts.stopWith(() => launched.kill('SIGTERM'));
     // (loaded only now: an app with no cap is already running)
@@ -204,7 +205,6 @@ export async function run(argv: string[], help: () => number): Promise<number> {
       process.stderr.write(`interceptor: cannot enforce caps here: ${state.platform.reason}\n`);
       return 1;
     }
-    const exe = await engine.invoke('checkExecutable', { command, cwd: process.cwd() });
     if (!exe.ok) {
       process.stderr.write(`interceptor: ${exe.error}\n`);
       return 127;
@@ -275,6 +275,8 @@ export async function run(argv: string[], help: () => number): Promise<number> {
       early.launched.kill('SIGTERM');
       await early.launched.exited;
     }
+    // (the engine closes the Creator it was given; one that never came to be does not)
+    if (early && !engine) await early.creator.close();
     await engine?.shutdown({ leaveRunning: false }).catch(() => undefined);
     await fs.rm(configDir, { recursive: true, force: true }).catch(() => undefined);
   }
