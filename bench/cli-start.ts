@@ -1,10 +1,12 @@
 // How long `interceptor run` takes to start an app, against peers in the same run: the app
-// spawned directly, `interceptor run` as installed (bin/interceptor.js: the CLI bundle that
-// `npm run build` makes), and the same CLI from its ~160 compiled modules (what it ran before
-// the bundle, and what it falls back to when a later tsc run left the bundle stale).
+// spawned directly, `interceptor run` as installed (bin/interceptor: with no cap the helper
+// starts first and runs the app while node starts, native/src/front.c), the CLI under node
+// (bin/interceptor.js: the CLI bundle that `npm run build` makes, what any `run` with options
+// starts from), and the same CLI from its ~160 compiled modules (what it ran before the bundle,
+// and what it falls back to when a later tsc run left the bundle stale).
 // "To the app": from spawning the command to the app's first line of output (`date +%s%N`, wall
 // clock); "total": to the command's exit. Rounds are interleaved; medians are reported.
-// --peer DIR: also `interceptor run` from another built checkout (DIR/bin/interceptor.js), e.g. the
+// --peer DIR: also `interceptor run` from another built checkout (DIR/bin/interceptor.js, under node), e.g. the
 // commit before a change, in the same interleaved rounds.
 // Usage: node --import tsx bench/cli-start.ts [--rounds N] [--peer DIR]   (after `npm run build`)
 import { spawn } from 'node:child_process';
@@ -28,6 +30,7 @@ const APP = ['/bin/sh', '-c', 'date +%s%N'];
 const fromModules = `const { main } = await import(${JSON.stringify(MODULES)}); const code = await main(process.argv.slice(1)); process.stdout.write('', () => process.exit(code));`;
 const VARIANTS: Record<string, string[]> = {
   'app alone': APP,
+  'interceptor run (front)': [path.join(repo, 'bin/interceptor'), 'run', '--', ...APP],
   'interceptor run (bundle)': [process.execPath, path.join(repo, 'bin/interceptor.js'), 'run', '--', ...APP],
   'interceptor run (modules)': [process.execPath, '--input-type=module', '-e', fromModules, 'run', '--', ...APP],
   ...(PEER ? { 'interceptor run (peer)': [process.execPath, path.join(PEER, 'bin/interceptor.js'), 'run', '--', ...APP] } : {}),

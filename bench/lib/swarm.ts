@@ -36,10 +36,13 @@ export type { CountAt, Direction, DiskMeter, LinkMeter, SteadyRate, TransferMete
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `node bin/interceptor.js run [caps] --`, as a wrap prefix. Caps as the CLI takes them ('2MB/s', '50%'). */
+/**
+ * `bin/interceptor run [caps] --`, as a wrap prefix: the command as installed (with no cap, its
+ * helper starts before node: native/src/front.c). Caps as the CLI takes them ('2MB/s', '50%').
+ */
 export function interceptorRun(caps: { down?: string; up?: string; cpu?: string; disk?: string; 'cpu-mechanism'?: 'auto' | 'cgroup' | 'ptrace' } = {}): string[] {
   const flags = Object.entries(caps).flatMap(([k, v]) => (v ? [`--${k}`, v] : []));
-  return [process.execPath, path.join(REPO, 'bin', 'interceptor.js'), 'run', ...flags, '--'];
+  return [path.join(REPO, 'bin', 'interceptor'), 'run', ...flags, '--'];
 }
 
 /** `trickle -s` as a wrap prefix; rates in bytes/s (trickle's KB are 1024 bytes). */

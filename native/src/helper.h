@@ -479,6 +479,12 @@ void cgroup_lift_cap(void);
 void cgroup_cleanup(bool engine_gone);
 void cgroup_remove_dir(const char *dir);
 
+/* front.c: `interceptor run -- CMD` with the helper before node. Returns in the
+ * forked helper (H.control_path set); the caller's process becomes the CLI. */
+void front_start(const char *node, const char *cli, char **cmd);
+/* the helper has connected: the socket's name and directory go */
+void front_connected(void);
+
 /* control.c */
 int control_connect(const char *path);
 void *control_thread_main(void *arg);

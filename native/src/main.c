@@ -3,6 +3,8 @@
  *   interceptor-helper --control PATH [--on-engine-loss terminate|continue]
  *                      [--usage-period-ms N] [--rt] -- CMD ARGS...
  *   token: environment INTERCEPTOR_HELPER_TOKEN (removed before the app runs)
+ *   interceptor-helper --front NODE CLI -- CMD ARGS...
+ *   (bin/interceptor's `run -- CMD`: the helper first, then the CLI; front.c)
  *
  * Threads, so that a ptrace-stop costs the tracer one blocking waitpid()
  * wake-up and nothing more (a poll()/signalfd loop for SIGCHLD measured 1.7x
@@ -291,6 +293,7 @@ static void usage_exit(const char *msg)
             "interceptor-helper: %s\n"
             "usage: interceptor-helper --control PATH [--on-engine-loss terminate|continue]\n"
             "                          [--usage-period-ms N] [--rt] [--untrapped-until-capped] [--release-at-once] -- CMD ARGS...\n"
+            "       interceptor-helper --front NODE CLI [options but --control] -- CMD ARGS...\n"
             "       (token in the environment variable INTERCEPTOR_HELPER_TOKEN)\n",
             msg);
     exit(125);
@@ -335,6 +338,7 @@ int main(int argc, char **argv)
     H.ctl_fd = -1;
     H.notif_fd = -1;
     tracer_thread = pthread_self();
+    const char *front_node = NULL, *front_cli = NULL;
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -353,10 +357,15 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--rt")) H.want_rt = true;
         else if (!strcmp(a, "--untrapped-until-capped")) H.want_untrapped = true;
         else if (!strcmp(a, "--release-at-once")) H.release_at_once = true;
+        else if (!strcmp(a, "--front") && i + 2 < argc) { front_node = argv[++i]; front_cli = argv[++i]; }
         else usage_exit("unknown or incomplete option");
     }
-    if (!H.control_path) usage_exit("--control is required");
     if (i >= argc) usage_exit("no command given after --");
+    if (front_node) {
+        if (H.control_path) usage_exit("--front opens its own control socket: no --control");
+        front_start(front_node, front_cli, &argv[i]); /* returns in the helper (the child) only */
+    }
+    if (!H.control_path) usage_exit("--control is required");
 
     const char *tok = getenv("INTERCEPTOR_HELPER_TOKEN");
     if (!tok || !*tok || strlen(tok) > 256) usage_exit("INTERCEPTOR_HELPER_TOKEN must be set (1..256 characters)");
@@ -422,6 +431,7 @@ int main(int argc, char **argv)
     }
 
     H.ctl_fd = control_connect(H.control_path);
+    if (front_node) front_connected();
     H.ctl_open = true;
     tracer_create(&argv[i]);
     /* Each trapped call waits for this thread or a notifier thread (each

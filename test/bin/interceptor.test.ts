@@ -1,12 +1,14 @@
 // bin/interceptor.js: runs the CLI bundle when it is at least as new as the compiled modules
 // (npm run build makes both), the modules when a later tsc run left the bundle stale.
+// bin/interceptor (the package's bin): `run -- CMD` through the front (native/src/front.c),
+// anything else through bin/interceptor.js.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ROOT, ensureBuilt } from '../engine/helpers.js';
+import { ROOT, ensureBuilt, requireHelper } from '../engine/helpers.js';
 
 /** A copy of the launcher beside a stand-in dist/ whose two entries say which one ran. */
 function fakeInstall(): { dir: string; modules: string; bundle: string; run: () => string } {
@@ -94,5 +96,94 @@ test("the bundle is split by command: `interceptor run` loads neither the WebSoc
     assert.ok(!text.includes('node_modules/ws/'), `${file}, loaded by run, holds the WebSocket library`);
     assert.ok(!text.includes('engine/server/server.js'), `${file}, loaded by run, holds the dashboard's server`);
     assert.ok(!/\P{ASCII}/u.test(text), `${file} is not ASCII: node would decode it as UTF-16`);
+  }
+});
+
+// ---------------------------------------------------------------------------
+// bin/interceptor
+
+const SH_BIN = path.join(ROOT, 'bin/interceptor');
+/** What the app prints of itself: its parent's command line (the helper's) and what of ours it inherited. */
+const SELF_REPORT = 'tr "\\0" " " < /proc/$PPID/cmdline; echo; env | grep -E "^INTERCEPTOR_(FRONT|HELPER_TOKEN)=" || echo clean';
+
+/** bin/interceptor with ARGS, its temporary files in a directory of their own (checked empty after). */
+function viaShBin(args: string[]): { status: number | null; stdout: string; stderr: string; left: string[] } {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'interceptor-sh-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+    delete env.XDG_RUNTIME_DIR;
+    const r = spawnSync(SH_BIN, args, { encoding: 'utf8', env, timeout: 30_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, left: readdirSync(tmp) };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+test('bin/interceptor runs `run -- CMD` through the front: its exit code, nothing of ours in its environment, nothing left', async () => {
+  await ensureBuilt();
+  requireHelper();
+  const r = viaShBin(['run', '--', 'sh', '-c', `${SELF_REPORT}; exit 3`]);
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stdout, /interceptor-helper --front node \S+\/bin\/interceptor\.js -- sh -c/);
+  assert.match(r.stdout, /^clean$/m);
+  assert.deepEqual(r.left, []);
+  // an app that has ended before the engine took it (its session's close is its exit): it once
+  // stayed "running" for ever, taken back by the schedulers after its exit was recorded
+  for (const [cmd, code] of [['true', 0], ['false', 1]] as const) {
+    const q = viaShBin(['run', '--', cmd]);
+    assert.equal(q.status, code, q.stderr);
+    assert.deepEqual(q.left, []);
+  }
+});
+
+test('bin/interceptor: `run` with an option, and every other command, go to node as they are', async () => {
+  await ensureBuilt();
+  requireHelper();
+  const r = viaShBin(['run', '-q', '--', 'sh', '-c', SELF_REPORT]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /interceptor-helper --control /);
+  assert.doesNotMatch(r.stdout, /--front/);
+  assert.match(r.stdout, /^clean$/m);
+  const v = viaShBin(['--version']);
+  assert.equal(v.status, 0, v.stderr);
+  assert.match(v.stdout, /^interceptor \d+\.\d+\.\d+/);
+  const missing = viaShBin(['run', '--', 'no-such-command-xyz']);
+  assert.equal(missing.status, 127);
+  assert.match(missing.stderr, /"no-such-command-xyz" was not found in PATH/);
+  assert.doesNotMatch(missing.stderr, /interceptor-helper/);
+  assert.deepEqual(missing.left, []);
+});
+
+test('bin/interceptor: SIGTERM while node is still starting ends the app (through the front)', async () => {
+  await ensureBuilt();
+  requireHelper();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'interceptor-sh-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+    delete env.XDG_RUNTIME_DIR;
+    const proc = spawn(SH_BIN, ['run', '--', 'sh', '-c', 'echo pid:$$; exec sleep 60'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+    const deadline = Date.now() + 15_000;
+    while (!/pid:\d+\n/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    const appPid = Number(/pid:(\d+)\n/.exec(out)?.[1]);
+    assert.ok(appPid > 0, `the app started: ${out}`);
+    proc.kill('SIGTERM'); // (node may not have its handlers yet: then SIGTERM ends it, and the helper sees it gone)
+    const end = await exited;
+    assert.ok(end.code === 143 || end.signal === 'SIGTERM', JSON.stringify(end));
+    const gone = () => {
+      try {
+        return /\) Z /.test(readFileSync(`/proc/${appPid}/stat`, 'utf8'));
+      } catch {
+        return true;
+      }
+    };
+    const until = Date.now() + 10_000;
+    while (!gone() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(gone(), 'the app was ended');
+    assert.deepEqual(readdirSync(tmp), []);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 });

@@ -510,14 +510,33 @@ export class CatcherServer {
   }
 
   /**
+   * Listens on the socket the front opened (native/src/front.c: `bin/interceptor run -- CMD`
+   * starts the helper before node), named as listen() names its own: `dir`/catcher.sock, `dir`
+   * a fresh 0700 directory, removed by close() as listen()'s is.
+   */
+  static async adopt(fd: number, dir: string, opts: CatcherServerOptions = {}): Promise<CatcherServer> {
+    const s = new CatcherServer(dir, opts);
+    await new Promise<void>((resolve, reject) => {
+      s.server.once('error', reject);
+      s.server.listen({ fd }, () => {
+        s.server.off('error', reject);
+        resolve();
+      });
+    });
+    return s;
+  }
+
+  /**
    * Prepare for one helper: returns the token to hand it (env
    * INTERCEPTOR_HELPER_TOKEN) and the session it will open. The promise rejects
    * after `timeoutMs` (default HELPER_CONNECT_TIMEOUT_MS) or when cancelled / the server closes.
    * `held`: its messages wait for the session's deliver() (an app launched before the engine
    * could take it: launchUncapped, cli/run.ts), not just for the task after the hello.
+   * `token`: the one a helper started before us was given (the front's: 64 hex digits).
    */
-  expect(opts: { timeoutMs?: number; held?: boolean } = {}): { token: string; session: Promise<HelperSession> } {
-    const token = randomBytes(32).toString('hex');
+  expect(opts: { timeoutMs?: number; held?: boolean; token?: string } = {}): { token: string; session: Promise<HelperSession> } {
+    if (opts.token !== undefined && !/^[0-9a-f]{64}$/.test(opts.token)) throw new RangeError('a helper token is 64 hex digits');
+    const token = opts.token ?? randomBytes(32).toString('hex');
     const session = new Promise<HelperSession>((resolve, reject) => {
       if (this.closing) {
         reject(new Error('catcher server closed'));

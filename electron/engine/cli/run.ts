@@ -12,6 +12,7 @@ import { checkExecutable } from '../creator/executable.js';
 import type { Engine } from '../index.js';
 import { defaultConfigDir } from '../paths.js';
 import { UsageError, parseCommandLine, str, type OptionSpec } from './args.js';
+import { takeFront, type Front } from './front.js';
 
 export interface RunCaps {
   cpu: number | null;
@@ -137,6 +138,15 @@ async function launchUncapped(resolved: string, args: string[], configDir: strin
   return { creator, launched };
 }
 
+/** The same, when the front started the helper before node (bin/interceptor, native/src/front.c). */
+async function adoptFront(front: Front, configDir: string) {
+  const creator = await createCreator({ configDir, terminal: 'inherit', front });
+  if (!creator.available.ok) return null; // (the helper ends its app once we are gone: its connection is reset)
+  const launched = creator.adoptFront({ token: front.token, pid: front.helperPid });
+  await launched.session.catch(() => undefined);
+  return { creator, launched };
+}
+
 /**
  * SIGINT, SIGTERM and SIGHUP stop the app, once (a second one says so): its helper does before
  * the engine has the app (an early launch), the engine after.
@@ -176,7 +186,13 @@ const exitCodeOfSignal = (name: string | null): number => {
 };
 
 export async function run(argv: string[], help: () => number): Promise<number> {
+  const front = takeFront();
   const { caps, relative, quiet, cpuMechanism, command, args, help: wantsHelp } = parseRunArgs(argv);
+  const uncapped = Object.values(caps).every((v) => v === null);
+  if (front && (wantsHelp || !uncapped)) {
+    process.kill(front.helperPid, 'SIGTERM');
+    throw new CommandError('invalid', 'INTERCEPTOR_FRONT: bin/interceptor starts `run -- CMD` alone that way');
+  }
   if (wantsHelp) return help();
   const roots = systemRootsFromEnv();
   await resolveRelativeCaps(caps, relative, { roots, diskDir: defaultConfigDir(), say: (line) => process.stderr.write(line) });
@@ -190,7 +206,8 @@ export async function run(argv: string[], help: () => number): Promise<number> {
   let taken = false;
   const statusTty = process.stderr.isTTY === true;
   try {
-    if (exe.resolved && Object.values(caps).every((v) => v === null)) early = await launchUncapped(exe.resolved, args, configDir);
+    if (front) early = await adoptFront(front, configDir);
+    else if (exe.resolved && uncapped) early = await launchUncapped(exe.resolved, args, configDir);
     const launched = early?.launched;
     if (launched) interrupts.stopWith(() => launched.kill('SIGTERM'));
     // (loaded only now: an app with no cap is already running)

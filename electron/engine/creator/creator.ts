@@ -3,7 +3,7 @@
 // output and input reach the dashboard. The helper connects back to the engine's
 // control socket with a one-time token.
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type * as NodePty from 'node-pty';
 import { CatcherServer, helperArgs, helperBinaryPath, type HelperSession } from '../catcher/index.js';
@@ -65,6 +65,8 @@ export interface Creator {
   launch(options: LaunchOptions): LaunchedApp;
   /** A helper someone else starts (an adopted systemd unit): where it connects, its one-time token, and the app as it will be. */
   expectExternal(): { controlPath: string; token: string; launched: LaunchedApp };
+  /** The helper the front started (CreatorOptions.front): its session, held until the engine takes it. */
+  adoptFront(helper: { token: string; pid: number }): LaunchedApp;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,8 @@ export interface CreatorOptions {
   helperPath?: string;
   configDir: string;
   terminal: 'pty' | 'inherit';
+  /** The control socket the front opened before node started (native/src/front.c, cli/front.ts). */
+  front?: { fd: number; dir: string };
 }
 
 type PtyModule = typeof NodePty;
@@ -83,6 +87,9 @@ export async function createCreator(options: CreatorOptions): Promise<Creator> {
       throw new Error(reason);
     },
     expectExternal() {
+      throw new Error(reason);
+    },
+    adoptFront() {
       throw new Error(reason);
     },
     close: async () => undefined,
@@ -107,7 +114,7 @@ export async function createCreator(options: CreatorOptions): Promise<Creator> {
   }
   let server: CatcherServer;
   try {
-    server = await CatcherServer.listen();
+    server = options.front ? await CatcherServer.adopt(options.front.fd, options.front.dir) : await CatcherServer.listen();
   } catch (error) {
     return unavailable(`the control socket could not be opened: ${(error as Error).message}`);
   }
@@ -214,8 +221,30 @@ class HelperCreator implements Creator {
     return { controlPath: this.server.path, token, launched: externalLaunch(session) };
   }
 
+  adoptFront(helper: { token: string; pid: number }): LaunchedApp {
+    const { token, session } = this.server.expect({ held: true, token: helper.token });
+    session.catch(() => undefined);
+    // (not our child as node sees it: the helper's death before its hello shows in /proc alone)
+    const watch = setInterval(() => {
+      if (!alive(helper.pid)) this.server.cancel(token, 'the helper exited before connecting');
+    }, 50);
+    void session.finally(() => clearInterval(watch)).catch(() => undefined);
+    return externalLaunch(session, helper.pid);
+  }
+
   async close(): Promise<void> {
     await this.server.close();
+  }
+}
+
+/** Whether a process runs (not gone, not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
   }
 }
 

@@ -1,13 +1,14 @@
 // A helper the engine did not start: `interceptor exec-adopted` (systemd's ExecStart of an
 // adopted unit) runs it with a one-time token the engine handed out. It has no terminal of
-// ours; it is known by its session alone, and it is gone when that session closes.
+// ours; it is known by its session alone, and it is gone when that session closes. So is the
+// helper the front started before node (native/src/front.c), whose pid is known from the start.
 import type { HelperSession } from '../catcher/session.js';
 import { NO_TERMINAL, type ExitStatus, type LaunchedApp } from './creator.js';
 
-export function externalLaunch(session: Promise<HelperSession>): LaunchedApp {
+export function externalLaunch(session: Promise<HelperSession>, knownPid = 0): LaunchedApp {
   let resolveExit!: (s: ExitStatus) => void;
   const exited = new Promise<ExitStatus>((r) => (resolveExit = r));
-  let helperPid = 0;
+  let helperPid = knownPid;
   let gone = false;
   const end = (s: ExitStatus) => {
     gone = true;

@@ -245,6 +245,9 @@ export class AppSupervisor {
     session.deliver();
     try {
       await session.setUsagePeriod(100).catch(() => undefined);
+      // it may have ended while we asked (its session closed: an external or front helper's
+      // exit is that close), and its exit is recorded: no scheduler takes it back
+      if (run.ended) return this.view(rt);
       // under a pause-all the CPU scheduler gets the app only when the pause ends: until its
       // first CPU command the app is held stopped by the helper, so it never runs a moment
       const paused = this.pausedAll();
