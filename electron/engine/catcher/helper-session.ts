@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventSource, PendingReplies } from '../../common/rpc.js';
 import { CREDIT_RESOURCES } from './session.js';
+import { sweepStaleCatcherDirs } from './stale.js';
 import type {
   CreditResource,
   HelperEvents,
@@ -506,6 +507,8 @@ export class CatcherServer {
         resolve();
       });
     });
+    // (in the background: nothing waits for it)
+    void sweepStaleCatcherDirs(base).catch(() => undefined);
     return s;
   }
 
@@ -587,6 +590,10 @@ export class CatcherServer {
       }
     }, this.helloTimeoutMs);
     timer.unref();
+    // (one that closes before its hello, such as another engine's sweep probing us, says nothing)
+    socket.once('close', () => {
+      if (!session) clearTimeout(timer);
+    });
     const reader = new LineReader(
       (line) => {
         if (session) {
