@@ -74,7 +74,10 @@ export interface CreatorOptions {
   helperPath?: string;
   configDir: string;
   terminal: 'pty' | 'inherit';
-  /** The control socket the front opened before node started (native/src/front.c, cli/front.ts). */
+  /**
+   * The control socket the front opened before node started (native/src/front.c, cli/front.ts),
+   * for the one helper it started (adoptFront): that helper unlinks its name once connected.
+   */
   front?: { fd: number; dir: string };
 }
 
@@ -118,7 +121,7 @@ export async function createCreator(options: CreatorOptions): Promise<Creator> {
   } catch (error) {
     return unavailable(`the control socket could not be opened: ${(error as Error).message}`);
   }
-  return new HelperCreator(server, helperPath, pty);
+  return new HelperCreator(server, helperPath, pty, options.front !== undefined);
 }
 
 /** The helper this launch waits for: its one-time token, its session, and giving up on it. */
@@ -135,9 +138,12 @@ class HelperCreator implements Creator {
     private readonly server: CatcherServer,
     private readonly helperPath: string,
     private readonly pty: PtyModule | null,
+    /** The front's socket: its name is gone once the front's helper connected, so no other helper can reach it. */
+    private readonly frontOnly = false,
   ) {}
 
   launch(o: LaunchOptions): LaunchedApp {
+    if (this.frontOnly) throw new Error('this Creator took the front\'s socket: it launches no other helper (interceptor run launches one app)');
     const { token, session } = this.server.expect({ held: o.releaseAtOnce });
     const expected: ExpectedHelper = { token, session, cancel: () => this.server.cancel(token, 'the helper exited before connecting') };
     // (untrapped until capped: an app with no cap runs its byte calls at native speed, docs/untrapped-until-capped.md)

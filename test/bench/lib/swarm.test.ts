@@ -327,8 +327,10 @@ test("qbittorrent over uTP only, uncapped and untrapped: its UDP is counted, the
       const u = s.lastUsage!;
       const payload = swarm.payload.bytes;
       t.diagnostic(`down ${u.netDown} B, up ${u.netUp} B for a ${payload}-B payload`);
-      // every payload byte came over UDP; uTP's and BitTorrent's headers add ~2 %
-      assert.ok(u.netDown >= payload && u.netDown <= payload * 1.05, `netDown ${u.netDown} for a ${payload}-B payload`);
+      // every payload byte came over UDP; uTP's and BitTorrent's headers add ~2 %, and on a loaded
+      // machine the resends of datagrams a full socket buffer dropped count too (they arrived):
+      // 1.02–1.04× in CI runs, 1.058× once; counting anything twice would pass 2×
+      assert.ok(u.netDown >= payload && u.netDown <= payload * 1.1, `netDown ${u.netDown} for a ${payload}-B payload`);
       // (its requests and uTP's acknowledgements)
       assert.ok(u.netUp > 0 && u.netUp < payload * 0.05, `netUp ${u.netUp}`);
     });
