@@ -83,6 +83,15 @@ static int listen_in_fresh_dir(char *dir, size_t dir_cap, char *sock, size_t soc
 
 static char dir[4096], sock[4200];
 
+/* The socket and its directory go (the listener too, if given: -1 when it is kept for the CLI
+ * or never was). */
+static void remove_socket(int lfd)
+{
+    if (lfd >= 0) close(lfd);
+    unlink(sock);
+    rmdir(dir);
+}
+
 void front_start(const char *node, const char *cli, char **cmd)
 {
     if (!runnable(cmd[0])) {
@@ -95,16 +104,14 @@ void front_start(const char *node, const char *cli, char **cmd)
     if (lfd < 0 || getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
         /* the CLI's own path still works: it makes its socket the usual way */
         fprintf(stderr, "interceptor: front: %s (starting the usual way)\n", strerror(errno));
-        if (lfd >= 0) { close(lfd); unlink(sock); rmdir(dir); }
+        if (lfd >= 0) remove_socket(lfd);
         exec_cli(node, cli, cmd);
         exit(127);
     }
     for (size_t i = 0; i < sizeof raw; i++) snprintf(token + 2 * i, 3, "%02x", raw[i]);
     pid_t helper = fork();
     if (helper < 0) {
-        close(lfd);
-        unlink(sock);
-        rmdir(dir);
+        remove_socket(lfd);
         exec_cli(node, cli, cmd);
         exit(127);
     }
@@ -123,8 +130,7 @@ void front_start(const char *node, const char *cli, char **cmd)
     if (setenv("INTERCEPTOR_FRONT", front, 1) == 0) exec_cli(node, cli, cmd);
     else perror("interceptor: setenv");
     /* no CLI: the helper ends the app when its connection is reset, as the listener goes with us */
-    unlink(sock);
-    rmdir(dir);
+    remove_socket(-1);
     exit(127);
 }
 
@@ -132,6 +138,5 @@ void front_connected(void)
 {
     /* The CLI listens on its fd, not by name: with the name gone now, nothing of ours is left
      * in the file system however the CLI or we end. */
-    unlink(sock);
-    rmdir(dir);
+    remove_socket(-1);
 }

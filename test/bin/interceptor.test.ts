@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ROOT, ensureBuilt, requireHelper } from '../engine/helpers.js';
+import { goneOrZombie, waitFor } from '../native/harness.js';
 
 /** A copy of the launcher beside a stand-in dist/ whose two entries say which one ran. */
 function fakeInstall(): { dir: string; modules: string; bundle: string; run: () => string } {
@@ -172,16 +173,7 @@ test('bin/interceptor: SIGTERM while node is still starting ends the app (throug
     proc.kill('SIGTERM'); // (node may not have its handlers yet: then SIGTERM ends it, and the helper sees it gone)
     const end = await exited;
     assert.ok(end.code === 143 || end.signal === 'SIGTERM', JSON.stringify(end));
-    const gone = () => {
-      try {
-        return /\) Z /.test(readFileSync(`/proc/${appPid}/stat`, 'utf8'));
-      } catch {
-        return true;
-      }
-    };
-    const until = Date.now() + 10_000;
-    while (!gone() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(gone(), 'the app was ended');
+    await waitFor('the app to be ended', () => goneOrZombie(appPid), 10_000);
     assert.deepEqual(readdirSync(tmp), []);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

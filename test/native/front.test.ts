@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { HELPER, assertNoSanitizerReport, requireBuilt, waitFor } from './harness.js';
+import { HELPER, assertNoSanitizerReport, goneOrZombie, requireBuilt, waitFor } from './harness.js';
 
 /**
  * The stand-in CLI: prints what it was given, waits for `marker` (the app wrote it: it ran
@@ -66,15 +66,6 @@ async function front(dir: string, command: string[], mode = 'listen'): Promise<R
   return { code, out: JSON.parse(line) as Record<string, unknown>, stderr };
 }
 
-/** Gone, or a zombie its reaper has not waited for yet (an orphan's reaper here may be no init). */
-const gone = (pid: number) => {
-  try {
-    return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-};
-
 test('the front runs the app before its CLI takes the socket, and hands it the socket, the token and the helper', async () => {
   requireBuilt();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'front-'));
@@ -124,8 +115,8 @@ test('a CLI that dies before it takes the socket: the helper ends the app', asyn
     assert.equal(r.code, 1);
     const appPid = Number(readFileSync(marker, 'utf8'));
     assert.ok(appPid > 0);
-    await waitFor('the app to end', () => gone(appPid), 10000);
-    await waitFor('the helper to end', () => gone(Number(r.out.pid)), 10000);
+    await waitFor('the app to end', () => goneOrZombie(appPid), 10000);
+    await waitFor('the helper to end', () => goneOrZombie(Number(r.out.pid)), 10000);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -500,13 +500,7 @@ export class CatcherServer {
     const base = opts.baseDir ?? (runtime && existsSync(runtime) ? runtime : os.tmpdir());
     const dir = mkdtempSync(path.join(base, 'interceptor-catcher-')); // mkdtemp creates it 0700
     const s = new CatcherServer(dir, opts);
-    await new Promise<void>((resolve, reject) => {
-      s.server.once('error', reject);
-      s.server.listen(s.path, () => {
-        s.server.off('error', reject);
-        resolve();
-      });
-    });
+    await s.listenOn(s.path);
     // (in the background: nothing waits for it)
     void sweepStaleCatcherDirs(base).catch(() => undefined);
     return s;
@@ -519,14 +513,19 @@ export class CatcherServer {
    */
   static async adopt(fd: number, dir: string, opts: CatcherServerOptions = {}): Promise<CatcherServer> {
     const s = new CatcherServer(dir, opts);
-    await new Promise<void>((resolve, reject) => {
-      s.server.once('error', reject);
-      s.server.listen({ fd }, () => {
-        s.server.off('error', reject);
+    await s.listenOn({ fd });
+    return s;
+  }
+
+  /** Listens on a path (listen) or an inherited socket (adopt). */
+  private listenOn(target: string | { fd: number }): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(target, () => {
+        this.server.off('error', reject);
         resolve();
       });
     });
-    return s;
   }
 
   /**
